@@ -1,0 +1,177 @@
+//! The command line: clap definitions (their doc comments are the `--help`
+//! text) and the commands they run.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::metrics::Summary;
+use crate::plot::utilization_chart;
+use crate::policy::scheduler::SchedulerConfig;
+use crate::report::{write_run, CsvPodLog};
+use crate::scenario::{Scenario, ScenarioError};
+use crate::simulation::Simulation;
+
+/// orchsim: a deterministic discrete-event simulator of container
+/// orchestration (Kubernetes, Borg, Swarm, Mesos scheduling and autoscaling).
+#[derive(Debug, Parser)]
+#[command(name = "orchsim", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run one scenario and write summary.csv, timeseries.csv, pods.csv and
+    /// utilization.png.
+    Run {
+        /// Scenario file (TOML). Without it, the built-in quickstart scenario runs.
+        scenario: Option<PathBuf>,
+        /// Master seed; overrides the scenario's `seed`.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Output directory [default: results/<scenario name>/].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Skip drawing utilization.png.
+        #[arg(long)]
+        no_chart: bool,
+    },
+    /// Check a scenario: print a one-line summary, or every error with its line.
+    Validate {
+        /// Scenario file (TOML).
+        scenario: PathBuf,
+    },
+    /// List every scheduler policy with its parameters and defaults.
+    Policies,
+}
+
+/// A failed command, with the exit code it maps to.
+#[derive(Debug)]
+pub struct Failure {
+    /// 2 for bad input (scenario, flags), 1 for anything else.
+    pub code: i32,
+    /// What went wrong, with its causes.
+    pub error: anyhow::Error,
+}
+
+impl Failure {
+    fn input(error: impl Into<anyhow::Error>) -> Self {
+        Failure {
+            code: 2,
+            error: error.into(),
+        }
+    }
+    fn internal(error: impl Into<anyhow::Error>) -> Self {
+        Failure {
+            code: 1,
+            error: error.into(),
+        }
+    }
+}
+
+fn load(path: Option<&Path>) -> Result<Scenario, Failure> {
+    match path {
+        Some(p) => Scenario::load(p).map_err(|e: ScenarioError| Failure::input(anyhow::Error::new(e))),
+        None => Ok(Scenario::quickstart()),
+    }
+}
+
+/// Runs the parsed command line.
+pub fn execute(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Command::Run {
+            scenario,
+            seed,
+            out,
+            no_chart,
+        } => run(scenario.as_deref(), seed, out, no_chart),
+        Command::Validate { scenario } => {
+            let s = load(Some(&scenario))?;
+            println!("ok: {}", s.summary());
+            Ok(())
+        }
+        Command::Policies => {
+            print!("{}", policies_text());
+            Ok(())
+        }
+    }
+}
+
+/// The text of `orchsim policies`: each policy, what it does, and its default
+/// configuration as it would be written in a scenario.
+pub fn policies_text() -> String {
+    #[derive(serde::Serialize)]
+    struct Wrapper<'a> {
+        scheduler: &'a SchedulerConfig,
+    }
+    let mut out = String::from("Schedulers ([scheduler] kind = \"…\"):\n");
+    for p in SchedulerConfig::catalogue() {
+        out.push_str(&format!("\n{}\n  {}\n  defaults:\n", p.name, p.summary));
+        let toml = toml::to_string(&Wrapper { scheduler: &p.default }).unwrap_or_default();
+        for line in toml.lines().filter(|l| !l.is_empty()) {
+            out.push_str(&format!("    {line}\n"));
+        }
+    }
+    out
+}
+
+fn run(path: Option<&Path>, seed: Option<u64>, out: Option<PathBuf>, no_chart: bool) -> Result<(), Failure> {
+    let scenario = load(path)?;
+    let seed = seed.unwrap_or(scenario.seed);
+    let dir = out.unwrap_or_else(|| Path::new("results").join(&scenario.name));
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("{}: cannot create output directory", dir.display()))
+        .map_err(Failure::internal)?;
+
+    let started = Instant::now();
+    let mut pods = CsvPodLog::create(&dir.join("pods.csv")).map_err(Failure::internal)?;
+    let mut sim = Simulation::new(&scenario, seed);
+    let output = sim.run(&mut pods).map_err(Failure::internal)?;
+    let elapsed = started.elapsed();
+    // Summary and time series first: whatever fails later, they are on disk.
+    write_run(&dir, &output.summary, &output.samples).map_err(Failure::internal)?;
+    pods.finish().map_err(Failure::internal)?;
+    if !no_chart {
+        let tmp = dir.join("utilization.tmp.png");
+        utilization_chart(&tmp, &scenario.name, &output.samples).map_err(Failure::internal)?;
+        std::fs::rename(&tmp, dir.join("utilization.png"))
+            .context("cannot move the chart into place")
+            .map_err(Failure::internal)?;
+    }
+    print_summary(&output.summary);
+    let secs = elapsed.as_secs_f64();
+    eprintln!(
+        "simulated {:.0} s in {:.3} s of wall time ({:.2} M events/s); outputs in {}",
+        output.summary.simulated_s,
+        secs,
+        output.summary.events as f64 / secs.max(1e-9) / 1e6,
+        dir.display()
+    );
+    Ok(())
+}
+
+fn print_summary(s: &Summary) {
+    println!(
+        "scenario {} | policy {} | seed {} | {} nodes",
+        s.scenario, s.policy, s.seed, s.nodes
+    );
+    println!(
+        "pods: {} submitted, {} completed, {} pending at end ({} jobs)",
+        s.pods_submitted, s.pods_completed, s.pods_pending_at_end, s.jobs_submitted
+    );
+    println!(
+        "allocated (time-weighted mean): CPU {:.1} %, memory {:.1} %",
+        s.mean_cpu_allocated * 100.0,
+        s.mean_memory_allocated * 100.0
+    );
+    println!(
+        "pending time: p50 {:.2} s, p95 {:.2} s, p99 {:.2} s; makespan {:.0} s; {} image pulls",
+        s.pending_p50_s, s.pending_p95_s, s.pending_p99_s, s.makespan_s, s.image_pulls
+    );
+}

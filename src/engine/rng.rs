@@ -1,0 +1,111 @@
+//! Seeded random streams.
+//!
+//! Every source of randomness has its own stream, derived from the master seed,
+//! the run index and a [`StreamId`]. A policy that draws random numbers therefore
+//! never shifts the workload another policy sees (common random numbers), and
+//! adding a workload class does not perturb the existing ones.
+//!
+//! The generator is ChaCha8 from `rand_chacha`: a named, portable algorithm whose
+//! output is fixed across versions and platforms (unlike `StdRng`).
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+/// The random number generator used throughout the simulator.
+pub type SimRng = ChaCha8Rng;
+
+/// Identifies one random stream: a kind and an index (e.g. the workload class).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct StreamId {
+    kind: u32,
+    index: u32,
+}
+
+impl StreamId {
+    /// Job inter-arrival times of workload class `i`.
+    pub const fn arrivals(i: u32) -> Self {
+        StreamId { kind: 1, index: i }
+    }
+    /// Job shapes (task counts, image choice) of workload class `i`.
+    pub const fn shapes(i: u32) -> Self {
+        StreamId { kind: 2, index: i }
+    }
+    /// Task durations and startup times of workload class `i`.
+    pub const fn durations(i: u32) -> Self {
+        StreamId { kind: 3, index: i }
+    }
+    /// Resource requests of workload class `i`.
+    pub const fn requests(i: u32) -> Self {
+        StreamId { kind: 4, index: i }
+    }
+    /// Resource usage of workload class `i` (reserved for usage models).
+    pub const fn usage(i: u32) -> Self {
+        StreamId { kind: 5, index: i }
+    }
+    /// The scheduler policy's own stream (tie-breaks, sampling).
+    pub const SCHEDULER: StreamId = StreamId { kind: 100, index: 0 };
+    /// The autoscaler policies' stream `i`.
+    pub const fn autoscaler(i: u32) -> Self {
+        StreamId { kind: 101, index: i }
+    }
+    /// Failure models' stream `i`.
+    pub const fn failures(i: u32) -> Self {
+        StreamId { kind: 200, index: i }
+    }
+
+    fn as_u64(self) -> u64 {
+        ((self.kind as u64) << 32) | self.index as u64
+    }
+}
+
+/// SplitMix64 finalizer: spreads nearby seeds over the whole key space.
+fn splitmix64(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// The random stream `stream` of replication `run` under `master_seed`.
+///
+/// The 256-bit ChaCha key comes from (master seed, run); the stream id selects
+/// ChaCha's independent 64-bit stream within that key.
+pub fn stream_rng(master_seed: u64, run: u64, stream: StreamId) -> SimRng {
+    let mut key = [0u8; 32];
+    let mut state = splitmix64(master_seed) ^ splitmix64(run.wrapping_add(0x5851_F42D_4C95_7F2D));
+    for chunk in key.chunks_exact_mut(8) {
+        state = splitmix64(state);
+        chunk.copy_from_slice(&state.to_le_bytes());
+    }
+    let mut rng = ChaCha8Rng::from_seed(key);
+    rng.set_stream(stream.as_u64());
+    rng
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::Rng;
+
+    const PINNED: u64 = 13_013_248_739_072_721_247;
+
+    fn first(seed: u64, run: u64, s: StreamId) -> u64 {
+        stream_rng(seed, run, s).random()
+    }
+
+    #[test]
+    fn streams_are_reproducible_and_distinct() {
+        assert_eq!(first(1, 0, StreamId::arrivals(0)), first(1, 0, StreamId::arrivals(0)));
+        assert_ne!(first(1, 0, StreamId::arrivals(0)), first(1, 0, StreamId::arrivals(1)));
+        assert_ne!(first(1, 0, StreamId::arrivals(0)), first(1, 0, StreamId::durations(0)));
+        assert_ne!(first(1, 0, StreamId::arrivals(0)), first(2, 0, StreamId::arrivals(0)));
+        assert_ne!(first(1, 0, StreamId::arrivals(0)), first(1, 1, StreamId::arrivals(0)));
+    }
+
+    #[test]
+    fn output_is_pinned_across_versions() {
+        // ChaCha8 is a fixed algorithm: if this changes, every published result
+        // changes too. Update only deliberately, with a note in the changelog.
+        assert_eq!(first(42, 0, StreamId::SCHEDULER), PINNED);
+    }
+}

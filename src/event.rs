@@ -1,0 +1,68 @@
+//! The closed set of simulation events. One enum, matched exhaustively: adding
+//! an event makes the compiler show every place that must handle it.
+
+use crate::engine::Phase;
+use crate::model::{ImageId, NodeId, PodId};
+
+/// Everything that can happen in a run. Kept small (16 bytes) so the event heap
+/// moves little memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// The next job of batch workload class `workload` arrives.
+    JobArrival {
+        /// Index of the workload class.
+        workload: u32,
+    },
+    /// A pull of `image` onto `node` completed.
+    ImagePulled {
+        /// The node.
+        node: NodeId,
+        /// The image.
+        image: ImageId,
+    },
+    /// A bound pod's containers are running.
+    PodStarted {
+        /// The pod.
+        pod: PodId,
+    },
+    /// A running batch pod completed.
+    PodFinished {
+        /// The pod.
+        pod: PodId,
+    },
+    /// backoffQ flush (every 1 s while backoffQ is not empty).
+    BackoffFlush,
+    /// Unschedulable-timeout flush (every 30 s while pods are unschedulable).
+    UnschedulableFlush,
+    /// The scheduler pops pods from activeQ until it is empty.
+    SchedulingCycle,
+    /// A metrics sample.
+    Sample,
+}
+
+impl Event {
+    /// Where the event runs within one instant: world changes, then queue
+    /// housekeeping, then scheduling, then observation.
+    pub fn phase(&self) -> Phase {
+        match self {
+            Event::JobArrival { .. } | Event::ImagePulled { .. } | Event::PodStarted { .. } | Event::PodFinished { .. } => Phase::STATE,
+            Event::BackoffFlush | Event::UnschedulableFlush => Phase::QUEUE,
+            Event::SchedulingCycle => Phase::SCHEDULE,
+            Event::Sample => Phase::OBSERVE,
+        }
+    }
+
+    /// Whether the event changes the world (as opposed to periodic housekeeping);
+    /// a run with none of these left can make no more progress.
+    pub fn changes_state(&self) -> bool {
+        self.phase() == Phase::STATE
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn events_stay_small() {
+        assert!(std::mem::size_of::<super::Event>() <= 16);
+    }
+}

@@ -1,0 +1,322 @@
+//! Streaming metrics: exact time-weighted integrals, periodic samples, per-pod
+//! records and the run summary.
+//!
+//! Allocation means are exact, not sampled: the integral of requested resources
+//! over time is advanced at every event (`Σ requested · Δt` in integers) and
+//! divided by the integral of capacity at the end.
+
+use serde::Serialize;
+
+use crate::model::cluster::Cluster;
+use crate::model::{Pod, PodPhase, Resources};
+use crate::time::SimTime;
+
+/// One row of `timeseries.csv`: the cluster at one sample time.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Sample {
+    /// Simulated time, seconds.
+    pub time_s: f64,
+    /// Requested CPU / allocatable CPU.
+    pub cpu_allocated: f64,
+    /// Requested memory / allocatable memory.
+    pub memory_allocated: f64,
+    /// Requested GPUs / GPUs (0 without GPUs).
+    pub gpu_allocated: f64,
+    /// Pods waiting to be scheduled.
+    pub pods_pending: u64,
+    /// Pods bound, pulling images or starting.
+    pub pods_starting: u64,
+    /// Pods running.
+    pub pods_running: u64,
+    /// Pods finished so far.
+    pub pods_succeeded: u64,
+    /// Nodes in the cluster.
+    pub nodes: u64,
+}
+
+/// One row of `pods.csv`. Times are seconds; empty where the pod never got there.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PodRecord {
+    /// Pod index.
+    pub pod: u32,
+    /// Job number.
+    pub job: u32,
+    /// Task index within the job.
+    pub task: u32,
+    /// Workload class name.
+    pub workload: String,
+    /// Priority.
+    pub priority: i32,
+    /// CPU request, millicores.
+    pub cpu_request_m: u64,
+    /// Memory request, MiB.
+    pub memory_request_mib: f64,
+    /// Submission time.
+    pub submit_s: f64,
+    /// Bind time.
+    pub bind_s: Option<f64>,
+    /// Containers running.
+    pub start_s: Option<f64>,
+    /// Completion.
+    pub finish_s: Option<f64>,
+    /// Node name.
+    pub node: Option<String>,
+    /// Time waiting for the image after binding.
+    pub image_pull_s: Option<f64>,
+    /// Submission to bind (scheduling wait).
+    pub pending_s: Option<f64>,
+    /// Scheduling attempts.
+    pub attempts: u32,
+    /// Final phase: Pending, Starting, Running or Succeeded.
+    pub phase: &'static str,
+}
+
+impl PodRecord {
+    /// The record of `pod` as it stands.
+    pub fn of(pod: &Pod, workload: &str, cluster: &Cluster) -> PodRecord {
+        let secs = |t: Option<SimTime>| t.map(|t| t.as_secs_f64());
+        PodRecord {
+            pod: pod.id.0,
+            job: pod.job,
+            task: pod.task,
+            workload: workload.to_string(),
+            priority: pod.priority,
+            cpu_request_m: pod.requests.cpu_milli,
+            memory_request_mib: pod.requests.memory_bytes as f64 / (1u64 << 20) as f64,
+            submit_s: pod.submitted.as_secs_f64(),
+            bind_s: secs(pod.bound),
+            start_s: secs(pod.started),
+            finish_s: secs(pod.finished),
+            node: pod.node.map(|n| cluster.node(n).name.clone()),
+            image_pull_s: pod.bound.map(|_| pod.image_wait.as_secs_f64()),
+            pending_s: pod.bound.map(|b| (b - pod.submitted).as_secs_f64()),
+            attempts: pod.attempts,
+            phase: match pod.phase {
+                PodPhase::Pending => "Pending",
+                PodPhase::Starting => "Starting",
+                PodPhase::Running => "Running",
+                PodPhase::Succeeded => "Succeeded",
+            },
+        }
+    }
+}
+
+/// Where per-pod records go as pods finish (a CSV file, a vector in tests).
+pub trait PodLog {
+    /// Records one pod.
+    fn record(&mut self, record: PodRecord);
+}
+
+impl PodLog for Vec<PodRecord> {
+    fn record(&mut self, record: PodRecord) {
+        self.push(record);
+    }
+}
+
+/// Discards records (for benchmarks and sweeps that only need summaries).
+pub struct NoPodLog;
+
+impl PodLog for NoPodLog {
+    fn record(&mut self, _: PodRecord) {}
+}
+
+/// The one-row `summary.csv` of a run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Summary {
+    /// Scenario name.
+    pub scenario: String,
+    /// Scheduler policy.
+    pub policy: String,
+    /// Master seed.
+    pub seed: u64,
+    /// Nodes.
+    pub nodes: u64,
+    /// Jobs submitted.
+    pub jobs_submitted: u64,
+    /// Pods submitted.
+    pub pods_submitted: u64,
+    /// Pods finished.
+    pub pods_completed: u64,
+    /// Pods never bound by the end.
+    pub pods_pending_at_end: u64,
+    /// Pods bound but not finished by the end.
+    pub pods_unfinished_at_end: u64,
+    /// Scheduling attempts.
+    pub scheduling_attempts: u64,
+    /// Attempts that found no feasible node.
+    pub unschedulable_attempts: u64,
+    /// Time-weighted mean of requested/allocatable CPU.
+    pub mean_cpu_allocated: f64,
+    /// Time-weighted mean of requested/allocatable memory.
+    pub mean_memory_allocated: f64,
+    /// Time-weighted mean of requested/allocatable GPUs (0 without GPUs).
+    pub mean_gpu_allocated: f64,
+    /// Mean submission-to-bind time of bound pods, seconds.
+    pub pending_mean_s: f64,
+    /// Median pending time (nearest rank), seconds.
+    pub pending_p50_s: f64,
+    /// 95th percentile pending time, seconds.
+    pub pending_p95_s: f64,
+    /// 99th percentile pending time, seconds.
+    pub pending_p99_s: f64,
+    /// Image pulls started.
+    pub image_pulls: u64,
+    /// Mean wait for the image per bound pod, seconds.
+    pub mean_image_wait_s: f64,
+    /// Time of the last pod completion, seconds from the start.
+    pub makespan_s: f64,
+    /// Simulated time covered, seconds.
+    pub simulated_s: f64,
+    /// Events processed.
+    pub events: u64,
+}
+
+/// Accumulates metrics as the run goes.
+#[derive(Debug, Default)]
+pub struct Collector {
+    last: SimTime,
+    requested_area: [u128; 3],
+    capacity_area: [u128; 3],
+    pending_us: Vec<u64>,
+    image_pulls: u64,
+    image_wait_us: u128,
+    /// Scheduling attempts so far.
+    pub attempts: u64,
+    /// Failed attempts so far.
+    pub unschedulable_attempts: u64,
+    /// Jobs submitted so far.
+    pub jobs: u64,
+    last_finish: SimTime,
+    samples: Vec<Sample>,
+}
+
+fn parts(r: &Resources) -> [u128; 3] {
+    [r.cpu_milli as u128, r.memory_bytes as u128, r.gpu as u128]
+}
+
+fn ratio(num: u128, den: u128) -> f64 {
+    if den == 0 {
+        0.0
+    } else {
+        num as f64 / den as f64
+    }
+}
+
+/// Nearest-rank quantile of sorted values: the smallest value with at least
+/// `q·n` values at or below it.
+pub fn nearest_rank(sorted: &[u64], q: f64) -> Option<u64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = (q * sorted.len() as f64).ceil().max(1.0) as usize;
+    Some(sorted[rank.min(sorted.len()) - 1])
+}
+
+impl Collector {
+    /// Integrates the cluster's requests and capacity from the last call to `now`.
+    /// Call before every change of the cluster.
+    pub fn advance(&mut self, now: SimTime, cluster: &Cluster) {
+        let dt = now.saturating_since(self.last).as_micros() as u128;
+        if dt > 0 {
+            let (req, cap) = (parts(&cluster.requested()), parts(&cluster.allocatable()));
+            for i in 0..3 {
+                self.requested_area[i] += req[i] * dt;
+                self.capacity_area[i] += cap[i] * dt;
+            }
+            self.last = now;
+        }
+    }
+
+    /// A pod was bound after waiting `pending`; `pulled` if that started a pull.
+    pub fn on_bind(&mut self, pod: &Pod) {
+        if let Some(bound) = pod.bound {
+            self.pending_us.push((bound - pod.submitted).as_micros());
+        }
+        self.image_pulls += pod.pulled_image as u64;
+        self.image_wait_us += pod.image_wait.as_micros() as u128;
+    }
+
+    /// A pod finished at `now`.
+    pub fn on_finish(&mut self, now: SimTime) {
+        self.last_finish = self.last_finish.max(now);
+    }
+
+    /// Takes a sample of `cluster` at `now`.
+    pub fn sample(&mut self, now: SimTime, cluster: &Cluster) {
+        let (req, cap) = (cluster.requested(), cluster.allocatable());
+        let c = cluster.counts();
+        self.samples.push(Sample {
+            time_s: now.as_secs_f64(),
+            cpu_allocated: ratio(req.cpu_milli as u128, cap.cpu_milli as u128),
+            memory_allocated: ratio(req.memory_bytes as u128, cap.memory_bytes as u128),
+            gpu_allocated: ratio(req.gpu as u128, cap.gpu as u128),
+            pods_pending: c.pending,
+            pods_starting: c.starting,
+            pods_running: c.running,
+            pods_succeeded: c.succeeded,
+            nodes: cluster.nodes.len() as u64,
+        });
+    }
+
+    /// Time of the last sample, if any.
+    pub fn last_sample_time(&self) -> Option<f64> {
+        self.samples.last().map(|s| s.time_s)
+    }
+
+    /// The summary and the samples; `end` is the simulated time covered.
+    pub fn finish(mut self, identity: (String, String, u64), end: SimTime, cluster: &Cluster, events: u64) -> (Summary, Vec<Sample>) {
+        self.pending_us.sort_unstable();
+        let q = |p: f64| nearest_rank(&self.pending_us, p).map_or(0.0, |us| us as f64 / 1e6);
+        let bound = self.pending_us.len() as u64;
+        let c = cluster.counts();
+        let summary = Summary {
+            scenario: identity.0,
+            policy: identity.1,
+            seed: identity.2,
+            nodes: cluster.nodes.len() as u64,
+            jobs_submitted: self.jobs,
+            pods_submitted: c.total(),
+            pods_completed: c.succeeded,
+            pods_pending_at_end: c.pending,
+            pods_unfinished_at_end: c.starting + c.running,
+            scheduling_attempts: self.attempts,
+            unschedulable_attempts: self.unschedulable_attempts,
+            mean_cpu_allocated: ratio(self.requested_area[0], self.capacity_area[0]),
+            mean_memory_allocated: ratio(self.requested_area[1], self.capacity_area[1]),
+            mean_gpu_allocated: ratio(self.requested_area[2], self.capacity_area[2]),
+            pending_mean_s: if bound == 0 {
+                0.0
+            } else {
+                self.pending_us.iter().map(|&u| u as u128).sum::<u128>() as f64 / bound as f64 / 1e6
+            },
+            pending_p50_s: q(0.50),
+            pending_p95_s: q(0.95),
+            pending_p99_s: q(0.99),
+            image_pulls: self.image_pulls,
+            mean_image_wait_s: if bound == 0 {
+                0.0
+            } else {
+                self.image_wait_us as f64 / bound as f64 / 1e6
+            },
+            makespan_s: self.last_finish.as_secs_f64(),
+            simulated_s: end.as_secs_f64(),
+            events,
+        };
+        (summary, self.samples)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_quantiles() {
+        let v: Vec<u64> = (1..=100).collect();
+        assert_eq!(nearest_rank(&v, 0.5), Some(50));
+        assert_eq!(nearest_rank(&v, 0.95), Some(95));
+        assert_eq!(nearest_rank(&v, 0.99), Some(99));
+        assert_eq!(nearest_rank(&[7], 0.99), Some(7));
+        assert_eq!(nearest_rank(&[], 0.5), None);
+    }
+}

@@ -1,0 +1,17 @@
+//! The cluster model: nodes, container images, pods, jobs and the cluster state
+//! with incremental resource accounting.
+
+pub mod cluster;
+pub mod image;
+pub mod node;
+pub mod pod;
+pub mod resources;
+pub mod taint;
+pub mod workload;
+
+pub use cluster::Cluster;
+pub use image::{ImageId, ImageSpec};
+pub use node::{Node, NodeId};
+pub use pod::{Pod, PodId, PodPhase};
+pub use resources::Resources;
+pub use taint::{Taint, TaintEffect, Toleration, TolerationOperator};

@@ -1,0 +1,171 @@
+//! The cluster state: nodes, pods, images, with incremental accounting.
+
+use crate::model::image::{ImageId, ImageSpec};
+use crate::model::node::{Node, NodeId};
+use crate::model::pod::{Pod, PodId, PodPhase};
+use crate::model::resources::Resources;
+use crate::time::SimTime;
+
+/// Counts of pods by phase, kept up to date on every transition.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PodCounts {
+    /// Submitted, not yet bound.
+    pub pending: u64,
+    /// Bound, pulling or starting.
+    pub starting: u64,
+    /// Running.
+    pub running: u64,
+    /// Finished.
+    pub succeeded: u64,
+}
+
+impl PodCounts {
+    /// Every pod ever submitted: pods are conserved across phases.
+    pub fn total(&self) -> u64 {
+        self.pending + self.starting + self.running + self.succeeded
+    }
+
+    fn slot(&mut self, phase: PodPhase) -> &mut u64 {
+        match phase {
+            PodPhase::Pending => &mut self.pending,
+            PodPhase::Starting => &mut self.starting,
+            PodPhase::Running => &mut self.running,
+            PodPhase::Succeeded => &mut self.succeeded,
+        }
+    }
+}
+
+/// The whole cluster. Totals (`requested`, `allocatable`, pod counts, nodes per
+/// image) are maintained incrementally, so reading them is O(1).
+#[derive(Clone, Debug, Default)]
+pub struct Cluster {
+    /// Nodes, indexed by [`NodeId`].
+    pub nodes: Vec<Node>,
+    /// Pods, indexed by [`PodId`].
+    pub pods: Vec<Pod>,
+    /// Images, indexed by [`ImageId`].
+    pub images: Vec<ImageSpec>,
+    nodes_with_image: Vec<u32>,
+    allocatable: Resources,
+    requested: Resources,
+    counts: PodCounts,
+}
+
+impl Cluster {
+    /// A cluster of `nodes` knowing `images`; each node's image cache must have
+    /// one slot per image. Images already present at time zero are counted.
+    pub fn new(nodes: Vec<Node>, images: Vec<ImageSpec>) -> Self {
+        let mut nodes_with_image = vec![0u32; images.len()];
+        let mut allocatable = Resources::ZERO;
+        for n in &nodes {
+            debug_assert_eq!(n.image_ready_at.len(), images.len());
+            allocatable += n.allocatable;
+            for (i, slot) in n.image_ready_at.iter().enumerate() {
+                if matches!(slot, Some(t) if *t == SimTime::ZERO) {
+                    nodes_with_image[i] += 1;
+                }
+            }
+        }
+        Cluster {
+            nodes,
+            pods: Vec::new(),
+            images,
+            nodes_with_image,
+            allocatable,
+            requested: Resources::ZERO,
+            counts: PodCounts::default(),
+        }
+    }
+
+    /// Sum of allocatable resources over all nodes.
+    pub fn allocatable(&self) -> Resources {
+        self.allocatable
+    }
+    /// Sum of requests of all bound pods.
+    pub fn requested(&self) -> Resources {
+        self.requested
+    }
+    /// Pods by phase.
+    pub fn counts(&self) -> PodCounts {
+        self.counts
+    }
+    /// Number of nodes that hold `image` (pull complete).
+    pub fn nodes_with_image(&self, image: ImageId) -> u32 {
+        self.nodes_with_image[image.0 as usize]
+    }
+    /// A pod by id.
+    pub fn pod(&self, id: PodId) -> &Pod {
+        &self.pods[id.index()]
+    }
+    /// A node by id.
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id.index()]
+    }
+
+    /// Adds a pending pod; its id must be the next index.
+    pub fn submit(&mut self, pod: Pod) -> PodId {
+        debug_assert_eq!(pod.id.index(), self.pods.len());
+        debug_assert_eq!(pod.phase, PodPhase::Pending);
+        let id = pod.id;
+        self.pods.push(pod);
+        self.counts.pending += 1;
+        id
+    }
+
+    fn set_phase(&mut self, pod: PodId, phase: PodPhase) {
+        let old = self.pods[pod.index()].phase;
+        *self.counts.slot(old) -= 1;
+        *self.counts.slot(phase) += 1;
+        self.pods[pod.index()].phase = phase;
+    }
+
+    /// Binds a pending pod to `node` at `now`, reserving its requests and
+    /// acquiring its image. Returns when the image is present on the node.
+    pub fn bind(&mut self, pod_id: PodId, node_id: NodeId, now: SimTime) -> SimTime {
+        let pod = &self.pods[pod_id.index()];
+        debug_assert_eq!(pod.phase, PodPhase::Pending);
+        let (requests, image) = (pod.requests, pod.image);
+        let size = self.images[image.0 as usize].size_bytes;
+        let node = &mut self.nodes[node_id.index()];
+        node.requested += requests;
+        node.non_zero_requested += requests.non_zero();
+        node.pod_count += 1;
+        let (image_ready, pulled) = node.acquire_image(image, size, now);
+        self.requested += requests;
+        let pod = &mut self.pods[pod_id.index()];
+        pod.node = Some(node_id);
+        pod.bound = Some(now);
+        pod.image_wait = image_ready - now;
+        pod.pulled_image = pulled;
+        self.set_phase(pod_id, PodPhase::Starting);
+        image_ready
+    }
+
+    /// Records that a pull of `image` on `node` completed (for ImageLocality's
+    /// count of nodes with the image).
+    pub fn image_pulled(&mut self, image: ImageId) {
+        self.nodes_with_image[image.0 as usize] += 1;
+    }
+
+    /// Marks a starting pod as running.
+    pub fn start(&mut self, pod: PodId, now: SimTime) {
+        debug_assert_eq!(self.pods[pod.index()].phase, PodPhase::Starting);
+        self.pods[pod.index()].started = Some(now);
+        self.set_phase(pod, PodPhase::Running);
+    }
+
+    /// Marks a running pod as finished and releases its requests.
+    pub fn finish(&mut self, pod_id: PodId, now: SimTime) {
+        let pod = &mut self.pods[pod_id.index()];
+        debug_assert_eq!(pod.phase, PodPhase::Running);
+        pod.finished = Some(now);
+        let requests = pod.requests;
+        let node_id = pod.node.expect("running pod has a node");
+        let node = &mut self.nodes[node_id.index()];
+        node.requested -= requests;
+        node.non_zero_requested -= requests.non_zero();
+        node.pod_count -= 1;
+        self.requested -= requests;
+        self.set_phase(pod_id, PodPhase::Succeeded);
+    }
+}

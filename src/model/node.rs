@@ -1,0 +1,165 @@
+//! Nodes: capacity, labels, taints, requested resources and the image cache.
+
+use std::collections::BTreeMap;
+
+use crate::model::image::ImageId;
+use crate::model::resources::Resources;
+use crate::model::taint::Taint;
+use crate::time::{SimDuration, SimTime};
+
+/// Index of a node in the cluster.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NodeId(pub u32);
+
+impl NodeId {
+    /// As a vector index.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// One node (machine) of the cluster.
+///
+/// `requested` and `non_zero_requested` are kept up to date incrementally on
+/// every bind and release, as kube-scheduler's `NodeInfo` does: nothing ever
+/// rescans the pods of a node.
+#[derive(Clone, Debug)]
+pub struct Node {
+    /// `group-index`, e.g. `general-17`.
+    pub name: String,
+    /// Index of the scenario node group this node came from.
+    pub group: u32,
+    /// Value of the `topology.kubernetes.io/zone` label.
+    pub zone: String,
+    /// All labels, including the zone and hostname labels.
+    pub labels: BTreeMap<String, String>,
+    /// Taints (NoSchedule, PreferNoSchedule, NoExecute).
+    pub taints: Vec<Taint>,
+    /// Allocatable resources.
+    pub allocatable: Resources,
+    /// Kubelet's `maxPods` (110 by default).
+    pub max_pods: u32,
+    /// Sum of the real requests of the pods bound here.
+    pub requested: Resources,
+    /// Sum of the non-zero requests (100 m / 200 MiB for empty requests), used
+    /// by the scoring plugins.
+    pub non_zero_requested: Resources,
+    /// Pods bound here (pulling, starting or running).
+    pub pod_count: u32,
+    /// Image pull bandwidth in bytes per second.
+    pub pull_bandwidth: u64,
+    /// Fixed latency of every pull (registry round trips, unpacking).
+    pub pull_latency: SimDuration,
+    /// When the node's puller is free again: pulls are serialized per node
+    /// (kubelet's `serializeImagePulls`, default true).
+    pub puller_free_at: SimTime,
+    /// For each image, when it is (or will be) present on the node; `None` if
+    /// never pulled. Indexed by [`ImageId`].
+    pub image_ready_at: Vec<Option<SimTime>>,
+}
+
+impl Node {
+    /// Resources not yet requested by bound pods.
+    pub fn free(&self) -> Resources {
+        self.allocatable.saturating_sub(&self.requested)
+    }
+
+    /// Whether `image` is fully present on the node at `now`.
+    pub fn has_image(&self, image: ImageId, now: SimTime) -> bool {
+        matches!(self.image_ready_at.get(image.0 as usize), Some(Some(t)) if *t <= now)
+    }
+
+    /// When a pod bound at `now` that needs `image` (of `size` bytes) can start
+    /// its containers, and whether that requires a new pull. A present image is
+    /// ready at once; an image being pulled is waited for (never pulled twice);
+    /// an absent one is pulled after the pulls already queued on this node:
+    /// `start = max(now, puller free) ; ready = start + latency + size / bandwidth`.
+    /// Updates the image cache and the puller.
+    pub fn acquire_image(&mut self, image: ImageId, size: u64, now: SimTime) -> (SimTime, bool) {
+        let slot = &mut self.image_ready_at[image.0 as usize];
+        if let Some(ready) = *slot {
+            return (ready.max(now), false);
+        }
+        let start = self.puller_free_at.max(now);
+        let transfer = SimDuration::from_micros(transfer_micros(size, self.pull_bandwidth));
+        let ready = start + self.pull_latency + transfer;
+        *slot = Some(ready);
+        self.puller_free_at = ready;
+        (ready, true)
+    }
+}
+
+/// `size / bandwidth` in microseconds, rounded up, in integers (no float drift).
+fn transfer_micros(size: u64, bandwidth: u64) -> u64 {
+    if bandwidth == 0 {
+        return 0;
+    }
+    let us = (size as u128 * 1_000_000).div_ceil(bandwidth as u128);
+    us.min(u64::MAX as u128) as u64
+}
+
+/// Builders shared by unit tests across modules.
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use super::*;
+
+    /// An untainted node with `cpu_milli` and `memory_bytes`, 100 MiB/s pulls
+    /// with 0.5 s latency, and two image slots.
+    pub(crate) fn node(cpu_milli: u64, memory_bytes: u64) -> Node {
+        Node {
+            name: "n-0".into(),
+            group: 0,
+            zone: "a".into(),
+            labels: BTreeMap::new(),
+            taints: vec![],
+            allocatable: Resources {
+                cpu_milli,
+                memory_bytes,
+                gpu: 0,
+            },
+            max_pods: 110,
+            requested: Resources::ZERO,
+            non_zero_requested: Resources::ZERO,
+            pod_count: 0,
+            pull_bandwidth: 100 << 20,
+            pull_latency: SimDuration::from_millis(500),
+            puller_free_at: SimTime::ZERO,
+            image_ready_at: vec![None, None],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node() -> Node {
+        tests_support::node(4000, 8 << 30)
+    }
+
+    #[test]
+    fn pull_time_is_latency_plus_size_over_bandwidth_and_serialized() {
+        let mut n = node();
+        let t0 = SimTime::from_secs(10);
+        // 200 MiB at 100 MiB/s = 2 s, plus 0.5 s latency.
+        let (ready, pulled) = n.acquire_image(ImageId(0), 200 << 20, t0);
+        assert!(pulled);
+        assert_eq!(ready, SimTime::from_micros(12_500_000));
+        // A second image waits for the first pull: serialized.
+        let (ready2, _) = n.acquire_image(ImageId(1), 100 << 20, t0);
+        assert_eq!(ready2, SimTime::from_micros(14_000_000));
+    }
+
+    #[test]
+    fn second_pod_of_same_image_does_not_pull() {
+        let mut n = node();
+        let (ready, _) = n.acquire_image(ImageId(0), 200 << 20, SimTime::ZERO);
+        // While the pull is in flight, a second pod waits for the same pull.
+        assert_eq!(n.acquire_image(ImageId(0), 200 << 20, SimTime::from_secs(1)), (ready, false));
+        assert!(!n.has_image(ImageId(0), SimTime::from_secs(1)));
+        // After it, the image is cached: ready at once.
+        let later = SimTime::from_secs(100);
+        assert_eq!(n.acquire_image(ImageId(0), 200 << 20, later), (later, false));
+        assert!(n.has_image(ImageId(0), later));
+    }
+}

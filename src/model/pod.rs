@@ -1,0 +1,80 @@
+//! Pods (tasks) and their lifecycle.
+
+use std::sync::Arc;
+
+use crate::model::image::ImageId;
+use crate::model::node::NodeId;
+use crate::model::resources::Resources;
+use crate::model::taint::Toleration;
+use crate::time::{SimDuration, SimTime};
+
+/// Index of a pod in the cluster's pod table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PodId(pub u32);
+
+impl PodId {
+    /// As a vector index.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// Where a pod is in its life. Kubernetes reports `Starting` as phase `Pending`
+/// with a node assigned (`ContainerCreating`); the simulator keeps it apart
+/// because image pulls are a cost users want to see.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PodPhase {
+    /// Waiting in the scheduling queue.
+    Pending,
+    /// Bound to a node: pulling its image and starting containers.
+    Starting,
+    /// Containers running.
+    Running,
+    /// Finished successfully.
+    Succeeded,
+}
+
+/// One pod: a batch task with requests, limits, priority, image and duration.
+#[derive(Clone, Debug)]
+pub struct Pod {
+    /// Its index.
+    pub id: PodId,
+    /// Job the pod belongs to (numbered per run, in arrival order).
+    pub job: u32,
+    /// Index of the task within its job.
+    pub task: u32,
+    /// Index of the workload class (scenario `[[batch]]` entry) that made it.
+    pub workload: u32,
+    /// Requests: what the scheduler reserves.
+    pub requests: Resources,
+    /// Limits: the most the containers may use (recorded; enforced by later usage models).
+    pub limits: Resources,
+    /// Priority (PriorityClass value); higher is scheduled first.
+    pub priority: i32,
+    /// Container image.
+    pub image: ImageId,
+    /// Tolerations, shared by all pods of the workload class.
+    pub tolerations: Arc<[Toleration]>,
+    /// Time from container start to completion.
+    pub duration: SimDuration,
+    /// Time from image present to containers running.
+    pub startup: SimDuration,
+    /// Current phase.
+    pub phase: PodPhase,
+    /// When the pod was submitted (created).
+    pub submitted: SimTime,
+    /// When it was bound to a node.
+    pub bound: Option<SimTime>,
+    /// When its containers started.
+    pub started: Option<SimTime>,
+    /// When it finished.
+    pub finished: Option<SimTime>,
+    /// The node it is bound to.
+    pub node: Option<NodeId>,
+    /// Time spent waiting for its image after binding (zero when cached).
+    pub image_wait: SimDuration,
+    /// Whether binding it started a new image pull.
+    pub pulled_image: bool,
+    /// Scheduling attempts so far (drives the backoff).
+    pub attempts: u32,
+}

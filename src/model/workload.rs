@@ -1,0 +1,60 @@
+//! Workloads: batch job classes and how their jobs and tasks are drawn.
+
+use std::sync::Arc;
+
+use crate::engine::SimRng;
+use crate::model::image::ImageId;
+use crate::model::taint::Toleration;
+use crate::scenario::dist::Dist;
+use crate::time::SimTime;
+
+/// A class of batch jobs (a scenario `[[batch]]` entry): jobs arrive by an
+/// inter-arrival distribution; each job has a number of tasks (pods), each with
+/// a sampled duration and requests.
+#[derive(Clone, Debug)]
+pub struct BatchWorkload {
+    /// Name, unique in the scenario.
+    pub name: String,
+    /// Number of jobs to submit; `None` submits until `until` or the end of the run.
+    pub jobs: Option<u64>,
+    /// Time of the first arrival.
+    pub start: SimTime,
+    /// No arrivals after this time.
+    pub until: Option<SimTime>,
+    /// Time between job arrivals (µs); exponential gives a Poisson process.
+    pub interarrival: Dist,
+    /// Tasks per job.
+    pub tasks: Dist,
+    /// Task run time (µs).
+    pub duration: Dist,
+    /// Container startup time after the image is present (µs).
+    pub startup: Dist,
+    /// CPU request (millicores).
+    pub cpu: Dist,
+    /// Memory request (bytes).
+    pub memory: Dist,
+    /// GPUs per task.
+    pub gpu: u64,
+    /// Limits as multiples of the requests: (cpu, memory).
+    pub limit_factor: (f64, f64),
+    /// Images; each job picks one uniformly.
+    pub images: Vec<ImageId>,
+    /// Pod priority.
+    pub priority: i32,
+    /// Tolerations of every pod.
+    pub tolerations: Arc<[Toleration]>,
+}
+
+/// The random streams of one workload class: arrivals, job shapes, durations and
+/// requests each draw from their own stream, so changing e.g. the duration
+/// distribution never changes arrival times.
+pub struct WorkloadStreams {
+    /// Inter-arrival times.
+    pub arrivals: SimRng,
+    /// Task counts and image choice.
+    pub shapes: SimRng,
+    /// Durations and startup times.
+    pub durations: SimRng,
+    /// Requests.
+    pub requests: SimRng,
+}

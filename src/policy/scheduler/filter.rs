@@ -1,0 +1,89 @@
+//! Node filters shared by every scheduler: a pod may only go where its requests
+//! fit, the pod limit is not reached and every hard taint is tolerated.
+
+use crate::model::taint::{is_tolerated, TaintEffect};
+use crate::model::{Node, Pod};
+
+/// Why a node was rejected, as a bit set (a node can fail several ways at once,
+/// and kube-scheduler reports each: "2 Insufficient cpu, 1 Insufficient memory").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Rejection(u8);
+
+impl Rejection {
+    /// Not enough free CPU.
+    pub const CPU: Rejection = Rejection(1);
+    /// Not enough free memory.
+    pub const MEMORY: Rejection = Rejection(2);
+    /// Not enough free GPUs.
+    pub const GPU: Rejection = Rejection(4);
+    /// The node already runs `maxPods` pods.
+    pub const TOO_MANY_PODS: Rejection = Rejection(8);
+    /// A NoSchedule/NoExecute taint the pod does not tolerate.
+    pub const TAINT: Rejection = Rejection(16);
+
+    /// No reason: the node passes.
+    pub fn is_none(self) -> bool {
+        self.0 == 0
+    }
+    /// Whether `reason` is among the reasons.
+    pub fn has(self, reason: Rejection) -> bool {
+        self.0 & reason.0 != 0
+    }
+}
+
+/// How many nodes each filter rejected in one scheduling attempt.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FilterCounts {
+    /// Nodes examined.
+    pub examined: u32,
+    /// Rejected for CPU.
+    pub insufficient_cpu: u32,
+    /// Rejected for memory.
+    pub insufficient_memory: u32,
+    /// Rejected for GPUs.
+    pub insufficient_gpu: u32,
+    /// Rejected for the pod count limit.
+    pub too_many_pods: u32,
+    /// Rejected for an untolerated taint.
+    pub untolerated_taint: u32,
+}
+
+impl FilterCounts {
+    /// Counts one examined node and its rejection reasons.
+    pub fn record(&mut self, r: Rejection) {
+        self.examined += 1;
+        self.insufficient_cpu += r.has(Rejection::CPU) as u32;
+        self.insufficient_memory += r.has(Rejection::MEMORY) as u32;
+        self.insufficient_gpu += r.has(Rejection::GPU) as u32;
+        self.too_many_pods += r.has(Rejection::TOO_MANY_PODS) as u32;
+        self.untolerated_taint += r.has(Rejection::TAINT) as u32;
+    }
+}
+
+/// Runs the filters of kube-scheduler that apply to the model: NodeResourcesFit
+/// (real requests, not the non-zero ones; pod count against `maxPods`) and
+/// TaintToleration (NoSchedule and NoExecute must be tolerated).
+pub fn check(pod: &Pod, node: &Node) -> Rejection {
+    let mut r = 0u8;
+    let free = node.free();
+    if node.pod_count >= node.max_pods {
+        r |= Rejection::TOO_MANY_PODS.0;
+    }
+    if pod.requests.cpu_milli > free.cpu_milli {
+        r |= Rejection::CPU.0;
+    }
+    if pod.requests.memory_bytes > free.memory_bytes {
+        r |= Rejection::MEMORY.0;
+    }
+    if pod.requests.gpu > free.gpu {
+        r |= Rejection::GPU.0;
+    }
+    let hard_taint_untolerated = node
+        .taints
+        .iter()
+        .any(|t| t.effect != TaintEffect::PreferNoSchedule && !is_tolerated(t, &pod.tolerations));
+    if hard_taint_untolerated {
+        r |= Rejection::TAINT.0;
+    }
+    Rejection(r)
+}

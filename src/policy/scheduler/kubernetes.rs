@@ -1,0 +1,552 @@
+//! kube-scheduler's default profile, with the upstream formulas.
+//!
+//! Every number here is from `shared/reference/semantics.md` §1 (which cites the
+//! upstream files):
+//!
+//! * **Filters**: NodeResourcesFit (real requests and `maxPods`), TaintToleration.
+//! * **Scores** (0–100 each, weighted): NodeResourcesFit ×1 (LeastAllocated on
+//!   the *non-zero* requests, cpu:1 memory:1), NodeResourcesBalancedAllocation ×1
+//!   (real requests), ImageLocality ×1, TaintToleration ×3 (PreferNoSchedule,
+//!   reverse-normalized). NodeAffinity, PodTopologySpread and InterPodAffinity
+//!   have nothing to score for pods without affinity terms or owning services
+//!   (they return Skip upstream), so they add nothing here.
+//! * **Sampling**: `percentageOfNodesToScore` (0 = adaptive `max(50 − n/125, 5)` %,
+//!   at least 100 nodes); filtering starts where the previous cycle stopped.
+//! * **Choice**: highest total; ties broken at random with the policy's own
+//!   seeded stream (reservoir sampling, as `selectHost` up to v1.34).
+
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+use super::filter::{check, FilterCounts};
+use super::{ClusterView, Placement, Scheduler};
+use crate::engine::SimRng;
+use crate::model::taint::{is_tolerated, TaintEffect, Toleration};
+use crate::model::{Node, NodeId, Pod, Resources};
+
+/// Highest score a plugin gives (`framework.MaxNodeScore`).
+pub const MAX_NODE_SCORE: i64 = 100;
+/// Below this many nodes, every node is examined (`minFeasibleNodesToFind`).
+pub const MIN_FEASIBLE_NODES_TO_FIND: usize = 100;
+/// Floor of the adaptive percentage (`minFeasibleNodesPercentageToFind`).
+pub const MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND: usize = 5;
+/// ImageLocality's lower threshold: 23 MiB.
+pub const IMAGE_MIN_THRESHOLD: u64 = 23 * 1024 * 1024;
+/// ImageLocality's upper threshold per container: 1000 MiB.
+pub const IMAGE_MAX_CONTAINER_THRESHOLD: u64 = 1000 * 1024 * 1024;
+
+/// NodeResourcesFit scoring strategy (`scoringStrategy.type`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ScoringStrategy {
+    /// Prefer nodes with the most free resources (spreads). The default.
+    #[default]
+    LeastAllocated,
+    /// Prefer nodes with the least free resources (packs).
+    MostAllocated,
+}
+
+/// How ties between equally scored nodes are broken.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TieBreak {
+    /// Uniformly at random, by reservoir sampling over the scored nodes in the
+    /// order they were examined (`selectHost` up to v1.34), seeded.
+    #[default]
+    Reservoir,
+    /// The first examined node among the best (deterministic without RNG).
+    First,
+}
+
+/// Per-resource weights of the NodeResourcesFit score (`scoringStrategy.resources`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ResourceWeights {
+    /// Weight of `cpu` (a weight of 0 becomes 1, as upstream).
+    pub cpu: i64,
+    /// Weight of `memory`.
+    pub memory: i64,
+}
+
+impl Default for ResourceWeights {
+    fn default() -> Self {
+        ResourceWeights { cpu: 1, memory: 1 }
+    }
+}
+
+/// Score plugin weights of the profile (`plugins.multiPoint.enabled[].weight`).
+/// A weight of 0 disables the plugin's score.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PluginWeights {
+    /// NodeResourcesFit (default 1).
+    pub node_resources_fit: i64,
+    /// NodeResourcesBalancedAllocation (default 1).
+    pub node_resources_balanced_allocation: i64,
+    /// ImageLocality (default 1).
+    pub image_locality: i64,
+    /// TaintToleration (default 3).
+    pub taint_toleration: i64,
+}
+
+impl Default for PluginWeights {
+    fn default() -> Self {
+        PluginWeights {
+            node_resources_fit: 1,
+            node_resources_balanced_allocation: 1,
+            image_locality: 1,
+            taint_toleration: 3,
+        }
+    }
+}
+
+/// Parameters of the `kubernetes` scheduler, with kube-scheduler's defaults.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct KubernetesParams {
+    /// `percentageOfNodesToScore`: 0 means adaptive; 100 examines every node.
+    pub percentage_of_nodes_to_score: u32,
+    /// NodeResourcesFit strategy.
+    pub scoring_strategy: ScoringStrategy,
+    /// NodeResourcesFit per-resource weights.
+    pub resource_weights: ResourceWeights,
+    /// Score plugin weights.
+    pub plugin_weights: PluginWeights,
+    /// Tie-break among the best nodes.
+    pub tie_break: TieBreak,
+}
+
+impl Default for KubernetesParams {
+    fn default() -> Self {
+        KubernetesParams {
+            percentage_of_nodes_to_score: 0,
+            scoring_strategy: ScoringStrategy::LeastAllocated,
+            resource_weights: ResourceWeights::default(),
+            plugin_weights: PluginWeights::default(),
+            tie_break: TieBreak::Reservoir,
+        }
+    }
+}
+
+impl KubernetesParams {
+    pub(crate) fn validate(&self) -> Vec<(String, String)> {
+        let mut errors = Vec::new();
+        if self.percentage_of_nodes_to_score > 100 {
+            errors.push(("percentage_of_nodes_to_score".into(), "must be between 0 (adaptive) and 100".into()));
+        }
+        let w = &self.resource_weights;
+        for (name, v) in [("resource_weights.cpu", w.cpu), ("resource_weights.memory", w.memory)] {
+            if !(0..=100).contains(&v) {
+                errors.push((name.into(), "must be between 0 and 100 (0 means 1)".into()));
+            }
+        }
+        let p = &self.plugin_weights;
+        for (name, v) in [
+            ("plugin_weights.node_resources_fit", p.node_resources_fit),
+            (
+                "plugin_weights.node_resources_balanced_allocation",
+                p.node_resources_balanced_allocation,
+            ),
+            ("plugin_weights.image_locality", p.image_locality),
+            ("plugin_weights.taint_toleration", p.taint_toleration),
+        ] {
+            if !(0..=100).contains(&v) {
+                errors.push((name.into(), "must be between 0 and 100".into()));
+            }
+        }
+        errors
+    }
+}
+
+/// `numFeasibleNodesToFind`: how many feasible nodes a cycle looks for before
+/// it stops filtering and scores what it has.
+pub fn num_feasible_nodes_to_find(num_nodes: usize, percentage: u32) -> usize {
+    if num_nodes < MIN_FEASIBLE_NODES_TO_FIND {
+        return num_nodes;
+    }
+    let mut pct = percentage as usize;
+    if pct == 0 {
+        pct = 50usize.saturating_sub(num_nodes / 125).max(MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND);
+    }
+    (num_nodes * pct / 100).max(MIN_FEASIBLE_NODES_TO_FIND)
+}
+
+/// LeastAllocated score of one resource: `(cap − req)·100 / cap`, 0 when the
+/// capacity is 0 or the request exceeds it (`least_allocated.go`).
+pub fn least_allocated(requested: u64, capacity: u64) -> i64 {
+    if capacity == 0 || requested > capacity {
+        return 0;
+    }
+    ((capacity - requested) as u128 * MAX_NODE_SCORE as u128 / capacity as u128) as i64
+}
+
+/// MostAllocated score of one resource: `min(req, cap)·100 / cap` (`most_allocated.go`).
+pub fn most_allocated(requested: u64, capacity: u64) -> i64 {
+    if capacity == 0 {
+        return 0;
+    }
+    (requested.min(capacity) as u128 * MAX_NODE_SCORE as u128 / capacity as u128) as i64
+}
+
+/// NodeResourcesFit score: the weighted integer mean of the per-resource scores
+/// over CPU and memory, `requested` being the node's non-zero requests *after*
+/// placing the pod. Resources with zero allocatable are skipped.
+pub fn fit_score(strategy: ScoringStrategy, requested: &Resources, allocatable: &Resources, weights: &ResourceWeights) -> i64 {
+    let scorer = match strategy {
+        ScoringStrategy::LeastAllocated => least_allocated,
+        ScoringStrategy::MostAllocated => most_allocated,
+    };
+    let (mut score, mut weight_sum) = (0i64, 0i64);
+    for (req, cap, w) in [
+        (requested.cpu_milli, allocatable.cpu_milli, weights.cpu),
+        (requested.memory_bytes, allocatable.memory_bytes, weights.memory),
+    ] {
+        if cap == 0 {
+            continue;
+        }
+        let w = if w == 0 { 1 } else { w };
+        score += scorer(req, cap) * w;
+        weight_sum += w;
+    }
+    if weight_sum == 0 {
+        0
+    } else {
+        score / weight_sum
+    }
+}
+
+/// NodeResourcesBalancedAllocation: `int((1 − std)·100)` over the fractions
+/// `requested/allocatable` (capped at 1) of CPU and memory, `requested` being
+/// the node's real requests after placing the pod (`balanced_allocation.go`).
+/// With two resources std = |f₁ − f₂| / 2.
+pub fn balanced_allocation(requested: &Resources, allocatable: &Resources) -> i64 {
+    let mut fractions = [0f64; 2];
+    let mut n = 0;
+    for (req, cap) in [
+        (requested.cpu_milli, allocatable.cpu_milli),
+        (requested.memory_bytes, allocatable.memory_bytes),
+    ] {
+        if cap == 0 {
+            continue;
+        }
+        fractions[n] = (req as f64 / cap as f64).min(1.0);
+        n += 1;
+    }
+    let std = if n == 2 { ((fractions[0] - fractions[1]) / 2.0).abs() } else { 0.0 };
+    ((1.0 - std) * MAX_NODE_SCORE as f64) as i64
+}
+
+/// ImageLocality's raw sum for one container: the image size scaled by the
+/// fraction of nodes that have it (`scaledImageScore`), if this node has it.
+pub fn image_scaled_size(size_bytes: u64, nodes_with_image: u32, total_nodes: usize) -> u64 {
+    if total_nodes == 0 {
+        return 0;
+    }
+    let spread = nodes_with_image as f64 / total_nodes as f64;
+    (size_bytes as f64 * spread) as u64
+}
+
+/// ImageLocality score: `100·(clamp(sum, 23 MiB, 1000 MiB·containers) − 23 MiB) / (max − min)`.
+pub fn image_locality_score(sum: u64, containers: u64) -> i64 {
+    let max = IMAGE_MAX_CONTAINER_THRESHOLD * containers.max(1);
+    let min = IMAGE_MIN_THRESHOLD;
+    let clamped = sum.clamp(min, max);
+    ((clamped - min) as u128 * MAX_NODE_SCORE as u128 / (max - min) as u128) as i64
+}
+
+/// TaintToleration's raw score: the number of PreferNoSchedule taints not
+/// tolerated by the pod's PreferNoSchedule (or effect-less) tolerations.
+pub fn untolerated_prefer_no_schedule(node: &Node, tolerations: &[Toleration]) -> i64 {
+    // A toleration with another effect never matches (see `Toleration::tolerates`),
+    // so this is upstream's filter to PreferNoSchedule/effect-less tolerations.
+    node.taints
+        .iter()
+        .filter(|t| t.effect == TaintEffect::PreferNoSchedule && !is_tolerated(t, tolerations))
+        .count() as i64
+}
+
+/// `DefaultNormalizeScore(100, reverse)`: scales raw scores to 0–100 by the
+/// maximum; `reverse` turns "fewer is better" into "higher is better". When the
+/// maximum is 0 every score becomes 100 (reverse) or stays 0.
+pub fn default_normalize(raw: i64, max: i64, reverse: bool) -> i64 {
+    if max == 0 {
+        return if reverse { MAX_NODE_SCORE } else { 0 };
+    }
+    let s = MAX_NODE_SCORE * raw / max;
+    if reverse {
+        MAX_NODE_SCORE - s
+    } else {
+        s
+    }
+}
+
+/// Per-plugin scores of one feasible node (normalized, unweighted).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NodeScores {
+    /// The node.
+    pub node: NodeId,
+    /// NodeResourcesFit.
+    pub fit: i64,
+    /// NodeResourcesBalancedAllocation.
+    pub balanced: i64,
+    /// ImageLocality.
+    pub image_locality: i64,
+    /// TaintToleration (raw count before normalization, then normalized).
+    pub taint_toleration: i64,
+    /// Weighted total.
+    pub total: i64,
+}
+
+/// The `kubernetes` scheduler.
+pub struct KubernetesScheduler {
+    params: KubernetesParams,
+    rng: SimRng,
+    next_start_node_index: usize,
+    /// Reused between cycles: no allocation per decision.
+    scored: Vec<NodeScores>,
+}
+
+impl KubernetesScheduler {
+    /// A scheduler with `params`, drawing tie-breaks from `rng`.
+    pub fn new(params: KubernetesParams, rng: SimRng) -> Self {
+        KubernetesScheduler {
+            params,
+            rng,
+            next_start_node_index: 0,
+            scored: Vec::new(),
+        }
+    }
+
+    /// The scores of the nodes examined in the last cycle (for explanations).
+    pub fn last_scores(&self) -> &[NodeScores] {
+        &self.scored
+    }
+
+    fn score_node(&self, pod: &Pod, node: &Node, id: NodeId, view: &ClusterView<'_>) -> NodeScores {
+        let p = &self.params;
+        let w = &p.plugin_weights;
+        let fit = if w.node_resources_fit != 0 {
+            let requested = node.non_zero_requested + pod.requests.non_zero();
+            fit_score(p.scoring_strategy, &requested, &node.allocatable, &p.resource_weights)
+        } else {
+            0
+        };
+        // BalancedAllocation returns Skip for best-effort pods.
+        let balanced = if w.node_resources_balanced_allocation != 0 && !pod.requests.is_zero() {
+            balanced_allocation(&(node.requested + pod.requests), &node.allocatable)
+        } else {
+            0
+        };
+        let image_locality = if w.image_locality != 0 {
+            let sum = if node.has_image(pod.image, view.now()) {
+                let cluster = view.cluster();
+                let size = cluster.images[pod.image.0 as usize].size_bytes;
+                image_scaled_size(size, cluster.nodes_with_image(pod.image), view.nodes().len())
+            } else {
+                0
+            };
+            image_locality_score(sum, 1)
+        } else {
+            0
+        };
+        let taint_toleration = untolerated_prefer_no_schedule(node, &pod.tolerations);
+        NodeScores {
+            node: id,
+            fit,
+            balanced,
+            image_locality,
+            taint_toleration,
+            total: 0,
+        }
+    }
+}
+
+impl Scheduler for KubernetesScheduler {
+    fn name(&self) -> &'static str {
+        "kubernetes"
+    }
+
+    fn schedule(&mut self, pod: &Pod, view: &ClusterView<'_>) -> Placement {
+        let nodes = view.nodes();
+        let n = nodes.len();
+        let to_find = num_feasible_nodes_to_find(n, self.params.percentage_of_nodes_to_score);
+        let mut counts = FilterCounts::default();
+        let mut scored = std::mem::take(&mut self.scored);
+        scored.clear();
+        let start = if n == 0 { 0 } else { self.next_start_node_index % n };
+        let mut processed = 0;
+        while processed < n && scored.len() < to_find {
+            let idx = (start + processed) % n;
+            processed += 1;
+            let node = &nodes[idx];
+            let r = check(pod, node);
+            if r.is_none() {
+                scored.push(self.score_node(pod, node, NodeId(idx as u32), view));
+            } else {
+                counts.record(r);
+            }
+        }
+        if n > 0 {
+            self.next_start_node_index = (start + processed) % n;
+        }
+        let result = match scored.len() {
+            0 => Placement::Unschedulable(counts),
+            // Upstream skips scoring when only one node is feasible.
+            1 => Placement::Bind(scored[0].node),
+            _ => {
+                let w = &self.params.plugin_weights;
+                let max_taint = scored.iter().map(|s| s.taint_toleration).max().unwrap_or(0);
+                for s in scored.iter_mut() {
+                    s.taint_toleration = default_normalize(s.taint_toleration, max_taint, true);
+                    s.total = w.node_resources_fit * s.fit
+                        + w.node_resources_balanced_allocation * s.balanced
+                        + w.image_locality * s.image_locality
+                        + w.taint_toleration * s.taint_toleration;
+                }
+                Placement::Bind(select_host(&scored, self.params.tie_break, &mut self.rng))
+            }
+        };
+        self.scored = scored;
+        result
+    }
+}
+
+/// Picks the highest total; ties per `tie_break`.
+fn select_host(scored: &[NodeScores], tie_break: TieBreak, rng: &mut SimRng) -> NodeId {
+    let mut best = scored[0];
+    let mut ties = 1u32;
+    for s in &scored[1..] {
+        if s.total > best.total {
+            best = *s;
+            ties = 1;
+        } else if s.total == best.total && tie_break == TieBreak::Reservoir {
+            ties += 1;
+            if rng.random_range(0..ties) == 0 {
+                best = *s;
+            }
+        }
+    }
+    best.node
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::taint::Taint;
+
+    const GI: u64 = 1 << 30;
+    const MI: u64 = 1 << 20;
+
+    /// semantics.md §1 and §8: node 4000m / 8 GiB with 1500m / 3 GiB requested
+    /// after placement → LeastAllocated 62, MostAllocated 37, Balanced 100.
+    #[test]
+    fn reference_scoring_vector() {
+        let alloc = Resources {
+            cpu_milli: 4000,
+            memory_bytes: 8 * GI,
+            gpu: 0,
+        };
+        let req = Resources {
+            cpu_milli: 1500,
+            memory_bytes: 3 * GI,
+            gpu: 0,
+        };
+        let w = ResourceWeights::default();
+        assert_eq!(fit_score(ScoringStrategy::LeastAllocated, &req, &alloc, &w), 62);
+        assert_eq!(fit_score(ScoringStrategy::MostAllocated, &req, &alloc, &w), 37);
+        assert_eq!(balanced_allocation(&req, &alloc), 100);
+    }
+
+    #[test]
+    fn fit_weights_and_edge_cases() {
+        // cpu 50 % used → 50, memory 25 % used → 75; weights cpu 3, memory 1 → (150+75)/4 = 56.
+        let alloc = Resources {
+            cpu_milli: 1000,
+            memory_bytes: 4 * GI,
+            gpu: 0,
+        };
+        let req = Resources {
+            cpu_milli: 500,
+            memory_bytes: GI,
+            gpu: 0,
+        };
+        let w = ResourceWeights { cpu: 3, memory: 1 };
+        assert_eq!(fit_score(ScoringStrategy::LeastAllocated, &req, &alloc, &w), 56);
+        assert_eq!(least_allocated(5, 4), 0, "over capacity scores 0");
+        assert_eq!(least_allocated(0, 0), 0);
+        assert_eq!(most_allocated(5, 4), 100, "MostAllocated caps at capacity");
+    }
+
+    #[test]
+    fn balanced_allocation_penalizes_skew() {
+        // cpu 80 %, memory 20 % → std 0.3 → 70.
+        let alloc = Resources {
+            cpu_milli: 1000,
+            memory_bytes: 10 * GI,
+            gpu: 0,
+        };
+        let req = Resources {
+            cpu_milli: 800,
+            memory_bytes: 2 * GI,
+            gpu: 0,
+        };
+        assert_eq!(balanced_allocation(&req, &alloc), 70);
+        // Fractions cap at 1: cpu 150 % counts as 100 %; memory 0 → std 0.5 → 50.
+        let req = Resources {
+            cpu_milli: 1500,
+            memory_bytes: 0,
+            gpu: 0,
+        };
+        assert_eq!(balanced_allocation(&req, &alloc), 50);
+    }
+
+    #[test]
+    fn nodes_examined_follow_upstream_examples() {
+        // semantics.md §1: 500→230, 1000→420, 5000→500, 10000→500; < 100 → all.
+        assert_eq!(num_feasible_nodes_to_find(50, 0), 50);
+        assert_eq!(num_feasible_nodes_to_find(500, 0), 230);
+        assert_eq!(num_feasible_nodes_to_find(1000, 0), 420);
+        assert_eq!(num_feasible_nodes_to_find(5000, 0), 500);
+        assert_eq!(num_feasible_nodes_to_find(10000, 0), 500);
+        assert_eq!(num_feasible_nodes_to_find(1000, 100), 1000);
+        assert_eq!(num_feasible_nodes_to_find(1000, 5), 100, "never fewer than 100");
+    }
+
+    #[test]
+    fn image_locality_thresholds() {
+        // Below 23 MiB → 0; at or above 1000 MiB → 100.
+        assert_eq!(image_locality_score(10 * MI, 1), 0);
+        assert_eq!(image_locality_score(2000 * MI, 1), 100);
+        // 500 MiB on every node: 100·(500−23)/(1000−23) = 48.8 → 48.
+        let sum = image_scaled_size(500 * MI, 10, 10);
+        assert_eq!(image_locality_score(sum, 1), 48);
+        // The same image on half the nodes counts half: 250 MiB → 23.
+        let sum = image_scaled_size(500 * MI, 5, 10);
+        assert_eq!(image_locality_score(sum, 1), 23);
+    }
+
+    #[test]
+    fn taint_toleration_normalization_is_reversed() {
+        assert_eq!(default_normalize(0, 2, true), 100);
+        assert_eq!(default_normalize(1, 2, true), 50);
+        assert_eq!(default_normalize(2, 2, true), 0);
+        assert_eq!(default_normalize(0, 0, true), 100);
+        let mut node = crate::model::node::tests_support::node(4000, 8 * GI);
+        node.taints.push(Taint {
+            key: "a".into(),
+            value: "".into(),
+            effect: TaintEffect::PreferNoSchedule,
+        });
+        node.taints.push(Taint {
+            key: "b".into(),
+            value: "".into(),
+            effect: TaintEffect::NoSchedule,
+        });
+        assert_eq!(untolerated_prefer_no_schedule(&node, &[]), 1);
+        let tol = Toleration {
+            key: "a".into(),
+            operator: crate::model::TolerationOperator::Exists,
+            ..Default::default()
+        };
+        assert_eq!(untolerated_prefer_no_schedule(&node, &[tol]), 0);
+    }
+}

@@ -1,0 +1,614 @@
+//! Scenario files: TOML in, a validated [`Scenario`] out.
+//!
+//! Parsing happens in two layers, as in ripgrep's flags: serde reads the raw
+//! file into `Raw*` structs (unknown keys are errors), then [`validate`] turns
+//! them into typed settings, collecting every problem with the file, line,
+//! column and field it concerns. Nothing downstream ever sees unvalidated input.
+//!
+//! The format is documented in `scenarios/quickstart.toml` and README.md.
+
+pub mod dist;
+pub mod locate;
+pub mod quantity;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::Deserialize;
+
+use crate::model::image::normalize_image_name;
+use crate::model::workload::BatchWorkload;
+use crate::model::{ImageId, ImageSpec, Resources, Taint, Toleration};
+use crate::policy::scheduler::SchedulerConfig;
+use crate::time::{SimDuration, SimTime};
+use dist::{Dist, RawDist};
+use quantity::{Literal, Unit};
+
+/// The quickstart scenario, embedded so `orchsim run` works with no file.
+pub const QUICKSTART: &str = include_str!("../scenarios/quickstart.toml");
+
+/// A problem in a scenario, located as precisely as possible.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// The file (or `<embedded quickstart>`).
+    pub file: String,
+    /// 1-based line, if known.
+    pub line: Option<usize>,
+    /// 1-based column, if known.
+    pub column: Option<usize>,
+    /// Dotted field path, e.g. `batch[0].cpu.sigma`.
+    pub field: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some(col) = self.column {
+                write!(f, ":{col}")?;
+            }
+        }
+        write!(f, ": ")?;
+        if let Some(field) = &self.field {
+            write!(f, "field `{field}`: ")?;
+        }
+        write!(f, "{}", self.message)
+    }
+}
+
+/// Why a scenario could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ScenarioError {
+    /// The file could not be read.
+    #[error("{path}: cannot read scenario: {source}")]
+    Io {
+        /// The path given.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not a valid scenario; every problem found is listed.
+    #[error("{}", .0.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n"))]
+    Invalid(Vec<Diagnostic>),
+}
+
+// ---------------------------------------------------------------------------
+// Raw layer: exactly what the file says.
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScenario {
+    name: Option<String>,
+    description: Option<String>,
+    seed: Option<u64>,
+    #[serde(default)]
+    simulation: RawSimulation,
+    #[serde(default)]
+    node_groups: Vec<RawNodeGroup>,
+    #[serde(default)]
+    images: Vec<RawImage>,
+    #[serde(default)]
+    batch: Vec<RawBatch>,
+    #[serde(default)]
+    scheduler: SchedulerConfig,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSimulation {
+    duration: Option<Literal>,
+    sample_interval: Option<Literal>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNodeGroup {
+    name: String,
+    count: u32,
+    cpu: Literal,
+    memory: Literal,
+    #[serde(default)]
+    gpu: u64,
+    max_pods: Option<u32>,
+    #[serde(default)]
+    zones: Vec<String>,
+    #[serde(default)]
+    labels: BTreeMap<String, String>,
+    #[serde(default)]
+    taints: Vec<Taint>,
+    image_pull_bandwidth: Option<Literal>,
+    image_pull_latency: Option<Literal>,
+    #[serde(default)]
+    preloaded_images: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawImage {
+    name: String,
+    size: Literal,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBatch {
+    name: String,
+    jobs: Option<u64>,
+    start: Option<Literal>,
+    until: Option<Literal>,
+    interarrival: RawDist,
+    tasks: Option<RawDist>,
+    duration: RawDist,
+    startup: Option<RawDist>,
+    cpu: RawDist,
+    memory: RawDist,
+    #[serde(default)]
+    gpu: u64,
+    limits: Option<RawLimits>,
+    images: Vec<String>,
+    #[serde(default)]
+    priority: i32,
+    #[serde(default)]
+    tolerations: Vec<Toleration>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLimits {
+    cpu: Option<f64>,
+    memory: Option<f64>,
+}
+
+// ---------------------------------------------------------------------------
+// Validated layer.
+
+/// A group of identical nodes.
+#[derive(Clone, Debug)]
+pub struct NodeGroup {
+    /// Name; nodes are called `name-0`, `name-1`, …
+    pub name: String,
+    /// Number of nodes.
+    pub count: u32,
+    /// Allocatable resources of each node.
+    pub allocatable: Resources,
+    /// Kubelet `maxPods`.
+    pub max_pods: u32,
+    /// Zones, assigned round-robin (`topology.kubernetes.io/zone`).
+    pub zones: Vec<String>,
+    /// Extra labels.
+    pub labels: BTreeMap<String, String>,
+    /// Taints.
+    pub taints: Vec<Taint>,
+    /// Image pull bandwidth, bytes per second.
+    pub pull_bandwidth: u64,
+    /// Fixed latency of each pull.
+    pub pull_latency: SimDuration,
+    /// Images present on every node at time zero.
+    pub preloaded_images: Vec<ImageId>,
+}
+
+/// A validated scenario: everything a run needs.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// Name, used for the default output directory.
+    pub name: String,
+    /// Free text from the file.
+    pub description: String,
+    /// Master seed (overridable with `--seed`).
+    pub seed: u64,
+    /// Stop time; `None` runs until every job has arrived and finished.
+    pub duration: Option<SimDuration>,
+    /// Interval between metric samples.
+    pub sample_interval: SimDuration,
+    /// Node groups.
+    pub node_groups: Vec<NodeGroup>,
+    /// Images.
+    pub images: Vec<ImageSpec>,
+    /// Batch workload classes.
+    pub batch: Vec<BatchWorkload>,
+    /// Scheduler policy.
+    pub scheduler: SchedulerConfig,
+}
+
+/// Default kubelet `maxPods`.
+pub const DEFAULT_MAX_PODS: u32 = 110;
+/// Default image pull bandwidth: 100 MiB/s.
+pub const DEFAULT_PULL_BANDWIDTH: u64 = 100 * 1024 * 1024;
+/// Default fixed pull latency: 500 ms.
+pub const DEFAULT_PULL_LATENCY: SimDuration = SimDuration::from_millis(500);
+/// Default container startup time: 1 s.
+pub const DEFAULT_STARTUP: SimDuration = SimDuration::from_secs(1);
+/// Default sampling interval: 10 s.
+pub const DEFAULT_SAMPLE_INTERVAL: SimDuration = SimDuration::from_secs(10);
+
+impl Scenario {
+    /// Reads and validates the scenario at `path`.
+    pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+        let source = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Scenario::parse(&source, &path.display().to_string())
+    }
+
+    /// The embedded quickstart scenario.
+    pub fn quickstart() -> Scenario {
+        Scenario::parse(QUICKSTART, "<embedded quickstart>").expect("the embedded quickstart scenario is valid")
+    }
+
+    /// Parses and validates `source`; `file` names it in errors.
+    pub fn parse(source: &str, file: &str) -> Result<Scenario, ScenarioError> {
+        let raw: RawScenario = toml::from_str(source).map_err(|e| {
+            let pos = e.span().map(|s| locate::position(source, s.start));
+            let field = e.span().and_then(|s| locate::path_at(source, s.start));
+            ScenarioError::Invalid(vec![Diagnostic {
+                file: file.to_string(),
+                line: pos.map(|p| p.line),
+                column: pos.map(|p| p.column),
+                field,
+                message: e.message().trim().to_string(),
+            }])
+        })?;
+        let mut v = Validator {
+            source,
+            file,
+            diagnostics: Vec::new(),
+        };
+        let scenario = v.scenario(raw);
+        if v.diagnostics.is_empty() {
+            Ok(scenario.expect("no diagnostics means a scenario"))
+        } else {
+            Err(ScenarioError::Invalid(v.diagnostics))
+        }
+    }
+
+    /// Total number of nodes.
+    pub fn node_count(&self) -> u64 {
+        self.node_groups.iter().map(|g| g.count as u64).sum()
+    }
+
+    /// One line describing the scenario, for `orchsim validate`.
+    pub fn summary(&self) -> String {
+        let cap = self.node_groups.iter().fold(Resources::ZERO, |acc, g| {
+            let n = g.count as u64;
+            acc + Resources {
+                cpu_milli: g.allocatable.cpu_milli * n,
+                memory_bytes: g.allocatable.memory_bytes * n,
+                gpu: g.allocatable.gpu * n,
+            }
+        });
+        let expected_tasks: f64 = self.batch.iter().filter_map(|b| b.jobs.map(|j| j as f64 * b.tasks.mean())).sum();
+        let jobs: u64 = self.batch.iter().filter_map(|b| b.jobs).sum();
+        let duration = self.duration.map_or("until all work is done".to_string(), |d| format!("for {d}"));
+        format!(
+            "{}: {} nodes in {} group(s) ({} cores, {:.0} GiB, {} GPUs), {} image(s), {} batch class(es) with {} jobs (~{:.0} tasks), scheduler {}, seed {}, runs {}",
+            self.name,
+            self.node_count(),
+            self.node_groups.len(),
+            cap.cpu_milli / 1000,
+            cap.memory_bytes as f64 / (1u64 << 30) as f64,
+            cap.gpu,
+            self.images.len(),
+            self.batch.len(),
+            jobs,
+            expected_tasks,
+            self.scheduler.name(),
+            self.seed,
+            duration
+        )
+    }
+}
+
+struct Validator<'a> {
+    source: &'a str,
+    file: &'a str,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Validator<'_> {
+    fn error(&mut self, field: &str, message: impl Into<String>) {
+        let pos = locate::span_of(self.source, field).map(|s| locate::position(self.source, s.start));
+        self.diagnostics.push(Diagnostic {
+            file: self.file.to_string(),
+            line: pos.map(|p| p.line),
+            column: pos.map(|p| p.column),
+            field: Some(field.to_string()),
+            message: message.into(),
+        });
+    }
+
+    fn quantity(&mut self, field: &str, lit: &Literal, unit: Unit) -> Option<f64> {
+        match unit.parse(lit) {
+            Ok(v) if v < 0.0 => {
+                self.error(field, format!("must not be negative, got {lit}"));
+                None
+            }
+            Ok(v) => Some(v),
+            Err(m) => {
+                self.error(field, m);
+                None
+            }
+        }
+    }
+
+    /// A quantity that must round to at least one base unit (node capacity).
+    fn positive_quantity(&mut self, field: &str, lit: &Literal, unit: Unit) -> u64 {
+        match self.quantity(field, lit, unit).map(|v| v.round() as u64) {
+            Some(0) => {
+                self.error(field, format!("must be positive, got {lit}"));
+                0
+            }
+            Some(v) => v,
+            None => 0,
+        }
+    }
+
+    fn duration(&mut self, field: &str, lit: &Literal) -> Option<SimDuration> {
+        self.quantity(field, lit, Unit::Duration)
+            .and_then(|us| SimDuration::from_secs_f64(us / 1e6))
+    }
+
+    fn dist(&mut self, field: &str, raw: &RawDist, unit: Unit) -> Option<Dist> {
+        match Dist::from_raw(raw, unit) {
+            Ok(d) => Some(d),
+            Err((param, message)) => {
+                let path = if param.is_empty() {
+                    field.to_string()
+                } else {
+                    format!("{field}.{param}")
+                };
+                self.error(&path, message);
+                None
+            }
+        }
+    }
+
+    fn scenario(&mut self, raw: RawScenario) -> Option<Scenario> {
+        let sim = &raw.simulation;
+        let duration = sim.duration.as_ref().and_then(|l| self.duration("simulation.duration", l));
+        if duration == Some(SimDuration::ZERO) {
+            self.error("simulation.duration", "must be positive");
+        }
+        let sample_interval = match &sim.sample_interval {
+            Some(l) => self.duration("simulation.sample_interval", l),
+            None => Some(DEFAULT_SAMPLE_INTERVAL),
+        };
+        if sample_interval == Some(SimDuration::ZERO) {
+            self.error("simulation.sample_interval", "must be positive");
+        }
+
+        let images = self.images(&raw.images);
+        let image_index: BTreeMap<String, ImageId> = images
+            .iter()
+            .enumerate()
+            .map(|(i, im)| (im.name.clone(), ImageId(i as u32)))
+            .collect();
+        let node_groups = self.node_groups(&raw.node_groups, &image_index);
+        let batch = self.batch(&raw.batch, &image_index, duration.is_some());
+        self.pods_fit_some_node(&batch, &node_groups);
+
+        for (field, message) in raw.scheduler.validate() {
+            self.error(&format!("scheduler.{field}"), message);
+        }
+        if !self.diagnostics.is_empty() {
+            return None;
+        }
+        Some(Scenario {
+            name: raw.name.unwrap_or_else(|| "scenario".into()),
+            description: raw.description.unwrap_or_default(),
+            seed: raw.seed.unwrap_or(1),
+            duration,
+            sample_interval: sample_interval?,
+            node_groups,
+            images,
+            batch,
+            scheduler: raw.scheduler,
+        })
+    }
+
+    fn images(&mut self, raw: &[RawImage]) -> Vec<ImageSpec> {
+        let mut images: Vec<ImageSpec> = Vec::new();
+        for (i, im) in raw.iter().enumerate() {
+            let name = normalize_image_name(&im.name);
+            if images.iter().any(|o| o.name == name) {
+                self.error(&format!("images[{i}].name"), format!("image `{name}` is defined twice"));
+            }
+            let size = self.quantity(&format!("images[{i}].size"), &im.size, Unit::Bytes).unwrap_or(0.0);
+            images.push(ImageSpec {
+                name,
+                size_bytes: size.round() as u64,
+            });
+        }
+        images
+    }
+
+    fn image_refs(&mut self, field: &str, names: &[String], index: &BTreeMap<String, ImageId>) -> Vec<ImageId> {
+        let mut ids = Vec::new();
+        for (i, name) in names.iter().enumerate() {
+            match index.get(&normalize_image_name(name)) {
+                Some(id) => ids.push(*id),
+                None => self.error(
+                    &format!("{field}[{i}]"),
+                    format!("unknown image `{name}`; define it in an [[images]] entry"),
+                ),
+            }
+        }
+        ids
+    }
+
+    fn node_groups(&mut self, raw: &[RawNodeGroup], image_index: &BTreeMap<String, ImageId>) -> Vec<NodeGroup> {
+        if raw.is_empty() {
+            self.error("node_groups", "the cluster needs at least one [[node_groups]] entry");
+        }
+        let mut groups: Vec<NodeGroup> = Vec::new();
+        for (i, g) in raw.iter().enumerate() {
+            let f = |name: &str| format!("node_groups[{i}].{name}");
+            if groups.iter().any(|o| o.name == g.name) {
+                self.error(&f("name"), format!("node group `{}` is defined twice", g.name));
+            }
+            if g.count == 0 {
+                self.error(&f("count"), "must be at least 1");
+            }
+            let cpu = self.positive_quantity(&f("cpu"), &g.cpu, Unit::Cpu);
+            let memory = self.positive_quantity(&f("memory"), &g.memory, Unit::Bytes);
+            let max_pods = g.max_pods.unwrap_or(DEFAULT_MAX_PODS);
+            if max_pods == 0 {
+                self.error(&f("max_pods"), "must be at least 1");
+            }
+            let pull_bandwidth = match &g.image_pull_bandwidth {
+                Some(l) => self.quantity(&f("image_pull_bandwidth"), l, Unit::Bandwidth).unwrap_or(1.0).round() as u64,
+                None => DEFAULT_PULL_BANDWIDTH,
+            };
+            if pull_bandwidth == 0 {
+                self.error(&f("image_pull_bandwidth"), "must be positive");
+            }
+            let pull_latency = match &g.image_pull_latency {
+                Some(l) => self.duration(&f("image_pull_latency"), l).unwrap_or_default(),
+                None => DEFAULT_PULL_LATENCY,
+            };
+            let preloaded_images = self.image_refs(&f("preloaded_images"), &g.preloaded_images, image_index);
+            groups.push(NodeGroup {
+                name: g.name.clone(),
+                count: g.count,
+                allocatable: Resources {
+                    cpu_milli: cpu,
+                    memory_bytes: memory,
+                    gpu: g.gpu,
+                },
+                max_pods,
+                zones: if g.zones.is_empty() {
+                    vec!["zone-a".to_string()]
+                } else {
+                    g.zones.clone()
+                },
+                labels: g.labels.clone(),
+                taints: g.taints.clone(),
+                pull_bandwidth,
+                pull_latency,
+                preloaded_images,
+            });
+        }
+        groups
+    }
+
+    fn batch(&mut self, raw: &[RawBatch], image_index: &BTreeMap<String, ImageId>, bounded_run: bool) -> Vec<BatchWorkload> {
+        let mut out: Vec<BatchWorkload> = Vec::new();
+        for (i, b) in raw.iter().enumerate() {
+            let f = |name: &str| format!("batch[{i}].{name}");
+            if out.iter().any(|o| o.name == b.name) {
+                self.error(&f("name"), format!("batch workload `{}` is defined twice", b.name));
+            }
+            if b.jobs.is_none() && b.until.is_none() && !bounded_run {
+                self.error(
+                    &f("name"),
+                    "this workload never stops submitting: set `jobs` or `until` here, or [simulation] duration",
+                );
+            }
+            let start = b.start.as_ref().and_then(|l| self.duration(&f("start"), l)).unwrap_or_default();
+            let until = b
+                .until
+                .as_ref()
+                .and_then(|l| self.duration(&f("until"), l))
+                .map(|d| SimTime::ZERO + d);
+            let one = RawDist::Constant(Literal::Number(1.0));
+            let startup_default = RawDist::Constant(Literal::Number(DEFAULT_STARTUP.as_secs_f64()));
+            let interarrival = self.dist(&f("interarrival"), &b.interarrival, Unit::Duration);
+            let tasks = self.dist(&f("tasks"), b.tasks.as_ref().unwrap_or(&one), Unit::Count);
+            let duration = self.dist(&f("duration"), &b.duration, Unit::Duration);
+            let startup = self.dist(&f("startup"), b.startup.as_ref().unwrap_or(&startup_default), Unit::Duration);
+            let cpu = self.dist(&f("cpu"), &b.cpu, Unit::Cpu);
+            let memory = self.dist(&f("memory"), &b.memory, Unit::Bytes);
+            if let Some(d) = &interarrival {
+                if d.upper_bound() == 0.0 && b.jobs.is_none() {
+                    self.error(
+                        &f("interarrival"),
+                        "a zero inter-arrival time with no `jobs` limit submits forever at one instant",
+                    );
+                }
+            }
+            if let Some(t) = &tasks {
+                if t.upper_bound() == 0.0 {
+                    self.error(&f("tasks"), "jobs need at least one task");
+                }
+            }
+            let limits = b.limits.as_ref();
+            let limit_factor = (
+                limits.and_then(|l| l.cpu).unwrap_or(1.0),
+                limits.and_then(|l| l.memory).unwrap_or(1.0),
+            );
+            for (name, v) in [("limits.cpu", limit_factor.0), ("limits.memory", limit_factor.1)] {
+                if !(v >= 1.0 && v.is_finite()) {
+                    self.error(
+                        &f(name),
+                        format!("a limit is a multiple of the request and must be at least 1, got {v}"),
+                    );
+                }
+            }
+            if b.images.is_empty() {
+                self.error(&f("images"), "name at least one image");
+            }
+            let images = self.image_refs(&f("images"), &b.images, image_index);
+            let (Some(interarrival), Some(tasks), Some(duration), Some(startup), Some(cpu), Some(memory)) =
+                (interarrival, tasks, duration, startup, cpu, memory)
+            else {
+                continue;
+            };
+            out.push(BatchWorkload {
+                name: b.name.clone(),
+                jobs: b.jobs,
+                start: SimTime::ZERO + start,
+                until,
+                interarrival,
+                tasks,
+                duration,
+                startup,
+                cpu,
+                memory,
+                gpu: b.gpu,
+                limit_factor,
+                images,
+                priority: b.priority,
+                tolerations: Arc::from(b.tolerations.clone()),
+            });
+        }
+        out
+    }
+
+    /// A pod whose smallest possible request fits no node would wait forever:
+    /// almost certainly a unit mistake ("8" cores vs "8Gi"), so it is an error.
+    fn pods_fit_some_node(&mut self, batch: &[BatchWorkload], groups: &[NodeGroup]) {
+        for (i, b) in batch.iter().enumerate() {
+            let smallest = Resources {
+                cpu_milli: b.cpu.lower_bound() as u64,
+                memory_bytes: b.memory.lower_bound() as u64,
+                gpu: b.gpu,
+            };
+            if groups.is_empty() || groups.iter().any(|g| smallest.fits_in(&g.allocatable)) {
+                continue;
+            }
+            let field = if !groups.iter().any(|g| smallest.cpu_milli <= g.allocatable.cpu_milli) {
+                "cpu"
+            } else if !groups.iter().any(|g| smallest.memory_bytes <= g.allocatable.memory_bytes) {
+                "memory"
+            } else {
+                "gpu"
+            };
+            self.error(
+                &format!("batch[{i}].{field}"),
+                format!(
+                    "pods of `{}` request at least {}m CPU, {} MiB memory and {} GPU, which fits no node group",
+                    b.name,
+                    smallest.cpu_milli,
+                    smallest.memory_bytes >> 20,
+                    smallest.gpu
+                ),
+            );
+        }
+    }
+}

@@ -1,0 +1,381 @@
+//! Probability distributions named in scenarios.
+//!
+//! A field that takes a distribution accepts either a constant quantity
+//! (`cpu = "500m"`) or a table naming the distribution and its parameters in
+//! the field's unit:
+//!
+//! | `dist`        | parameters                         |
+//! |---------------|------------------------------------|
+//! | `constant`    | `value`                            |
+//! | `uniform`     | `low`, `high` (inclusive integers for counts) |
+//! | `exponential` | `mean`                             |
+//! | `lognormal`   | `median`, `sigma` (of the log)     |
+//! | `normal`      | `mean`, `std`                      |
+//! | `pareto`      | `scale` (minimum), `shape` (alpha) |
+//!
+//! Every distribution also takes optional `min` and `max`: samples are clamped
+//! to them (and always to ≥ 0). Samples are rounded to the nearest base unit
+//! (microsecond, millicore, byte) exactly once, here.
+
+use rand::Rng;
+use rand_distr::{Distribution, Exp, LogNormal, Normal, Pareto};
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::Deserialize;
+
+use super::quantity::{Literal, LiteralVisitor, Unit};
+
+/// A distribution as written: a constant literal or a table.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RawDist {
+    /// `field = "500m"`.
+    Constant(Literal),
+    /// `field = { dist = "…", … }`.
+    Table(Box<DistTable>),
+}
+
+/// The table form of a distribution.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DistTable {
+    /// Name: constant, uniform, exponential, lognormal, normal or pareto.
+    pub dist: String,
+    value: Option<Literal>,
+    low: Option<Literal>,
+    high: Option<Literal>,
+    mean: Option<Literal>,
+    std: Option<Literal>,
+    median: Option<Literal>,
+    sigma: Option<f64>,
+    scale: Option<Literal>,
+    shape: Option<f64>,
+    min: Option<Literal>,
+    max: Option<Literal>,
+}
+
+impl<'de> Deserialize<'de> for RawDist {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawDist;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a quantity or a table such as { dist = \"exponential\", mean = \"30s\" }")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawDist, E> {
+                LiteralVisitor.visit_i64(v).map(RawDist::Constant)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawDist, E> {
+                LiteralVisitor.visit_u64(v).map(RawDist::Constant)
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawDist, E> {
+                LiteralVisitor.visit_f64(v).map(RawDist::Constant)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawDist, E> {
+                LiteralVisitor.visit_str(v).map(RawDist::Constant)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawDist, A::Error> {
+                DistTable::deserialize(de::value::MapAccessDeserializer::new(map)).map(|t| RawDist::Table(Box::new(t)))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl From<Literal> for RawDist {
+    fn from(l: Literal) -> Self {
+        RawDist::Constant(l)
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Kind {
+    Constant(f64),
+    Uniform { low: f64, high: f64 },
+    Exponential { mean: f64, d: Exp<f64> },
+    LogNormal { median: f64, sigma: f64, d: LogNormal<f64> },
+    Normal { mean: f64, d: Normal<f64> },
+    Pareto { scale: f64, shape: f64, d: Pareto<f64> },
+}
+
+/// A validated distribution over a base unit.
+#[derive(Clone, Debug)]
+pub struct Dist {
+    kind: Kind,
+    min: f64,
+    max: f64,
+    discrete: bool,
+}
+
+/// A parameter error: `(parameter name, message)`; the name is empty when the
+/// error is about the whole field.
+pub type ParamError = (String, String);
+
+impl Dist {
+    /// A constant.
+    pub fn constant(v: f64) -> Dist {
+        Dist {
+            kind: Kind::Constant(v),
+            min: 0.0,
+            max: f64::INFINITY,
+            discrete: false,
+        }
+    }
+
+    /// Validates `raw` as a distribution over `unit`.
+    pub fn from_raw(raw: &RawDist, unit: Unit) -> Result<Dist, ParamError> {
+        let t = match raw {
+            RawDist::Constant(l) => {
+                let v = unit.parse(l).map_err(|m| (String::new(), m))?;
+                if v < 0.0 {
+                    return Err((String::new(), format!("must not be negative, got {l}")));
+                }
+                return Ok(Dist::constant(v));
+            }
+            RawDist::Table(t) => t,
+        };
+        let q = |name: &str, v: &Option<Literal>| -> Result<f64, ParamError> {
+            let l = v
+                .as_ref()
+                .ok_or_else(|| (name.to_string(), format!("`{}` needs `{name}`", t.dist)))?;
+            unit.parse(l).map_err(|m| (name.to_string(), m))
+        };
+        let f = |name: &str, v: Option<f64>| -> Result<f64, ParamError> {
+            v.ok_or_else(|| (name.to_string(), format!("`{}` needs `{name}`", t.dist)))
+        };
+        let positive = |name: &str, v: f64| -> Result<f64, ParamError> {
+            if v > 0.0 && v.is_finite() {
+                Ok(v)
+            } else {
+                Err((name.to_string(), format!("must be positive, got {v}")))
+            }
+        };
+        let allowed: &[&str] = match t.dist.as_str() {
+            "constant" => &["value"],
+            "uniform" => &["low", "high"],
+            "exponential" => &["mean"],
+            "lognormal" => &["median", "sigma"],
+            "normal" => &["mean", "std"],
+            "pareto" => &["scale", "shape"],
+            other => {
+                return Err((
+                    "dist".into(),
+                    format!("unknown distribution `{other}`; expected constant, uniform, exponential, lognormal, normal or pareto"),
+                ))
+            }
+        };
+        let given = [
+            ("value", t.value.is_some()),
+            ("low", t.low.is_some()),
+            ("high", t.high.is_some()),
+            ("mean", t.mean.is_some()),
+            ("std", t.std.is_some()),
+            ("median", t.median.is_some()),
+            ("sigma", t.sigma.is_some()),
+            ("scale", t.scale.is_some()),
+            ("shape", t.shape.is_some()),
+        ];
+        if let Some((name, _)) = given.iter().find(|(n, g)| *g && !allowed.contains(n)) {
+            return Err((
+                name.to_string(),
+                format!("`{name}` is not a parameter of `{}` (it takes {})", t.dist, allowed.join(", ")),
+            ));
+        }
+        let kind = match t.dist.as_str() {
+            "constant" => Kind::Constant(q("value", &t.value)?),
+            "uniform" => {
+                let (low, high) = (q("low", &t.low)?, q("high", &t.high)?);
+                if low > high {
+                    return Err(("high".into(), format!("must be at least `low` ({low}), got {high}")));
+                }
+                if unit == Unit::Count && (low.fract() != 0.0 || high.fract() != 0.0) {
+                    return Err(("low".into(), "a uniform count needs whole-number `low` and `high`".into()));
+                }
+                Kind::Uniform { low, high }
+            }
+            "exponential" => {
+                let mean = positive("mean", q("mean", &t.mean)?)?;
+                let d = Exp::new(1.0 / mean).map_err(|e| ("mean".to_string(), e.to_string()))?;
+                Kind::Exponential { mean, d }
+            }
+            "lognormal" => {
+                let median = positive("median", q("median", &t.median)?)?;
+                let sigma = f("sigma", t.sigma)?;
+                if !(sigma >= 0.0 && sigma.is_finite()) {
+                    return Err(("sigma".into(), format!("must be zero or positive, got {sigma}")));
+                }
+                let d = LogNormal::new(median.ln(), sigma).map_err(|e| ("sigma".to_string(), format!("invalid: {e} (got {sigma})")))?;
+                Kind::LogNormal { median, sigma, d }
+            }
+            "normal" => {
+                let (mean, std) = (q("mean", &t.mean)?, q("std", &t.std)?);
+                if std < 0.0 {
+                    return Err(("std".into(), format!("must be zero or positive, got {std}")));
+                }
+                let d = Normal::new(mean, std).map_err(|e| ("std".to_string(), format!("invalid: {e} (got {std})")))?;
+                Kind::Normal { mean, d }
+            }
+            "pareto" => {
+                let scale = positive("scale", q("scale", &t.scale)?)?;
+                let shape = positive("shape", f("shape", t.shape)?)?;
+                let d = Pareto::new(scale, shape).map_err(|e| ("shape".to_string(), e.to_string()))?;
+                Kind::Pareto { scale, shape, d }
+            }
+            _ => unreachable!("checked above"),
+        };
+        let min = t
+            .min
+            .as_ref()
+            .map(|l| unit.parse(l).map_err(|m| ("min".to_string(), m)))
+            .transpose()?
+            .unwrap_or(0.0);
+        let max = t
+            .max
+            .as_ref()
+            .map(|l| unit.parse(l).map_err(|m| ("max".to_string(), m)))
+            .transpose()?
+            .unwrap_or(f64::INFINITY);
+        if min < 0.0 {
+            return Err(("min".into(), format!("must not be negative, got {min}")));
+        }
+        if min > max {
+            return Err(("max".into(), format!("must be at least `min`, got {max} < {min}")));
+        }
+        if let Kind::Constant(v) = kind {
+            if v < 0.0 {
+                return Err(("value".into(), format!("must not be negative, got {v}")));
+            }
+        }
+        Ok(Dist {
+            kind,
+            min,
+            max,
+            discrete: unit == Unit::Count,
+        })
+    }
+
+    /// Draws one value in the base unit, clamped to `[min, max]` and rounded
+    /// to the nearest integer.
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> u64 {
+        let x = match &self.kind {
+            Kind::Constant(v) => *v,
+            Kind::Uniform { low, high } if self.discrete => rng.random_range(*low as u64..=*high as u64) as f64,
+            Kind::Uniform { low, high } => {
+                if low == high {
+                    *low
+                } else {
+                    rng.random_range(*low..=*high)
+                }
+            }
+            Kind::Exponential { d, .. } => d.sample(rng),
+            Kind::LogNormal { d, .. } => d.sample(rng),
+            Kind::Normal { d, .. } => d.sample(rng),
+            Kind::Pareto { d, .. } => d.sample(rng),
+        };
+        let x = x.clamp(self.min, self.max).round();
+        if x >= u64::MAX as f64 {
+            u64::MAX
+        } else {
+            x as u64
+        }
+    }
+
+    /// The smallest value a sample can take.
+    pub fn lower_bound(&self) -> f64 {
+        let natural = match &self.kind {
+            Kind::Constant(v) => *v,
+            Kind::Uniform { low, .. } => *low,
+            Kind::Pareto { scale, .. } => *scale,
+            Kind::Exponential { .. } | Kind::LogNormal { .. } | Kind::Normal { .. } => 0.0,
+        };
+        natural.clamp(self.min, self.max).round()
+    }
+
+    /// The largest value a sample can take (may be infinite).
+    pub fn upper_bound(&self) -> f64 {
+        let natural = match &self.kind {
+            Kind::Constant(v) => *v,
+            Kind::Uniform { high, .. } => *high,
+            _ => f64::INFINITY,
+        };
+        natural.clamp(self.min, self.max).round()
+    }
+
+    /// The mean of the distribution before clamping (infinite for a Pareto
+    /// with shape ≤ 1), for scenario summaries.
+    pub fn mean(&self) -> f64 {
+        match &self.kind {
+            Kind::Constant(v) => *v,
+            Kind::Uniform { low, high } => (low + high) / 2.0,
+            Kind::Exponential { mean, .. } | Kind::Normal { mean, .. } => *mean,
+            Kind::LogNormal { median, sigma, .. } => median * (sigma * sigma / 2.0).exp(),
+            Kind::Pareto { scale, shape, .. } if *shape > 1.0 => shape * scale / (shape - 1.0),
+            Kind::Pareto { .. } => f64::INFINITY,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{stream_rng, StreamId};
+
+    fn table(src: &str) -> RawDist {
+        #[derive(Deserialize)]
+        struct W {
+            d: RawDist,
+        }
+        toml::from_str::<W>(&format!("d = {src}")).unwrap().d
+    }
+
+    #[test]
+    fn every_named_distribution_samples_within_bounds() {
+        let mut rng = stream_rng(1, 0, StreamId::durations(0));
+        for src in [
+            r#""30s""#,
+            r#"{ dist = "constant", value = "30s" }"#,
+            r#"{ dist = "uniform", low = "10s", high = "20s" }"#,
+            r#"{ dist = "exponential", mean = "30s" }"#,
+            r#"{ dist = "lognormal", median = "30s", sigma = 0.5 }"#,
+            r#"{ dist = "normal", mean = "30s", std = "5s", max = "40s" }"#,
+            r#"{ dist = "pareto", scale = "10s", shape = 2.5 }"#,
+        ] {
+            let d = Dist::from_raw(&table(src), Unit::Duration).unwrap_or_else(|e| panic!("{src}: {e:?}"));
+            for _ in 0..200 {
+                let x = d.sample(&mut rng) as f64;
+                assert!(x >= d.lower_bound() && x <= d.upper_bound(), "{src}: {x}");
+            }
+        }
+    }
+
+    #[test]
+    fn exponential_mean_is_close() {
+        let d = Dist::from_raw(&table(r#"{ dist = "exponential", mean = 1000 }"#), Unit::Count).unwrap();
+        let mut rng = stream_rng(7, 0, StreamId::arrivals(0));
+        let n = 20_000;
+        let mean = (0..n).map(|_| d.sample(&mut rng) as f64).sum::<f64>() / n as f64;
+        assert!((mean - 1000.0).abs() < 30.0, "mean {mean}");
+    }
+
+    #[test]
+    fn uniform_counts_are_inclusive_integers() {
+        let d = Dist::from_raw(&table(r#"{ dist = "uniform", low = 1, high = 3 }"#), Unit::Count).unwrap();
+        let mut rng = stream_rng(3, 0, StreamId::shapes(0));
+        let mut seen = [0; 4];
+        for _ in 0..3000 {
+            seen[d.sample(&mut rng) as usize] += 1;
+        }
+        assert_eq!(seen[0], 0);
+        assert!(seen[1..].iter().all(|&c| c > 900), "{seen:?}");
+    }
+
+    #[test]
+    fn invalid_parameters_name_the_parameter() {
+        let err = |src: &str| Dist::from_raw(&table(src), Unit::Duration).unwrap_err().0;
+        assert_eq!(err(r#"{ dist = "lognormal", median = "1s", sigma = -1.0 }"#), "sigma");
+        assert_eq!(err(r#"{ dist = "exponential", mean = "0s" }"#), "mean");
+        assert_eq!(err(r#"{ dist = "uniform", low = "5s", high = "1s" }"#), "high");
+        assert_eq!(err(r#"{ dist = "pareto", scale = "1s" }"#), "shape");
+        assert_eq!(err(r#"{ dist = "normal", mean = "1s", std = "1s", median = "1s" }"#), "median");
+        assert_eq!(err(r#"{ dist = "gamma", mean = "1s" }"#), "dist");
+        assert_eq!(err(r#""-5s""#), "");
+    }
+}

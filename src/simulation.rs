@@ -1,0 +1,415 @@
+//! One simulation run: the world (cluster, workloads, scheduling queue,
+//! policies) driven by the event engine.
+//!
+//! ```no_run
+//! use orchsim::{Scenario, Simulation, metrics::NoPodLog};
+//! let scenario = Scenario::quickstart();
+//! let mut sim = Simulation::new(&scenario, scenario.seed);
+//! let output = sim.run(&mut NoPodLog).unwrap();
+//! println!("mean CPU allocated: {:.3}", output.summary.mean_cpu_allocated);
+//! ```
+
+use std::collections::BTreeMap;
+
+use rand::Rng;
+
+use crate::engine::{stream_rng, EventQueue, ScheduleError, StreamId};
+use crate::event::Event;
+use crate::metrics::{Collector, PodLog, PodRecord, Sample, Summary};
+use crate::model::cluster::Cluster;
+use crate::model::workload::{BatchWorkload, WorkloadStreams};
+use crate::model::{Node, NodeId, Pod, PodId, PodPhase, Resources};
+use crate::policy::scheduler::{filter, ClusterView, Placement, Scheduler};
+use crate::scenario::Scenario;
+use crate::scheduling_queue::{QueueTimings, SchedulingQueue};
+use crate::time::{SimDuration, SimTime};
+
+/// What can go wrong during a run. Input errors are caught by scenario
+/// validation; these are policy or engine bugs, reported instead of panicking.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SimError {
+    /// The engine refused an event.
+    #[error("engine: {0}")]
+    Engine(#[from] ScheduleError),
+    /// A scheduler returned an impossible decision.
+    #[error("scheduler `{policy}` bound pod {pod} to node {node}, which {why}")]
+    BadPlacement {
+        /// The policy.
+        policy: &'static str,
+        /// The pod index.
+        pod: u32,
+        /// The node index or name.
+        node: String,
+        /// What is wrong.
+        why: &'static str,
+    },
+}
+
+/// The result of a run.
+#[derive(Clone, Debug)]
+pub struct RunOutput {
+    /// One-row summary.
+    pub summary: Summary,
+    /// Periodic samples.
+    pub samples: Vec<Sample>,
+}
+
+/// A run in progress. Build with [`Simulation::new`], then [`run`](Self::run)
+/// it, or [`step`](Self::step) through it to inspect the state between events.
+pub struct Simulation {
+    scenario_name: String,
+    seed: u64,
+    end: Option<SimTime>,
+    sample_interval: SimDuration,
+    workloads: Vec<BatchWorkload>,
+    streams: Vec<WorkloadStreams>,
+    jobs_left: Vec<Option<u64>>,
+    arrivals_scheduled: usize,
+    events: EventQueue<Event>,
+    state_events: usize,
+    cluster: Cluster,
+    queue: SchedulingQueue,
+    scheduler: Box<dyn Scheduler>,
+    cycle_scheduled: bool,
+    backoff_tick_scheduled: bool,
+    unschedulable_tick_scheduled: bool,
+    metrics: Collector,
+    events_processed: u64,
+    last_state_change: SimTime,
+    done: bool,
+}
+
+/// Builds the nodes of every node group: `name-i`, zones round-robin, labels
+/// `topology.kubernetes.io/zone`, `kubernetes.io/hostname` and
+/// `orchsim.io/node-group` added to the group's own.
+fn build_nodes(scenario: &Scenario) -> Vec<Node> {
+    let mut nodes = Vec::with_capacity(scenario.node_count() as usize);
+    for (gi, g) in scenario.node_groups.iter().enumerate() {
+        for k in 0..g.count {
+            let name = format!("{}-{k}", g.name);
+            let zone = g.zones[k as usize % g.zones.len()].clone();
+            let mut labels: BTreeMap<String, String> = g.labels.clone();
+            labels.insert("topology.kubernetes.io/zone".into(), zone.clone());
+            labels.insert("kubernetes.io/hostname".into(), name.clone());
+            labels.insert("orchsim.io/node-group".into(), g.name.clone());
+            let mut image_ready_at = vec![None; scenario.images.len()];
+            for img in &g.preloaded_images {
+                image_ready_at[img.0 as usize] = Some(SimTime::ZERO);
+            }
+            nodes.push(Node {
+                name,
+                group: gi as u32,
+                zone,
+                labels,
+                taints: g.taints.clone(),
+                allocatable: g.allocatable,
+                max_pods: g.max_pods,
+                requested: Resources::ZERO,
+                non_zero_requested: Resources::ZERO,
+                pod_count: 0,
+                pull_bandwidth: g.pull_bandwidth,
+                pull_latency: g.pull_latency,
+                puller_free_at: SimTime::ZERO,
+                image_ready_at,
+            });
+        }
+    }
+    nodes
+}
+
+impl Simulation {
+    /// Sets up a run of `scenario` with master seed `seed`.
+    pub fn new(scenario: &Scenario, seed: u64) -> Simulation {
+        Self::with_policy(scenario, seed, scenario.scheduler.build(stream_rng(seed, 0, StreamId::SCHEDULER)))
+    }
+
+    /// Sets up a run with a scheduler of your own (see the README's "Write your
+    /// own scheduler").
+    pub fn with_policy(scenario: &Scenario, seed: u64, scheduler: Box<dyn Scheduler>) -> Simulation {
+        let cluster = Cluster::new(build_nodes(scenario), scenario.images.clone());
+        let streams = (0..scenario.batch.len() as u32)
+            .map(|i| WorkloadStreams {
+                arrivals: stream_rng(seed, 0, StreamId::arrivals(i)),
+                shapes: stream_rng(seed, 0, StreamId::shapes(i)),
+                durations: stream_rng(seed, 0, StreamId::durations(i)),
+                requests: stream_rng(seed, 0, StreamId::requests(i)),
+            })
+            .collect();
+        let mut sim = Simulation {
+            scenario_name: scenario.name.clone(),
+            seed,
+            end: scenario.duration.map(|d| SimTime::ZERO + d),
+            sample_interval: scenario.sample_interval,
+            workloads: scenario.batch.clone(),
+            streams,
+            jobs_left: scenario.batch.iter().map(|b| b.jobs).collect(),
+            arrivals_scheduled: 0,
+            events: EventQueue::with_capacity(1024),
+            state_events: 0,
+            cluster,
+            queue: SchedulingQueue::new(QueueTimings::default()),
+            scheduler,
+            cycle_scheduled: false,
+            backoff_tick_scheduled: false,
+            unschedulable_tick_scheduled: false,
+            metrics: Collector::default(),
+            events_processed: 0,
+            last_state_change: SimTime::ZERO,
+            done: false,
+        };
+        for (i, w) in scenario.batch.iter().enumerate() {
+            if w.jobs != Some(0) && w.until.is_none_or(|u| w.start <= u) {
+                sim.push(w.start, Event::JobArrival { workload: i as u32 })
+                    .expect("time zero is never in the past");
+            }
+        }
+        sim.push(SimTime::ZERO, Event::Sample).expect("time zero is never in the past");
+        sim
+    }
+
+    /// The cluster as it stands.
+    pub fn cluster(&self) -> &Cluster {
+        &self.cluster
+    }
+
+    /// The current simulated time.
+    pub fn now(&self) -> SimTime {
+        self.events.now()
+    }
+
+    /// Whether the run has ended.
+    pub fn is_done(&self) -> bool {
+        self.done
+    }
+
+    fn push(&mut self, at: SimTime, event: Event) -> Result<(), ScheduleError> {
+        if event.changes_state() {
+            self.state_events += 1;
+        }
+        if matches!(event, Event::JobArrival { .. }) {
+            self.arrivals_scheduled += 1;
+        }
+        self.events.schedule(at, event.phase(), event).map(|_| ())
+    }
+
+    fn ensure_cycle(&mut self, now: SimTime) -> Result<(), ScheduleError> {
+        if !self.cycle_scheduled && self.queue.active_len() > 0 {
+            self.cycle_scheduled = true;
+            self.push(now, Event::SchedulingCycle)?;
+        }
+        if !self.backoff_tick_scheduled && self.queue.backoff_len() > 0 {
+            self.backoff_tick_scheduled = true;
+            self.push(
+                now.next_multiple_of(self.queue.timings().backoff_flush_interval),
+                Event::BackoffFlush,
+            )?;
+        }
+        if !self.unschedulable_tick_scheduled && self.queue.unschedulable_len() > 0 {
+            self.unschedulable_tick_scheduled = true;
+            self.push(
+                now.next_multiple_of(self.queue.timings().unschedulable_flush_interval),
+                Event::UnschedulableFlush,
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Whether nothing can happen any more: no arrivals or state changes are
+    /// scheduled and no pod is ready to be tried. Pods left unschedulable then
+    /// stay pending forever (the cluster can no longer change).
+    fn quiescent(&self) -> bool {
+        self.arrivals_scheduled == 0
+            && self.state_events == 0
+            && self.queue.active_len() == 0
+            && self.queue.backoff_len() == 0
+            && !self.cycle_scheduled
+    }
+
+    /// Processes the next event. Returns `Ok(false)` once the run has ended.
+    pub fn step(&mut self, log: &mut dyn PodLog) -> Result<bool, SimError> {
+        if self.done {
+            return Ok(false);
+        }
+        let limit = self.end.unwrap_or(SimTime::MAX);
+        let Some((now, event)) = self.events.pop_until(limit) else {
+            self.done = true;
+            return Ok(false);
+        };
+        self.events_processed += 1;
+        self.metrics.advance(now, &self.cluster);
+        if event.changes_state() {
+            self.state_events -= 1;
+            self.last_state_change = now;
+        }
+        match event {
+            Event::JobArrival { workload } => self.job_arrival(workload as usize, now)?,
+            Event::ImagePulled { image, .. } => self.cluster.image_pulled(image),
+            Event::PodStarted { pod } => {
+                self.cluster.start(pod, now);
+                let duration = self.cluster.pod(pod).duration;
+                self.push(now + duration, Event::PodFinished { pod })?;
+            }
+            Event::PodFinished { pod } => self.pod_finished(pod, now, log)?,
+            Event::BackoffFlush => {
+                self.backoff_tick_scheduled = false;
+                self.queue.flush_backoff(now);
+            }
+            Event::UnschedulableFlush => {
+                self.unschedulable_tick_scheduled = false;
+                self.queue.flush_unschedulable_timeout(now);
+            }
+            Event::SchedulingCycle => self.scheduling_cycle(now)?,
+            Event::Sample => {
+                self.metrics.sample(now, &self.cluster);
+                self.push(now + self.sample_interval, Event::Sample)?;
+            }
+        }
+        self.ensure_cycle(now)?;
+        if self.end.is_none() && self.quiescent() {
+            self.done = true;
+        }
+        Ok(!self.done)
+    }
+
+    /// Runs to the end and returns the summary and samples; finished pods are
+    /// recorded in `log` as they finish, unfinished ones at the end.
+    pub fn run(&mut self, log: &mut dyn PodLog) -> Result<RunOutput, SimError> {
+        while self.step(log)? {}
+        let end = self.end.unwrap_or(self.last_state_change);
+        self.metrics.advance(end, &self.cluster);
+        if self.metrics.last_sample_time() != Some(end.as_secs_f64()) {
+            self.metrics.sample(end, &self.cluster);
+        }
+        for pod in self.cluster.pods.iter().filter(|p| p.phase != PodPhase::Succeeded) {
+            log.record(PodRecord::of(pod, &self.workloads[pod.workload as usize].name, &self.cluster));
+        }
+        let identity = (self.scenario_name.clone(), self.scheduler.name().to_string(), self.seed);
+        let metrics = std::mem::take(&mut self.metrics);
+        let (summary, samples) = metrics.finish(identity, end, &self.cluster, self.events_processed);
+        Ok(RunOutput { summary, samples })
+    }
+
+    fn job_arrival(&mut self, wi: usize, now: SimTime) -> Result<(), SimError> {
+        self.arrivals_scheduled -= 1;
+        let job = self.metrics.jobs as u32;
+        self.metrics.jobs += 1;
+        let w = &self.workloads[wi];
+        let s = &mut self.streams[wi];
+        let tasks = w.tasks.sample(&mut s.shapes).max(1);
+        let image = w.images[if w.images.len() > 1 {
+            s.shapes.random_range(0..w.images.len())
+        } else {
+            0
+        }];
+        for task in 0..tasks {
+            let duration = SimDuration::from_micros(w.duration.sample(&mut s.durations));
+            let startup = SimDuration::from_micros(w.startup.sample(&mut s.durations));
+            let requests = Resources {
+                cpu_milli: w.cpu.sample(&mut s.requests),
+                memory_bytes: w.memory.sample(&mut s.requests),
+                gpu: w.gpu,
+            };
+            let limits = Resources {
+                cpu_milli: (requests.cpu_milli as f64 * w.limit_factor.0).round() as u64,
+                memory_bytes: (requests.memory_bytes as f64 * w.limit_factor.1).round() as u64,
+                gpu: requests.gpu,
+            };
+            let id = PodId(self.cluster.pods.len() as u32);
+            self.cluster.submit(Pod {
+                id,
+                job,
+                task: task as u32,
+                workload: wi as u32,
+                requests,
+                limits,
+                priority: w.priority,
+                image,
+                tolerations: w.tolerations.clone(),
+                duration,
+                startup,
+                phase: PodPhase::Pending,
+                submitted: now,
+                bound: None,
+                started: None,
+                finished: None,
+                node: None,
+                image_wait: SimDuration::ZERO,
+                pulled_image: false,
+                attempts: 0,
+            });
+            self.queue.add(id, w.priority, now);
+        }
+        let left = &mut self.jobs_left[wi];
+        if let Some(n) = left {
+            *n -= 1;
+        }
+        if *left != Some(0) {
+            let next = now + SimDuration::from_micros(w.interarrival.sample(&mut s.arrivals));
+            if w.until.is_none_or(|u| next <= u) {
+                self.push(next, Event::JobArrival { workload: wi as u32 })?;
+            }
+        }
+        Ok(())
+    }
+
+    fn scheduling_cycle(&mut self, now: SimTime) -> Result<(), SimError> {
+        self.cycle_scheduled = false;
+        while let Some((pod_id, attempts)) = self.queue.pop() {
+            let attempts = attempts + 1;
+            self.metrics.attempts += 1;
+            let pod = &mut self.cluster.pods[pod_id.index()];
+            pod.attempts = attempts;
+            let priority = pod.priority;
+            let placement = self
+                .scheduler
+                .schedule(self.cluster.pod(pod_id), &ClusterView::new(&self.cluster, now));
+            match placement {
+                Placement::Bind(node) => self.bind(pod_id, node, now)?,
+                Placement::Unschedulable(_) => {
+                    self.metrics.unschedulable_attempts += 1;
+                    self.queue.add_unschedulable(pod_id, priority, attempts, now);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn bind(&mut self, pod_id: PodId, node: NodeId, now: SimTime) -> Result<(), SimError> {
+        let bad = |why| SimError::BadPlacement {
+            policy: self.scheduler.name(),
+            pod: pod_id.0,
+            node: node.0.to_string(),
+            why,
+        };
+        let Some(n) = self.cluster.nodes.get(node.index()) else {
+            return Err(bad("does not exist"));
+        };
+        if !filter::check(self.cluster.pod(pod_id), n).is_none() {
+            return Err(bad("does not pass the filters (resources, pod count or taints)"));
+        }
+        let image_ready = self.cluster.bind(pod_id, node, now);
+        let pod = self.cluster.pod(pod_id);
+        self.metrics.on_bind(pod);
+        if pod.pulled_image {
+            let image = pod.image;
+            self.push(image_ready, Event::ImagePulled { node, image })?;
+        }
+        let startup = self.cluster.pod(pod_id).startup;
+        self.push(image_ready + startup, Event::PodStarted { pod: pod_id })?;
+        Ok(())
+    }
+
+    fn pod_finished(&mut self, pod_id: PodId, now: SimTime, log: &mut dyn PodLog) -> Result<(), SimError> {
+        self.cluster.finish(pod_id, now);
+        self.metrics.on_finish(now);
+        let pod = self.cluster.pod(pod_id);
+        log.record(PodRecord::of(pod, &self.workloads[pod.workload as usize].name, &self.cluster));
+        // QueueingHint: resources were freed on this node only, so only pods
+        // that now pass the filters there can have become schedulable.
+        let node = self.cluster.node(pod.node.expect("finished pods were bound"));
+        let cluster = &self.cluster;
+        self.queue.move_on_event(now, |p| filter::check(cluster.pod(p), node).is_none());
+        Ok(())
+    }
+}

@@ -1,0 +1,187 @@
+//! End-to-end behaviour of the model and the schedulers on small scenarios.
+
+use crate::support::{one_node, run, scenario};
+
+fn pod(pods: &[orchsim::metrics::PodRecord], job: u32, task: u32) -> &orchsim::metrics::PodRecord {
+    pods.iter()
+        .find(|p| p.job == job && p.task == task)
+        .unwrap_or_else(|| panic!("no pod {job}/{task}"))
+}
+
+#[test]
+fn image_is_pulled_once_per_node() {
+    // Job 0 (t=0): two tasks on the only node; job 1 (t=100 s): one task.
+    let s = scenario(&one_node(
+        r#"
+[[batch]]
+name = "b"
+jobs = 2
+interarrival = "100s"
+tasks = { dist = "uniform", low = 2, high = 2 }
+duration = "10s"
+startup = "1s"
+cpu = "100m"
+memory = "100Mi"
+images = ["app:1"]
+"#,
+    ));
+    let (out, pods) = run(&s);
+    assert_eq!(out.summary.image_pulls, 1, "one pull for three pods of one image on one node");
+    // 100 MiB at 100 MiB/s + 0.5 s latency = 1.5 s; both first pods wait for that one pull.
+    assert_eq!(pod(&pods, 0, 0).image_pull_s, Some(1.5));
+    assert_eq!(pod(&pods, 0, 1).image_pull_s, Some(1.5));
+    assert_eq!(pod(&pods, 0, 0).start_s, Some(2.5));
+    // The second job finds the image cached: it starts after startup alone.
+    let later = pod(&pods, 1, 0);
+    assert_eq!(later.image_pull_s, Some(0.0));
+    assert_eq!(later.start_s, Some(101.0));
+}
+
+#[test]
+fn unschedulable_pod_is_bound_when_resources_free_up() {
+    // The node has 1 CPU. Job 0 takes all of it for 10 s from t = 1.5 s (pull)
+    // + 0 startup; job 1 arrives at t = 1 s, cannot fit, and must be bound the
+    // instant job 0 finishes — moved by the cluster event, not a busy retry.
+    let s = scenario(&one_node(
+        r#"
+[[batch]]
+name = "b"
+jobs = 2
+interarrival = "1s"
+duration = "10s"
+startup = "0s"
+cpu = "1"
+memory = "100Mi"
+images = ["app:1"]
+"#,
+    ));
+    let (out, pods) = run(&s);
+    let first = pod(&pods, 0, 0);
+    let second = pod(&pods, 1, 0);
+    assert_eq!(first.finish_s, Some(11.5));
+    assert_eq!(second.bind_s, Some(11.5));
+    assert_eq!(second.attempts, 2);
+    assert_eq!(out.summary.unschedulable_attempts, 1);
+    assert_eq!(out.summary.pods_completed, 2);
+}
+
+fn three_nodes(strategy: &str) -> String {
+    format!(
+        r#"
+name = "spread"
+[[node_groups]]
+name = "n"
+count = 3
+cpu = "4"
+memory = "8Gi"
+preloaded_images = ["app:1"]
+
+[[images]]
+name = "app:1"
+size = "100Mi"
+
+[[batch]]
+name = "b"
+jobs = 3
+interarrival = "1s"
+duration = "1h"
+cpu = "1"
+memory = "1Gi"
+images = ["app:1"]
+
+[scheduler]
+kind = "kubernetes"
+scoring_strategy = "{strategy}"
+"#
+    )
+}
+
+fn nodes_used(strategy: &str) -> Vec<String> {
+    let (_, pods) = run(&scenario(&three_nodes(strategy)));
+    let mut nodes: Vec<String> = pods.iter().map(|p| p.node.clone().unwrap()).collect();
+    nodes.sort();
+    nodes.dedup();
+    nodes
+}
+
+#[test]
+fn least_allocated_spreads_and_most_allocated_packs() {
+    assert_eq!(nodes_used("LeastAllocated").len(), 3);
+    assert_eq!(nodes_used("MostAllocated").len(), 1);
+}
+
+#[test]
+fn first_fit_fills_nodes_in_order() {
+    let text = three_nodes("LeastAllocated").replace(
+        "[scheduler]\nkind = \"kubernetes\"\nscoring_strategy = \"LeastAllocated\"",
+        "[scheduler]\nkind = \"first-fit\"",
+    );
+    let (out, pods) = run(&scenario(&text));
+    assert_eq!(out.summary.policy, "first-fit");
+    assert!(pods.iter().all(|p| p.node.as_deref() == Some("n-0")));
+}
+
+#[test]
+fn untolerated_taint_keeps_pods_off() {
+    let text = three_nodes("LeastAllocated").replace(
+        "count = 3\n",
+        "count = 3\ntaints = [{ key = \"gpu\", value = \"yes\", effect = \"NoSchedule\" }]\n",
+    );
+    let (out, pods) = run(&scenario(&text));
+    assert_eq!(out.summary.pods_completed, 0);
+    assert_eq!(out.summary.pods_pending_at_end, 3);
+    assert!(pods.iter().all(|p| p.phase == "Pending" && p.node.is_none()));
+    // Tolerating it lets them run.
+    let tolerant = text.replace(
+        "images = [\"app:1\"]\n\n[scheduler]",
+        "images = [\"app:1\"]\ntolerations = [{ key = \"gpu\", operator = \"Exists\" }]\n\n[scheduler]",
+    );
+    let (out, _) = run(&scenario(&tolerant));
+    assert_eq!(out.summary.pods_completed, 3);
+}
+
+#[test]
+fn higher_priority_is_scheduled_first() {
+    // One 1-CPU node; at t=0 a low-priority and a high-priority job arrive with
+    // a blocker already running, so both wait; the high one must get the node first.
+    let s = scenario(&one_node(
+        r#"
+[[batch]]
+name = "blocker"
+jobs = 1
+interarrival = "1s"
+duration = "10s"
+startup = "0s"
+cpu = "1"
+memory = "100Mi"
+images = ["app:1"]
+
+[[batch]]
+name = "low"
+jobs = 1
+start = "2s"
+interarrival = "1s"
+duration = "10s"
+startup = "0s"
+cpu = "1"
+memory = "100Mi"
+images = ["app:1"]
+
+[[batch]]
+name = "high"
+jobs = 1
+start = "3s"
+interarrival = "1s"
+duration = "10s"
+startup = "0s"
+cpu = "1"
+memory = "100Mi"
+images = ["app:1"]
+priority = 100
+"#,
+    ));
+    let (_, pods) = run(&s);
+    let by = |w: &str| pods.iter().find(|p| p.workload == w).unwrap().clone();
+    assert_eq!(by("high").bind_s, Some(11.5));
+    assert_eq!(by("low").bind_s, Some(21.5));
+}

@@ -1,0 +1,59 @@
+//! Same scenario and seed → byte-identical outputs; another seed → different.
+
+use crate::support::{orchsim, repo};
+
+fn run_to(dir: &std::path::Path, out: &str, seed: &str) -> Vec<(String, Vec<u8>)> {
+    let scenario = repo().join("scenarios/quickstart.toml");
+    let o = orchsim(dir, &["run", scenario.to_str().unwrap(), "--seed", seed, "--out", out]);
+    assert!(o.status.success(), "run failed: {}", String::from_utf8_lossy(&o.stderr));
+    ["summary.csv", "timeseries.csv", "pods.csv", "utilization.png"]
+        .iter()
+        .map(|f| {
+            (
+                f.to_string(),
+                std::fs::read(dir.join(out).join(f)).unwrap_or_else(|e| panic!("{f}: {e}")),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn same_seed_gives_identical_bytes_and_another_seed_differs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = run_to(tmp.path(), "a", "7");
+    let b = run_to(tmp.path(), "b", "7");
+    let c = run_to(tmp.path(), "c", "8");
+    for ((name, x), (_, y)) in a.iter().zip(&b) {
+        assert!(x == y, "{name} differs between two runs with the same seed");
+    }
+    for ((name, x), (_, z)) in a.iter().zip(&c) {
+        if name != "utilization.png" {
+            assert!(x != z, "{name} is identical for seeds 7 and 8");
+        }
+    }
+    // The seed is in the summary.
+    let summary = String::from_utf8(a[0].1.clone()).unwrap();
+    assert!(summary.lines().nth(1).unwrap().starts_with("quickstart,kubernetes,7,"), "{summary}");
+}
+
+#[test]
+fn quickstart_runs_without_arguments_into_results() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = orchsim(tmp.path(), &["run"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for f in ["summary.csv", "timeseries.csv", "pods.csv", "utilization.png"] {
+        let p = tmp.path().join("results/quickstart").join(f);
+        assert!(
+            p.metadata().map(|m| m.len() > 0).unwrap_or(false),
+            "{} missing or empty",
+            p.display()
+        );
+    }
+    // No temporary files are left behind.
+    let leftovers: Vec<_> = std::fs::read_dir(tmp.path().join("results/quickstart"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.contains("tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}

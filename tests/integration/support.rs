@@ -1,0 +1,53 @@
+//! Helpers shared by the integration tests.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use orchsim::metrics::PodRecord;
+use orchsim::{RunOutput, Scenario, Simulation};
+
+/// Runs the `orchsim` binary with `args` in `dir`.
+pub fn orchsim(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_orchsim"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("the orchsim binary runs")
+}
+
+/// The repository root (for scenarios/).
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Parses `toml` as a scenario, panicking with the diagnostics if invalid.
+pub fn scenario(toml: &str) -> Scenario {
+    Scenario::parse(toml, "test.toml").unwrap_or_else(|e| panic!("invalid test scenario:\n{e}"))
+}
+
+/// Runs `scenario` in-process and returns its output and pod records.
+pub fn run(scenario: &Scenario) -> (RunOutput, Vec<PodRecord>) {
+    let mut pods = Vec::new();
+    let out = Simulation::new(scenario, scenario.seed).run(&mut pods).expect("run succeeds");
+    (out, pods)
+}
+
+/// A one-node, one-image scenario with `extra` appended (for [[batch]] entries).
+pub fn one_node(extra: &str) -> String {
+    format!(
+        r#"
+name = "t"
+[[node_groups]]
+name = "n"
+count = 1
+cpu = "1"
+memory = "4Gi"
+image_pull_bandwidth = "100Mi"
+image_pull_latency = "500ms"
+
+[[images]]
+name = "app:1"
+size = "100Mi"
+{extra}"#
+    )
+}
