@@ -69,6 +69,7 @@ pub fn utilization_chart(path: &Path, title: &str, samples: &[Sample]) -> Result
         .configure_mesh()
         .x_desc(format!("simulated time ({unit_name})"))
         .y_desc("allocated fraction")
+        .x_label_formatter(&|x| format!("{x:.0}"))
         .draw()
         .map_err(|e| err(&e))?;
     let mut series: Vec<Series> = vec![("CPU", BLUE, |s| s.cpu_allocated), ("memory", RED, |s| s.memory_allocated)];
@@ -109,6 +110,8 @@ pub fn utilization_chart(path: &Path, title: &str, samples: &[Sample]) -> Result
         .configure_mesh()
         .x_desc(format!("simulated time ({unit_name})"))
         .y_desc("pods")
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|y| format!("{y:.0}"))
         .draw()
         .map_err(|e| err(&e))?;
     let pod_series: [Series; 2] = [

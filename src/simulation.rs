@@ -244,7 +244,7 @@ impl Simulation {
         }
         match event {
             Event::JobArrival { workload } => self.job_arrival(workload as usize, now)?,
-            Event::ImagePulled { image, .. } => self.cluster.image_pulled(image),
+            Event::ImagePulled { pod } => self.cluster.image_pulled(self.cluster.pod(pod).image),
             Event::PodStarted { pod } => {
                 self.cluster.start(pod, now);
                 let duration = self.cluster.pod(pod).duration;
@@ -392,8 +392,7 @@ impl Simulation {
         let pod = self.cluster.pod(pod_id);
         self.metrics.on_bind(pod);
         if pod.pulled_image {
-            let image = pod.image;
-            self.push(image_ready, Event::ImagePulled { node, image })?;
+            self.push(image_ready, Event::ImagePulled { pod: pod_id })?;
         }
         let startup = self.cluster.pod(pod_id).startup;
         self.push(image_ready + startup, Event::PodStarted { pod: pod_id })?;

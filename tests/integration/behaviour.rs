@@ -185,3 +185,45 @@ priority = 100
     assert_eq!(by("high").bind_s, Some(11.5));
     assert_eq!(by("low").bind_s, Some(21.5));
 }
+
+/// A policy that binds every pod to node 0, fit or not.
+struct AlwaysNodeZero;
+
+impl orchsim::policy::scheduler::Scheduler for AlwaysNodeZero {
+    fn name(&self) -> &'static str {
+        "always-node-zero"
+    }
+    fn schedule(
+        &mut self,
+        _: &orchsim::model::Pod,
+        _: &orchsim::policy::scheduler::ClusterView<'_>,
+    ) -> orchsim::policy::scheduler::Placement {
+        orchsim::policy::scheduler::Placement::Bind(orchsim::model::NodeId(0))
+    }
+}
+
+#[test]
+fn a_policy_that_overcommits_is_stopped_with_an_error() {
+    // Two 1-CPU pods at once on a 1-CPU node: the second bind must be refused.
+    let s = scenario(&one_node(
+        r#"
+[[batch]]
+name = "b"
+jobs = 1
+interarrival = "1s"
+tasks = 2
+duration = "10s"
+cpu = "1"
+memory = "100Mi"
+images = ["app:1"]
+"#,
+    ));
+    let err = orchsim::Simulation::with_policy(&s, 1, Box::new(AlwaysNodeZero))
+        .run(&mut orchsim::metrics::NoPodLog)
+        .unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("always-node-zero") && msg.contains("does not pass the filters"),
+        "{msg}"
+    );
+}

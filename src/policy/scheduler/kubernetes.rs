@@ -176,7 +176,16 @@ pub fn least_allocated(requested: u64, capacity: u64) -> i64 {
     if capacity == 0 || requested > capacity {
         return 0;
     }
-    ((capacity - requested) as u128 * MAX_NODE_SCORE as u128 / capacity as u128) as i64
+    scale_to_max_score(capacity - requested, capacity)
+}
+
+/// `part · 100 / whole` in integers; u64 arithmetic unless `part · 100` would
+/// overflow (exabyte memory), where it falls back to u128.
+fn scale_to_max_score(part: u64, whole: u64) -> i64 {
+    match part.checked_mul(MAX_NODE_SCORE as u64) {
+        Some(p) => (p / whole) as i64,
+        None => (part as u128 * MAX_NODE_SCORE as u128 / whole as u128) as i64,
+    }
 }
 
 /// MostAllocated score of one resource: `min(req, cap)·100 / cap` (`most_allocated.go`).
@@ -184,7 +193,7 @@ pub fn most_allocated(requested: u64, capacity: u64) -> i64 {
     if capacity == 0 {
         return 0;
     }
-    (requested.min(capacity) as u128 * MAX_NODE_SCORE as u128 / capacity as u128) as i64
+    scale_to_max_score(requested.min(capacity), capacity)
 }
 
 /// NodeResourcesFit score: the weighted integer mean of the per-resource scores
@@ -250,7 +259,7 @@ pub fn image_locality_score(sum: u64, containers: u64) -> i64 {
     let max = IMAGE_MAX_CONTAINER_THRESHOLD * containers.max(1);
     let min = IMAGE_MIN_THRESHOLD;
     let clamped = sum.clamp(min, max);
-    ((clamped - min) as u128 * MAX_NODE_SCORE as u128 / (max - min) as u128) as i64
+    scale_to_max_score(clamped - min, max - min)
 }
 
 /// TaintToleration's raw score: the number of PreferNoSchedule taints not
@@ -373,10 +382,13 @@ impl Scheduler for KubernetesScheduler {
         let mut scored = std::mem::take(&mut self.scored);
         scored.clear();
         let start = if n == 0 { 0 } else { self.next_start_node_index % n };
-        let mut processed = 0;
+        // Filter from where the last cycle stopped, wrapping around, until
+        // `to_find` feasible nodes are found or every node was examined.
+        let (mut processed, mut cursor) = (0, start);
         while processed < n && scored.len() < to_find {
-            let idx = (start + processed) % n;
+            let idx = cursor;
             processed += 1;
+            cursor = if cursor + 1 == n { 0 } else { cursor + 1 };
             let node = &nodes[idx];
             let r = check(pod, node);
             if r.is_none() {
@@ -385,9 +397,7 @@ impl Scheduler for KubernetesScheduler {
                 counts.record(r);
             }
         }
-        if n > 0 {
-            self.next_start_node_index = (start + processed) % n;
-        }
+        self.next_start_node_index = cursor;
         let result = match scored.len() {
             0 => Placement::Unschedulable(counts),
             // Upstream skips scoring when only one node is feasible.
