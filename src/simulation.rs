@@ -272,6 +272,17 @@ impl Simulation {
         Ok(!self.done)
     }
 
+    /// Processes every event up to and including time `limit`, then stops with
+    /// the clock at the last event processed; the run can be continued with
+    /// [`run_until`](Self::run_until), [`step`](Self::step) or [`run`](Self::run)
+    /// and gives exactly the result of an uninterrupted run.
+    pub fn run_until(&mut self, limit: SimTime, log: &mut dyn PodLog) -> Result<(), SimError> {
+        while !self.done && self.events.peek_time().is_some_and(|t| t <= limit) {
+            self.step(log)?;
+        }
+        Ok(())
+    }
+
     /// Runs to the end and returns the summary and samples; finished pods are
     /// recorded in `log` as they finish, unfinished ones at the end.
     pub fn run(&mut self, log: &mut dyn PodLog) -> Result<RunOutput, SimError> {

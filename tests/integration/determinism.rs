@@ -57,3 +57,19 @@ fn quickstart_runs_without_arguments_into_results() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+#[test]
+fn pausing_with_run_until_changes_nothing() {
+    let scenario = orchsim::Scenario::quickstart();
+    let (straight, straight_pods) = crate::support::run(&scenario);
+    let mut pods = Vec::new();
+    let mut sim = orchsim::Simulation::new(&scenario, scenario.seed);
+    for minutes in [1u64, 7, 30, 31, 90] {
+        sim.run_until(orchsim::time::SimTime::from_secs(minutes * 60), &mut pods).unwrap();
+        assert!(sim.now() <= orchsim::time::SimTime::from_secs(minutes * 60));
+    }
+    let paused = sim.run(&mut pods).unwrap();
+    assert_eq!(paused.summary, straight.summary);
+    assert_eq!(paused.samples, straight.samples);
+    assert_eq!(pods, straight_pods);
+}
