@@ -227,3 +227,33 @@ images = ["app:1"]
         "{msg}"
     );
 }
+
+#[test]
+fn every_shipped_scenario_validates_and_runs() {
+    let dir = crate::support::repo().join("scenarios");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let s = orchsim::Scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
+            let (out, _) = run(&s);
+            assert!(out.summary.pods_completed > 0, "{}: nothing completed", path.display());
+            assert!(!s.description.is_empty(), "{}: no description", path.display());
+            seen += 1;
+        }
+    }
+    assert!(seen >= 2, "expected the shipped scenarios in {}", dir.display());
+}
+
+#[test]
+fn gpus_are_a_schedulable_resource() {
+    let s = orchsim::Scenario::load(&crate::support::repo().join("scenarios/gpu-training.toml")).unwrap();
+    let (out, pods) = run(&s);
+    assert!(out.summary.mean_gpu_allocated > 0.5, "{}", out.summary.mean_gpu_allocated);
+    // The NoSchedule taint keeps CPU-only pods off GPU nodes; GPU pods only land there.
+    for p in &pods {
+        if let Some(node) = &p.node {
+            assert_eq!(node.starts_with("gpu-"), p.workload != "preprocessing", "{} on {node}", p.workload);
+        }
+    }
+}

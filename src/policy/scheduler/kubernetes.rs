@@ -58,6 +58,8 @@ pub enum TieBreak {
 }
 
 /// Per-resource weights of the NodeResourcesFit score (`scoringStrategy.resources`).
+/// Upstream scores `cpu` and `memory` only; extended resources such as
+/// `nvidia.com/gpu` count only when listed, which is what `gpu` does here.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ResourceWeights {
@@ -65,11 +67,18 @@ pub struct ResourceWeights {
     pub cpu: i64,
     /// Weight of `memory`.
     pub memory: i64,
+    /// Weight of `nvidia.com/gpu`; absent (the default) leaves GPUs out of the score.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gpu: Option<i64>,
 }
 
 impl Default for ResourceWeights {
     fn default() -> Self {
-        ResourceWeights { cpu: 1, memory: 1 }
+        ResourceWeights {
+            cpu: 1,
+            memory: 1,
+            gpu: None,
+        }
     }
 }
 
@@ -134,7 +143,11 @@ impl KubernetesParams {
             errors.push(("percentage_of_nodes_to_score".into(), "must be between 0 (adaptive) and 100".into()));
         }
         let w = &self.resource_weights;
-        for (name, v) in [("resource_weights.cpu", w.cpu), ("resource_weights.memory", w.memory)] {
+        for (name, v) in [
+            ("resource_weights.cpu", w.cpu),
+            ("resource_weights.memory", w.memory),
+            ("resource_weights.gpu", w.gpu.unwrap_or(1)),
+        ] {
             if !(0..=100).contains(&v) {
                 errors.push((name.into(), "must be between 0 and 100 (0 means 1)".into()));
             }
@@ -197,18 +210,21 @@ pub fn most_allocated(requested: u64, capacity: u64) -> i64 {
 }
 
 /// NodeResourcesFit score: the weighted integer mean of the per-resource scores
-/// over CPU and memory, `requested` being the node's non-zero requests *after*
-/// placing the pod. Resources with zero allocatable are skipped.
+/// over CPU, memory (and GPUs when weighted), `requested` being the node's
+/// non-zero requests *after* placing the pod. Resources with zero allocatable
+/// are skipped.
 pub fn fit_score(strategy: ScoringStrategy, requested: &Resources, allocatable: &Resources, weights: &ResourceWeights) -> i64 {
     let scorer = match strategy {
         ScoringStrategy::LeastAllocated => least_allocated,
         ScoringStrategy::MostAllocated => most_allocated,
     };
     let (mut score, mut weight_sum) = (0i64, 0i64);
-    for (req, cap, w) in [
-        (requested.cpu_milli, allocatable.cpu_milli, weights.cpu),
-        (requested.memory_bytes, allocatable.memory_bytes, weights.memory),
-    ] {
+    let resources = [
+        Some((requested.cpu_milli, allocatable.cpu_milli, weights.cpu)),
+        Some((requested.memory_bytes, allocatable.memory_bytes, weights.memory)),
+        weights.gpu.map(|w| (requested.gpu, allocatable.gpu, w)),
+    ];
+    for (req, cap, w) in resources.into_iter().flatten() {
         if cap == 0 {
             continue;
         }
@@ -467,6 +483,26 @@ mod tests {
     }
 
     #[test]
+    fn gpus_count_only_when_weighted() {
+        // cpu and memory 50 % → MostAllocated 50; GPUs 8 of 8 → 100.
+        let alloc = Resources {
+            cpu_milli: 1000,
+            memory_bytes: 4 * GI,
+            gpu: 8,
+        };
+        let req = Resources {
+            cpu_milli: 500,
+            memory_bytes: 2 * GI,
+            gpu: 8,
+        };
+        let mut w = ResourceWeights::default();
+        assert_eq!(fit_score(ScoringStrategy::MostAllocated, &req, &alloc, &w), 50);
+        w.gpu = Some(2);
+        // (50·1 + 50·1 + 100·2) / 4 = 75.
+        assert_eq!(fit_score(ScoringStrategy::MostAllocated, &req, &alloc, &w), 75);
+    }
+
+    #[test]
     fn fit_weights_and_edge_cases() {
         // cpu 50 % used → 50, memory 25 % used → 75; weights cpu 3, memory 1 → (150+75)/4 = 56.
         let alloc = Resources {
@@ -479,7 +515,11 @@ mod tests {
             memory_bytes: GI,
             gpu: 0,
         };
-        let w = ResourceWeights { cpu: 3, memory: 1 };
+        let w = ResourceWeights {
+            cpu: 3,
+            memory: 1,
+            gpu: None,
+        };
         assert_eq!(fit_score(ScoringStrategy::LeastAllocated, &req, &alloc, &w), 56);
         assert_eq!(least_allocated(5, 4), 0, "over capacity scores 0");
         assert_eq!(least_allocated(0, 0), 0);
