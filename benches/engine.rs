@@ -55,12 +55,7 @@ fn hold(c: &mut Criterion) {
             let mut r = Incr(0x9E37_79B9_7F4A_7C15);
             let mut q: EventQueue<Event> = EventQueue::with_capacity(n + 1);
             for i in 0..n {
-                q.schedule(
-                    SimTime::from_micros(r.next()),
-                    Phase::STATE,
-                    Event::PodFinished { pod: PodId(i as u32) },
-                )
-                .unwrap();
+                q.schedule(SimTime::from_micros(r.next()), Phase::STATE, Event::PodFinished { pod: PodId(i as u32) }).unwrap();
             }
             b.iter(|| {
                 for _ in 0..HOLDS {

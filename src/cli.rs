@@ -62,16 +62,10 @@ pub struct Failure {
 
 impl Failure {
     fn input(error: impl Into<anyhow::Error>) -> Self {
-        Failure {
-            code: 2,
-            error: error.into(),
-        }
+        Failure { code: 2, error: error.into() }
     }
     fn internal(error: impl Into<anyhow::Error>) -> Self {
-        Failure {
-            code: 1,
-            error: error.into(),
-        }
+        Failure { code: 1, error: error.into() }
     }
 }
 
@@ -85,12 +79,7 @@ fn load(path: Option<&Path>) -> Result<Scenario, Failure> {
 /// Runs the parsed command line.
 pub fn execute(cli: Cli) -> Result<(), Failure> {
     match cli.command {
-        Command::Run {
-            scenario,
-            seed,
-            out,
-            no_chart,
-        } => run(scenario.as_deref(), seed, out, no_chart),
+        Command::Run { scenario, seed, out, no_chart } => run(scenario.as_deref(), seed, out, no_chart),
         Command::Validate { scenario } => {
             let s = load(Some(&scenario))?;
             println!("ok: {}", s.summary());
@@ -140,9 +129,7 @@ fn run(path: Option<&Path>, seed: Option<u64>, out: Option<PathBuf>, no_chart: b
     if !no_chart {
         let tmp = dir.join("utilization.tmp.png");
         utilization_chart(&tmp, &scenario.name, &output.samples).map_err(Failure::internal)?;
-        std::fs::rename(&tmp, dir.join("utilization.png"))
-            .context("cannot move the chart into place")
-            .map_err(Failure::internal)?;
+        std::fs::rename(&tmp, dir.join("utilization.png")).context("cannot move the chart into place").map_err(Failure::internal)?;
     }
     print_summary(&output.summary);
     let secs = elapsed.as_secs_f64();
@@ -157,19 +144,12 @@ fn run(path: Option<&Path>, seed: Option<u64>, out: Option<PathBuf>, no_chart: b
 }
 
 fn print_summary(s: &Summary) {
-    println!(
-        "scenario {} | policy {} | seed {} | {} nodes",
-        s.scenario, s.policy, s.seed, s.nodes
-    );
+    println!("scenario {} | policy {} | seed {} | {} nodes", s.scenario, s.policy, s.seed, s.nodes);
     println!(
         "pods: {} submitted, {} completed, {} pending at end ({} jobs)",
         s.pods_submitted, s.pods_completed, s.pods_pending_at_end, s.jobs_submitted
     );
-    println!(
-        "allocated (time-weighted mean): CPU {:.1} %, memory {:.1} %",
-        s.mean_cpu_allocated * 100.0,
-        s.mean_memory_allocated * 100.0
-    );
+    println!("allocated (time-weighted mean): CPU {:.1} %, memory {:.1} %", s.mean_cpu_allocated * 100.0, s.mean_memory_allocated * 100.0);
     println!(
         "pending time: p50 {:.2} s, p95 {:.2} s, p99 {:.2} s; makespan {:.0} s; {} image pulls",
         s.pending_p50_s, s.pending_p95_s, s.pending_p99_s, s.makespan_s, s.image_pulls

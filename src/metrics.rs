@@ -293,11 +293,7 @@ impl Collector {
             pending_p95_s: q(0.95),
             pending_p99_s: q(0.99),
             image_pulls: self.image_pulls,
-            mean_image_wait_s: if bound == 0 {
-                0.0
-            } else {
-                self.image_wait_us as f64 / bound as f64 / 1e6
-            },
+            mean_image_wait_s: if bound == 0 { 0.0 } else { self.image_wait_us as f64 / bound as f64 / 1e6 },
             makespan_s: self.last_finish.as_secs_f64(),
             simulated_s: end.as_secs_f64(),
             events,

@@ -47,10 +47,7 @@ fn time_axis(max_s: f64) -> (f64, &'static str) {
 /// of capacity over time, and below it pending and running pods.
 pub fn utilization_chart(path: &Path, title: &str, samples: &[Sample]) -> Result<(), PlotError> {
     register_font();
-    let err = |e: &dyn std::fmt::Display| PlotError {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    };
+    let err = |e: &dyn std::fmt::Display| PlotError { path: path.display().to_string(), message: e.to_string() };
     let root = BitMapBackend::new(path, (1200, 800)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| err(&e))?;
     let (top, bottom) = root.split_vertically(420);
@@ -78,27 +75,14 @@ pub fn utilization_chart(path: &Path, title: &str, samples: &[Sample]) -> Result
     }
     for (name, color, f) in series {
         chart
-            .draw_series(LineSeries::new(
-                samples.iter().map(|s| (s.time_s / unit, f(s))),
-                color.stroke_width(2),
-            ))
+            .draw_series(LineSeries::new(samples.iter().map(|s| (s.time_s / unit, f(s))), color.stroke_width(2)))
             .map_err(|e| err(&e))?
             .label(name)
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .draw()
-        .map_err(|e| err(&e))?;
+    chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).draw().map_err(|e| err(&e))?;
 
-    let max_pods = samples
-        .iter()
-        .map(|s| s.pods_pending.max(s.pods_running + s.pods_starting))
-        .max()
-        .unwrap_or(0)
-        .max(1);
+    let max_pods = samples.iter().map(|s| s.pods_pending.max(s.pods_running + s.pods_starting)).max().unwrap_or(0).max(1);
     let mut chart = ChartBuilder::on(&bottom)
         .caption("pods", ("sans-serif", 24))
         .margin(12)
@@ -116,25 +100,15 @@ pub fn utilization_chart(path: &Path, title: &str, samples: &[Sample]) -> Result
         .map_err(|e| err(&e))?;
     let pod_series: [Series; 2] = [
         ("pending (unscheduled)", RGBColor(230, 120, 0), |s| s.pods_pending as f64),
-        ("running + starting", RGBColor(60, 60, 60), |s| {
-            (s.pods_running + s.pods_starting) as f64
-        }),
+        ("running + starting", RGBColor(60, 60, 60), |s| (s.pods_running + s.pods_starting) as f64),
     ];
     for (name, color, f) in pod_series {
         chart
-            .draw_series(LineSeries::new(
-                samples.iter().map(|s| (s.time_s / unit, f(s))),
-                color.stroke_width(2),
-            ))
+            .draw_series(LineSeries::new(samples.iter().map(|s| (s.time_s / unit, f(s))), color.stroke_width(2)))
             .map_err(|e| err(&e))?
             .label(name)
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .draw()
-        .map_err(|e| err(&e))?;
+    chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).draw().map_err(|e| err(&e))?;
     root.present().map_err(|e| err(&e))
 }

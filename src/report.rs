@@ -25,10 +25,7 @@ pub enum ReportError {
 }
 
 fn write_err(path: &Path, e: impl std::fmt::Display) -> ReportError {
-    ReportError::Write {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    }
+    ReportError::Write { path: path.to_path_buf(), message: e.to_string() }
 }
 
 /// A file written under a temporary name and renamed on [`commit`](Self::commit).
@@ -44,13 +41,7 @@ impl AtomicFile {
         name.push(".tmp");
         let tmp = dest.with_file_name(name);
         let file = File::create(&tmp).map_err(|e| write_err(&tmp, e))?;
-        Ok((
-            AtomicFile {
-                tmp,
-                dest: dest.to_path_buf(),
-            },
-            BufWriter::new(file),
-        ))
+        Ok((AtomicFile { tmp, dest: dest.to_path_buf() }, BufWriter::new(file)))
     }
 
     /// Flushes `writer` and renames the file into place.
@@ -86,12 +77,7 @@ impl CsvPodLog {
     /// Starts writing `path`.
     pub fn create(path: &Path) -> Result<CsvPodLog, ReportError> {
         let (atomic, out) = AtomicFile::create(path)?;
-        Ok(CsvPodLog {
-            atomic,
-            writer: csv::Writer::from_writer(out),
-            path: path.to_path_buf(),
-            error: None,
-        })
+        Ok(CsvPodLog { atomic, writer: csv::Writer::from_writer(out), path: path.to_path_buf(), error: None })
     }
 
     /// Completes the file, or reports the first error.

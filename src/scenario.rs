@@ -230,10 +230,7 @@ pub const DEFAULT_SAMPLE_INTERVAL: SimDuration = SimDuration::from_secs(10);
 impl Scenario {
     /// Reads and validates the scenario at `path`.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-        let source = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
-            path: path.display().to_string(),
-            source,
-        })?;
+        let source = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io { path: path.display().to_string(), source })?;
         Scenario::parse(&source, &path.display().to_string())
     }
 
@@ -255,11 +252,7 @@ impl Scenario {
                 message: e.message().trim().to_string(),
             }])
         })?;
-        let mut v = Validator {
-            source,
-            file,
-            diagnostics: Vec::new(),
-        };
+        let mut v = Validator { source, file, diagnostics: Vec::new() };
         let scenario = v.scenario(raw);
         if v.diagnostics.is_empty() {
             Ok(scenario.expect("no diagnostics means a scenario"))
@@ -350,19 +343,14 @@ impl Validator<'_> {
     }
 
     fn duration(&mut self, field: &str, lit: &Literal) -> Option<SimDuration> {
-        self.quantity(field, lit, Unit::Duration)
-            .and_then(|us| SimDuration::from_secs_f64(us / 1e6))
+        self.quantity(field, lit, Unit::Duration).and_then(|us| SimDuration::from_secs_f64(us / 1e6))
     }
 
     fn dist(&mut self, field: &str, raw: &RawDist, unit: Unit) -> Option<Dist> {
         match Dist::from_raw(raw, unit) {
             Ok(d) => Some(d),
             Err((param, message)) => {
-                let path = if param.is_empty() {
-                    field.to_string()
-                } else {
-                    format!("{field}.{param}")
-                };
+                let path = if param.is_empty() { field.to_string() } else { format!("{field}.{param}") };
                 self.error(&path, message);
                 None
             }
@@ -384,11 +372,8 @@ impl Validator<'_> {
         }
 
         let images = self.images(&raw.images);
-        let image_index: BTreeMap<String, ImageId> = images
-            .iter()
-            .enumerate()
-            .map(|(i, im)| (im.name.clone(), ImageId(i as u32)))
-            .collect();
+        let image_index: BTreeMap<String, ImageId> =
+            images.iter().enumerate().map(|(i, im)| (im.name.clone(), ImageId(i as u32))).collect();
         let node_groups = self.node_groups(&raw.node_groups, &image_index);
         let batch = self.batch(&raw.batch, &image_index, duration.is_some());
         self.pods_fit_some_node(&batch, &node_groups);
@@ -420,10 +405,7 @@ impl Validator<'_> {
                 self.error(&format!("images[{i}].name"), format!("image `{name}` is defined twice"));
             }
             let size = self.quantity(&format!("images[{i}].size"), &im.size, Unit::Bytes).unwrap_or(0.0);
-            images.push(ImageSpec {
-                name,
-                size_bytes: size.round() as u64,
-            });
+            images.push(ImageSpec { name, size_bytes: size.round() as u64 });
         }
         images
     }
@@ -433,10 +415,7 @@ impl Validator<'_> {
         for (i, name) in names.iter().enumerate() {
             match index.get(&normalize_image_name(name)) {
                 Some(id) => ids.push(*id),
-                None => self.error(
-                    &format!("{field}[{i}]"),
-                    format!("unknown image `{name}`; define it in an [[images]] entry"),
-                ),
+                None => self.error(&format!("{field}[{i}]"), format!("unknown image `{name}`; define it in an [[images]] entry")),
             }
         }
         ids
@@ -476,17 +455,9 @@ impl Validator<'_> {
             groups.push(NodeGroup {
                 name: g.name.clone(),
                 count: g.count,
-                allocatable: Resources {
-                    cpu_milli: cpu,
-                    memory_bytes: memory,
-                    gpu: g.gpu,
-                },
+                allocatable: Resources { cpu_milli: cpu, memory_bytes: memory, gpu: g.gpu },
                 max_pods,
-                zones: if g.zones.is_empty() {
-                    vec!["zone-a".to_string()]
-                } else {
-                    g.zones.clone()
-                },
+                zones: if g.zones.is_empty() { vec!["zone-a".to_string()] } else { g.zones.clone() },
                 labels: g.labels.clone(),
                 taints: g.taints.clone(),
                 pull_bandwidth,
@@ -505,17 +476,10 @@ impl Validator<'_> {
                 self.error(&f("name"), format!("batch workload `{}` is defined twice", b.name));
             }
             if b.jobs.is_none() && b.until.is_none() && !bounded_run {
-                self.error(
-                    &f("name"),
-                    "this workload never stops submitting: set `jobs` or `until` here, or [simulation] duration",
-                );
+                self.error(&f("name"), "this workload never stops submitting: set `jobs` or `until` here, or [simulation] duration");
             }
             let start = b.start.as_ref().and_then(|l| self.duration(&f("start"), l)).unwrap_or_default();
-            let until = b
-                .until
-                .as_ref()
-                .and_then(|l| self.duration(&f("until"), l))
-                .map(|d| SimTime::ZERO + d);
+            let until = b.until.as_ref().and_then(|l| self.duration(&f("until"), l)).map(|d| SimTime::ZERO + d);
             let one = RawDist::Constant(Literal::Number(1.0));
             let startup_default = RawDist::Constant(Literal::Number(DEFAULT_STARTUP.as_secs_f64()));
             let interarrival = self.dist(&f("interarrival"), &b.interarrival, Unit::Duration);
@@ -526,10 +490,7 @@ impl Validator<'_> {
             let memory = self.dist(&f("memory"), &b.memory, Unit::Bytes);
             if let Some(d) = &interarrival {
                 if d.upper_bound() == 0.0 && b.jobs.is_none() {
-                    self.error(
-                        &f("interarrival"),
-                        "a zero inter-arrival time with no `jobs` limit submits forever at one instant",
-                    );
+                    self.error(&f("interarrival"), "a zero inter-arrival time with no `jobs` limit submits forever at one instant");
                 }
             }
             if let Some(t) = &tasks {
@@ -538,16 +499,10 @@ impl Validator<'_> {
                 }
             }
             let limits = b.limits.as_ref();
-            let limit_factor = (
-                limits.and_then(|l| l.cpu).unwrap_or(1.0),
-                limits.and_then(|l| l.memory).unwrap_or(1.0),
-            );
+            let limit_factor = (limits.and_then(|l| l.cpu).unwrap_or(1.0), limits.and_then(|l| l.memory).unwrap_or(1.0));
             for (name, v) in [("limits.cpu", limit_factor.0), ("limits.memory", limit_factor.1)] {
                 if !(v >= 1.0 && v.is_finite()) {
-                    self.error(
-                        &f(name),
-                        format!("a limit is a multiple of the request and must be at least 1, got {v}"),
-                    );
+                    self.error(&f(name), format!("a limit is a multiple of the request and must be at least 1, got {v}"));
                 }
             }
             if b.images.is_empty() {
@@ -584,11 +539,7 @@ impl Validator<'_> {
     /// almost certainly a unit mistake ("8" cores vs "8Gi"), so it is an error.
     fn pods_fit_some_node(&mut self, batch: &[BatchWorkload], groups: &[NodeGroup]) {
         for (i, b) in batch.iter().enumerate() {
-            let smallest = Resources {
-                cpu_milli: b.cpu.lower_bound() as u64,
-                memory_bytes: b.memory.lower_bound() as u64,
-                gpu: b.gpu,
-            };
+            let smallest = Resources { cpu_milli: b.cpu.lower_bound() as u64, memory_bytes: b.memory.lower_bound() as u64, gpu: b.gpu };
             if groups.is_empty() || groups.iter().any(|g| smallest.fits_in(&g.allocatable)) {
                 continue;
             }

@@ -97,11 +97,7 @@ impl PartialOrd for Active {
 impl Ord for Active {
     fn cmp(&self, o: &Self) -> Ordering {
         // BinaryHeap pops the greatest: higher priority, then earlier time, then lower seq.
-        self.0
-            .priority
-            .cmp(&o.0.priority)
-            .then_with(|| o.0.timestamp.cmp(&self.0.timestamp))
-            .then_with(|| o.0.seq.cmp(&self.0.seq))
+        self.0.priority.cmp(&o.0.priority).then_with(|| o.0.timestamp.cmp(&self.0.timestamp)).then_with(|| o.0.seq.cmp(&self.0.seq))
     }
 }
 
@@ -142,13 +138,7 @@ impl SchedulingQueue {
     /// Adds a newly created pod to activeQ.
     pub fn add(&mut self, pod: PodId, priority: i32, now: SimTime) {
         let seq = self.seq();
-        self.active.push(Active(Queued {
-            pod,
-            priority,
-            timestamp: now,
-            attempts: 0,
-            seq,
-        }));
+        self.active.push(Active(Queued { pod, priority, timestamp: now, attempts: 0, seq }));
     }
 
     /// Pops the next pod to try, with its attempt count so far.
@@ -159,16 +149,7 @@ impl SchedulingQueue {
     /// Parks a pod whose attempt just failed (its `attempts` include this one).
     pub fn add_unschedulable(&mut self, pod: PodId, priority: i32, attempts: u32, now: SimTime) {
         let seq = self.seq();
-        self.unschedulable.insert(
-            seq,
-            Queued {
-                pod,
-                priority,
-                timestamp: now,
-                attempts,
-                seq,
-            },
-        );
+        self.unschedulable.insert(seq, Queued { pod, priority, timestamp: now, attempts, seq });
     }
 
     fn requeue(&mut self, q: Queued, now: SimTime) {
@@ -212,12 +193,8 @@ impl SchedulingQueue {
     /// retried whatever happened.
     pub fn flush_unschedulable_timeout(&mut self, now: SimTime) -> usize {
         let timeout = self.timings.unschedulable_timeout;
-        let expired: Vec<u64> = self
-            .unschedulable
-            .iter()
-            .filter(|(_, q)| now.saturating_since(q.timestamp) > timeout)
-            .map(|(s, _)| *s)
-            .collect();
+        let expired: Vec<u64> =
+            self.unschedulable.iter().filter(|(_, q)| now.saturating_since(q.timestamp) > timeout).map(|(s, _)| *s).collect();
         for seq in &expired {
             let q = self.unschedulable.remove(seq).expect("listed above");
             self.requeue(q, now);
@@ -247,9 +224,7 @@ mod tests {
     #[test]
     fn backoff_sequence_matches_reference() {
         let t = QueueTimings::default();
-        let got: Vec<u64> = (0..7)
-            .map(|a| backoff_duration(a, t.initial_backoff, t.max_backoff).as_micros() / 1_000_000)
-            .collect();
+        let got: Vec<u64> = (0..7).map(|a| backoff_duration(a, t.initial_backoff, t.max_backoff).as_micros() / 1_000_000).collect();
         assert_eq!(got, vec![0, 1, 2, 4, 8, 10, 10]);
     }
 

@@ -160,8 +160,7 @@ impl Simulation {
         };
         for (i, w) in scenario.batch.iter().enumerate() {
             if w.jobs != Some(0) && w.until.is_none_or(|u| w.start <= u) {
-                sim.push(w.start, Event::JobArrival { workload: i as u32 })
-                    .expect("time zero is never in the past");
+                sim.push(w.start, Event::JobArrival { workload: i as u32 }).expect("time zero is never in the past");
             }
         }
         sim.push(SimTime::ZERO, Event::Sample).expect("time zero is never in the past");
@@ -200,17 +199,11 @@ impl Simulation {
         }
         if !self.backoff_tick_scheduled && self.queue.backoff_len() > 0 {
             self.backoff_tick_scheduled = true;
-            self.push(
-                now.next_multiple_of(self.queue.timings().backoff_flush_interval),
-                Event::BackoffFlush,
-            )?;
+            self.push(now.next_multiple_of(self.queue.timings().backoff_flush_interval), Event::BackoffFlush)?;
         }
         if !self.unschedulable_tick_scheduled && self.queue.unschedulable_len() > 0 {
             self.unschedulable_tick_scheduled = true;
-            self.push(
-                now.next_multiple_of(self.queue.timings().unschedulable_flush_interval),
-                Event::UnschedulableFlush,
-            )?;
+            self.push(now.next_multiple_of(self.queue.timings().unschedulable_flush_interval), Event::UnschedulableFlush)?;
         }
         Ok(())
     }
@@ -308,19 +301,12 @@ impl Simulation {
         let w = &self.workloads[wi];
         let s = &mut self.streams[wi];
         let tasks = w.tasks.sample(&mut s.shapes).max(1);
-        let image = w.images[if w.images.len() > 1 {
-            s.shapes.random_range(0..w.images.len())
-        } else {
-            0
-        }];
+        let image = w.images[if w.images.len() > 1 { s.shapes.random_range(0..w.images.len()) } else { 0 }];
         for task in 0..tasks {
             let duration = SimDuration::from_micros(w.duration.sample(&mut s.durations));
             let startup = SimDuration::from_micros(w.startup.sample(&mut s.durations));
-            let requests = Resources {
-                cpu_milli: w.cpu.sample(&mut s.requests),
-                memory_bytes: w.memory.sample(&mut s.requests),
-                gpu: w.gpu,
-            };
+            let requests =
+                Resources { cpu_milli: w.cpu.sample(&mut s.requests), memory_bytes: w.memory.sample(&mut s.requests), gpu: w.gpu };
             let limits = Resources {
                 cpu_milli: (requests.cpu_milli as f64 * w.limit_factor.0).round() as u64,
                 memory_bytes: (requests.memory_bytes as f64 * w.limit_factor.1).round() as u64,
@@ -372,9 +358,7 @@ impl Simulation {
             let pod = &mut self.cluster.pods[pod_id.index()];
             pod.attempts = attempts;
             let priority = pod.priority;
-            let placement = self
-                .scheduler
-                .schedule(self.cluster.pod(pod_id), &ClusterView::new(&self.cluster, now));
+            let placement = self.scheduler.schedule(self.cluster.pod(pod_id), &ClusterView::new(&self.cluster, now));
             match placement {
                 Placement::Bind(node) => self.bind(pod_id, node, now)?,
                 Placement::Unschedulable(_) => {
@@ -387,12 +371,7 @@ impl Simulation {
     }
 
     fn bind(&mut self, pod_id: PodId, node: NodeId, now: SimTime) -> Result<(), SimError> {
-        let bad = |why| SimError::BadPlacement {
-            policy: self.scheduler.name(),
-            pod: pod_id.0,
-            node: node.0.to_string(),
-            why,
-        };
+        let bad = |why| SimError::BadPlacement { policy: self.scheduler.name(), pod: pod_id.0, node: node.0.to_string(), why };
         let Some(n) = self.cluster.nodes.get(node.index()) else {
             return Err(bad("does not exist"));
         };

@@ -102,12 +102,7 @@ impl<E> EventQueue<E> {
 
     /// An empty queue with room for `n` pending events.
     pub fn with_capacity(n: usize) -> Self {
-        EventQueue {
-            heap: BinaryHeap::with_capacity(n),
-            next_seq: 0,
-            now: SimTime::ZERO,
-            cancelled: HashSet::new(),
-        }
+        EventQueue { heap: BinaryHeap::with_capacity(n), next_seq: 0, now: SimTime::ZERO, cancelled: HashSet::new() }
     }
 
     /// The time of the last popped event (the simulation clock).
@@ -135,11 +130,7 @@ impl<E> EventQueue<E> {
         debug_assert!(seq <= SEQ_MASK, "event sequence exhausted");
         self.next_seq += 1;
         let tie = ((phase.0 as u64) << SEQ_BITS) | (seq & SEQ_MASK);
-        self.heap.push(Entry {
-            time: at.as_micros(),
-            tie,
-            event,
-        });
+        self.heap.push(Entry { time: at.as_micros(), tie, event });
         Ok(EventId(seq))
     }
 
@@ -200,13 +191,7 @@ mod tests {
         q.schedule(SimTime::from_secs(5), Phase::STATE, 'a').unwrap();
         q.pop();
         let err = q.schedule(SimTime::from_secs(4), Phase::STATE, 'b').unwrap_err();
-        assert_eq!(
-            err,
-            ScheduleError::InPast {
-                at: SimTime::from_secs(4),
-                now: SimTime::from_secs(5)
-            }
-        );
+        assert_eq!(err, ScheduleError::InPast { at: SimTime::from_secs(4), now: SimTime::from_secs(5) });
         // The present is fine.
         assert!(q.schedule(SimTime::from_secs(5), Phase::STATE, 'c').is_ok());
     }

@@ -66,15 +66,7 @@ impl Cluster {
                 }
             }
         }
-        Cluster {
-            nodes,
-            pods: Vec::new(),
-            images,
-            nodes_with_image,
-            allocatable,
-            requested: Resources::ZERO,
-            counts: PodCounts::default(),
-        }
+        Cluster { nodes, pods: Vec::new(), images, nodes_with_image, allocatable, requested: Resources::ZERO, counts: PodCounts::default() }
     }
 
     /// Sum of allocatable resources over all nodes.

@@ -112,11 +112,7 @@ pub(crate) mod tests_support {
             zone: "a".into(),
             labels: BTreeMap::new(),
             taints: vec![],
-            allocatable: Resources {
-                cpu_milli,
-                memory_bytes,
-                gpu: 0,
-            },
+            allocatable: Resources { cpu_milli, memory_bytes, gpu: 0 },
             max_pods: 110,
             requested: Resources::ZERO,
             non_zero_requested: Resources::ZERO,

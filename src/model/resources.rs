@@ -21,11 +21,7 @@ pub const DEFAULT_MEMORY_REQUEST: u64 = 200 * 1024 * 1024;
 
 impl Resources {
     /// Nothing.
-    pub const ZERO: Resources = Resources {
-        cpu_milli: 0,
-        memory_bytes: 0,
-        gpu: 0,
-    };
+    pub const ZERO: Resources = Resources { cpu_milli: 0, memory_bytes: 0, gpu: 0 };
 
     /// Whether `self` fits into `free` on every resource.
     pub fn fits_in(&self, free: &Resources) -> bool {
@@ -46,16 +42,8 @@ impl Resources {
     /// semantics.md §1), so best-effort pods do not all pile onto one node.
     pub fn non_zero(&self) -> Resources {
         Resources {
-            cpu_milli: if self.cpu_milli == 0 {
-                DEFAULT_MILLI_CPU_REQUEST
-            } else {
-                self.cpu_milli
-            },
-            memory_bytes: if self.memory_bytes == 0 {
-                DEFAULT_MEMORY_REQUEST
-            } else {
-                self.memory_bytes
-            },
+            cpu_milli: if self.cpu_milli == 0 { DEFAULT_MILLI_CPU_REQUEST } else { self.cpu_milli },
+            memory_bytes: if self.memory_bytes == 0 { DEFAULT_MEMORY_REQUEST } else { self.memory_bytes },
             gpu: self.gpu,
         }
     }
@@ -69,11 +57,7 @@ impl Resources {
 impl Add for Resources {
     type Output = Resources;
     fn add(self, o: Resources) -> Resources {
-        Resources {
-            cpu_milli: self.cpu_milli + o.cpu_milli,
-            memory_bytes: self.memory_bytes + o.memory_bytes,
-            gpu: self.gpu + o.gpu,
-        }
+        Resources { cpu_milli: self.cpu_milli + o.cpu_milli, memory_bytes: self.memory_bytes + o.memory_bytes, gpu: self.gpu + o.gpu }
     }
 }
 

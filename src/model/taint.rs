@@ -82,39 +82,17 @@ mod tests {
     use super::*;
 
     fn taint(key: &str, value: &str, effect: TaintEffect) -> Taint {
-        Taint {
-            key: key.into(),
-            value: value.into(),
-            effect,
-        }
+        Taint { key: key.into(), value: value.into(), effect }
     }
 
     #[test]
     fn matching_rules_follow_kubernetes() {
         let t = taint("dedicated", "gpu", TaintEffect::NoSchedule);
-        let equal = Toleration {
-            key: "dedicated".into(),
-            value: "gpu".into(),
-            ..Default::default()
-        };
-        let wrong_value = Toleration {
-            key: "dedicated".into(),
-            value: "db".into(),
-            ..Default::default()
-        };
-        let exists = Toleration {
-            key: "dedicated".into(),
-            operator: TolerationOperator::Exists,
-            ..Default::default()
-        };
-        let everything = Toleration {
-            operator: TolerationOperator::Exists,
-            ..Default::default()
-        };
-        let other_effect = Toleration {
-            effect: Some(TaintEffect::NoExecute),
-            ..exists.clone()
-        };
+        let equal = Toleration { key: "dedicated".into(), value: "gpu".into(), ..Default::default() };
+        let wrong_value = Toleration { key: "dedicated".into(), value: "db".into(), ..Default::default() };
+        let exists = Toleration { key: "dedicated".into(), operator: TolerationOperator::Exists, ..Default::default() };
+        let everything = Toleration { operator: TolerationOperator::Exists, ..Default::default() };
+        let other_effect = Toleration { effect: Some(TaintEffect::NoExecute), ..exists.clone() };
         assert!(equal.tolerates(&t));
         assert!(!wrong_value.tolerates(&t));
         assert!(exists.tolerates(&t));

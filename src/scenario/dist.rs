@@ -112,12 +112,7 @@ pub type ParamError = (String, String);
 impl Dist {
     /// A constant.
     pub fn constant(v: f64) -> Dist {
-        Dist {
-            kind: Kind::Constant(v),
-            min: 0.0,
-            max: f64::INFINITY,
-            discrete: false,
-        }
+        Dist { kind: Kind::Constant(v), min: 0.0, max: f64::INFINITY, discrete: false }
     }
 
     /// Validates `raw` as a distribution over `unit`.
@@ -133,9 +128,7 @@ impl Dist {
             RawDist::Table(t) => t,
         };
         let q = |name: &str, v: &Option<Literal>| -> Result<f64, ParamError> {
-            let l = v
-                .as_ref()
-                .ok_or_else(|| (name.to_string(), format!("`{}` needs `{name}`", t.dist)))?;
+            let l = v.as_ref().ok_or_else(|| (name.to_string(), format!("`{}` needs `{name}`", t.dist)))?;
             unit.parse(l).map_err(|m| (name.to_string(), m))
         };
         let f = |name: &str, v: Option<f64>| -> Result<f64, ParamError> {
@@ -174,10 +167,7 @@ impl Dist {
             ("shape", t.shape.is_some()),
         ];
         if let Some((name, _)) = given.iter().find(|(n, g)| *g && !allowed.contains(n)) {
-            return Err((
-                name.to_string(),
-                format!("`{name}` is not a parameter of `{}` (it takes {})", t.dist, allowed.join(", ")),
-            ));
+            return Err((name.to_string(), format!("`{name}` is not a parameter of `{}` (it takes {})", t.dist, allowed.join(", "))));
         }
         let kind = match t.dist.as_str() {
             "constant" => Kind::Constant(q("value", &t.value)?),
@@ -221,18 +211,8 @@ impl Dist {
             }
             _ => unreachable!("checked above"),
         };
-        let min = t
-            .min
-            .as_ref()
-            .map(|l| unit.parse(l).map_err(|m| ("min".to_string(), m)))
-            .transpose()?
-            .unwrap_or(0.0);
-        let max = t
-            .max
-            .as_ref()
-            .map(|l| unit.parse(l).map_err(|m| ("max".to_string(), m)))
-            .transpose()?
-            .unwrap_or(f64::INFINITY);
+        let min = t.min.as_ref().map(|l| unit.parse(l).map_err(|m| ("min".to_string(), m))).transpose()?.unwrap_or(0.0);
+        let max = t.max.as_ref().map(|l| unit.parse(l).map_err(|m| ("max".to_string(), m))).transpose()?.unwrap_or(f64::INFINITY);
         if min < 0.0 {
             return Err(("min".into(), format!("must not be negative, got {min}")));
         }
@@ -244,12 +224,7 @@ impl Dist {
                 return Err(("value".into(), format!("must not be negative, got {v}")));
             }
         }
-        Ok(Dist {
-            kind,
-            min,
-            max,
-            discrete: unit == Unit::Count,
-        })
+        Ok(Dist { kind, min, max, discrete: unit == Unit::Count })
     }
 
     /// Draws one value in the base unit, clamped to `[min, max]` and rounded

@@ -21,10 +21,7 @@ pub fn position(source: &str, offset: usize) -> Position {
     let before = &source[..offset];
     let line = before.matches('\n').count() + 1;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    Position {
-        line,
-        column: before[line_start..].chars().count() + 1,
-    }
+    Position { line, column: before[line_start..].chars().count() + 1 }
 }
 
 /// One step of a field path.

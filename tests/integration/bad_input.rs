@@ -28,10 +28,7 @@ images = ["app:1"]
 /// `file:LINE` and each of `mentions`.
 fn assert_rejected(prefix: &str, line: &str, mentions: &[&str]) {
     let lines: Vec<&str> = BASE.lines().collect();
-    let at = lines
-        .iter()
-        .position(|l| l.starts_with(prefix))
-        .unwrap_or_else(|| panic!("no line starts with {prefix}"));
+    let at = lines.iter().position(|l| l.starts_with(prefix)).unwrap_or_else(|| panic!("no line starts with {prefix}"));
     let mut text: Vec<String> = lines.iter().map(|s| s.to_string()).collect();
     text[at] = line.to_string();
     let tmp = tempfile::tempdir().unwrap();
@@ -40,17 +37,9 @@ fn assert_rejected(prefix: &str, line: &str, mentions: &[&str]) {
     for cmd in ["validate", "run"] {
         let o = orchsim(tmp.path(), &[cmd, "bad.toml"]);
         let stderr = String::from_utf8_lossy(&o.stderr);
-        assert_eq!(
-            o.status.code(),
-            Some(2),
-            "`{cmd}` with `{line}`: exit {:?}, stderr: {stderr}",
-            o.status.code()
-        );
+        assert_eq!(o.status.code(), Some(2), "`{cmd}` with `{line}`: exit {:?}, stderr: {stderr}", o.status.code());
         let location = format!("bad.toml:{}:", at + 1);
-        assert!(
-            stderr.contains(&location),
-            "`{cmd}` with `{line}`: expected {location} in: {stderr}"
-        );
+        assert!(stderr.contains(&location), "`{cmd}` with `{line}`: expected {location} in: {stderr}");
         for m in mentions {
             assert!(stderr.contains(m), "`{cmd}` with `{line}`: expected `{m}` in: {stderr}");
         }
@@ -97,11 +86,7 @@ fn zero_capacity() {
 
 #[test]
 fn unparseable_quantity() {
-    assert_rejected(
-        "memory = \"16Gi\"",
-        "memory = \"16GB\"",
-        &["node_groups[0].memory", "memory quantity"],
-    );
+    assert_rejected("memory = \"16Gi\"", "memory = \"16GB\"", &["node_groups[0].memory", "memory quantity"]);
 }
 
 #[test]
@@ -135,11 +120,7 @@ fn unknown_image() {
 #[test]
 fn unknown_scheduler_parameter() {
     let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(
-        tmp.path().join("s.toml"),
-        format!("{BASE}\n[scheduler]\nkind = \"kubernetes\"\npercentage = 50\n"),
-    )
-    .unwrap();
+    std::fs::write(tmp.path().join("s.toml"), format!("{BASE}\n[scheduler]\nkind = \"kubernetes\"\npercentage = 50\n")).unwrap();
     let o = orchsim(tmp.path(), &["validate", "s.toml"]);
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{stderr}");

@@ -3,9 +3,7 @@
 use crate::support::{one_node, run, scenario};
 
 fn pod(pods: &[orchsim::metrics::PodRecord], job: u32, task: u32) -> &orchsim::metrics::PodRecord {
-    pods.iter()
-        .find(|p| p.job == job && p.task == task)
-        .unwrap_or_else(|| panic!("no pod {job}/{task}"))
+    pods.iter().find(|p| p.job == job && p.task == task).unwrap_or_else(|| panic!("no pod {job}/{task}"))
 }
 
 #[test]
@@ -112,10 +110,8 @@ fn least_allocated_spreads_and_most_allocated_packs() {
 
 #[test]
 fn first_fit_fills_nodes_in_order() {
-    let text = three_nodes("LeastAllocated").replace(
-        "[scheduler]\nkind = \"kubernetes\"\nscoring_strategy = \"LeastAllocated\"",
-        "[scheduler]\nkind = \"first-fit\"",
-    );
+    let text = three_nodes("LeastAllocated")
+        .replace("[scheduler]\nkind = \"kubernetes\"\nscoring_strategy = \"LeastAllocated\"", "[scheduler]\nkind = \"first-fit\"");
     let (out, pods) = run(&scenario(&text));
     assert_eq!(out.summary.policy, "first-fit");
     assert!(pods.iter().all(|p| p.node.as_deref() == Some("n-0")));
@@ -123,10 +119,8 @@ fn first_fit_fills_nodes_in_order() {
 
 #[test]
 fn untolerated_taint_keeps_pods_off() {
-    let text = three_nodes("LeastAllocated").replace(
-        "count = 3\n",
-        "count = 3\ntaints = [{ key = \"gpu\", value = \"yes\", effect = \"NoSchedule\" }]\n",
-    );
+    let text = three_nodes("LeastAllocated")
+        .replace("count = 3\n", "count = 3\ntaints = [{ key = \"gpu\", value = \"yes\", effect = \"NoSchedule\" }]\n");
     let (out, pods) = run(&scenario(&text));
     assert_eq!(out.summary.pods_completed, 0);
     assert_eq!(out.summary.pods_pending_at_end, 3);
@@ -218,14 +212,9 @@ memory = "100Mi"
 images = ["app:1"]
 "#,
     ));
-    let err = orchsim::Simulation::with_policy(&s, 1, Box::new(AlwaysNodeZero))
-        .run(&mut orchsim::metrics::NoPodLog)
-        .unwrap_err();
+    let err = orchsim::Simulation::with_policy(&s, 1, Box::new(AlwaysNodeZero)).run(&mut orchsim::metrics::NoPodLog).unwrap_err();
     let msg = err.to_string();
-    assert!(
-        msg.contains("always-node-zero") && msg.contains("does not pass the filters"),
-        "{msg}"
-    );
+    assert!(msg.contains("always-node-zero") && msg.contains("does not pass the filters"), "{msg}");
 }
 
 #[test]

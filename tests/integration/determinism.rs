@@ -8,12 +8,7 @@ fn run_to(dir: &std::path::Path, out: &str, seed: &str) -> Vec<(String, Vec<u8>)
     assert!(o.status.success(), "run failed: {}", String::from_utf8_lossy(&o.stderr));
     ["summary.csv", "timeseries.csv", "pods.csv", "utilization.png"]
         .iter()
-        .map(|f| {
-            (
-                f.to_string(),
-                std::fs::read(dir.join(out).join(f)).unwrap_or_else(|e| panic!("{f}: {e}")),
-            )
-        })
+        .map(|f| (f.to_string(), std::fs::read(dir.join(out).join(f)).unwrap_or_else(|e| panic!("{f}: {e}"))))
         .collect()
 }
 
@@ -43,11 +38,7 @@ fn quickstart_runs_without_arguments_into_results() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     for f in ["summary.csv", "timeseries.csv", "pods.csv", "utilization.png"] {
         let p = tmp.path().join("results/quickstart").join(f);
-        assert!(
-            p.metadata().map(|m| m.len() > 0).unwrap_or(false),
-            "{} missing or empty",
-            p.display()
-        );
+        assert!(p.metadata().map(|m| m.len() > 0).unwrap_or(false), "{} missing or empty", p.display());
     }
     // No temporary files are left behind.
     let leftovers: Vec<_> = std::fs::read_dir(tmp.path().join("results/quickstart"))

@@ -22,12 +22,7 @@ fn shape() -> impl Strategy<Value = Shape> {
         prop_oneof![Just("kubernetes"), Just("first-fit")],
         any::<u64>(),
     )
-        .prop_map(|(groups, classes, policy, seed)| Shape {
-            groups,
-            classes,
-            policy,
-            seed,
-        })
+        .prop_map(|(groups, classes, policy, seed)| Shape { groups, classes, policy, seed })
 }
 
 fn toml(s: &Shape) -> String {
@@ -36,19 +31,11 @@ fn toml(s: &Shape) -> String {
         s.seed
     );
     for (i, (count, cores, gib)) in s.groups.iter().enumerate() {
-        let taint = if i == 1 {
-            "taints = [{ key = \"t\", effect = \"NoSchedule\" }]\n"
-        } else {
-            ""
-        };
+        let taint = if i == 1 { "taints = [{ key = \"t\", effect = \"NoSchedule\" }]\n" } else { "" };
         t += &format!("[[node_groups]]\nname = \"g{i}\"\ncount = {count}\ncpu = \"{cores}\"\nmemory = \"{gib}Gi\"\nmax_pods = 6\n{taint}");
     }
     for (i, (jobs, tasks, dur, cpu, mem, tolerant)) in s.classes.iter().enumerate() {
-        let tol = if *tolerant {
-            "tolerations = [{ key = \"t\", operator = \"Exists\" }]\n"
-        } else {
-            ""
-        };
+        let tol = if *tolerant { "tolerations = [{ key = \"t\", operator = \"Exists\" }]\n" } else { "" };
         t += &format!(
             "[[batch]]\nname = \"c{i}\"\njobs = {jobs}\ninterarrival = {{ dist = \"exponential\", mean = \"20s\" }}\n\
              tasks = {{ dist = \"uniform\", low = 1, high = {tasks} }}\nduration = {{ dist = \"exponential\", mean = \"{dur}s\" }}\n\

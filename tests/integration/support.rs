@@ -8,11 +8,7 @@ use orchsim::{RunOutput, Scenario, Simulation};
 
 /// Runs the `orchsim` binary with `args` in `dir`.
 pub fn orchsim(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_orchsim"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("the orchsim binary runs")
+    Command::new(env!("CARGO_BIN_EXE_orchsim")).current_dir(dir).args(args).output().expect("the orchsim binary runs")
 }
 
 /// The repository root (for scenarios/).

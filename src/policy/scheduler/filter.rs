@@ -78,10 +78,8 @@ pub fn check(pod: &Pod, node: &Node) -> Rejection {
     if pod.requests.gpu > free.gpu {
         r |= Rejection::GPU.0;
     }
-    let hard_taint_untolerated = node
-        .taints
-        .iter()
-        .any(|t| t.effect != TaintEffect::PreferNoSchedule && !is_tolerated(t, &pod.tolerations));
+    let hard_taint_untolerated =
+        node.taints.iter().any(|t| t.effect != TaintEffect::PreferNoSchedule && !is_tolerated(t, &pod.tolerations));
     if hard_taint_untolerated {
         r |= Rejection::TAINT.0;
     }

@@ -74,11 +74,7 @@ pub struct ResourceWeights {
 
 impl Default for ResourceWeights {
     fn default() -> Self {
-        ResourceWeights {
-            cpu: 1,
-            memory: 1,
-            gpu: None,
-        }
+        ResourceWeights { cpu: 1, memory: 1, gpu: None }
     }
 }
 
@@ -99,12 +95,7 @@ pub struct PluginWeights {
 
 impl Default for PluginWeights {
     fn default() -> Self {
-        PluginWeights {
-            node_resources_fit: 1,
-            node_resources_balanced_allocation: 1,
-            image_locality: 1,
-            taint_toleration: 3,
-        }
+        PluginWeights { node_resources_fit: 1, node_resources_balanced_allocation: 1, image_locality: 1, taint_toleration: 3 }
     }
 }
 
@@ -143,11 +134,9 @@ impl KubernetesParams {
             errors.push(("percentage_of_nodes_to_score".into(), "must be between 0 (adaptive) and 100".into()));
         }
         let w = &self.resource_weights;
-        for (name, v) in [
-            ("resource_weights.cpu", w.cpu),
-            ("resource_weights.memory", w.memory),
-            ("resource_weights.gpu", w.gpu.unwrap_or(1)),
-        ] {
+        for (name, v) in
+            [("resource_weights.cpu", w.cpu), ("resource_weights.memory", w.memory), ("resource_weights.gpu", w.gpu.unwrap_or(1))]
+        {
             if !(0..=100).contains(&v) {
                 errors.push((name.into(), "must be between 0 and 100 (0 means 1)".into()));
             }
@@ -155,10 +144,7 @@ impl KubernetesParams {
         let p = &self.plugin_weights;
         for (name, v) in [
             ("plugin_weights.node_resources_fit", p.node_resources_fit),
-            (
-                "plugin_weights.node_resources_balanced_allocation",
-                p.node_resources_balanced_allocation,
-            ),
+            ("plugin_weights.node_resources_balanced_allocation", p.node_resources_balanced_allocation),
             ("plugin_weights.image_locality", p.image_locality),
             ("plugin_weights.taint_toleration", p.taint_toleration),
         ] {
@@ -246,10 +232,7 @@ pub fn fit_score(strategy: ScoringStrategy, requested: &Resources, allocatable: 
 pub fn balanced_allocation(requested: &Resources, allocatable: &Resources) -> i64 {
     let mut fractions = [0f64; 2];
     let mut n = 0;
-    for (req, cap) in [
-        (requested.cpu_milli, allocatable.cpu_milli),
-        (requested.memory_bytes, allocatable.memory_bytes),
-    ] {
+    for (req, cap) in [(requested.cpu_milli, allocatable.cpu_milli), (requested.memory_bytes, allocatable.memory_bytes)] {
         if cap == 0 {
             continue;
         }
@@ -283,10 +266,7 @@ pub fn image_locality_score(sum: u64, containers: u64) -> i64 {
 pub fn untolerated_prefer_no_schedule(node: &Node, tolerations: &[Toleration]) -> i64 {
     // A toleration with another effect never matches (see `Toleration::tolerates`),
     // so this is upstream's filter to PreferNoSchedule/effect-less tolerations.
-    node.taints
-        .iter()
-        .filter(|t| t.effect == TaintEffect::PreferNoSchedule && !is_tolerated(t, tolerations))
-        .count() as i64
+    node.taints.iter().filter(|t| t.effect == TaintEffect::PreferNoSchedule && !is_tolerated(t, tolerations)).count() as i64
 }
 
 /// `DefaultNormalizeScore(100, reverse)`: scales raw scores to 0–100 by the
@@ -333,12 +313,7 @@ pub struct KubernetesScheduler {
 impl KubernetesScheduler {
     /// A scheduler with `params`, drawing tie-breaks from `rng`.
     pub fn new(params: KubernetesParams, rng: SimRng) -> Self {
-        KubernetesScheduler {
-            params,
-            rng,
-            next_start_node_index: 0,
-            scored: Vec::new(),
-        }
+        KubernetesScheduler { params, rng, next_start_node_index: 0, scored: Vec::new() }
     }
 
     /// The scores of the nodes examined in the last cycle (for explanations).
@@ -374,14 +349,7 @@ impl KubernetesScheduler {
             0
         };
         let taint_toleration = untolerated_prefer_no_schedule(node, &pod.tolerations);
-        NodeScores {
-            node: id,
-            fit,
-            balanced,
-            image_locality,
-            taint_toleration,
-            total: 0,
-        }
+        NodeScores { node: id, fit, balanced, image_locality, taint_toleration, total: 0 }
     }
 }
 
@@ -466,16 +434,8 @@ mod tests {
     /// after placement → LeastAllocated 62, MostAllocated 37, Balanced 100.
     #[test]
     fn reference_scoring_vector() {
-        let alloc = Resources {
-            cpu_milli: 4000,
-            memory_bytes: 8 * GI,
-            gpu: 0,
-        };
-        let req = Resources {
-            cpu_milli: 1500,
-            memory_bytes: 3 * GI,
-            gpu: 0,
-        };
+        let alloc = Resources { cpu_milli: 4000, memory_bytes: 8 * GI, gpu: 0 };
+        let req = Resources { cpu_milli: 1500, memory_bytes: 3 * GI, gpu: 0 };
         let w = ResourceWeights::default();
         assert_eq!(fit_score(ScoringStrategy::LeastAllocated, &req, &alloc, &w), 62);
         assert_eq!(fit_score(ScoringStrategy::MostAllocated, &req, &alloc, &w), 37);
@@ -485,16 +445,8 @@ mod tests {
     #[test]
     fn gpus_count_only_when_weighted() {
         // cpu and memory 50 % → MostAllocated 50; GPUs 8 of 8 → 100.
-        let alloc = Resources {
-            cpu_milli: 1000,
-            memory_bytes: 4 * GI,
-            gpu: 8,
-        };
-        let req = Resources {
-            cpu_milli: 500,
-            memory_bytes: 2 * GI,
-            gpu: 8,
-        };
+        let alloc = Resources { cpu_milli: 1000, memory_bytes: 4 * GI, gpu: 8 };
+        let req = Resources { cpu_milli: 500, memory_bytes: 2 * GI, gpu: 8 };
         let mut w = ResourceWeights::default();
         assert_eq!(fit_score(ScoringStrategy::MostAllocated, &req, &alloc, &w), 50);
         w.gpu = Some(2);
@@ -505,21 +457,9 @@ mod tests {
     #[test]
     fn fit_weights_and_edge_cases() {
         // cpu 50 % used → 50, memory 25 % used → 75; weights cpu 3, memory 1 → (150+75)/4 = 56.
-        let alloc = Resources {
-            cpu_milli: 1000,
-            memory_bytes: 4 * GI,
-            gpu: 0,
-        };
-        let req = Resources {
-            cpu_milli: 500,
-            memory_bytes: GI,
-            gpu: 0,
-        };
-        let w = ResourceWeights {
-            cpu: 3,
-            memory: 1,
-            gpu: None,
-        };
+        let alloc = Resources { cpu_milli: 1000, memory_bytes: 4 * GI, gpu: 0 };
+        let req = Resources { cpu_milli: 500, memory_bytes: GI, gpu: 0 };
+        let w = ResourceWeights { cpu: 3, memory: 1, gpu: None };
         assert_eq!(fit_score(ScoringStrategy::LeastAllocated, &req, &alloc, &w), 56);
         assert_eq!(least_allocated(5, 4), 0, "over capacity scores 0");
         assert_eq!(least_allocated(0, 0), 0);
@@ -529,23 +469,11 @@ mod tests {
     #[test]
     fn balanced_allocation_penalizes_skew() {
         // cpu 80 %, memory 20 % → std 0.3 → 70.
-        let alloc = Resources {
-            cpu_milli: 1000,
-            memory_bytes: 10 * GI,
-            gpu: 0,
-        };
-        let req = Resources {
-            cpu_milli: 800,
-            memory_bytes: 2 * GI,
-            gpu: 0,
-        };
+        let alloc = Resources { cpu_milli: 1000, memory_bytes: 10 * GI, gpu: 0 };
+        let req = Resources { cpu_milli: 800, memory_bytes: 2 * GI, gpu: 0 };
         assert_eq!(balanced_allocation(&req, &alloc), 70);
         // Fractions cap at 1: cpu 150 % counts as 100 %; memory 0 → std 0.5 → 50.
-        let req = Resources {
-            cpu_milli: 1500,
-            memory_bytes: 0,
-            gpu: 0,
-        };
+        let req = Resources { cpu_milli: 1500, memory_bytes: 0, gpu: 0 };
         assert_eq!(balanced_allocation(&req, &alloc), 50);
     }
 
@@ -581,22 +509,10 @@ mod tests {
         assert_eq!(default_normalize(2, 2, true), 0);
         assert_eq!(default_normalize(0, 0, true), 100);
         let mut node = crate::model::node::tests_support::node(4000, 8 * GI);
-        node.taints.push(Taint {
-            key: "a".into(),
-            value: "".into(),
-            effect: TaintEffect::PreferNoSchedule,
-        });
-        node.taints.push(Taint {
-            key: "b".into(),
-            value: "".into(),
-            effect: TaintEffect::NoSchedule,
-        });
+        node.taints.push(Taint { key: "a".into(), value: "".into(), effect: TaintEffect::PreferNoSchedule });
+        node.taints.push(Taint { key: "b".into(), value: "".into(), effect: TaintEffect::NoSchedule });
         assert_eq!(untolerated_prefer_no_schedule(&node, &[]), 1);
-        let tol = Toleration {
-            key: "a".into(),
-            operator: crate::model::TolerationOperator::Exists,
-            ..Default::default()
-        };
+        let tol = Toleration { key: "a".into(), operator: crate::model::TolerationOperator::Exists, ..Default::default() };
         assert_eq!(untolerated_prefer_no_schedule(&node, &[tol]), 0);
     }
 }
