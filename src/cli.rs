@@ -114,9 +114,8 @@ fn run(path: Option<&Path>, seed: Option<u64>, out: Option<PathBuf>, no_chart: b
     let scenario = load(path)?;
     let seed = seed.unwrap_or(scenario.seed);
     let dir = out.unwrap_or_else(|| Path::new("results").join(&scenario.name));
-    std::fs::create_dir_all(&dir)
-        .with_context(|| format!("{}: cannot create output directory", dir.display()))
-        .map_err(Failure::internal)?;
+    // An output directory that cannot be made is a bad --out (or scenario name): exit 2.
+    std::fs::create_dir_all(&dir).with_context(|| format!("{}: cannot create output directory", dir.display())).map_err(Failure::input)?;
 
     let started = Instant::now();
     let mut pods = CsvPodLog::create(&dir.join("pods.csv")).map_err(Failure::internal)?;
@@ -132,6 +131,12 @@ fn run(path: Option<&Path>, seed: Option<u64>, out: Option<PathBuf>, no_chart: b
         std::fs::rename(&tmp, dir.join("utilization.png")).context("cannot move the chart into place").map_err(Failure::internal)?;
     }
     print_summary(&output.summary);
+    if output.stopped_at_horizon {
+        eprintln!(
+            "warning: the run was stopped at the {}-day horizon with work still scheduled; set [simulation] duration or bound the task durations (`max`)",
+            crate::scenario::MAX_HORIZON.as_secs_f64() / 86_400.0
+        );
+    }
     let secs = elapsed.as_secs_f64();
     eprintln!(
         "simulated {:.0} s in {:.3} s of wall time ({:.2} M events/s); outputs in {}",

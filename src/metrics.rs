@@ -151,9 +151,10 @@ pub struct Summary {
     pub mean_memory_allocated: f64,
     /// Time-weighted mean of requested/allocatable GPUs (0 without GPUs).
     pub mean_gpu_allocated: f64,
-    /// Mean submission-to-bind time of bound pods, seconds.
+    /// Mean submission-to-bind time, seconds, over all submitted pods; pods
+    /// never bound count with their wait up to the end of the run (censored).
     pub pending_mean_s: f64,
-    /// Median pending time (nearest rank), seconds.
+    /// Median pending time (nearest rank, censored as the mean), seconds.
     pub pending_p50_s: f64,
     /// 95th percentile pending time, seconds.
     pub pending_p95_s: f64,
@@ -265,9 +266,13 @@ impl Collector {
 
     /// The summary and the samples; `end` is the simulated time covered.
     pub fn finish(mut self, identity: (String, String, u64), end: SimTime, cluster: &Cluster, events: u64) -> (Summary, Vec<Sample>) {
-        self.pending_us.sort_unstable();
-        let q = |p: f64| nearest_rank(&self.pending_us, p).map_or(0.0, |us| us as f64 / 1e6);
         let bound = self.pending_us.len() as u64;
+        // Pods never bound count with their wait so far (censored at `end`):
+        // leaving them out would make a policy that starves pods look fast.
+        self.pending_us.extend(cluster.pods.iter().filter(|p| p.phase == PodPhase::Pending).map(|p| (end - p.submitted).as_micros()));
+        self.pending_us.sort_unstable();
+        let waited = self.pending_us.len() as u64;
+        let q = |p: f64| nearest_rank(&self.pending_us, p).map_or(0.0, |us| us as f64 / 1e6);
         let c = cluster.counts();
         let summary = Summary {
             scenario: identity.0,
@@ -284,10 +289,10 @@ impl Collector {
             mean_cpu_allocated: ratio(self.requested_area[0], self.capacity_area[0]),
             mean_memory_allocated: ratio(self.requested_area[1], self.capacity_area[1]),
             mean_gpu_allocated: ratio(self.requested_area[2], self.capacity_area[2]),
-            pending_mean_s: if bound == 0 {
+            pending_mean_s: if waited == 0 {
                 0.0
             } else {
-                self.pending_us.iter().map(|&u| u as u128).sum::<u128>() as f64 / bound as f64 / 1e6
+                self.pending_us.iter().map(|&u| u as u128).sum::<u128>() as f64 / waited as f64 / 1e6
             },
             pending_p50_s: q(0.50),
             pending_p95_s: q(0.95),

@@ -227,6 +227,21 @@ pub const DEFAULT_STARTUP: SimDuration = SimDuration::from_secs(1);
 /// Default sampling interval: 10 s.
 pub const DEFAULT_SAMPLE_INTERVAL: SimDuration = SimDuration::from_secs(10);
 
+/// Longest run: any duration in a scenario must be shorter, and a run without
+/// `[simulation] duration` stops here at the latest (with a warning), so a
+/// heavy-tailed task duration cannot keep a run going for ever.
+pub const MAX_HORIZON: SimDuration = SimDuration::from_secs(366 * 86_400);
+/// Shortest sampling interval.
+pub const MIN_SAMPLE_INTERVAL: SimDuration = SimDuration::from_millis(1);
+/// Most samples a run may take (`duration / sample_interval`).
+pub const MAX_SAMPLES: u64 = 5_000_000;
+/// Most nodes in a scenario.
+pub const MAX_NODES: u64 = 1_000_000;
+/// Most tasks one job may have.
+pub const MAX_TASKS_PER_JOB: f64 = 1_000_000.0;
+/// Most pods a scenario may be expected to submit (memory: ~200 bytes each).
+pub const MAX_EXPECTED_PODS: f64 = 50_000_000.0;
+
 impl Scenario {
     /// Reads and validates the scenario at `path`.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
@@ -298,6 +313,12 @@ impl Scenario {
     }
 }
 
+/// Whether `name` is safe as a directory name: letters, digits, `.`, `_`, `-`,
+/// and not `.` or `..`.
+fn valid_name(name: &str) -> bool {
+    !name.is_empty() && name != "." && name != ".." && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
 struct Validator<'a> {
     source: &'a str,
     file: &'a str,
@@ -342,12 +363,33 @@ impl Validator<'_> {
         }
     }
 
+    /// A duration no longer than [`MAX_HORIZON`].
     fn duration(&mut self, field: &str, lit: &Literal) -> Option<SimDuration> {
-        self.quantity(field, lit, Unit::Duration).and_then(|us| SimDuration::from_secs_f64(us / 1e6))
+        let us = self.quantity(field, lit, Unit::Duration)?;
+        match SimDuration::from_secs_f64(us / 1e6) {
+            Some(d) if d <= MAX_HORIZON => Some(d),
+            _ => {
+                self.error(
+                    field,
+                    format!("{lit} is longer than the longest run orchsim simulates ({} days)", MAX_HORIZON.as_secs_f64() / 86_400.0),
+                );
+                None
+            }
+        }
     }
 
     fn dist(&mut self, field: &str, raw: &RawDist, unit: Unit) -> Option<Dist> {
         match Dist::from_raw(raw, unit) {
+            Ok(d) if unit == Unit::Duration && d.lower_bound() > MAX_HORIZON.as_micros() as f64 => {
+                self.error(
+                    field,
+                    format!(
+                        "every sample is longer than the longest run orchsim simulates ({} days)",
+                        MAX_HORIZON.as_secs_f64() / 86_400.0
+                    ),
+                );
+                None
+            }
             Ok(d) => Some(d),
             Err((param, message)) => {
                 let path = if param.is_empty() { field.to_string() } else { format!("{field}.{param}") };
@@ -359,6 +401,9 @@ impl Validator<'_> {
 
     fn scenario(&mut self, raw: RawScenario) -> Option<Scenario> {
         let sim = &raw.simulation;
+        if !valid_name(raw.name.as_deref().unwrap_or("scenario")) {
+            self.error("name", "use letters, digits, `.`, `_` and `-` only (it names the output directory)");
+        }
         let duration = sim.duration.as_ref().and_then(|l| self.duration("simulation.duration", l));
         if duration == Some(SimDuration::ZERO) {
             self.error("simulation.duration", "must be positive");
@@ -367,15 +412,24 @@ impl Validator<'_> {
             Some(l) => self.duration("simulation.sample_interval", l),
             None => Some(DEFAULT_SAMPLE_INTERVAL),
         };
-        if sample_interval == Some(SimDuration::ZERO) {
-            self.error("simulation.sample_interval", "must be positive");
+        if let Some(si) = sample_interval {
+            let span = duration.unwrap_or(MAX_HORIZON);
+            if si < MIN_SAMPLE_INTERVAL {
+                self.error("simulation.sample_interval", format!("must be at least {MIN_SAMPLE_INTERVAL}"));
+            } else if duration.is_some() && span.as_micros() / si.as_micros() > MAX_SAMPLES {
+                self.error(
+                    "simulation.sample_interval",
+                    format!("would take more than {MAX_SAMPLES} samples over the run; sample less often"),
+                );
+            }
         }
 
         let images = self.images(&raw.images);
         let image_index: BTreeMap<String, ImageId> =
             images.iter().enumerate().map(|(i, im)| (im.name.clone(), ImageId(i as u32))).collect();
         let node_groups = self.node_groups(&raw.node_groups, &image_index);
-        let batch = self.batch(&raw.batch, &image_index, duration.is_some());
+        self.cluster_size(&node_groups);
+        let batch = self.batch(&raw.batch, &image_index, duration);
         self.pods_fit_some_node(&batch, &node_groups);
 
         for (field, message) in raw.scheduler.validate() {
@@ -468,7 +522,37 @@ impl Validator<'_> {
         groups
     }
 
-    fn batch(&mut self, raw: &[RawBatch], image_index: &BTreeMap<String, ImageId>, bounded_run: bool) -> Vec<BatchWorkload> {
+    /// Totals must fit the integer accounting, and the node table in memory.
+    fn cluster_size(&mut self, groups: &[NodeGroup]) {
+        // Errors point at the group contributing most.
+        let largest = |f: &dyn Fn(&NodeGroup) -> u128| (0..groups.len()).max_by_key(|&i| f(&groups[i])).unwrap_or(0);
+        let nodes: u64 = groups.iter().map(|g| g.count as u64).sum();
+        if nodes > MAX_NODES {
+            let i = largest(&|g| g.count as u128);
+            self.error(&format!("node_groups[{i}].count"), format!("{nodes} nodes in all; orchsim simulates at most {MAX_NODES}"));
+            return;
+        }
+        type Part = fn(&Resources) -> u64;
+        let resources: [(&str, Part); 3] = [("cpu", |r| r.cpu_milli), ("memory", |r| r.memory_bytes), ("gpu", |r| r.gpu)];
+        for (name, f) in resources {
+            let share = |g: &NodeGroup| g.count as u128 * f(&g.allocatable) as u128;
+            if groups.iter().map(share).sum::<u128>() > (u64::MAX / 4) as u128 {
+                let i = largest(&share);
+                self.error(
+                    &format!("node_groups[{i}].{name}"),
+                    format!("the cluster's total {name} is too large to account for; check the unit"),
+                );
+            }
+        }
+    }
+
+    fn batch(
+        &mut self,
+        raw: &[RawBatch],
+        image_index: &BTreeMap<String, ImageId>,
+        run_duration: Option<SimDuration>,
+    ) -> Vec<BatchWorkload> {
+        let bounded_run = run_duration.is_some();
         let mut out: Vec<BatchWorkload> = Vec::new();
         for (i, b) in raw.iter().enumerate() {
             let f = |name: &str| format!("batch[{i}].{name}");
@@ -480,6 +564,9 @@ impl Validator<'_> {
             }
             let start = b.start.as_ref().and_then(|l| self.duration(&f("start"), l)).unwrap_or_default();
             let until = b.until.as_ref().and_then(|l| self.duration(&f("until"), l)).map(|d| SimTime::ZERO + d);
+            if until.is_some_and(|u| u < SimTime::ZERO + start) {
+                self.error(&f("until"), "is before `start`: no job would ever arrive");
+            }
             let one = RawDist::Constant(Literal::Number(1.0));
             let startup_default = RawDist::Constant(Literal::Number(DEFAULT_STARTUP.as_secs_f64()));
             let interarrival = self.dist(&f("interarrival"), &b.interarrival, Unit::Duration);
@@ -488,14 +575,26 @@ impl Validator<'_> {
             let startup = self.dist(&f("startup"), b.startup.as_ref().unwrap_or(&startup_default), Unit::Duration);
             let cpu = self.dist(&f("cpu"), &b.cpu, Unit::Cpu);
             let memory = self.dist(&f("memory"), &b.memory, Unit::Bytes);
-            if let Some(d) = &interarrival {
-                if d.upper_bound() == 0.0 && b.jobs.is_none() {
-                    self.error(&f("interarrival"), "a zero inter-arrival time with no `jobs` limit submits forever at one instant");
-                }
-            }
             if let Some(t) = &tasks {
                 if t.upper_bound() == 0.0 {
                     self.error(&f("tasks"), "jobs need at least one task");
+                } else if t.upper_bound() > MAX_TASKS_PER_JOB {
+                    self.error(&f("tasks"), format!("jobs may have at most {MAX_TASKS_PER_JOB} tasks; give the distribution a `max`"));
+                }
+            }
+            if let (Some(d), Some(t)) = (&interarrival, &tasks) {
+                // Jobs submitted: the `jobs` limit, or the arrival window over the mean gap.
+                let window = until.map(|u| u - (SimTime::ZERO + start)).or(run_duration).unwrap_or(MAX_HORIZON);
+                let jobs = match b.jobs {
+                    Some(j) => j as f64,
+                    None if d.mean() < 1.0 => f64::INFINITY,
+                    None => window.as_micros() as f64 / d.mean(),
+                };
+                if jobs * t.mean() > MAX_EXPECTED_PODS {
+                    self.error(
+                        &f("interarrival"),
+                        format!("this class would submit about {:.3e} pods; orchsim runs at most {MAX_EXPECTED_PODS:.0}", jobs * t.mean()),
+                    );
                 }
             }
             let limits = b.limits.as_ref();

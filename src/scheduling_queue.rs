@@ -17,7 +17,7 @@
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BTreeMap, BinaryHeap};
 
-use crate::model::PodId;
+use crate::model::{PodId, Resources};
 use crate::time::{SimDuration, SimTime};
 
 /// Queue timings, with kube-scheduler's defaults.
@@ -46,6 +46,9 @@ impl Default for QueueTimings {
         }
     }
 }
+
+/// The minimum request when no pod is parked: larger than any request.
+const NO_PARKED_PODS: Resources = Resources { cpu_milli: u64::MAX, memory_bytes: u64::MAX, gpu: u64::MAX };
 
 /// Backoff after `attempts` failed attempts: 0 for none, then
 /// `initial · 2^(attempts−1)` capped at `max` (`calculateBackoffDuration`).
@@ -108,7 +111,14 @@ pub struct SchedulingQueue {
     /// (expiry, seq) of the pods in `backoff_entries`, earliest first.
     backoff: BinaryHeap<Reverse<(SimTime, u64)>>,
     backoff_entries: BTreeMap<u64, Queued>,
-    unschedulable: BTreeMap<u64, Queued>,
+    /// Keyed by (priority, highest first; then failure order).
+    unschedulable: BTreeMap<(Reverse<i32>, u64), Queued>,
+    /// Reused by the moves, so a cluster event allocates nothing.
+    scratch: Vec<(Reverse<i32>, u64)>,
+    /// Per resource, at most the smallest request among parked pods (stale
+    /// values are only ever too small, which costs a longer scan, never a
+    /// missed pod). Lets a move stop as soon as nothing more could fit.
+    min_parked_request: Resources,
     next_seq: u64,
 }
 
@@ -121,6 +131,8 @@ impl SchedulingQueue {
             backoff: BinaryHeap::new(),
             backoff_entries: BTreeMap::new(),
             unschedulable: BTreeMap::new(),
+            scratch: Vec::new(),
+            min_parked_request: NO_PARKED_PODS,
             next_seq: 0,
         }
     }
@@ -147,9 +159,15 @@ impl SchedulingQueue {
     }
 
     /// Parks a pod whose attempt just failed (its `attempts` include this one).
-    pub fn add_unschedulable(&mut self, pod: PodId, priority: i32, attempts: u32, now: SimTime) {
+    pub fn add_unschedulable(&mut self, pod: PodId, priority: i32, requests: Resources, attempts: u32, now: SimTime) {
+        let m = &mut self.min_parked_request;
+        *m = Resources {
+            cpu_milli: m.cpu_milli.min(requests.cpu_milli),
+            memory_bytes: m.memory_bytes.min(requests.memory_bytes),
+            gpu: m.gpu.min(requests.gpu),
+        };
         let seq = self.seq();
-        self.unschedulable.insert(seq, Queued { pod, priority, timestamp: now, attempts, seq });
+        self.unschedulable.insert((Reverse(priority), seq), Queued { pod, priority, timestamp: now, attempts, seq });
     }
 
     fn requeue(&mut self, q: Queued, now: SimTime) {
@@ -162,16 +180,56 @@ impl SchedulingQueue {
         }
     }
 
-    /// A cluster event: moves the unschedulable pods for which `may_fit` says
-    /// the event could help (kube-scheduler's QueueingHints) to backoffQ or
-    /// activeQ. Returns how many moved.
-    pub fn move_on_event(&mut self, now: SimTime, mut may_fit: impl FnMut(PodId) -> bool) -> usize {
-        let moving: Vec<u64> = self.unschedulable.iter().filter(|(_, q)| may_fit(q.pod)).map(|(s, _)| *s).collect();
-        for seq in &moving {
-            let q = self.unschedulable.remove(seq).expect("listed above");
+    /// Moves the parked pods whose keys are in `scratch` to backoffQ or activeQ.
+    fn requeue_scratch(&mut self, now: SimTime) -> usize {
+        let keys = std::mem::take(&mut self.scratch);
+        for key in &keys {
+            let q = self.unschedulable.remove(key).expect("collected from the map");
             self.requeue(q, now);
         }
-        moving.len()
+        let moved = keys.len();
+        self.scratch = keys;
+        self.scratch.clear();
+        if self.unschedulable.is_empty() {
+            self.min_parked_request = NO_PARKED_PODS;
+        }
+        moved
+    }
+
+    /// A pod finished on one node, freeing resources there and nowhere else:
+    /// only pods that now fit *that* node can have become schedulable
+    /// (kube-scheduler's QueueingHint for NodeResourcesFit), and only as many
+    /// as the freed capacity can take. Walking the parked pods highest
+    /// priority first, a pod is moved (to backoffQ or activeQ) when
+    /// `requests_if_eligible` returns its requests (the node passes its other
+    /// filters, such as taints) and they fit in what is left of `free` and
+    /// `pod_slots`. Pods beyond that would fail again, so they stay parked: no
+    /// retry storm. Returns how many moved.
+    pub fn move_for_freed_node(
+        &mut self,
+        now: SimTime,
+        mut free: Resources,
+        mut pod_slots: u32,
+        mut requests_if_eligible: impl FnMut(PodId) -> Option<Resources>,
+    ) -> usize {
+        for (key, q) in &self.unschedulable {
+            if pod_slots == 0 || !self.min_parked_request.fits_in(&free) {
+                break;
+            }
+            if let Some(req) = requests_if_eligible(q.pod).filter(|r| r.fits_in(&free)) {
+                free -= req;
+                pod_slots -= 1;
+                self.scratch.push(*key);
+            }
+        }
+        self.requeue_scratch(now)
+    }
+
+    /// Any other cluster event that may help every parked pod (a node added,
+    /// say): moves them all.
+    pub fn move_all(&mut self, now: SimTime) -> usize {
+        self.scratch.extend(self.unschedulable.keys().copied());
+        self.requeue_scratch(now)
     }
 
     /// The 1 s flush: pods whose backoff expired go to activeQ.
@@ -193,13 +251,9 @@ impl SchedulingQueue {
     /// retried whatever happened.
     pub fn flush_unschedulable_timeout(&mut self, now: SimTime) -> usize {
         let timeout = self.timings.unschedulable_timeout;
-        let expired: Vec<u64> =
-            self.unschedulable.iter().filter(|(_, q)| now.saturating_since(q.timestamp) > timeout).map(|(s, _)| *s).collect();
-        for seq in &expired {
-            let q = self.unschedulable.remove(seq).expect("listed above");
-            self.requeue(q, now);
-        }
-        expired.len()
+        let expired = self.unschedulable.iter().filter(|(_, q)| now.saturating_since(q.timestamp) > timeout).map(|(k, _)| *k);
+        self.scratch.extend(expired);
+        self.requeue_scratch(now)
     }
 
     /// Pods ready to be tried.
@@ -243,12 +297,13 @@ mod tests {
     fn failed_pods_wait_for_events_then_back_off() {
         let mut q = SchedulingQueue::new(QueueTimings::default());
         let t0 = SimTime::from_secs(100);
-        q.add_unschedulable(PodId(7), 0, 3, t0); // backoff 4 s
+        q.add_unschedulable(PodId(7), 0, Resources::ZERO, 3, t0); // backoff 4 s
         assert_eq!(q.active_len(), 0);
-        // An event that does not concern the pod leaves it alone.
-        assert_eq!(q.move_on_event(t0 + SimDuration::from_secs(1), |_| false), 0);
-        // One that does moves it to backoffQ (4 s not over yet)…
-        assert_eq!(q.move_on_event(t0 + SimDuration::from_secs(1), |_| true), 1);
+        // An event on a node the pod cannot use leaves it alone.
+        let free = Resources { cpu_milli: 1000, memory_bytes: 1 << 30, gpu: 0 };
+        assert_eq!(q.move_for_freed_node(t0 + SimDuration::from_secs(1), free, 10, |_| None), 0);
+        // One it can use moves it to backoffQ (4 s not over yet)…
+        assert_eq!(q.move_for_freed_node(t0 + SimDuration::from_secs(1), free, 10, |_| Some(Resources::ZERO)), 1);
         assert_eq!((q.active_len(), q.backoff_len()), (0, 1));
         // …until the flush after its backoff expired.
         assert_eq!(q.flush_backoff(t0 + SimDuration::from_secs(3)), 0);
@@ -259,9 +314,35 @@ mod tests {
     #[test]
     fn unschedulable_pods_are_retried_after_five_minutes() {
         let mut q = SchedulingQueue::new(QueueTimings::default());
-        q.add_unschedulable(PodId(1), 0, 1, SimTime::ZERO);
+        q.add_unschedulable(PodId(1), 0, Resources::ZERO, 1, SimTime::ZERO);
         assert_eq!(q.flush_unschedulable_timeout(SimTime::from_secs(300)), 0);
         assert_eq!(q.flush_unschedulable_timeout(SimTime::from_secs(330)), 1);
         assert_eq!(q.active_len(), 1, "backoff long over: straight to activeQ");
+    }
+
+    #[test]
+    fn freed_capacity_moves_only_what_fits_highest_priority_first() {
+        let mut q = SchedulingQueue::new(QueueTimings::default());
+        let t0 = SimTime::from_secs(100);
+        // Five 1-CPU pods parked, the last one with a higher priority.
+        for i in 0..5 {
+            q.add_unschedulable(
+                PodId(i),
+                if i == 4 { 10 } else { 0 },
+                Resources { cpu_milli: 1000, memory_bytes: 1 << 20, gpu: 0 },
+                1,
+                SimTime::ZERO,
+            );
+        }
+        let cpu = |m| Resources { cpu_milli: m, memory_bytes: 1 << 30, gpu: 0 };
+        let pod = Resources { cpu_milli: 1000, memory_bytes: 1 << 20, gpu: 0 };
+        // 2 CPUs freed: two pods can go, the high-priority one first.
+        assert_eq!(q.move_for_freed_node(t0, cpu(2000), 110, |_| Some(pod)), 2);
+        let moved: Vec<u32> = std::iter::from_fn(|| q.pop().map(|(p, _)| p.0)).collect();
+        assert_eq!(moved, vec![4, 0]);
+        // Pod slots limit too.
+        assert_eq!(q.move_for_freed_node(t0, cpu(8000), 1, |_| Some(pod)), 1);
+        assert_eq!(q.unschedulable_len(), 2);
+        assert_eq!(q.move_all(t0), 2);
     }
 }

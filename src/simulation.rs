@@ -20,7 +20,7 @@ use crate::model::cluster::Cluster;
 use crate::model::workload::{BatchWorkload, WorkloadStreams};
 use crate::model::{Node, NodeId, Pod, PodId, PodPhase, Resources};
 use crate::policy::scheduler::{filter, ClusterView, Placement, Scheduler};
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, MAX_HORIZON};
 use crate::scheduling_queue::{QueueTimings, SchedulingQueue};
 use crate::time::{SimDuration, SimTime};
 
@@ -53,6 +53,9 @@ pub struct RunOutput {
     pub summary: Summary,
     /// Periodic samples.
     pub samples: Vec<Sample>,
+    /// Whether a run without a fixed duration was cut at [`MAX_HORIZON`] with
+    /// work still scheduled (heavy-tailed durations, say).
+    pub stopped_at_horizon: bool,
 }
 
 /// A run in progress. Build with [`Simulation::new`], then [`run`](Self::run)
@@ -128,14 +131,7 @@ impl Simulation {
     /// own scheduler").
     pub fn with_policy(scenario: &Scenario, seed: u64, scheduler: Box<dyn Scheduler>) -> Simulation {
         let cluster = Cluster::new(build_nodes(scenario), scenario.images.clone());
-        let streams = (0..scenario.batch.len() as u32)
-            .map(|i| WorkloadStreams {
-                arrivals: stream_rng(seed, 0, StreamId::arrivals(i)),
-                shapes: stream_rng(seed, 0, StreamId::shapes(i)),
-                durations: stream_rng(seed, 0, StreamId::durations(i)),
-                requests: stream_rng(seed, 0, StreamId::requests(i)),
-            })
-            .collect();
+        let streams = (0..scenario.batch.len() as u32).map(|i| WorkloadStreams::new(seed, 0, i)).collect();
         let mut sim = Simulation {
             scenario_name: scenario.name.clone(),
             seed,
@@ -182,6 +178,11 @@ impl Simulation {
         self.done
     }
 
+    /// The last instant simulated: the scenario's duration, or the horizon.
+    fn limit(&self) -> SimTime {
+        self.end.unwrap_or(SimTime::ZERO + MAX_HORIZON)
+    }
+
     fn push(&mut self, at: SimTime, event: Event) -> Result<(), ScheduleError> {
         if event.changes_state() {
             self.state_events += 1;
@@ -224,8 +225,7 @@ impl Simulation {
         if self.done {
             return Ok(false);
         }
-        let limit = self.end.unwrap_or(SimTime::MAX);
-        let Some((now, event)) = self.events.pop_until(limit) else {
+        let Some((now, event)) = self.events.pop_until(self.limit()) else {
             self.done = true;
             return Ok(false);
         };
@@ -280,7 +280,12 @@ impl Simulation {
     /// recorded in `log` as they finish, unfinished ones at the end.
     pub fn run(&mut self, log: &mut dyn PodLog) -> Result<RunOutput, SimError> {
         while self.step(log)? {}
-        let end = self.end.unwrap_or(self.last_state_change);
+        let stopped_at_horizon = self.end.is_none() && self.events.peek_time().is_some_and(|t| t > self.limit()) && !self.quiescent();
+        let end = match self.end {
+            Some(end) => end,
+            None if stopped_at_horizon => self.limit(),
+            None => self.last_state_change,
+        };
         self.metrics.advance(end, &self.cluster);
         if self.metrics.last_sample_time() != Some(end.as_secs_f64()) {
             self.metrics.sample(end, &self.cluster);
@@ -291,7 +296,7 @@ impl Simulation {
         let identity = (self.scenario_name.clone(), self.scheduler.name().to_string(), self.seed);
         let metrics = std::mem::take(&mut self.metrics);
         let (summary, samples) = metrics.finish(identity, end, &self.cluster, self.events_processed);
-        Ok(RunOutput { summary, samples })
+        Ok(RunOutput { summary, samples, stopped_at_horizon })
     }
 
     fn job_arrival(&mut self, wi: usize, now: SimTime) -> Result<(), SimError> {
@@ -300,13 +305,12 @@ impl Simulation {
         self.metrics.jobs += 1;
         let w = &self.workloads[wi];
         let s = &mut self.streams[wi];
-        let tasks = w.tasks.sample(&mut s.shapes).max(1);
-        let image = w.images[if w.images.len() > 1 { s.shapes.random_range(0..w.images.len()) } else { 0 }];
+        let tasks = w.tasks.sample(&mut s.tasks).max(1);
+        let image = w.images[if w.images.len() > 1 { s.image.random_range(0..w.images.len()) } else { 0 }];
         for task in 0..tasks {
-            let duration = SimDuration::from_micros(w.duration.sample(&mut s.durations));
-            let startup = SimDuration::from_micros(w.startup.sample(&mut s.durations));
-            let requests =
-                Resources { cpu_milli: w.cpu.sample(&mut s.requests), memory_bytes: w.memory.sample(&mut s.requests), gpu: w.gpu };
+            let duration = SimDuration::from_micros(w.duration.sample(&mut s.duration));
+            let startup = SimDuration::from_micros(w.startup.sample(&mut s.startup));
+            let requests = Resources { cpu_milli: w.cpu.sample(&mut s.cpu), memory_bytes: w.memory.sample(&mut s.memory), gpu: w.gpu };
             let limits = Resources {
                 cpu_milli: (requests.cpu_milli as f64 * w.limit_factor.0).round() as u64,
                 memory_bytes: (requests.memory_bytes as f64 * w.limit_factor.1).round() as u64,
@@ -357,13 +361,13 @@ impl Simulation {
             self.metrics.attempts += 1;
             let pod = &mut self.cluster.pods[pod_id.index()];
             pod.attempts = attempts;
-            let priority = pod.priority;
+            let (priority, requests) = (pod.priority, pod.requests);
             let placement = self.scheduler.schedule(self.cluster.pod(pod_id), &ClusterView::new(&self.cluster, now));
             match placement {
                 Placement::Bind(node) => self.bind(pod_id, node, now)?,
                 Placement::Unschedulable(_) => {
                     self.metrics.unschedulable_attempts += 1;
-                    self.queue.add_unschedulable(pod_id, priority, attempts, now);
+                    self.queue.add_unschedulable(pod_id, priority, requests, attempts, now);
                 }
             }
         }
@@ -394,11 +398,14 @@ impl Simulation {
         self.metrics.on_finish(now);
         let pod = self.cluster.pod(pod_id);
         log.record(PodRecord::of(pod, &self.workloads[pod.workload as usize].name, &self.cluster));
-        // QueueingHint: resources were freed on this node only, so only pods
-        // that now pass the filters there can have become schedulable.
+        // Resources were freed on this node only: see `move_for_freed_node`.
         let node = self.cluster.node(pod.node.expect("finished pods were bound"));
         let cluster = &self.cluster;
-        self.queue.move_on_event(now, |p| filter::check(cluster.pod(p), node).is_none());
+        let slots = node.max_pods.saturating_sub(node.pod_count);
+        self.queue.move_for_freed_node(now, node.free(), slots, |p| {
+            let pod = cluster.pod(p);
+            filter::check_except_resources(pod, node).then_some(pod.requests)
+        });
         Ok(())
     }
 }

@@ -14,6 +14,29 @@ use rand_chacha::ChaCha8Rng;
 /// The random number generator used throughout the simulator.
 pub type SimRng = ChaCha8Rng;
 
+/// A random quantity of a workload class. Each has its own stream, so changing
+/// how one is drawn (say, `startup` from a constant to a distribution, or a
+/// second image) leaves every other quantity's samples unchanged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum WorkloadField {
+    /// Job inter-arrival times.
+    Arrivals = 1,
+    /// Tasks per job.
+    Tasks = 2,
+    /// Image choice.
+    Image = 3,
+    /// Task durations.
+    Duration = 4,
+    /// Container startup times.
+    Startup = 5,
+    /// CPU requests.
+    Cpu = 6,
+    /// Memory requests.
+    Memory = 7,
+    /// Resource usage (reserved for usage models).
+    Usage = 8,
+}
+
 /// Identifies one random stream: a kind and an index (e.g. the workload class).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct StreamId {
@@ -22,25 +45,9 @@ pub struct StreamId {
 }
 
 impl StreamId {
-    /// Job inter-arrival times of workload class `i`.
-    pub const fn arrivals(i: u32) -> Self {
-        StreamId { kind: 1, index: i }
-    }
-    /// Job shapes (task counts, image choice) of workload class `i`.
-    pub const fn shapes(i: u32) -> Self {
-        StreamId { kind: 2, index: i }
-    }
-    /// Task durations and startup times of workload class `i`.
-    pub const fn durations(i: u32) -> Self {
-        StreamId { kind: 3, index: i }
-    }
-    /// Resource requests of workload class `i`.
-    pub const fn requests(i: u32) -> Self {
-        StreamId { kind: 4, index: i }
-    }
-    /// Resource usage of workload class `i` (reserved for usage models).
-    pub const fn usage(i: u32) -> Self {
-        StreamId { kind: 5, index: i }
+    /// The stream of `field` in workload class `i`.
+    pub const fn workload(i: u32, field: WorkloadField) -> Self {
+        StreamId { kind: field as u32, index: i }
     }
     /// The scheduler policy's own stream (tie-breaks, sampling).
     pub const SCHEDULER: StreamId = StreamId { kind: 100, index: 0 };
@@ -95,11 +102,26 @@ mod tests {
 
     #[test]
     fn streams_are_reproducible_and_distinct() {
-        assert_eq!(first(1, 0, StreamId::arrivals(0)), first(1, 0, StreamId::arrivals(0)));
-        assert_ne!(first(1, 0, StreamId::arrivals(0)), first(1, 0, StreamId::arrivals(1)));
-        assert_ne!(first(1, 0, StreamId::arrivals(0)), first(1, 0, StreamId::durations(0)));
-        assert_ne!(first(1, 0, StreamId::arrivals(0)), first(2, 0, StreamId::arrivals(0)));
-        assert_ne!(first(1, 0, StreamId::arrivals(0)), first(1, 1, StreamId::arrivals(0)));
+        assert_eq!(
+            first(1, 0, StreamId::workload(0, WorkloadField::Arrivals)),
+            first(1, 0, StreamId::workload(0, WorkloadField::Arrivals))
+        );
+        assert_ne!(
+            first(1, 0, StreamId::workload(0, WorkloadField::Arrivals)),
+            first(1, 0, StreamId::workload(1, WorkloadField::Arrivals))
+        );
+        assert_ne!(
+            first(1, 0, StreamId::workload(0, WorkloadField::Arrivals)),
+            first(1, 0, StreamId::workload(0, WorkloadField::Duration))
+        );
+        assert_ne!(
+            first(1, 0, StreamId::workload(0, WorkloadField::Arrivals)),
+            first(2, 0, StreamId::workload(0, WorkloadField::Arrivals))
+        );
+        assert_ne!(
+            first(1, 0, StreamId::workload(0, WorkloadField::Arrivals)),
+            first(1, 1, StreamId::workload(0, WorkloadField::Arrivals))
+        );
     }
 
     #[test]

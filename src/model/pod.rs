@@ -78,3 +78,35 @@ pub struct Pod {
     /// Scheduling attempts so far (drives the backoff).
     pub attempts: u32,
 }
+
+/// Builders shared by unit tests across modules.
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use super::*;
+
+    /// A pending pod requesting `cpu_milli` and `memory_bytes`, image 0.
+    pub(crate) fn pod(id: u32, cpu_milli: u64, memory_bytes: u64) -> Pod {
+        Pod {
+            id: PodId(id),
+            job: 0,
+            task: id,
+            workload: 0,
+            requests: Resources { cpu_milli, memory_bytes, gpu: 0 },
+            limits: Resources { cpu_milli, memory_bytes, gpu: 0 },
+            priority: 0,
+            image: ImageId(0),
+            tolerations: Arc::from(Vec::new()),
+            duration: SimDuration::from_secs(1),
+            startup: SimDuration::ZERO,
+            phase: PodPhase::Pending,
+            submitted: SimTime::ZERO,
+            bound: None,
+            started: None,
+            finished: None,
+            node: None,
+            image_wait: SimDuration::ZERO,
+            pulled_image: false,
+            attempts: 0,
+        }
+    }
+}

@@ -56,8 +56,14 @@ impl Resources {
 
 impl Add for Resources {
     type Output = Resources;
+    /// Saturating: validation keeps cluster totals far below `u64::MAX`, and a
+    /// saturated sum still compares as "more than fits".
     fn add(self, o: Resources) -> Resources {
-        Resources { cpu_milli: self.cpu_milli + o.cpu_milli, memory_bytes: self.memory_bytes + o.memory_bytes, gpu: self.gpu + o.gpu }
+        Resources {
+            cpu_milli: self.cpu_milli.saturating_add(o.cpu_milli),
+            memory_bytes: self.memory_bytes.saturating_add(o.memory_bytes),
+            gpu: self.gpu.saturating_add(o.gpu),
+        }
     }
 }
 

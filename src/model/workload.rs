@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::engine::SimRng;
+use crate::engine::{stream_rng, SimRng, StreamId, WorkloadField};
 use crate::model::image::ImageId;
 use crate::model::taint::Toleration;
 use crate::scenario::dist::Dist;
@@ -45,16 +45,37 @@ pub struct BatchWorkload {
     pub tolerations: Arc<[Toleration]>,
 }
 
-/// The random streams of one workload class: arrivals, job shapes, durations and
-/// requests each draw from their own stream, so changing e.g. the duration
-/// distribution never changes arrival times.
+/// The random streams of one workload class, one per drawn quantity (see
+/// [`WorkloadField`]), so changing one distribution never shifts the others.
 pub struct WorkloadStreams {
     /// Inter-arrival times.
     pub arrivals: SimRng,
-    /// Task counts and image choice.
-    pub shapes: SimRng,
-    /// Durations and startup times.
-    pub durations: SimRng,
-    /// Requests.
-    pub requests: SimRng,
+    /// Tasks per job.
+    pub tasks: SimRng,
+    /// Image choice.
+    pub image: SimRng,
+    /// Task durations.
+    pub duration: SimRng,
+    /// Startup times.
+    pub startup: SimRng,
+    /// CPU requests.
+    pub cpu: SimRng,
+    /// Memory requests.
+    pub memory: SimRng,
+}
+
+impl WorkloadStreams {
+    /// The streams of workload class `class` in replication `run` under `seed`.
+    pub fn new(seed: u64, run: u64, class: u32) -> Self {
+        let s = |f| stream_rng(seed, run, StreamId::workload(class, f));
+        WorkloadStreams {
+            arrivals: s(WorkloadField::Arrivals),
+            tasks: s(WorkloadField::Tasks),
+            image: s(WorkloadField::Image),
+            duration: s(WorkloadField::Duration),
+            startup: s(WorkloadField::Startup),
+            cpu: s(WorkloadField::Cpu),
+            memory: s(WorkloadField::Memory),
+        }
+    }
 }

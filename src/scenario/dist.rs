@@ -89,7 +89,7 @@ impl From<Literal> for RawDist {
 #[derive(Clone, Debug)]
 enum Kind {
     Constant(f64),
-    Uniform { low: f64, high: f64 },
+    Uniform { low: f64, high: f64, d: rand::distr::Uniform<f64> },
     Exponential { mean: f64, d: Exp<f64> },
     LogNormal { median: f64, sigma: f64, d: LogNormal<f64> },
     Normal { mean: f64, d: Normal<f64> },
@@ -127,9 +127,14 @@ impl Dist {
             }
             RawDist::Table(t) => t,
         };
+        // Every quantity parameter is non-negative, except a normal's mean.
         let q = |name: &str, v: &Option<Literal>| -> Result<f64, ParamError> {
             let l = v.as_ref().ok_or_else(|| (name.to_string(), format!("`{}` needs `{name}`", t.dist)))?;
-            unit.parse(l).map_err(|m| (name.to_string(), m))
+            let x = unit.parse(l).map_err(|m| (name.to_string(), m))?;
+            if x < 0.0 && !(t.dist == "normal" && name == "mean") {
+                return Err((name.to_string(), format!("must not be negative, got {l}")));
+            }
+            Ok(x)
         };
         let f = |name: &str, v: Option<f64>| -> Result<f64, ParamError> {
             v.ok_or_else(|| (name.to_string(), format!("`{}` needs `{name}`", t.dist)))
@@ -179,7 +184,9 @@ impl Dist {
                 if unit == Unit::Count && (low.fract() != 0.0 || high.fract() != 0.0) {
                     return Err(("low".into(), "a uniform count needs whole-number `low` and `high`".into()));
                 }
-                Kind::Uniform { low, high }
+                let d = rand::distr::Uniform::new_inclusive(low, high)
+                    .map_err(|e| ("high".to_string(), format!("`low`..`high` is not a usable range: {e}")))?;
+                Kind::Uniform { low, high, d }
             }
             "exponential" => {
                 let mean = positive("mean", q("mean", &t.mean)?)?;
@@ -232,14 +239,8 @@ impl Dist {
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> u64 {
         let x = match &self.kind {
             Kind::Constant(v) => *v,
-            Kind::Uniform { low, high } if self.discrete => rng.random_range(*low as u64..=*high as u64) as f64,
-            Kind::Uniform { low, high } => {
-                if low == high {
-                    *low
-                } else {
-                    rng.random_range(*low..=*high)
-                }
-            }
+            Kind::Uniform { low, high, .. } if self.discrete => rng.random_range(*low as u64..=*high as u64) as f64,
+            Kind::Uniform { d, .. } => d.sample(rng),
             Kind::Exponential { d, .. } => d.sample(rng),
             Kind::LogNormal { d, .. } => d.sample(rng),
             Kind::Normal { d, .. } => d.sample(rng),
@@ -279,7 +280,7 @@ impl Dist {
     pub fn mean(&self) -> f64 {
         match &self.kind {
             Kind::Constant(v) => *v,
-            Kind::Uniform { low, high } => (low + high) / 2.0,
+            Kind::Uniform { low, high, .. } => (low + high) / 2.0,
             Kind::Exponential { mean, .. } | Kind::Normal { mean, .. } => *mean,
             Kind::LogNormal { median, sigma, .. } => median * (sigma * sigma / 2.0).exp(),
             Kind::Pareto { scale, shape, .. } if *shape > 1.0 => shape * scale / (shape - 1.0),
@@ -291,7 +292,7 @@ impl Dist {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{stream_rng, StreamId};
+    use crate::engine::{stream_rng, StreamId, WorkloadField};
 
     fn table(src: &str) -> RawDist {
         #[derive(Deserialize)]
@@ -303,20 +304,23 @@ mod tests {
 
     #[test]
     fn every_named_distribution_samples_within_bounds() {
-        let mut rng = stream_rng(1, 0, StreamId::durations(0));
+        let mut rng = stream_rng(1, 0, StreamId::workload(0, WorkloadField::Duration));
         for src in [
             r#""30s""#,
             r#"{ dist = "constant", value = "30s" }"#,
             r#"{ dist = "uniform", low = "10s", high = "20s" }"#,
-            r#"{ dist = "exponential", mean = "30s" }"#,
-            r#"{ dist = "lognormal", median = "30s", sigma = 0.5 }"#,
-            r#"{ dist = "normal", mean = "30s", std = "5s", max = "40s" }"#,
-            r#"{ dist = "pareto", scale = "10s", shape = 2.5 }"#,
+            r#"{ dist = "exponential", mean = "30s", min = "5s", max = "60s" }"#,
+            r#"{ dist = "lognormal", median = "30s", sigma = 0.5, min = "20s", max = "45s" }"#,
+            r#"{ dist = "normal", mean = "30s", std = "5s", min = "25s", max = "40s" }"#,
+            r#"{ dist = "pareto", scale = "10s", shape = 2.5, max = "20s" }"#,
         ] {
             let d = Dist::from_raw(&table(src), Unit::Duration).unwrap_or_else(|e| panic!("{src}: {e:?}"));
-            for _ in 0..200 {
-                let x = d.sample(&mut rng) as f64;
-                assert!(x >= d.lower_bound() && x <= d.upper_bound(), "{src}: {x}");
+            assert!(d.upper_bound().is_finite(), "{src}: the test needs finite bounds");
+            let xs: Vec<f64> = (0..500).map(|_| d.sample(&mut rng) as f64).collect();
+            assert!(xs.iter().all(|&x| x >= d.lower_bound() && x <= d.upper_bound()), "{src}: out of bounds");
+            // Clamping really bites for the clamped ones: the bounds are reached.
+            if src.contains("max") {
+                assert!(xs.iter().any(|&x| x == d.upper_bound()), "{src}: max never reached");
             }
         }
     }
@@ -324,7 +328,7 @@ mod tests {
     #[test]
     fn exponential_mean_is_close() {
         let d = Dist::from_raw(&table(r#"{ dist = "exponential", mean = 1000 }"#), Unit::Count).unwrap();
-        let mut rng = stream_rng(7, 0, StreamId::arrivals(0));
+        let mut rng = stream_rng(7, 0, StreamId::workload(0, WorkloadField::Arrivals));
         let n = 20_000;
         let mean = (0..n).map(|_| d.sample(&mut rng) as f64).sum::<f64>() / n as f64;
         assert!((mean - 1000.0).abs() < 30.0, "mean {mean}");
@@ -333,7 +337,7 @@ mod tests {
     #[test]
     fn uniform_counts_are_inclusive_integers() {
         let d = Dist::from_raw(&table(r#"{ dist = "uniform", low = 1, high = 3 }"#), Unit::Count).unwrap();
-        let mut rng = stream_rng(3, 0, StreamId::shapes(0));
+        let mut rng = stream_rng(3, 0, StreamId::workload(0, WorkloadField::Tasks));
         let mut seen = [0; 4];
         for _ in 0..3000 {
             seen[d.sample(&mut rng) as usize] += 1;

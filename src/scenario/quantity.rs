@@ -62,6 +62,8 @@ impl Visitor<'_> for LiteralVisitor {
 impl fmt::Display for Literal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            // `{:?}` keeps 1e300 short where `{}` would print 301 digits.
+            Literal::Number(n) if n.abs() >= 1e15 => write!(f, "{n:?}"),
             Literal::Number(n) => write!(f, "{n}"),
             Literal::Text(t) => write!(f, "\"{t}\""),
         }

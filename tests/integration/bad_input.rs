@@ -23,25 +23,31 @@ memory = "1Gi"
 images = ["app:1"]
 "#;
 
-/// Replaces the line starting with `prefix` by `line`, writes the scenario,
-/// validates and runs it, and checks both fail with exit 2 naming
-/// `file:LINE` and each of `mentions`.
+/// Replaces the line starting with `prefix` by `line` (one or more lines),
+/// writes the scenario, validates and runs it, and checks both fail with exit
+/// 2 naming `file:LINE` (a line of the replacement) and each of `mentions`.
 fn assert_rejected(prefix: &str, line: &str, mentions: &[&str]) {
     let lines: Vec<&str> = BASE.lines().collect();
     let at = lines.iter().position(|l| l.starts_with(prefix)).unwrap_or_else(|| panic!("no line starts with {prefix}"));
     let mut text: Vec<String> = lines.iter().map(|s| s.to_string()).collect();
     text[at] = line.to_string();
+    let expected_lines: Vec<usize> = (0..line.lines().count()).map(|k| at + 1 + k).collect();
+    assert_text_rejected(&text.join("\n"), &expected_lines, mentions);
+}
+
+/// Validates and runs `text`, checking both fail with exit 2 naming
+/// `bad.toml:L:` for one of `lines` and each of `mentions`.
+fn assert_text_rejected(text: &str, lines: &[usize], mentions: &[&str]) {
     let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("bad.toml");
-    std::fs::write(&path, text.join("\n")).unwrap();
+    std::fs::write(tmp.path().join("bad.toml"), text).unwrap();
     for cmd in ["validate", "run"] {
         let o = orchsim(tmp.path(), &[cmd, "bad.toml"]);
         let stderr = String::from_utf8_lossy(&o.stderr);
-        assert_eq!(o.status.code(), Some(2), "`{cmd}` with `{line}`: exit {:?}, stderr: {stderr}", o.status.code());
-        let location = format!("bad.toml:{}:", at + 1);
-        assert!(stderr.contains(&location), "`{cmd}` with `{line}`: expected {location} in: {stderr}");
+        assert_eq!(o.status.code(), Some(2), "`{cmd}`: exit {:?}, stderr: {stderr}", o.status.code());
+        let locations: Vec<String> = lines.iter().map(|l| format!("bad.toml:{l}:")).collect();
+        assert!(locations.iter().any(|l| stderr.contains(l)), "`{cmd}`: expected one of {locations:?} in: {stderr}");
         for m in mentions {
-            assert!(stderr.contains(m), "`{cmd}` with `{line}`: expected `{m}` in: {stderr}");
+            assert!(stderr.contains(m), "`{cmd}`: expected `{m}` in: {stderr}");
         }
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
@@ -147,4 +153,52 @@ fn every_error_is_reported_at_once() {
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr.contains("two.toml:5:") && stderr.contains("two.toml:16:"), "{stderr}");
+}
+
+#[test]
+fn absurd_durations_are_errors_not_hangs() {
+    assert_rejected("duration = ", "duration = 1e300", &["batch[0].duration"]);
+    assert_rejected("name = \"jobs\"", "name = \"jobs\"\nstart = \"10m\"\nuntil = \"5m\"", &["batch[0].until", "before `start`"]);
+}
+
+#[test]
+fn simulation_section_limits() {
+    for (line, field) in [
+        ("[simulation]\nsample_interval = 1e300", "simulation.sample_interval"),
+        ("[simulation]\nduration = 1e300", "simulation.duration"),
+        ("[simulation]\nduration = \"300d\"\nsample_interval = \"1ms\"", "simulation.sample_interval"),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        // The [simulation] table goes right after the top-level `name`.
+        std::fs::write(tmp.path().join("s.toml"), BASE.replacen("name = \"bad\"\n", &format!("name = \"bad\"\n{line}\n"), 1)).unwrap();
+        let o = orchsim(tmp.path(), &["validate", "s.toml"]);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{line}: {stderr}");
+        assert!(stderr.contains(field) && stderr.contains("s.toml:"), "{line}: {stderr}");
+    }
+}
+
+#[test]
+fn runaway_sizes_are_errors() {
+    assert_rejected("count = 4", "count = 4000000000", &["node_groups", "at most"]);
+    assert_rejected("jobs = 3", "jobs = 3\ntasks = 1e12", &["batch[0].tasks", "at most"]);
+    // Without a `jobs` limit, a 1 ns mean gap would submit jobs for ever at t = 0.
+    let text = BASE.replace("jobs = 3\n", "until = \"1m\"\n").replace("mean = \"10s\"", "mean = \"1ns\"");
+    let line = text.lines().position(|l| l.starts_with("interarrival")).unwrap() + 1;
+    assert_text_rejected(&text, &[line], &["batch[0].interarrival", "pods"]);
+    assert_rejected("memory = \"16Gi\"", "memory = \"10Ei\"", &["node_groups", "too large"]);
+}
+
+#[test]
+fn distribution_ranges_are_checked() {
+    assert_rejected(
+        "memory = \"1Gi\"",
+        "memory = { dist = \"uniform\", low = -1.7e308, high = 1.7e308 }",
+        &["batch[0].memory.low", "negative"],
+    );
+}
+
+#[test]
+fn scenario_name_cannot_escape_the_results_folder() {
+    assert_rejected("name = \"bad\"", "name = \"../../escaped\"", &["`name`", "letters"]);
 }

@@ -246,3 +246,132 @@ fn gpus_are_a_schedulable_resource() {
         }
     }
 }
+
+#[test]
+fn pods_never_bound_count_in_pending_time_and_are_retried_every_five_minutes() {
+    // One tainted node nobody tolerates: the pod can never be bound. It is
+    // retried by the unschedulable-timeout flush only: moved at the first 30 s
+    // tick more than 300 s after its last failure (330 s, 660 s, …, 3300 s),
+    // so 1 + 10 attempts in an hour.
+    let text = one_node(
+        r#"
+[simulation]
+duration = "1h"
+
+[[batch]]
+name = "b"
+jobs = 1
+interarrival = "1s"
+duration = "10s"
+cpu = "100m"
+memory = "100Mi"
+images = ["app:1"]
+"#,
+    )
+    .replace("count = 1\n", "count = 1\ntaints = [{ key = \"k\", effect = \"NoSchedule\" }]\n");
+    let (out, pods) = run(&scenario(&text));
+    assert_eq!(pods[0].phase, "Pending");
+    assert_eq!(pods[0].attempts, 11);
+    assert_eq!(out.summary.pods_pending_at_end, 1);
+    // Censored at the end of the run, not left out.
+    assert_eq!(out.summary.pending_p50_s, 3600.0);
+    assert_eq!(out.summary.pending_mean_s, 3600.0);
+}
+
+#[test]
+fn runs_stop_at_the_horizon_when_durations_are_absurd() {
+    let (out, _) = run(&scenario(&one_node(
+        r#"
+[simulation]
+sample_interval = "1d"
+
+[[batch]]
+name = "b"
+jobs = 1
+interarrival = "1s"
+duration = { dist = "pareto", scale = "300d", shape = 0.01 }
+cpu = "100m"
+memory = "100Mi"
+images = ["app:1"]
+"#,
+    )));
+    assert!(out.stopped_at_horizon);
+    assert_eq!(out.summary.simulated_s, orchsim::scenario::MAX_HORIZON.as_secs_f64());
+    assert_eq!(out.summary.pods_unfinished_at_end, 1);
+}
+
+#[test]
+fn image_locality_steers_pods_to_nodes_holding_the_image() {
+    // Two empty nodes, a 1000 MiB image preloaded on the first only: every
+    // other score ties, so ImageLocality (48 vs 0) decides, whatever the seed.
+    for seed in 1..=20 {
+        let text = format!(
+            r#"
+name = "locality"
+seed = {seed}
+[[node_groups]]
+name = "warm"
+count = 1
+cpu = "4"
+memory = "8Gi"
+preloaded_images = ["big:1"]
+[[node_groups]]
+name = "cold"
+count = 1
+cpu = "4"
+memory = "8Gi"
+[[images]]
+name = "big:1"
+size = "1000Mi"
+[[batch]]
+name = "b"
+jobs = 1
+interarrival = "1s"
+duration = "10s"
+cpu = "1"
+memory = "1Gi"
+images = ["big:1"]
+"#
+        );
+        let (_, pods) = run(&scenario(&text));
+        assert_eq!(pods[0].node.as_deref(), Some("warm-0"), "seed {seed}");
+        assert_eq!(pods[0].image_pull_s, Some(0.0));
+    }
+}
+
+#[test]
+fn parked_pods_are_retried_once_per_freed_slot_not_all_at_once() {
+    // 10 one-CPU nodes, 100 one-CPU tasks of 10 s at t = 0 (all done in 100 s,
+    // before any 5-minute flush). 10 bind, 90 fail and park; each finish frees
+    // one slot and moves exactly one parked pod. Moving every fitting pod on
+    // each finish (90, 89, … retries) would be a retry storm.
+    let s = scenario(
+        r#"
+name = "storm"
+[[node_groups]]
+name = "n"
+count = 10
+cpu = "1"
+memory = "4Gi"
+preloaded_images = ["app:1"]
+[[images]]
+name = "app:1"
+size = "1Mi"
+[[batch]]
+name = "b"
+jobs = 1
+tasks = 100
+interarrival = "1s"
+duration = "10s"
+startup = "0s"
+cpu = "1"
+memory = "100Mi"
+images = ["app:1"]
+"#,
+    );
+    let (out, _) = run(&s);
+    assert_eq!(out.summary.pods_completed, 100);
+    assert_eq!(out.summary.unschedulable_attempts, 90);
+    assert_eq!(out.summary.scheduling_attempts, 190);
+    assert_eq!(out.summary.makespan_s, 100.0);
+}

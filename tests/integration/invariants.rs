@@ -72,7 +72,15 @@ proptest! {
                 prop_assert!(node.pod_count <= node.max_pods);
                 prop_assert_eq!((node.requested, node.pod_count), recount[n], "incremental accounting drifted on {}", node.name);
             }
-            prop_assert_eq!(c.counts().total(), c.pods.len() as u64, "pods not conserved");
+            // Pods are conserved: the incremental phase counts match a recount,
+            // and every pod ever submitted is in exactly one phase.
+            let mut by_phase = [0u64; 4];
+            for p in &c.pods {
+                by_phase[match p.phase { PodPhase::Pending => 0, PodPhase::Starting => 1, PodPhase::Running => 2, PodPhase::Succeeded => 3 }] += 1;
+            }
+            let k = c.counts();
+            prop_assert_eq!([k.pending, k.starting, k.running, k.succeeded], by_phase, "phase counts drifted");
+            prop_assert_eq!(by_phase.iter().sum::<u64>(), c.pods.len() as u64);
             prop_assert!(steps < 1_000_000, "run does not terminate");
         }
         // A run without a duration ends with nothing running: all work is done,

@@ -60,6 +60,16 @@ impl FilterCounts {
     }
 }
 
+/// Whether `node` passes every filter other than free resources and pod
+/// count (today: taints), for the scheduling queue's hints.
+pub fn check_except_resources(pod: &Pod, node: &Node) -> bool {
+    !has_untolerated_hard_taint(pod, node)
+}
+
+fn has_untolerated_hard_taint(pod: &Pod, node: &Node) -> bool {
+    node.taints.iter().any(|t| t.effect != TaintEffect::PreferNoSchedule && !is_tolerated(t, &pod.tolerations))
+}
+
 /// Runs the filters of kube-scheduler that apply to the model: NodeResourcesFit
 /// (real requests, not the non-zero ones; pod count against `maxPods`) and
 /// TaintToleration (NoSchedule and NoExecute must be tolerated).
@@ -78,9 +88,7 @@ pub fn check(pod: &Pod, node: &Node) -> Rejection {
     if pod.requests.gpu > free.gpu {
         r |= Rejection::GPU.0;
     }
-    let hard_taint_untolerated =
-        node.taints.iter().any(|t| t.effect != TaintEffect::PreferNoSchedule && !is_tolerated(t, &pod.tolerations));
-    if hard_taint_untolerated {
+    if has_untolerated_hard_taint(pod, node) {
         r |= Rejection::TAINT.0;
     }
     Rejection(r)

@@ -200,23 +200,24 @@ pub fn most_allocated(requested: u64, capacity: u64) -> i64 {
 /// non-zero requests *after* placing the pod. Resources with zero allocatable
 /// are skipped.
 pub fn fit_score(strategy: ScoringStrategy, requested: &Resources, allocatable: &Resources, weights: &ResourceWeights) -> i64 {
-    let scorer = match strategy {
-        ScoringStrategy::LeastAllocated => least_allocated,
-        ScoringStrategy::MostAllocated => most_allocated,
-    };
+    // Straight-line on purpose: this runs for every candidate node of every pod.
     let (mut score, mut weight_sum) = (0i64, 0i64);
-    let resources = [
-        Some((requested.cpu_milli, allocatable.cpu_milli, weights.cpu)),
-        Some((requested.memory_bytes, allocatable.memory_bytes, weights.memory)),
-        weights.gpu.map(|w| (requested.gpu, allocatable.gpu, w)),
-    ];
-    for (req, cap, w) in resources.into_iter().flatten() {
+    let mut add = |req: u64, cap: u64, w: i64| {
         if cap == 0 {
-            continue;
+            return;
         }
         let w = if w == 0 { 1 } else { w };
-        score += scorer(req, cap) * w;
+        let s = match strategy {
+            ScoringStrategy::LeastAllocated => least_allocated(req, cap),
+            ScoringStrategy::MostAllocated => most_allocated(req, cap),
+        };
+        score += s * w;
         weight_sum += w;
+    };
+    add(requested.cpu_milli, allocatable.cpu_milli, weights.cpu);
+    add(requested.memory_bytes, allocatable.memory_bytes, weights.memory);
+    if let Some(w) = weights.gpu {
+        add(requested.gpu, allocatable.gpu, w);
     }
     if weight_sum == 0 {
         0
@@ -330,8 +331,9 @@ impl KubernetesScheduler {
         } else {
             0
         };
-        // BalancedAllocation returns Skip for best-effort pods.
-        let balanced = if w.node_resources_balanced_allocation != 0 && !pod.requests.is_zero() {
+        // BalancedAllocation returns Skip for best-effort pods (no CPU or memory request).
+        let best_effort = pod.requests.cpu_milli == 0 && pod.requests.memory_bytes == 0;
+        let balanced = if w.node_resources_balanced_allocation != 0 && !best_effort {
             balanced_allocation(&(node.requested + pod.requests), &node.allocatable)
         } else {
             0
@@ -514,5 +516,53 @@ mod tests {
         assert_eq!(untolerated_prefer_no_schedule(&node, &[]), 1);
         let tol = Toleration { key: "a".into(), operator: crate::model::TolerationOperator::Exists, ..Default::default() };
         assert_eq!(untolerated_prefer_no_schedule(&node, &[tol]), 0);
+    }
+
+    fn cluster(n: usize) -> crate::model::Cluster {
+        let nodes = (0..n).map(|_| crate::model::node::tests_support::node(4000, 8 * GI)).collect();
+        let image = crate::model::ImageSpec { name: "a:1".into(), size_bytes: 10 * MI };
+        crate::model::Cluster::new(nodes, vec![image.clone(), image])
+    }
+
+    #[test]
+    fn ties_are_broken_uniformly_with_the_policy_stream() {
+        // Three identical empty nodes: every total ties, so each should win about
+        // a third of 3,000 independent decisions.
+        let c = cluster(3);
+        let view = ClusterView::new(&c, crate::time::SimTime::ZERO);
+        let pod = crate::model::pod::tests_support::pod(0, 500, GI);
+        let mut s =
+            KubernetesScheduler::new(KubernetesParams::default(), crate::engine::stream_rng(1, 0, crate::engine::StreamId::SCHEDULER));
+        let mut wins = [0u32; 3];
+        for _ in 0..3000 {
+            match s.schedule(&pod, &view) {
+                Placement::Bind(n) => wins[n.index()] += 1,
+                other => panic!("{other:?}"),
+            }
+        }
+        assert!(wins.iter().all(|&w| (900..=1100).contains(&w)), "{wins:?}");
+        // `first` always takes the first examined node of the cycle.
+        let params = KubernetesParams { tie_break: TieBreak::First, ..Default::default() };
+        let mut s = KubernetesScheduler::new(params, crate::engine::stream_rng(1, 0, crate::engine::StreamId::SCHEDULER));
+        assert_eq!(s.schedule(&pod, &view), Placement::Bind(NodeId(0)));
+    }
+
+    #[test]
+    fn filtering_resumes_where_the_last_cycle_stopped() {
+        // 250 nodes, 40 %: 100 feasible nodes per cycle, so cycles start at
+        // node 0, 100, 200, then wrap to 50 (200 + 100 − 250).
+        let c = cluster(250);
+        let view = ClusterView::new(&c, crate::time::SimTime::ZERO);
+        let pod = crate::model::pod::tests_support::pod(0, 500, GI);
+        let params = KubernetesParams { percentage_of_nodes_to_score: 40, tie_break: TieBreak::First, ..Default::default() };
+        let mut s = KubernetesScheduler::new(params, crate::engine::stream_rng(1, 0, crate::engine::StreamId::SCHEDULER));
+        let picks: Vec<u32> = (0..4)
+            .map(|_| match s.schedule(&pod, &view) {
+                Placement::Bind(n) => n.0,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(picks, vec![0, 100, 200, 50]);
+        assert_eq!(s.last_scores().len(), 100);
     }
 }
