@@ -102,26 +102,19 @@ mod tests {
 
     #[test]
     fn streams_are_reproducible_and_distinct() {
-        assert_eq!(
-            first(1, 0, StreamId::workload(0, WorkloadField::Arrivals)),
-            first(1, 0, StreamId::workload(0, WorkloadField::Arrivals))
-        );
-        assert_ne!(
-            first(1, 0, StreamId::workload(0, WorkloadField::Arrivals)),
-            first(1, 0, StreamId::workload(1, WorkloadField::Arrivals))
-        );
-        assert_ne!(
-            first(1, 0, StreamId::workload(0, WorkloadField::Arrivals)),
-            first(1, 0, StreamId::workload(0, WorkloadField::Duration))
-        );
-        assert_ne!(
-            first(1, 0, StreamId::workload(0, WorkloadField::Arrivals)),
-            first(2, 0, StreamId::workload(0, WorkloadField::Arrivals))
-        );
-        assert_ne!(
-            first(1, 0, StreamId::workload(0, WorkloadField::Arrivals)),
-            first(1, 1, StreamId::workload(0, WorkloadField::Arrivals))
-        );
+        let arrivals = |class| StreamId::workload(class, WorkloadField::Arrivals);
+        let base = first(1, 0, arrivals(0));
+        assert_eq!(base, first(1, 0, arrivals(0)));
+        // Another class, field, seed or run: another stream.
+        for other in [
+            first(1, 0, arrivals(1)),
+            first(1, 0, StreamId::workload(0, WorkloadField::Duration)),
+            first(1, 0, StreamId::SCHEDULER),
+            first(2, 0, arrivals(0)),
+            first(1, 1, arrivals(0)),
+        ] {
+            assert_ne!(base, other);
+        }
     }
 
     #[test]
