@@ -10,9 +10,10 @@ use clap::{Parser, Subcommand};
 use crate::metrics::Summary;
 use crate::plot::utilization_chart;
 use crate::policy::scheduler::SchedulerConfig;
-use crate::report::{write_run, CsvPodLog};
+use crate::report::{write_csv, write_run, CsvPodLog};
 use crate::scenario::{Scenario, ScenarioError};
-use crate::simulation::Simulation;
+use crate::simulation::{RunOutput, Simulation};
+use rayon::prelude::*;
 
 /// orchsim: a deterministic discrete-event simulator of container
 /// orchestration (Kubernetes, Borg, Swarm, Mesos scheduling and autoscaling).
@@ -39,6 +40,30 @@ pub enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
         /// Skip drawing utilization.png.
+        #[arg(long)]
+        no_chart: bool,
+    },
+    /// Run one scenario's workload under several scheduler policies (in
+    /// parallel, same seed, so the same workload) and write one summary row per
+    /// policy to summary.csv, plus each run's outputs in a folder per policy.
+    Compare {
+        /// Scenario file (TOML).
+        scenario: PathBuf,
+        /// Policies to compare, comma-separated [default: every built-in
+        /// policy]. The scenario's own policy keeps its parameters; the others
+        /// run with their defaults.
+        #[arg(long, value_delimiter = ',')]
+        policies: Vec<String>,
+        /// Master seed; overrides the scenario's `seed`.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Output directory [default: results/<scenario name>-compare/].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Runs in parallel [default: one per core]. Output is identical for any value.
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Skip drawing the charts.
         #[arg(long)]
         no_chart: bool,
     },
@@ -80,6 +105,7 @@ fn load(path: Option<&Path>) -> Result<Scenario, Failure> {
 pub fn execute(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Run { scenario, seed, out, no_chart } => run(scenario.as_deref(), seed, out, no_chart),
+        Command::Compare { scenario, policies, seed, out, jobs, no_chart } => compare(&scenario, &policies, seed, out, jobs, no_chart),
         Command::Validate { scenario } => {
             let s = load(Some(&scenario))?;
             println!("ok: {}", s.summary());
@@ -114,30 +140,10 @@ fn run(path: Option<&Path>, seed: Option<u64>, out: Option<PathBuf>, no_chart: b
     let scenario = load(path)?;
     let seed = seed.unwrap_or(scenario.seed);
     let dir = out.unwrap_or_else(|| Path::new("results").join(&scenario.name));
-    // An output directory that cannot be made is a bad --out (or scenario name): exit 2.
-    std::fs::create_dir_all(&dir).with_context(|| format!("{}: cannot create output directory", dir.display())).map_err(Failure::input)?;
-
     let started = Instant::now();
-    let mut pods = CsvPodLog::create(&dir.join("pods.csv")).map_err(Failure::internal)?;
-    let mut sim = Simulation::new(&scenario, seed);
-    let output = sim.run(&mut pods).map_err(Failure::internal)?;
-    let elapsed = started.elapsed();
-    // Summary and time series first: whatever fails later, they are on disk.
-    write_run(&dir, &output.summary, &output.samples).map_err(Failure::internal)?;
-    pods.finish().map_err(Failure::internal)?;
-    if !no_chart {
-        let tmp = dir.join("utilization.tmp.png");
-        utilization_chart(&tmp, &scenario.name, &output.samples).map_err(Failure::internal)?;
-        std::fs::rename(&tmp, dir.join("utilization.png")).context("cannot move the chart into place").map_err(Failure::internal)?;
-    }
+    let output = run_to_dir(&scenario, seed, &dir, !no_chart)?;
+    let secs = started.elapsed().as_secs_f64();
     print_summary(&output.summary);
-    if output.stopped_at_horizon {
-        eprintln!(
-            "warning: the run was stopped at the {}-day horizon with work still scheduled; set [simulation] duration or bound the task durations (`max`)",
-            crate::scenario::MAX_HORIZON.as_secs_f64() / 86_400.0
-        );
-    }
-    let secs = elapsed.as_secs_f64();
     eprintln!(
         "simulated {:.0} s in {:.3} s of wall time ({:.2} M events/s); outputs in {}",
         output.summary.simulated_s,
@@ -145,6 +151,104 @@ fn run(path: Option<&Path>, seed: Option<u64>, out: Option<PathBuf>, no_chart: b
         output.summary.events as f64 / secs.max(1e-9) / 1e6,
         dir.display()
     );
+    Ok(())
+}
+
+/// Runs `scenario` with `seed` and writes summary.csv, timeseries.csv, pods.csv
+/// and (with `chart`) utilization.png into `dir`, creating it.
+pub fn run_to_dir(scenario: &Scenario, seed: u64, dir: &Path, chart: bool) -> Result<RunOutput, Failure> {
+    // An output directory that cannot be made is a bad --out (or scenario name): exit 2.
+    std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create output directory", dir.display())).map_err(Failure::input)?;
+    let mut pods = CsvPodLog::create(&dir.join("pods.csv")).map_err(Failure::internal)?;
+    let output = Simulation::new(scenario, seed).run(&mut pods).map_err(Failure::internal)?;
+    // Summary and time series first: whatever fails later, they are on disk.
+    write_run(dir, &output.summary, &output.samples).map_err(Failure::internal)?;
+    pods.finish().map_err(Failure::internal)?;
+    if chart {
+        let tmp = dir.join("utilization.tmp.png");
+        let title = format!("{} ({})", scenario.name, scenario.scheduler.name());
+        utilization_chart(&tmp, &title, &output.samples).map_err(Failure::internal)?;
+        std::fs::rename(&tmp, dir.join("utilization.png")).context("cannot move the chart into place").map_err(Failure::internal)?;
+    }
+    if output.stopped_at_horizon {
+        eprintln!(
+            "warning: {} ({}): the run was stopped at the {}-day horizon with work still scheduled; set [simulation] duration or bound the task durations (`max`)",
+            scenario.name,
+            scenario.scheduler.name(),
+            crate::scenario::MAX_HORIZON.as_secs_f64() / 86_400.0
+        );
+    }
+    Ok(output)
+}
+
+/// The configurations `compare` runs: each named policy with its defaults,
+/// except the scenario's own policy, which keeps the scenario's parameters.
+fn compare_configs(scenario: &Scenario, names: &[String]) -> Result<Vec<SchedulerConfig>, Failure> {
+    let catalogue = SchedulerConfig::catalogue();
+    let names: Vec<String> = if names.is_empty() { catalogue.iter().map(|p| p.name.to_string()).collect() } else { names.to_vec() };
+    names
+        .iter()
+        .map(|name| {
+            if name == scenario.scheduler.name() {
+                return Ok(scenario.scheduler.clone());
+            }
+            catalogue.iter().find(|p| p.name == name).map(|p| p.default.clone()).ok_or_else(|| {
+                let known: Vec<&str> = catalogue.iter().map(|p| p.name).collect();
+                Failure::input(anyhow::anyhow!("--policies: unknown policy `{name}`; known: {}", known.join(", ")))
+            })
+        })
+        .collect()
+}
+
+fn compare(
+    path: &Path,
+    names: &[String],
+    seed: Option<u64>,
+    out: Option<PathBuf>,
+    jobs: Option<usize>,
+    no_chart: bool,
+) -> Result<(), Failure> {
+    let scenario = load(Some(path))?;
+    let seed = seed.unwrap_or(scenario.seed);
+    let configs = compare_configs(&scenario, names)?;
+    let dir = out.unwrap_or_else(|| Path::new("results").join(format!("{}-compare", scenario.name)));
+    std::fs::create_dir_all(&dir).with_context(|| format!("{}: cannot create output directory", dir.display())).map_err(Failure::input)?;
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs.unwrap_or(0)).build().map_err(Failure::internal)?;
+    let started = Instant::now();
+    // Each policy runs on the same seed, so the same workload (common random
+    // numbers); results are collected in the order given, whatever the threads.
+    let outputs: Vec<Result<RunOutput, Failure>> = pool.install(|| {
+        configs
+            .par_iter()
+            .map(|config| {
+                let mut s = scenario.clone();
+                s.scheduler = config.clone();
+                run_to_dir(&s, seed, &dir.join(config.name()), !no_chart)
+            })
+            .collect()
+    });
+    let mut summaries = Vec::new();
+    for output in outputs {
+        summaries.push(output?.summary);
+    }
+    write_csv(&dir.join("summary.csv"), &summaries).map_err(Failure::internal)?;
+    println!(
+        "{:<14} {:>9} {:>9} {:>8} {:>8} {:>10} {:>10}",
+        "policy", "completed", "pending", "cpu %", "mem %", "p95 wait s", "makespan s"
+    );
+    for s in &summaries {
+        println!(
+            "{:<14} {:>9} {:>9} {:>8.1} {:>8.1} {:>10.2} {:>10.0}",
+            s.policy,
+            s.pods_completed,
+            s.pods_pending_at_end,
+            s.mean_cpu_allocated * 100.0,
+            s.mean_memory_allocated * 100.0,
+            s.pending_p95_s,
+            s.makespan_s
+        );
+    }
+    eprintln!("{} policies in {:.2} s; outputs in {}", summaries.len(), started.elapsed().as_secs_f64(), dir.display());
     Ok(())
 }
 

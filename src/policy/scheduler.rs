@@ -10,15 +10,19 @@
 //! [`SchedulerConfig`] with its parameters, and build it in
 //! [`SchedulerConfig::build`]. `orchsim policies` lists it automatically.
 
+pub mod classic;
 pub mod filter;
 pub mod first_fit;
 pub mod kubernetes;
+pub mod swarm;
 
 use serde::{Deserialize, Serialize};
 
 use crate::engine::SimRng;
 use crate::model::{Cluster, Node, NodeId, Pod};
 use crate::time::SimTime;
+use classic::{Classic, ClassicRule};
+use swarm::{Swarm, SwarmStrategy};
 
 pub use filter::FilterCounts;
 
@@ -63,6 +67,43 @@ pub enum Placement {
     Unschedulable(FilterCounts),
 }
 
+/// Runs the common filters on every node, asks `key` for a score of each
+/// feasible one (`None` rejects it), and binds the pod to the highest key; ties
+/// go to the lowest node index. The building block of the classic policies,
+/// and the quickest way to write your own.
+pub fn pick_max<K: PartialOrd>(pod: &Pod, view: &ClusterView<'_>, mut key: impl FnMut(NodeId, &Node) -> Option<K>) -> Placement {
+    let mut counts = FilterCounts::default();
+    let mut best: Option<(K, NodeId)> = None;
+    for (i, node) in view.nodes().iter().enumerate() {
+        let r = filter::check(pod, node);
+        if !r.is_none() {
+            counts.record(r);
+            continue;
+        }
+        let id = NodeId(i as u32);
+        match key(id, node) {
+            Some(k) => {
+                if best.as_ref().is_none_or(|(b, _)| k > *b) {
+                    best = Some((k, id));
+                }
+            }
+            None => {
+                counts.examined += 1;
+                counts.rejected_by_policy += 1;
+            }
+        }
+    }
+    match best {
+        Some((_, id)) => Placement::Bind(id),
+        None => Placement::Unschedulable(counts),
+    }
+}
+
+/// Parameters of a policy that has none: an empty table, unknown keys rejected.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoParams {}
+
 /// A scheduling policy. Object-safe and `Send`, so a sweep can run many in
 /// parallel from the same configuration.
 pub trait Scheduler: Send {
@@ -81,7 +122,21 @@ pub enum SchedulerConfig {
     /// kube-scheduler's default profile (see [`kubernetes`]).
     Kubernetes(kubernetes::KubernetesParams),
     /// The first node, in index order, that passes the filters.
-    FirstFit(first_fit::FirstFitParams),
+    FirstFit(NoParams),
+    /// The feasible node left with the least free capacity.
+    BestFit(NoParams),
+    /// The feasible node left with the most free capacity.
+    WorstFit(NoParams),
+    /// A uniformly random feasible node.
+    Random(NoParams),
+    /// Tetris' demand/free alignment.
+    Tetris(NoParams),
+    /// Classic Docker Swarm, spread strategy (its default).
+    SwarmSpread(NoParams),
+    /// Classic Docker Swarm, binpack strategy.
+    SwarmBinpack(NoParams),
+    /// Classic Docker Swarm, random strategy.
+    SwarmRandom(NoParams),
 }
 
 impl Default for SchedulerConfig {
@@ -106,6 +161,13 @@ impl SchedulerConfig {
         match self {
             SchedulerConfig::Kubernetes(_) => "kubernetes",
             SchedulerConfig::FirstFit(_) => "first-fit",
+            SchedulerConfig::BestFit(_) => "best-fit",
+            SchedulerConfig::WorstFit(_) => "worst-fit",
+            SchedulerConfig::Random(_) => "random",
+            SchedulerConfig::Tetris(_) => "tetris",
+            SchedulerConfig::SwarmSpread(_) => "swarm-spread",
+            SchedulerConfig::SwarmBinpack(_) => "swarm-binpack",
+            SchedulerConfig::SwarmRandom(_) => "swarm-random",
         }
     }
 
@@ -113,7 +175,7 @@ impl SchedulerConfig {
     pub fn validate(&self) -> Vec<(String, String)> {
         match self {
             SchedulerConfig::Kubernetes(p) => p.validate(),
-            SchedulerConfig::FirstFit(_) => Vec::new(),
+            _ => Vec::new(),
         }
     }
 
@@ -122,6 +184,13 @@ impl SchedulerConfig {
         match self {
             SchedulerConfig::Kubernetes(p) => Box::new(kubernetes::KubernetesScheduler::new(p.clone(), rng)),
             SchedulerConfig::FirstFit(_) => Box::new(first_fit::FirstFit),
+            SchedulerConfig::BestFit(_) => Box::new(Classic::new(ClassicRule::BestFit, rng)),
+            SchedulerConfig::WorstFit(_) => Box::new(Classic::new(ClassicRule::WorstFit, rng)),
+            SchedulerConfig::Random(_) => Box::new(Classic::new(ClassicRule::Random, rng)),
+            SchedulerConfig::Tetris(_) => Box::new(Classic::new(ClassicRule::Tetris, rng)),
+            SchedulerConfig::SwarmSpread(_) => Box::new(Swarm::new(SwarmStrategy::Spread, rng)),
+            SchedulerConfig::SwarmBinpack(_) => Box::new(Swarm::new(SwarmStrategy::Binpack, rng)),
+            SchedulerConfig::SwarmRandom(_) => Box::new(Swarm::new(SwarmStrategy::Random, rng)),
         }
     }
 
@@ -139,7 +208,45 @@ impl SchedulerConfig {
             PolicyInfo {
                 name: "first-fit",
                 summary: "The first node in index order that passes the same filters as kubernetes.",
-                default: SchedulerConfig::FirstFit(Default::default()),
+                default: SchedulerConfig::FirstFit(NoParams {}),
+            },
+            PolicyInfo {
+                name: "best-fit",
+                summary: "The feasible node with the least free capacity left after placement, \
+                          sum over resources of (free - request) / allocatable; packs tightly.",
+                default: SchedulerConfig::BestFit(NoParams {}),
+            },
+            PolicyInfo {
+                name: "worst-fit",
+                summary: "The feasible node with the most free capacity left after placement; spreads.",
+                default: SchedulerConfig::WorstFit(NoParams {}),
+            },
+            PolicyInfo {
+                name: "random",
+                summary: "A uniformly random feasible node, from the policy's own seeded stream.",
+                default: SchedulerConfig::Random(NoParams {}),
+            },
+            PolicyInfo {
+                name: "tetris",
+                summary: "Tetris (Grandl et al., SIGCOMM'14): the feasible node maximizing the dot product of \
+                          the pod's demand and the node's free resources, both normalized by capacity.",
+                default: SchedulerConfig::Tetris(NoParams {}),
+            },
+            PolicyInfo {
+                name: "swarm-spread",
+                summary: "Classic Docker Swarm's default strategy: lowest cpuScore + memScore with \
+                          score = (used + request)*100/total in integers; ties to fewer containers.",
+                default: SchedulerConfig::SwarmSpread(NoParams {}),
+            },
+            PolicyInfo {
+                name: "swarm-binpack",
+                summary: "Classic Docker Swarm binpack: highest cpuScore + memScore; ties to more containers.",
+                default: SchedulerConfig::SwarmBinpack(NoParams {}),
+            },
+            PolicyInfo {
+                name: "swarm-random",
+                summary: "Classic Docker Swarm random: uniform among nodes with room.",
+                default: SchedulerConfig::SwarmRandom(NoParams {}),
             },
         ]
     }

@@ -375,3 +375,17 @@ images = ["app:1"]
     assert_eq!(out.summary.scheduling_attempts, 190);
     assert_eq!(out.summary.makespan_s, 100.0);
 }
+
+#[test]
+fn every_listed_policy_runs_to_completion() {
+    // No placeholder policies: every catalogue entry, built from its defaults,
+    // schedules the three-node scenario to completion.
+    for info in orchsim::policy::scheduler::SchedulerConfig::catalogue() {
+        let mut s = scenario(&three_nodes("LeastAllocated"));
+        s.scheduler = info.default.clone();
+        let (out, pods) = run(&s);
+        assert_eq!(out.summary.policy, info.name);
+        assert_eq!(out.summary.pods_completed, 3, "{}", info.name);
+        assert!(pods.iter().all(|p| p.node.as_deref().is_some_and(|n| n.starts_with("n-"))));
+    }
+}

@@ -64,3 +64,51 @@ fn pausing_with_run_until_changes_nothing() {
     assert_eq!(paused.samples, straight.samples);
     assert_eq!(pods, straight_pods);
 }
+
+#[test]
+fn compare_gives_identical_bytes_on_any_thread_count_and_the_same_workload_to_every_policy() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = repo().join("scenarios/compare-schedulers.toml");
+    let policies = "kubernetes,best-fit,swarm-spread,random";
+    for (out, jobs) in [("one", "1"), ("two", "2")] {
+        let o = orchsim(
+            tmp.path(),
+            &["compare", scenario.to_str().unwrap(), "--policies", policies, "--jobs", jobs, "--out", out, "--no-chart"],
+        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let read = |p: &str| std::fs::read(tmp.path().join(p)).unwrap();
+    assert_eq!(read("one/summary.csv"), read("two/summary.csv"));
+    for policy in policies.split(',') {
+        assert_eq!(read(&format!("one/{policy}/pods.csv")), read(&format!("two/{policy}/pods.csv")), "{policy}");
+    }
+    // One row per policy, in the order asked.
+    let summary = String::from_utf8(read("one/summary.csv")).unwrap();
+    let rows: Vec<&str> = summary.lines().skip(1).map(|l| l.split(',').nth(1).unwrap()).collect();
+    assert_eq!(rows, policies.split(',').collect::<Vec<_>>());
+    // Common random numbers: every policy got the same pods (submit time and
+    // requests), only where and when they ran differs.
+    let workload = |policy: &str| -> Vec<String> {
+        let text = String::from_utf8(read(&format!("one/{policy}/pods.csv"))).unwrap();
+        let mut rows: Vec<String> = text.lines().skip(1).map(|l| l.split(',').take(8).collect::<Vec<_>>().join(",")).collect();
+        rows.sort();
+        rows
+    };
+    let reference = workload("kubernetes");
+    assert!(reference.len() > 1000);
+    for policy in ["best-fit", "swarm-spread", "random"] {
+        assert!(workload(policy) == reference, "{policy} saw a different workload");
+    }
+    let placements = |policy: &str| String::from_utf8(read(&format!("one/{policy}/pods.csv"))).unwrap();
+    assert_ne!(placements("kubernetes"), placements("best-fit"), "policies should place differently");
+}
+
+#[test]
+fn compare_rejects_unknown_policies() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = repo().join("scenarios/compare-schedulers.toml");
+    let o = orchsim(tmp.path(), &["compare", scenario.to_str().unwrap(), "--policies", "kubernetes,borgg"]);
+    assert_eq!(o.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("unknown policy `borgg`") && stderr.contains("swarm-spread"), "{stderr}");
+}

@@ -46,6 +46,9 @@ pub struct FilterCounts {
     pub too_many_pods: u32,
     /// Rejected for an untolerated taint.
     pub untolerated_taint: u32,
+    /// Passed the filters but rejected by the policy's own rule (e.g. Swarm's
+    /// resource check on totals).
+    pub rejected_by_policy: u32,
 }
 
 impl FilterCounts {

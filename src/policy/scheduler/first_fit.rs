@@ -1,15 +1,8 @@
 //! First fit: the first node, in index order, that passes the filters.
 
-use serde::{Deserialize, Serialize};
-
 use super::filter::{check, FilterCounts};
 use super::{ClusterView, Placement, Scheduler};
 use crate::model::{NodeId, Pod};
-
-/// `first-fit` has no parameters.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FirstFitParams {}
 
 /// The first-fit scheduler.
 pub struct FirstFit;
