@@ -1,12 +1,9 @@
-//! A custom scheduler in a few lines: bind each pod to the feasible node with
-//! the most free memory, then run the quickstart scenario with it.
-//!
-//! `cargo run --release --example custom_scheduler`
-
-use orchsim::metrics::NoPodLog;
-use orchsim::model::{NodeId, Pod};
-use orchsim::policy::scheduler::{filter, ClusterView, FilterCounts, Placement, Scheduler};
-use orchsim::{Scenario, Simulation};
+//! Your own scheduler, registered by name and run from a scenario file.
+//! `cargo run --release --example custom_scheduler` (writes results/custom-scheduler/)
+use orchsim::cli::run_to_dir;
+use orchsim::model::Pod;
+use orchsim::policy::scheduler::{pick_max, ClusterView, Placement, Registry, Scheduler};
+use orchsim::Scenario;
 
 /// Binds each pod to the feasible node with the most free memory.
 struct MostFreeMemory;
@@ -16,36 +13,26 @@ impl Scheduler for MostFreeMemory {
         "most-free-memory"
     }
     fn schedule(&mut self, pod: &Pod, view: &ClusterView<'_>) -> Placement {
-        let mut counts = FilterCounts::default();
-        let mut best: Option<(u64, usize)> = None;
-        for (i, node) in view.nodes().iter().enumerate() {
-            let r = filter::check(pod, node);
-            if !r.is_none() {
-                counts.record(r);
-                continue;
-            }
-            let free = node.free().memory_bytes;
-            if best.is_none_or(|(f, _)| free > f) {
-                best = Some((free, i));
-            }
-        }
-        match best {
-            Some((_, i)) => Placement::Bind(NodeId(i as u32)),
-            None => Placement::Unschedulable(counts),
-        }
+        // pick_max runs the standard filters, then takes the node with the highest key.
+        pick_max(pod, view, |_, node| Some(node.free().memory_bytes))
     }
 }
 
 fn main() {
-    let scenario = Scenario::quickstart();
-    let mut sim = Simulation::with_policy(&scenario, scenario.seed, Box::new(MostFreeMemory));
-    let out = sim.run(&mut NoPodLog).expect("the run completes");
-    let s = &out.summary;
-    println!(
-        "{}: {} pods completed, mean CPU allocated {:.1} %, pending p95 {:.1} s",
-        s.policy,
-        s.pods_completed,
-        s.mean_cpu_allocated * 100.0,
-        s.pending_p95_s
-    );
+    let mut registry = Registry::default();
+    registry.register("most-free-memory", |_: &toml::Table, _rng| Box::new(MostFreeMemory) as Box<dyn Scheduler>);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/custom-scheduler.toml");
+    let scenario = Scenario::load_with(&path, &registry).unwrap_or_else(|e| {
+        eprintln!("{e}");
+        std::process::exit(2)
+    });
+    match run_to_dir(&scenario, scenario.seed, std::path::Path::new("results/custom-scheduler"), true) {
+        Ok(out) => {
+            println!("{}: {} pods done, p95 wait {:.1} s", out.summary.policy, out.summary.pods_completed, out.summary.pending_p95_s)
+        }
+        Err(f) => {
+            eprintln!("error: {:#}", f.error);
+            std::process::exit(f.code)
+        }
+    }
 }

@@ -21,7 +21,7 @@ use serde::Deserialize;
 use crate::model::image::normalize_image_name;
 use crate::model::workload::BatchWorkload;
 use crate::model::{ImageId, ImageSpec, Resources, Taint, Toleration};
-use crate::policy::scheduler::SchedulerConfig;
+use crate::policy::scheduler::{CustomScheduler, Registry, SchedulerConfig};
 use crate::time::{SimDuration, SimTime};
 use dist::{Dist, RawDist};
 use quantity::{Literal, Unit};
@@ -95,8 +95,9 @@ struct RawScenario {
     images: Vec<RawImage>,
     #[serde(default)]
     batch: Vec<RawBatch>,
-    #[serde(default)]
-    scheduler: SchedulerConfig,
+    /// Kept raw: built-in kinds are read again with spans, registered ones
+    /// are handed to their plugin.
+    scheduler: Option<toml::Table>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -254,20 +255,24 @@ impl Scenario {
         Scenario::parse(QUICKSTART, "<embedded quickstart>").expect("the embedded quickstart scenario is valid")
     }
 
-    /// Parses and validates `source`; `file` names it in errors.
+    /// Parses and validates `source`; `file` names it in errors. Only built-in
+    /// schedulers may be named; see [`parse_with`](Self::parse_with).
     pub fn parse(source: &str, file: &str) -> Result<Scenario, ScenarioError> {
-        let raw: RawScenario = toml::from_str(source).map_err(|e| {
-            let pos = e.span().map(|s| locate::position(source, s.start));
-            let field = e.span().and_then(|s| locate::path_at(source, s.start));
-            ScenarioError::Invalid(vec![Diagnostic {
-                file: file.to_string(),
-                line: pos.map(|p| p.line),
-                column: pos.map(|p| p.column),
-                field,
-                message: e.message().trim().to_string(),
-            }])
-        })?;
-        let mut v = Validator { source, file, diagnostics: Vec::new() };
+        Scenario::parse_with(source, file, &Registry::default())
+    }
+
+    /// Reads and validates the scenario at `path`, which may name the
+    /// schedulers in `registry` as well as the built-in ones.
+    pub fn load_with(path: &Path, registry: &Registry) -> Result<Scenario, ScenarioError> {
+        let source = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io { path: path.display().to_string(), source })?;
+        Scenario::parse_with(&source, &path.display().to_string(), registry)
+    }
+
+    /// Parses and validates `source`, which may name the schedulers in
+    /// `registry` as well as the built-in ones.
+    pub fn parse_with(source: &str, file: &str, registry: &Registry) -> Result<Scenario, ScenarioError> {
+        let raw: RawScenario = toml::from_str(source).map_err(|e| ScenarioError::Invalid(vec![toml_diagnostic(source, file, &e)]))?;
+        let mut v = Validator { source, file, registry, diagnostics: Vec::new() };
         let scenario = v.scenario(raw);
         if v.diagnostics.is_empty() {
             Ok(scenario.expect("no diagnostics means a scenario"))
@@ -319,9 +324,23 @@ fn valid_name(name: &str) -> bool {
     !name.is_empty() && name != "." && name != ".." && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
 }
 
+/// A TOML deserialization error as a diagnostic: its span gives the line,
+/// column and (through the document tree) the field.
+fn toml_diagnostic(source: &str, file: &str, e: &toml::de::Error) -> Diagnostic {
+    let pos = e.span().map(|s| locate::position(source, s.start));
+    Diagnostic {
+        file: file.to_string(),
+        line: pos.map(|p| p.line),
+        column: pos.map(|p| p.column),
+        field: e.span().and_then(|s| locate::path_at(source, s.start)),
+        message: e.message().trim().to_string(),
+    }
+}
+
 struct Validator<'a> {
     source: &'a str,
     file: &'a str,
+    registry: &'a Registry,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -432,9 +451,7 @@ impl Validator<'_> {
         let batch = self.batch(&raw.batch, &image_index, duration);
         self.pods_fit_some_node(&batch, &node_groups);
 
-        for (field, message) in raw.scheduler.validate() {
-            self.error(&format!("scheduler.{field}"), message);
-        }
+        let scheduler = self.scheduler(raw.scheduler.as_ref());
         if !self.diagnostics.is_empty() {
             return None;
         }
@@ -447,8 +464,58 @@ impl Validator<'_> {
             node_groups,
             images,
             batch,
-            scheduler: raw.scheduler,
+            scheduler: scheduler?,
         })
+    }
+
+    /// Resolves `[scheduler]`: a built-in kind is deserialized from the source
+    /// (so its errors keep their lines), a registered one is checked by its
+    /// plugin, anything else is an error listing what exists.
+    fn scheduler(&mut self, table: Option<&toml::Table>) -> Option<SchedulerConfig> {
+        let Some(table) = table else { return Some(SchedulerConfig::default()) };
+        let kind = match table.get("kind") {
+            Some(toml::Value::String(k)) => k.clone(),
+            Some(_) => {
+                self.error("scheduler.kind", "must be a string such as \"kubernetes\"");
+                return None;
+            }
+            None => {
+                self.error("scheduler", "needs `kind`, e.g. kind = \"kubernetes\" (see `orchsim policies`)");
+                return None;
+            }
+        };
+        if SchedulerConfig::is_builtin(&kind) {
+            #[derive(Deserialize)]
+            struct Section {
+                scheduler: SchedulerConfig,
+            }
+            match toml::from_str::<Section>(self.source) {
+                Ok(s) => {
+                    for (field, message) in s.scheduler.validate() {
+                        self.error(&format!("scheduler.{field}"), message);
+                    }
+                    Some(s.scheduler)
+                }
+                Err(e) => {
+                    self.diagnostics.push(toml_diagnostic(self.source, self.file, &e));
+                    None
+                }
+            }
+        } else if let Some(plugin) = self.registry.get(&kind) {
+            let mut params = table.clone();
+            params.remove("kind");
+            match plugin.validate(&params) {
+                Ok(()) => Some(SchedulerConfig::Custom(CustomScheduler::new(kind, params, plugin))),
+                Err(message) => {
+                    self.error("scheduler", message);
+                    None
+                }
+            }
+        } else {
+            let known: Vec<&str> = SchedulerConfig::catalogue().iter().map(|p| p.name).chain(self.registry.names()).collect();
+            self.error("scheduler.kind", format!("unknown scheduler `{kind}`; known: {}", known.join(", ")));
+            None
+        }
     }
 
     fn images(&mut self, raw: &[RawImage]) -> Vec<ImageSpec> {

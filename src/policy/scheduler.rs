@@ -16,6 +16,10 @@ pub mod first_fit;
 pub mod kubernetes;
 pub mod swarm;
 
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use crate::engine::SimRng;
@@ -137,6 +141,91 @@ pub enum SchedulerConfig {
     SwarmBinpack(NoParams),
     /// Classic Docker Swarm, random strategy.
     SwarmRandom(NoParams),
+    /// A policy registered at run time in a [`Registry`] (never read directly
+    /// from TOML: the scenario parser resolves it by name).
+    #[serde(skip)]
+    Custom(CustomScheduler),
+}
+
+/// A scheduler added at run time (your own), selectable by name in scenarios
+/// through a [`Registry`]. Any `Fn(&toml::Table, SimRng) -> Box<dyn Scheduler>`
+/// is one, taking no parameters.
+pub trait SchedulerPlugin: Send + Sync {
+    /// Checks the scenario's `[scheduler]` parameters (everything but `kind`).
+    /// The default accepts none.
+    fn validate(&self, params: &toml::Table) -> Result<(), String> {
+        match params.keys().next() {
+            None => Ok(()),
+            Some(key) => Err(format!("unknown parameter `{key}`: this scheduler takes none")),
+        }
+    }
+    /// Builds the scheduler for one run from validated parameters and the
+    /// policy's own random stream.
+    fn build(&self, params: &toml::Table, rng: SimRng) -> Box<dyn Scheduler>;
+}
+
+impl<F> SchedulerPlugin for F
+where
+    F: Fn(&toml::Table, SimRng) -> Box<dyn Scheduler> + Send + Sync,
+{
+    fn build(&self, params: &toml::Table, rng: SimRng) -> Box<dyn Scheduler> {
+        self(params, rng)
+    }
+}
+
+/// The schedulers a scenario may name beyond the built-in ones.
+#[derive(Clone, Default)]
+pub struct Registry {
+    plugins: BTreeMap<String, Arc<dyn SchedulerPlugin>>,
+}
+
+impl Registry {
+    /// Registers `plugin` as `[scheduler] kind = "name"`. Built-in names are
+    /// taken; registering one is a programming error and panics.
+    pub fn register(&mut self, name: &str, plugin: impl SchedulerPlugin + 'static) -> &mut Self {
+        assert!(!SchedulerConfig::is_builtin(name), "`{name}` is a built-in scheduler; choose another name");
+        self.plugins.insert(name.to_string(), Arc::new(plugin));
+        self
+    }
+
+    /// The plugin registered as `name`.
+    pub fn get(&self, name: &str) -> Option<Arc<dyn SchedulerPlugin>> {
+        self.plugins.get(name).cloned()
+    }
+
+    /// Registered names, sorted.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.plugins.keys().map(String::as_str)
+    }
+}
+
+/// A run-time registered scheduler with its scenario parameters.
+#[derive(Clone)]
+pub struct CustomScheduler {
+    /// The `kind` it was registered under.
+    pub kind: String,
+    /// The `[scheduler]` table without `kind`.
+    pub params: toml::Table,
+    plugin: Arc<dyn SchedulerPlugin>,
+}
+
+impl CustomScheduler {
+    /// `plugin` under `kind` with `params` (already validated).
+    pub fn new(kind: String, params: toml::Table, plugin: Arc<dyn SchedulerPlugin>) -> Self {
+        CustomScheduler { kind, params, plugin }
+    }
+}
+
+impl fmt::Debug for CustomScheduler {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CustomScheduler").field("kind", &self.kind).field("params", &self.params).finish_non_exhaustive()
+    }
+}
+
+impl PartialEq for CustomScheduler {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind && self.params == other.params
+    }
 }
 
 impl Default for SchedulerConfig {
@@ -156,9 +245,15 @@ pub struct PolicyInfo {
 }
 
 impl SchedulerConfig {
+    /// Whether `name` is a built-in policy.
+    pub fn is_builtin(name: &str) -> bool {
+        Self::catalogue().iter().any(|p| p.name == name)
+    }
+
     /// The policy's name as used in scenarios.
-    pub fn name(&self) -> &'static str {
+    pub fn name(&self) -> &str {
         match self {
+            SchedulerConfig::Custom(c) => &c.kind,
             SchedulerConfig::Kubernetes(_) => "kubernetes",
             SchedulerConfig::FirstFit(_) => "first-fit",
             SchedulerConfig::BestFit(_) => "best-fit",
@@ -191,6 +286,7 @@ impl SchedulerConfig {
             SchedulerConfig::SwarmSpread(_) => Box::new(Swarm::new(SwarmStrategy::Spread, rng)),
             SchedulerConfig::SwarmBinpack(_) => Box::new(Swarm::new(SwarmStrategy::Binpack, rng)),
             SchedulerConfig::SwarmRandom(_) => Box::new(Swarm::new(SwarmStrategy::Random, rng)),
+            SchedulerConfig::Custom(c) => c.plugin.build(&c.params, rng),
         }
     }
 
