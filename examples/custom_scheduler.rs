@@ -26,7 +26,7 @@ fn main() {
         eprintln!("{e}");
         std::process::exit(2)
     });
-    match run_to_dir(&scenario, scenario.seed, std::path::Path::new("results/custom-scheduler"), true) {
+    match run_to_dir(&scenario, scenario.seed, std::path::Path::new("results/custom-scheduler"), true, None) {
         Ok(out) => {
             println!("{}: {} pods done, p95 wait {:.1} s", out.summary.policy, out.summary.pods_completed, out.summary.pending_p95_s)
         }

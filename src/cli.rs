@@ -7,6 +7,7 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+use crate::explain::{CsvDecisionLog, DecisionLog};
 use crate::metrics::Summary;
 use crate::plot::utilization_chart;
 use crate::policy::scheduler::SchedulerConfig;
@@ -42,6 +43,14 @@ pub enum Command {
         /// Skip drawing utilization.png.
         #[arg(long)]
         no_chart: bool,
+        /// Also write decisions.csv: every scheduling attempt with its outcome,
+        /// the best candidates' per-plugin scores, and for failures how many
+        /// nodes each filter rejected.
+        #[arg(long)]
+        explain: bool,
+        /// Candidates per attempt in decisions.csv.
+        #[arg(long, default_value_t = 3, requires = "explain")]
+        explain_top: usize,
     },
     /// Run one scenario's workload under several scheduler policies (in
     /// parallel, same seed, so the same workload) and write one summary row per
@@ -104,7 +113,9 @@ fn load(path: Option<&Path>) -> Result<Scenario, Failure> {
 /// Runs the parsed command line.
 pub fn execute(cli: Cli) -> Result<(), Failure> {
     match cli.command {
-        Command::Run { scenario, seed, out, no_chart } => run(scenario.as_deref(), seed, out, no_chart),
+        Command::Run { scenario, seed, out, no_chart, explain, explain_top } => {
+            run(scenario.as_deref(), seed, out, no_chart, explain.then_some(explain_top))
+        }
         Command::Compare { scenario, policies, seed, out, jobs, no_chart } => compare(&scenario, &policies, seed, out, jobs, no_chart),
         Command::Validate { scenario } => {
             let s = load(Some(&scenario))?;
@@ -136,12 +147,12 @@ pub fn policies_text() -> String {
     out
 }
 
-fn run(path: Option<&Path>, seed: Option<u64>, out: Option<PathBuf>, no_chart: bool) -> Result<(), Failure> {
+fn run(path: Option<&Path>, seed: Option<u64>, out: Option<PathBuf>, no_chart: bool, explain: Option<usize>) -> Result<(), Failure> {
     let scenario = load(path)?;
     let seed = seed.unwrap_or(scenario.seed);
     let dir = out.unwrap_or_else(|| Path::new("results").join(&scenario.name));
     let started = Instant::now();
-    let output = run_to_dir(&scenario, seed, &dir, !no_chart)?;
+    let output = run_to_dir(&scenario, seed, &dir, !no_chart, explain)?;
     let secs = started.elapsed().as_secs_f64();
     print_summary(&output.summary);
     eprintln!(
@@ -154,16 +165,22 @@ fn run(path: Option<&Path>, seed: Option<u64>, out: Option<PathBuf>, no_chart: b
     Ok(())
 }
 
-/// Runs `scenario` with `seed` and writes summary.csv, timeseries.csv, pods.csv
-/// and (with `chart`) utilization.png into `dir`, creating it.
-pub fn run_to_dir(scenario: &Scenario, seed: u64, dir: &Path, chart: bool) -> Result<RunOutput, Failure> {
+/// Runs `scenario` with `seed` and writes summary.csv, timeseries.csv, pods.csv,
+/// (with `chart`) utilization.png and (with `explain = Some(top)`)
+/// decisions.csv into `dir`, creating it.
+pub fn run_to_dir(scenario: &Scenario, seed: u64, dir: &Path, chart: bool, explain: Option<usize>) -> Result<RunOutput, Failure> {
     // An output directory that cannot be made is a bad --out (or scenario name): exit 2.
     std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create output directory", dir.display())).map_err(Failure::input)?;
     let mut pods = CsvPodLog::create(&dir.join("pods.csv")).map_err(Failure::internal)?;
-    let output = Simulation::new(scenario, seed).run(&mut pods).map_err(Failure::internal)?;
+    let mut decisions = explain.map(|_| CsvDecisionLog::create(&dir.join("decisions.csv"))).transpose().map_err(Failure::internal)?;
+    let explained = decisions.as_mut().zip(explain).map(|(d, top)| (d as &mut dyn DecisionLog, top));
+    let output = Simulation::new(scenario, seed).run_explained(&mut pods, explained).map_err(Failure::internal)?;
     // Summary and time series first: whatever fails later, they are on disk.
     write_run(dir, &output.summary, &output.samples).map_err(Failure::internal)?;
     pods.finish().map_err(Failure::internal)?;
+    if let Some(d) = decisions {
+        d.finish().map_err(Failure::internal)?;
+    }
     if chart {
         let tmp = dir.join("utilization.tmp.png");
         let title = format!("{} ({})", scenario.name, scenario.scheduler.name());
@@ -223,7 +240,7 @@ fn compare(
             .map(|config| {
                 let mut s = scenario.clone();
                 s.scheduler = config.clone();
-                run_to_dir(&s, seed, &dir.join(config.name()), !no_chart)
+                run_to_dir(&s, seed, &dir.join(config.name()), !no_chart, None)
             })
             .collect()
     });

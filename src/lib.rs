@@ -23,6 +23,7 @@
 pub mod cli;
 pub mod engine;
 pub mod event;
+pub mod explain;
 pub mod metrics;
 pub mod model;
 pub mod plot;

@@ -15,6 +15,7 @@ use rand::Rng;
 
 use crate::engine::{stream_rng, EventQueue, ScheduleError, StreamId};
 use crate::event::Event;
+use crate::explain::{Candidate, Decision, DecisionLog};
 use crate::metrics::{Collector, PodLog, PodRecord, Sample, Summary};
 use crate::model::cluster::Cluster;
 use crate::model::workload::{BatchWorkload, WorkloadStreams};
@@ -81,6 +82,8 @@ pub struct Simulation {
     events_processed: u64,
     last_state_change: SimTime,
     done: bool,
+    /// Reused buffer for explanations.
+    candidates: Vec<Candidate>,
 }
 
 /// Builds the nodes of every node group: `name-i`, zones round-robin, labels
@@ -153,6 +156,7 @@ impl Simulation {
             events_processed: 0,
             last_state_change: SimTime::ZERO,
             done: false,
+            candidates: Vec::new(),
         };
         for (i, w) in scenario.batch.iter().enumerate() {
             if w.jobs != Some(0) && w.until.is_none_or(|u| w.start <= u) {
@@ -222,6 +226,12 @@ impl Simulation {
 
     /// Processes the next event. Returns `Ok(false)` once the run has ended.
     pub fn step(&mut self, log: &mut dyn PodLog) -> Result<bool, SimError> {
+        self.step_explained(log, &mut None)
+    }
+
+    /// [`step`](Self::step), recording scheduling decisions in `explain` (a log
+    /// and how many top candidates to keep) when given.
+    fn step_explained(&mut self, log: &mut dyn PodLog, explain: &mut Option<(&mut dyn DecisionLog, usize)>) -> Result<bool, SimError> {
         if self.done {
             return Ok(false);
         }
@@ -252,7 +262,7 @@ impl Simulation {
                 self.unschedulable_tick_scheduled = false;
                 self.queue.flush_unschedulable_timeout(now);
             }
-            Event::SchedulingCycle => self.scheduling_cycle(now)?,
+            Event::SchedulingCycle => self.scheduling_cycle(now, explain)?,
             Event::Sample => {
                 self.metrics.sample(now, &self.cluster);
                 self.push(now + self.sample_interval, Event::Sample)?;
@@ -279,7 +289,17 @@ impl Simulation {
     /// Runs to the end and returns the summary and samples; finished pods are
     /// recorded in `log` as they finish, unfinished ones at the end.
     pub fn run(&mut self, log: &mut dyn PodLog) -> Result<RunOutput, SimError> {
-        while self.step(log)? {}
+        self.run_explained(log, None)
+    }
+
+    /// [`run`](Self::run), recording every scheduling attempt in `decisions`
+    /// with its `top` best candidates (`orchsim run --explain`).
+    pub fn run_explained(
+        &mut self,
+        log: &mut dyn PodLog,
+        mut decisions: Option<(&mut dyn DecisionLog, usize)>,
+    ) -> Result<RunOutput, SimError> {
+        while self.step_explained(log, &mut decisions)? {}
         let stopped_at_horizon = self.end.is_none() && self.events.peek_time().is_some_and(|t| t > self.limit()) && !self.quiescent();
         let end = match self.end {
             Some(end) => end,
@@ -354,7 +374,7 @@ impl Simulation {
         Ok(())
     }
 
-    fn scheduling_cycle(&mut self, now: SimTime) -> Result<(), SimError> {
+    fn scheduling_cycle(&mut self, now: SimTime, explain: &mut Option<(&mut dyn DecisionLog, usize)>) -> Result<(), SimError> {
         self.cycle_scheduled = false;
         while let Some((pod_id, attempts)) = self.queue.pop() {
             let attempts = attempts + 1;
@@ -363,6 +383,9 @@ impl Simulation {
             pod.attempts = attempts;
             let (priority, requests) = (pod.priority, pod.requests);
             let placement = self.scheduler.schedule(self.cluster.pod(pod_id), &ClusterView::new(&self.cluster, now));
+            if let Some((decisions, top)) = explain.as_mut() {
+                self.record_decision(&mut **decisions, *top, pod_id, attempts, &placement, now);
+            }
             match placement {
                 Placement::Bind(node) => self.bind(pod_id, node, now)?,
                 Placement::Unschedulable(_) => {
@@ -372,6 +395,26 @@ impl Simulation {
             }
         }
         Ok(())
+    }
+
+    fn record_decision(&mut self, log: &mut dyn DecisionLog, top: usize, pod: PodId, attempt: u32, placement: &Placement, now: SimTime) {
+        let mut candidates = std::mem::take(&mut self.candidates);
+        candidates.clear();
+        self.scheduler.explain(top, &mut candidates);
+        let (bound_to, filters) = match placement {
+            Placement::Bind(n) => (Some(*n), None),
+            Placement::Unschedulable(f) => (None, Some(f)),
+        };
+        log.record(&Decision {
+            time_s: now.as_secs_f64(),
+            pod: pod.0,
+            attempt,
+            policy: self.scheduler.name(),
+            bound_to,
+            filters,
+            candidates: &candidates,
+        });
+        self.candidates = candidates;
     }
 
     fn bind(&mut self, pod_id: PodId, node: NodeId, now: SimTime) -> Result<(), SimError> {

@@ -115,6 +115,12 @@ pub trait Scheduler: Send {
     fn name(&self) -> &'static str;
     /// Decides where `pod` goes.
     fn schedule(&mut self, pod: &Pod, view: &ClusterView<'_>) -> Placement;
+    /// For `--explain`: the `top` best-scored candidates of the last
+    /// decision, best first, with per-plugin parts. Called only when
+    /// explanations are on; policies that do not score nodes keep the default.
+    fn explain(&self, top: usize, out: &mut Vec<crate::explain::Candidate>) {
+        let _ = (top, out);
+    }
 }
 
 /// Scheduler configuration in a scenario: `[scheduler] kind = "…"` plus the

@@ -389,3 +389,45 @@ fn every_listed_policy_runs_to_completion() {
         assert!(pods.iter().all(|p| p.node.as_deref().is_some_and(|n| n.starts_with("n-"))));
     }
 }
+
+#[test]
+fn explanations_are_consistent_and_change_nothing() {
+    use orchsim::explain::{DecisionLog, DecisionRow};
+    let s = orchsim::Scenario::quickstart();
+    let (plain, _) = run(&s);
+    let mut rows: Vec<DecisionRow> = Vec::new();
+    let mut pods = Vec::new();
+    let explained = orchsim::Simulation::new(&s, s.seed).run_explained(&mut pods, Some((&mut rows as &mut dyn DecisionLog, 3))).unwrap();
+    assert_eq!(explained.summary, plain.summary, "explaining must not change the run");
+
+    let decisions: Vec<&DecisionRow> = rows.iter().filter(|r| r.kind == "decision").collect();
+    assert_eq!(decisions.len() as u64, plain.summary.scheduling_attempts);
+    for d in decisions.iter().filter(|d| d.outcome == "bound").take(200) {
+        let mine = |kind: &'static str| rows.iter().filter(move |r| r.pod == d.pod && r.attempt == d.attempt && r.kind == kind);
+        let first = mine("total").find(|r| r.rank == Some(1)).expect("a rank-1 candidate");
+        assert_eq!(first.candidate.map(|c| c as f64), d.value, "rank 1 is the chosen node");
+        let parts: Vec<&DecisionRow> = mine("score").filter(|r| r.rank == Some(1)).collect();
+        if !parts.is_empty() {
+            let sum: f64 = parts.iter().map(|r| r.weighted.unwrap()).sum();
+            assert_eq!(sum, first.value.unwrap(), "total = sum of weighted plugin scores");
+        }
+    }
+    let failed = decisions.iter().find(|d| d.outcome == "unschedulable").expect("the quickstart has failed attempts");
+    let examined = rows.iter().find(|r| r.pod == failed.pod && r.attempt == failed.attempt && r.kind == "examined").unwrap();
+    assert_eq!(examined.value, Some(300.0), "a failed attempt examines every node");
+    assert!(rows.iter().any(|r| r.pod == failed.pod && r.kind == "filter" && r.name.starts_with("Insufficient")));
+}
+
+#[test]
+fn decisions_csv_is_written_only_with_explain() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = crate::support::orchsim(tmp.path(), &["run", "--out", "plain", "--no-chart"]);
+    assert!(o.status.success());
+    assert!(!tmp.path().join("plain/decisions.csv").exists());
+    let o = crate::support::orchsim(tmp.path(), &["run", "--out", "why", "--no-chart", "--explain", "--explain-top", "1"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let csv = std::fs::read_to_string(tmp.path().join("why/decisions.csv")).unwrap();
+    assert!(csv.starts_with("time_s,pod,attempt,policy,outcome,kind,candidate,rank,name,value,weight,weighted\n"));
+    // Columns `candidate,rank,name`: rank-1 totals are there, rank-2 ones are not.
+    assert!(csv.contains(",1,total,") && !csv.contains(",2,total,"), "--explain-top 1 keeps one candidate");
+}

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use super::filter::{check, FilterCounts};
 use super::{ClusterView, Placement, Scheduler};
 use crate::engine::SimRng;
+use crate::explain::{Candidate, ScorePart};
 use crate::model::taint::{is_tolerated, TaintEffect, Toleration};
 use crate::model::{Node, NodeId, Pod, Resources};
 
@@ -309,12 +310,14 @@ pub struct KubernetesScheduler {
     next_start_node_index: usize,
     /// Reused between cycles: no allocation per decision.
     scored: Vec<NodeScores>,
+    /// The node chosen in the last cycle, listed first by `explain`.
+    last_choice: Option<NodeId>,
 }
 
 impl KubernetesScheduler {
     /// A scheduler with `params`, drawing tie-breaks from `rng`.
     pub fn new(params: KubernetesParams, rng: SimRng) -> Self {
-        KubernetesScheduler { params, rng, next_start_node_index: 0, scored: Vec::new() }
+        KubernetesScheduler { params, rng, next_start_node_index: 0, scored: Vec::new(), last_choice: None }
     }
 
     /// The scores of the nodes examined in the last cycle (for explanations).
@@ -402,7 +405,36 @@ impl Scheduler for KubernetesScheduler {
             }
         };
         self.scored = scored;
+        self.last_choice = match result {
+            Placement::Bind(n) => Some(n),
+            _ => None,
+        };
         result
+    }
+
+    fn explain(&self, top: usize, out: &mut Vec<Candidate>) {
+        let w = &self.params.plugin_weights;
+        let mut best: Vec<&NodeScores> = self.scored.iter().collect();
+        // The chosen node first (it may have won a random tie), then by total;
+        // among equals, examination order.
+        best.sort_by_key(|s| (Some(s.node) != self.last_choice, std::cmp::Reverse(s.total)));
+        let part = |plugin, raw: i64, weight: i64| ScorePart { plugin, raw: raw as f64, weight: weight as f64 };
+        // A single feasible node is bound without scoring, as upstream: no parts.
+        let scored = self.scored.len() > 1;
+        out.extend(best.into_iter().take(top).map(|s| Candidate {
+            node: s.node,
+            total: s.total as f64,
+            parts: if !scored {
+                Vec::new()
+            } else {
+                vec![
+                    part("NodeResourcesFit", s.fit, w.node_resources_fit),
+                    part("NodeResourcesBalancedAllocation", s.balanced, w.node_resources_balanced_allocation),
+                    part("ImageLocality", s.image_locality, w.image_locality),
+                    part("TaintToleration", s.taint_toleration, w.taint_toleration),
+                ]
+            },
+        }));
     }
 }
 
