@@ -16,15 +16,11 @@
 //! `decision` and `filter` rows only. Off by default: the simulation then never
 //! asks the policy for an explanation.
 
-use std::fs::File;
-use std::io::BufWriter;
-use std::path::{Path, PathBuf};
-
 use serde::Serialize;
 
 use crate::model::NodeId;
 use crate::policy::scheduler::FilterCounts;
-use crate::report::{AtomicFile, ReportError};
+use crate::report::CsvStream;
 
 /// One plugin's contribution to a candidate's score.
 #[derive(Clone, Debug, PartialEq)]
@@ -158,40 +154,13 @@ impl DecisionLog for Vec<DecisionRow> {
     }
 }
 
-/// Streams decision rows to `decisions.csv`, atomically renamed when finished.
-pub struct CsvDecisionLog {
-    atomic: AtomicFile,
-    writer: csv::Writer<BufWriter<File>>,
-    path: PathBuf,
-    error: Option<ReportError>,
-}
-
-impl CsvDecisionLog {
-    /// Starts writing `path`.
-    pub fn create(path: &Path) -> Result<Self, ReportError> {
-        let (atomic, out) = AtomicFile::create(path)?;
-        Ok(CsvDecisionLog { atomic, writer: csv::Writer::from_writer(out), path: path.to_path_buf(), error: None })
-    }
-
-    /// Completes the file, or reports the first error.
-    pub fn finish(self) -> Result<(), ReportError> {
-        if let Some(e) = self.error {
-            return Err(e);
-        }
-        let out = self.writer.into_inner().map_err(|e| ReportError::Write { path: self.path.clone(), message: e.error().to_string() })?;
-        self.atomic.commit(out)
-    }
-}
+/// `decisions.csv`, streamed as the scheduler decides.
+pub type CsvDecisionLog = CsvStream<DecisionRow>;
 
 impl DecisionLog for CsvDecisionLog {
-    /// Keeps the first write error for [`CsvDecisionLog::finish`].
     fn record(&mut self, d: &Decision<'_>) {
         for row in d.rows() {
-            if self.error.is_none() {
-                if let Err(e) = self.writer.serialize(row) {
-                    self.error = Some(ReportError::Write { path: self.path.clone(), message: e.to_string() });
-                }
-            }
+            self.write(row);
         }
     }
 }

@@ -63,21 +63,38 @@ pub fn write_csv<T: Serialize>(path: &Path, rows: impl IntoIterator<Item = T>) -
     atomic.commit(out)
 }
 
-/// Streams pod records into `pods.csv` as the run goes (memory stays flat
-/// however many pods there are). The first write error is kept and reported
-/// by [`finish`](Self::finish).
-pub struct CsvPodLog {
+/// A CSV file written row by row as a run goes (memory stays flat however
+/// many rows there are), renamed into place by [`finish`](Self::finish). The
+/// first write error is kept and reported by `finish`, so logging never
+/// interrupts a simulation.
+pub struct CsvStream<T> {
     atomic: AtomicFile,
     writer: csv::Writer<BufWriter<File>>,
     path: PathBuf,
     error: Option<ReportError>,
+    rows: std::marker::PhantomData<fn(T)>,
 }
 
-impl CsvPodLog {
+impl<T: Serialize> CsvStream<T> {
     /// Starts writing `path`.
-    pub fn create(path: &Path) -> Result<CsvPodLog, ReportError> {
+    pub fn create(path: &Path) -> Result<Self, ReportError> {
         let (atomic, out) = AtomicFile::create(path)?;
-        Ok(CsvPodLog { atomic, writer: csv::Writer::from_writer(out), path: path.to_path_buf(), error: None })
+        Ok(CsvStream {
+            atomic,
+            writer: csv::Writer::from_writer(out),
+            path: path.to_path_buf(),
+            error: None,
+            rows: std::marker::PhantomData,
+        })
+    }
+
+    /// Appends one row.
+    pub fn write(&mut self, row: T) {
+        if self.error.is_none() {
+            if let Err(e) = self.writer.serialize(row) {
+                self.error = Some(write_err(&self.path, e));
+            }
+        }
     }
 
     /// Completes the file, or reports the first error.
@@ -91,13 +108,12 @@ impl CsvPodLog {
     }
 }
 
+/// `pods.csv`, streamed as pods finish.
+pub type CsvPodLog = CsvStream<PodRecord>;
+
 impl PodLog for CsvPodLog {
     fn record(&mut self, record: PodRecord) {
-        if self.error.is_none() {
-            if let Err(e) = self.writer.serialize(record) {
-                self.error = Some(write_err(&self.path, e));
-            }
-        }
+        self.write(record);
     }
 }
 
