@@ -63,10 +63,12 @@ pub struct PodRecord {
     pub node: Option<String>,
     /// Time waiting for the image after binding.
     pub image_pull_s: Option<f64>,
-    /// Submission to bind (scheduling wait).
+    /// Queue to bind: from submission, or from the last preemption.
     pub pending_s: Option<f64>,
     /// Scheduling attempts.
     pub attempts: u32,
+    /// Times preempted.
+    pub preemptions: u32,
     /// Final phase: Pending, Starting, Running or Succeeded.
     pub phase: &'static str,
 }
@@ -89,8 +91,9 @@ impl PodRecord {
             finish_s: secs(pod.finished),
             node: pod.node.map(|n| cluster.node(n).name.clone()),
             image_pull_s: pod.bound.map(|_| pod.image_wait.as_secs_f64()),
-            pending_s: pod.bound.map(|b| (b - pod.submitted).as_secs_f64()),
+            pending_s: pod.bound.map(|b| (b - pod.queued_at).as_secs_f64()),
             attempts: pod.attempts,
+            preemptions: pod.preemptions,
             phase: match pod.phase {
                 PodPhase::Pending => "Pending",
                 PodPhase::Starting => "Starting",
@@ -145,13 +148,18 @@ pub struct Summary {
     pub scheduling_attempts: u64,
     /// Attempts that found no feasible node.
     pub unschedulable_attempts: u64,
+    /// Pods evicted by preemption (each goes back to the queue).
+    pub preemptions: u64,
+    /// CPU-seconds of running work lost to preemptions (request × time run).
+    pub lost_cpu_seconds: f64,
     /// Time-weighted mean of requested/allocatable CPU.
     pub mean_cpu_allocated: f64,
     /// Time-weighted mean of requested/allocatable memory.
     pub mean_memory_allocated: f64,
     /// Time-weighted mean of requested/allocatable GPUs (0 without GPUs).
     pub mean_gpu_allocated: f64,
-    /// Mean submission-to-bind time, seconds, over all submitted pods; pods
+    /// Mean queue-to-bind time (from submission, or from the last preemption),
+    /// seconds, over every wait of every pod; pods
     /// never bound count with their wait up to the end of the run (censored).
     pub pending_mean_s: f64,
     /// Median pending time (nearest rank, censored as the mean), seconds.
@@ -187,6 +195,10 @@ pub struct Collector {
     pub unschedulable_attempts: u64,
     /// Jobs submitted so far.
     pub jobs: u64,
+    /// Pods evicted by preemption so far.
+    pub preemptions: u64,
+    /// CPU-seconds of running work thrown away by preemptions.
+    pub lost_cpu_seconds: f64,
     last_finish: SimTime,
     samples: Vec<Sample>,
 }
@@ -231,7 +243,7 @@ impl Collector {
     /// A pod was bound after waiting `pending`; `pulled` if that started a pull.
     pub fn on_bind(&mut self, pod: &Pod) {
         if let Some(bound) = pod.bound {
-            self.pending_us.push((bound - pod.submitted).as_micros());
+            self.pending_us.push((bound - pod.queued_at).as_micros());
         }
         self.image_pulls += pod.pulled_image as u64;
         self.image_wait_us += pod.image_wait.as_micros() as u128;
@@ -269,7 +281,7 @@ impl Collector {
         let bound = self.pending_us.len() as u64;
         // Pods never bound count with their wait so far (censored at `end`):
         // leaving them out would make a policy that starves pods look fast.
-        self.pending_us.extend(cluster.pods.iter().filter(|p| p.phase == PodPhase::Pending).map(|p| (end - p.submitted).as_micros()));
+        self.pending_us.extend(cluster.pods.iter().filter(|p| p.phase == PodPhase::Pending).map(|p| (end - p.queued_at).as_micros()));
         self.pending_us.sort_unstable();
         let waited = self.pending_us.len() as u64;
         let q = |p: f64| nearest_rank(&self.pending_us, p).map_or(0.0, |us| us as f64 / 1e6);
@@ -286,6 +298,8 @@ impl Collector {
             pods_unfinished_at_end: c.starting + c.running,
             scheduling_attempts: self.attempts,
             unschedulable_attempts: self.unschedulable_attempts,
+            preemptions: self.preemptions,
+            lost_cpu_seconds: self.lost_cpu_seconds,
             mean_cpu_allocated: ratio(self.requested_area[0], self.capacity_area[0]),
             mean_memory_allocated: ratio(self.requested_area[1], self.capacity_area[1]),
             mean_gpu_allocated: ratio(self.requested_area[2], self.capacity_area[2]),

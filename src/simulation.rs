@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use rand::Rng;
 
-use crate::engine::{stream_rng, EventQueue, ScheduleError, StreamId};
+use crate::engine::{stream_rng, EventId, EventQueue, ScheduleError, StreamId};
 use crate::event::Event;
 use crate::explain::{Candidate, Decision, DecisionLog};
 use crate::metrics::{Collector, PodLog, PodRecord, Sample, Summary};
@@ -84,6 +84,8 @@ pub struct Simulation {
     done: bool,
     /// Reused buffer for explanations.
     candidates: Vec<Candidate>,
+    /// Each pod's pending start or finish event, for cancellation on preemption.
+    pod_events: Vec<Option<EventId>>,
 }
 
 /// Builds the nodes of every node group: `name-i`, zones round-robin, labels
@@ -157,6 +159,7 @@ impl Simulation {
             last_state_change: SimTime::ZERO,
             done: false,
             candidates: Vec::new(),
+            pod_events: Vec::new(),
         };
         for (i, w) in scenario.batch.iter().enumerate() {
             if w.jobs != Some(0) && w.until.is_none_or(|u| w.start <= u) {
@@ -187,14 +190,22 @@ impl Simulation {
         self.end.unwrap_or(SimTime::ZERO + MAX_HORIZON)
     }
 
-    fn push(&mut self, at: SimTime, event: Event) -> Result<(), ScheduleError> {
+    fn push(&mut self, at: SimTime, event: Event) -> Result<EventId, ScheduleError> {
         if event.changes_state() {
             self.state_events += 1;
         }
         if matches!(event, Event::JobArrival { .. }) {
             self.arrivals_scheduled += 1;
         }
-        self.events.schedule(at, event.phase(), event).map(|_| ())
+        self.events.schedule(at, event.phase(), event)
+    }
+
+    /// Schedules `pod`'s next lifecycle event (start or finish), remembered so
+    /// that a preemption can cancel it.
+    fn push_lifecycle(&mut self, at: SimTime, event: Event, pod: PodId) -> Result<(), ScheduleError> {
+        let id = self.push(at, event)?;
+        self.pod_events[pod.index()] = Some(id);
+        Ok(())
     }
 
     fn ensure_cycle(&mut self, now: SimTime) -> Result<(), ScheduleError> {
@@ -251,7 +262,7 @@ impl Simulation {
             Event::PodStarted { pod } => {
                 self.cluster.start(pod, now);
                 let duration = self.cluster.pod(pod).duration;
-                self.push(now + duration, Event::PodFinished { pod })?;
+                self.push_lifecycle(now + duration, Event::PodFinished { pod }, pod)?;
             }
             Event::PodFinished { pod } => self.pod_finished(pod, now, log)?,
             Event::BackoffFlush => {
@@ -351,6 +362,7 @@ impl Simulation {
                 startup,
                 phase: PodPhase::Pending,
                 submitted: now,
+                queued_at: now,
                 bound: None,
                 started: None,
                 finished: None,
@@ -358,7 +370,9 @@ impl Simulation {
                 image_wait: SimDuration::ZERO,
                 pulled_image: false,
                 attempts: 0,
+                preemptions: 0,
             });
+            self.pod_events.push(None);
             self.queue.add(id, w.priority, now);
         }
         let left = &mut self.jobs_left[wi];
@@ -388,6 +402,7 @@ impl Simulation {
             }
             match placement {
                 Placement::Bind(node) => self.bind(pod_id, node, now)?,
+                Placement::Preempt { node, victims } => self.preempt(pod_id, node, &victims, now)?,
                 Placement::Unschedulable(_) => {
                     self.metrics.unschedulable_attempts += 1;
                     self.queue.add_unschedulable(pod_id, priority, requests, attempts, now);
@@ -402,7 +417,7 @@ impl Simulation {
         candidates.clear();
         self.scheduler.explain(top, &mut candidates);
         let (bound_to, filters) = match placement {
-            Placement::Bind(n) => (Some(*n), None),
+            Placement::Bind(n) | Placement::Preempt { node: n, .. } => (Some(*n), None),
             Placement::Unschedulable(f) => (None, Some(f)),
         };
         log.record(&Decision {
@@ -432,11 +447,44 @@ impl Simulation {
             self.push(image_ready, Event::ImagePulled { pod: pod_id })?;
         }
         let startup = self.cluster.pod(pod_id).startup;
-        self.push(image_ready + startup, Event::PodStarted { pod: pod_id })?;
+        self.push_lifecycle(image_ready + startup, Event::PodStarted { pod: pod_id }, pod_id)?;
         Ok(())
     }
 
+    /// Applies a preemption: checks the victims are lower-priority pods bound
+    /// to `node`, evicts them (cancelling their pending start or finish, their
+    /// work lost), puts them back in the scheduling queue, then binds the pod.
+    fn preempt(&mut self, pod_id: PodId, node: NodeId, victims: &[PodId], now: SimTime) -> Result<(), SimError> {
+        let priority = self.cluster.pod(pod_id).priority;
+        let bad = |why| SimError::BadPlacement { policy: self.scheduler.name(), pod: pod_id.0, node: node.0.to_string(), why };
+        for &v in victims {
+            let victim = self.cluster.pods.get(v.index()).ok_or_else(|| bad("names a victim that does not exist"))?;
+            if victim.node != Some(node) {
+                return Err(bad("names a victim that is not bound there"));
+            }
+            if victim.priority >= priority {
+                return Err(bad("names a victim whose priority is not lower than the pod's"));
+            }
+        }
+        for &v in victims {
+            if let Some(id) = self.pod_events[v.index()].take() {
+                self.events.cancel(id);
+                self.state_events -= 1;
+            }
+            let victim = self.cluster.pod(v);
+            if let Some(started) = victim.started {
+                self.metrics.lost_cpu_seconds += victim.requests.cpu_milli as f64 / 1000.0 * (now - started).as_secs_f64();
+            }
+            let victim_priority = victim.priority;
+            self.cluster.evict(v, now);
+            self.metrics.preemptions += 1;
+            self.queue.add(v, victim_priority, now);
+        }
+        self.bind(pod_id, node, now)
+    }
+
     fn pod_finished(&mut self, pod_id: PodId, now: SimTime, log: &mut dyn PodLog) -> Result<(), SimError> {
+        self.pod_events[pod_id.index()] = None;
         self.cluster.finish(pod_id, now);
         self.metrics.on_finish(now);
         let pod = self.cluster.pod(pod_id);

@@ -49,6 +49,11 @@ pub struct Cluster {
     allocatable: Resources,
     requested: Resources,
     counts: PodCounts,
+    /// Pods bound to each node (pulling, starting or running).
+    pods_on: Vec<Vec<PodId>>,
+    /// Bumped on every change of what is bound where, so policies can cache
+    /// results computed on an unchanged cluster.
+    version: u64,
 }
 
 impl Cluster {
@@ -66,7 +71,18 @@ impl Cluster {
                 }
             }
         }
-        Cluster { nodes, pods: Vec::new(), images, nodes_with_image, allocatable, requested: Resources::ZERO, counts: PodCounts::default() }
+        let pods_on = vec![Vec::new(); nodes.len()];
+        Cluster {
+            nodes,
+            pods: Vec::new(),
+            images,
+            nodes_with_image,
+            allocatable,
+            requested: Resources::ZERO,
+            counts: PodCounts::default(),
+            pods_on,
+            version: 0,
+        }
     }
 
     /// Sum of allocatable resources over all nodes.
@@ -84,6 +100,14 @@ impl Cluster {
     /// Number of nodes that hold `image` (pull complete).
     pub fn nodes_with_image(&self, image: ImageId) -> u32 {
         self.nodes_with_image[image.0 as usize]
+    }
+    /// The pods bound to `node` (pulling, starting or running).
+    pub fn pods_on(&self, node: NodeId) -> &[PodId] {
+        &self.pods_on[node.index()]
+    }
+    /// Changes whenever a pod is bound or leaves a node.
+    pub fn version(&self) -> u64 {
+        self.version
     }
     /// A pod by id.
     pub fn pod(&self, id: PodId) -> &Pod {
@@ -124,6 +148,8 @@ impl Cluster {
         node.pod_count += 1;
         let (image_ready, pulled) = node.acquire_image(image, size, now);
         self.requested += requests;
+        self.pods_on[node_id.index()].push(pod_id);
+        self.version += 1;
         let pod = &mut self.pods[pod_id.index()];
         pod.node = Some(node_id);
         pod.bound = Some(now);
@@ -148,16 +174,42 @@ impl Cluster {
 
     /// Marks a running pod as finished and releases its requests.
     pub fn finish(&mut self, pod_id: PodId, now: SimTime) {
+        debug_assert_eq!(self.pods[pod_id.index()].phase, PodPhase::Running);
+        self.pods[pod_id.index()].finished = Some(now);
+        self.release(pod_id);
+        self.set_phase(pod_id, PodPhase::Succeeded);
+    }
+
+    /// Preempts a bound pod: releases its requests and makes it pending again,
+    /// as if never bound (its work so far is lost).
+    pub fn evict(&mut self, pod_id: PodId, now: SimTime) {
+        debug_assert!(matches!(self.pods[pod_id.index()].phase, PodPhase::Starting | PodPhase::Running));
+        self.release(pod_id);
         let pod = &mut self.pods[pod_id.index()];
-        debug_assert_eq!(pod.phase, PodPhase::Running);
-        pod.finished = Some(now);
+        pod.node = None;
+        pod.bound = None;
+        pod.started = None;
+        pod.image_wait = crate::time::SimDuration::ZERO;
+        pod.pulled_image = false;
+        pod.preemptions += 1;
+        pod.queued_at = now;
+        self.set_phase(pod_id, PodPhase::Pending);
+    }
+
+    /// Takes a bound pod's requests off its node.
+    fn release(&mut self, pod_id: PodId) {
+        let pod = &self.pods[pod_id.index()];
         let requests = pod.requests;
-        let node_id = pod.node.expect("running pod has a node");
+        let node_id = pod.node.expect("bound pod has a node");
         let node = &mut self.nodes[node_id.index()];
         node.requested -= requests;
         node.non_zero_requested -= requests.non_zero();
         node.pod_count -= 1;
         self.requested -= requests;
-        self.set_phase(pod_id, PodPhase::Succeeded);
+        let on = &mut self.pods_on[node_id.index()];
+        if let Some(i) = on.iter().position(|&p| p == pod_id) {
+            on.swap_remove(i);
+        }
+        self.version += 1;
     }
 }

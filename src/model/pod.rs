@@ -63,6 +63,9 @@ pub struct Pod {
     pub phase: PodPhase,
     /// When the pod was submitted (created).
     pub submitted: SimTime,
+    /// When the pod last entered the scheduling queue: its submission, or its
+    /// latest preemption. Pending time counts from here.
+    pub queued_at: SimTime,
     /// When it was bound to a node.
     pub bound: Option<SimTime>,
     /// When its containers started.
@@ -77,6 +80,8 @@ pub struct Pod {
     pub pulled_image: bool,
     /// Scheduling attempts so far (drives the backoff).
     pub attempts: u32,
+    /// Times the pod was preempted (evicted and re-queued, its work lost).
+    pub preemptions: u32,
 }
 
 /// Builders shared by unit tests across modules.
@@ -100,6 +105,7 @@ pub(crate) mod tests_support {
             startup: SimDuration::ZERO,
             phase: PodPhase::Pending,
             submitted: SimTime::ZERO,
+            queued_at: SimTime::ZERO,
             bound: None,
             started: None,
             finished: None,
@@ -107,6 +113,7 @@ pub(crate) mod tests_support {
             image_wait: SimDuration::ZERO,
             pulled_image: false,
             attempts: 0,
+            preemptions: 0,
         }
     }
 }

@@ -10,6 +10,7 @@
 //! [`SchedulerConfig`] with its parameters, and build it in
 //! [`SchedulerConfig::build`]. `orchsim policies` lists it automatically.
 
+pub mod borg;
 pub mod classic;
 pub mod filter;
 pub mod first_fit;
@@ -23,7 +24,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::SimRng;
-use crate::model::{Cluster, Node, NodeId, Pod};
+use crate::model::{Cluster, Node, NodeId, Pod, PodId};
 use crate::time::SimTime;
 use classic::{Classic, ClassicRule};
 use swarm::{Swarm, SwarmStrategy};
@@ -69,6 +70,14 @@ pub enum Placement {
     Bind(NodeId),
     /// No node passes the filters; the pod waits in the unschedulable queue.
     Unschedulable(FilterCounts),
+    /// Evict `victims` (lower-priority pods bound to `node`), which go back
+    /// to the scheduling queue, then bind the pod to `node`.
+    Preempt {
+        /// Where the pod goes.
+        node: NodeId,
+        /// Pods bound to `node` to evict first.
+        victims: Vec<PodId>,
+    },
 }
 
 /// Runs the common filters on every node, asks `key` for a score of each
@@ -147,6 +156,8 @@ pub enum SchedulerConfig {
     SwarmBinpack(NoParams),
     /// Classic Docker Swarm, random strategy.
     SwarmRandom(NoParams),
+    /// Borg: priority bands, preemption, hybrid packing.
+    Borg(borg::BorgParams),
     /// A policy registered at run time in a [`Registry`] (never read directly
     /// from TOML: the scenario parser resolves it by name).
     #[serde(skip)]
@@ -269,6 +280,7 @@ impl SchedulerConfig {
             SchedulerConfig::SwarmSpread(_) => "swarm-spread",
             SchedulerConfig::SwarmBinpack(_) => "swarm-binpack",
             SchedulerConfig::SwarmRandom(_) => "swarm-random",
+            SchedulerConfig::Borg(_) => "borg",
         }
     }
 
@@ -276,6 +288,7 @@ impl SchedulerConfig {
     pub fn validate(&self) -> Vec<(String, String)> {
         match self {
             SchedulerConfig::Kubernetes(p) => p.validate(),
+            SchedulerConfig::Borg(p) => p.validate(),
             _ => Vec::new(),
         }
     }
@@ -292,6 +305,7 @@ impl SchedulerConfig {
             SchedulerConfig::SwarmSpread(_) => Box::new(Swarm::new(SwarmStrategy::Spread, rng)),
             SchedulerConfig::SwarmBinpack(_) => Box::new(Swarm::new(SwarmStrategy::Binpack, rng)),
             SchedulerConfig::SwarmRandom(_) => Box::new(Swarm::new(SwarmStrategy::Random, rng)),
+            SchedulerConfig::Borg(p) => Box::new(borg::Borg::new(p.clone())),
             SchedulerConfig::Custom(c) => c.plugin.build(&c.params, rng),
         }
     }
@@ -311,6 +325,15 @@ impl SchedulerConfig {
                 name: "first-fit",
                 summary: "The first node in index order that passes the same filters as kubernetes.",
                 default: SchedulerConfig::FirstFit(NoParams {}),
+            },
+            PolicyInfo {
+                name: "borg",
+                summary: "Borg (EuroSys'15): priority bands (monitoring, production, batch, best-effort); \
+                          lower-priority tasks' resources count as available and are preempted lowest \
+                          priority first (prod never preempts prod; victims are re-queued); machines needing \
+                          no preemption first, then fewer and lower victims, then best-fit, worst-fit or \
+                          hybrid (least stranded resources) packing; equivalence classes skip rescans.",
+                default: SchedulerConfig::Borg(Default::default()),
             },
             PolicyInfo {
                 name: "best-fit",

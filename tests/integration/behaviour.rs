@@ -431,3 +431,63 @@ fn decisions_csv_is_written_only_with_explain() {
     // Columns `candidate,rank,name`: rank-1 totals are there, rank-2 ones are not.
     assert!(csv.contains(",1,total,") && !csv.contains(",2,total,"), "--explain-top 1 keeps one candidate");
 }
+
+#[test]
+fn borg_preempts_batch_for_production_and_the_victims_finish_later() {
+    // One 4-CPU node. A 4-CPU batch task starts at t = 0 for 100 s; a
+    // production task arrives at t = 10 s. Borg evicts the batch task (its
+    // 10 s of work lost), runs the production task, then the batch task again.
+    let s = scenario(
+        r#"
+name = "borg"
+[[node_groups]]
+name = "n"
+count = 1
+cpu = "4"
+memory = "8Gi"
+preloaded_images = ["app:1"]
+[[images]]
+name = "app:1"
+size = "1Mi"
+[[batch]]
+name = "batch"
+jobs = 1
+interarrival = "1s"
+duration = "100s"
+startup = "0s"
+cpu = "4"
+memory = "1Gi"
+images = ["app:1"]
+[[batch]]
+name = "prod"
+jobs = 1
+start = "10s"
+interarrival = "1s"
+duration = "20s"
+startup = "0s"
+cpu = "2"
+memory = "1Gi"
+images = ["app:1"]
+priority = 1000
+[scheduler]
+kind = "borg"
+"#,
+    );
+    let (out, pods) = run(&s);
+    assert_eq!(out.summary.preemptions, 1);
+    assert_eq!(out.summary.lost_cpu_seconds, 40.0, "4 CPUs × 10 s");
+    assert_eq!(out.summary.pods_completed, 2);
+    let by = |w: &str| pods.iter().find(|p| p.workload == w).unwrap().clone();
+    let (batch, prod) = (by("batch"), by("prod"));
+    assert_eq!(prod.bind_s, Some(10.0));
+    assert_eq!(prod.finish_s, Some(30.0));
+    assert_eq!(batch.preemptions, 1);
+    // Re-queued at 10 s, bound again when the production task leaves at 30 s.
+    assert_eq!((batch.bind_s, batch.pending_s, batch.finish_s), (Some(30.0), Some(20.0), Some(130.0)));
+    // The same workload under kubernetes (no preemption here): prod waits.
+    let mut k = s.clone();
+    k.scheduler = orchsim::policy::scheduler::SchedulerConfig::default();
+    let (out, pods) = run(&k);
+    assert_eq!(out.summary.preemptions, 0);
+    assert_eq!(pods.iter().find(|p| p.workload == "prod").unwrap().bind_s, Some(100.0));
+}
