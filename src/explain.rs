@@ -130,6 +130,7 @@ impl Decision<'_> {
                 ("Insufficient nvidia.com/gpu", f.insufficient_gpu),
                 ("Too many pods", f.too_many_pods),
                 ("untolerated taint", f.untolerated_taint),
+                ("node affinity/selector mismatch", f.node_affinity_mismatch),
                 ("rejected by policy", f.rejected_by_policy),
             ] {
                 if n > 0 {

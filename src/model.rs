@@ -1,6 +1,7 @@
 //! The cluster model: nodes, container images, pods, jobs and the cluster state
 //! with incremental resource accounting.
 
+pub mod affinity;
 pub mod cluster;
 pub mod image;
 pub mod node;

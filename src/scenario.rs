@@ -18,6 +18,7 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
+use crate::model::affinity::{NodeAffinity, NodePlacement};
 use crate::model::image::normalize_image_name;
 use crate::model::workload::BatchWorkload;
 use crate::model::{ImageId, ImageSpec, Resources, Taint, Toleration};
@@ -157,6 +158,10 @@ struct RawBatch {
     priority: i32,
     #[serde(default)]
     tolerations: Vec<Toleration>,
+    #[serde(default)]
+    node_selector: BTreeMap<String, String>,
+    #[serde(default)]
+    node_affinity: NodeAffinity,
 }
 
 #[derive(Debug, Deserialize)]
@@ -192,6 +197,28 @@ pub struct NodeGroup {
     pub pull_latency: SimDuration,
     /// Images present on every node at time zero.
     pub preloaded_images: Vec<ImageId>,
+}
+
+impl NodeGroup {
+    /// Name of node `k` of the group: `<group>-<k>`.
+    pub fn node_name(&self, k: u32) -> String {
+        format!("{}-{k}", self.name)
+    }
+
+    /// Zone of node `k`: the zones are assigned round-robin.
+    pub fn zone_of(&self, k: u32) -> &str {
+        &self.zones[k as usize % self.zones.len()]
+    }
+
+    /// Labels of node `k`: the group's own plus `topology.kubernetes.io/zone`,
+    /// `kubernetes.io/hostname` and `orchsim.io/node-group`.
+    pub fn node_labels(&self, k: u32) -> BTreeMap<String, String> {
+        let mut labels = self.labels.clone();
+        labels.insert("topology.kubernetes.io/zone".into(), self.zone_of(k).to_string());
+        labels.insert("kubernetes.io/hostname".into(), self.node_name(k));
+        labels.insert("orchsim.io/node-group".into(), self.name.clone());
+        labels
+    }
 }
 
 /// A validated scenario: everything a run needs.
@@ -450,6 +477,7 @@ impl Validator<'_> {
         self.cluster_size(&node_groups);
         let batch = self.batch(&raw.batch, &image_index, duration);
         self.pods_fit_some_node(&batch, &node_groups);
+        self.affinity_matches_some_node(&batch, &node_groups);
 
         let scheduler = self.scheduler(raw.scheduler.as_ref());
         if !self.diagnostics.is_empty() {
@@ -589,6 +617,29 @@ impl Validator<'_> {
         groups
     }
 
+    fn node_affinity(&mut self, field: &str, a: &NodeAffinity) {
+        for (t, term) in a.required.iter().enumerate() {
+            if term.match_expressions.is_empty() {
+                self.error(&format!("{field}.required[{t}]"), "an empty term matches no node; give it match_expressions");
+            }
+            for (i, r) in term.match_expressions.iter().enumerate() {
+                if let Some(problem) = r.problem() {
+                    self.error(&format!("{field}.required[{t}].match_expressions[{i}]"), problem);
+                }
+            }
+        }
+        for (t, term) in a.preferred.iter().enumerate() {
+            if !(1..=100).contains(&term.weight) {
+                self.error(&format!("{field}.preferred[{t}].weight"), format!("must be between 1 and 100, got {}", term.weight));
+            }
+            for (i, r) in term.match_expressions.iter().enumerate() {
+                if let Some(problem) = r.problem() {
+                    self.error(&format!("{field}.preferred[{t}].match_expressions[{i}]"), problem);
+                }
+            }
+        }
+    }
+
     /// Totals must fit the integer accounting, and the node table in memory.
     fn cluster_size(&mut self, groups: &[NodeGroup]) {
         // Errors point at the group contributing most.
@@ -674,6 +725,7 @@ impl Validator<'_> {
             if b.images.is_empty() {
                 self.error(&f("images"), "name at least one image");
             }
+            self.node_affinity(&f("node_affinity"), &b.node_affinity);
             let images = self.image_refs(&f("images"), &b.images, image_index);
             let (Some(interarrival), Some(tasks), Some(duration), Some(startup), Some(cpu), Some(memory)) =
                 (interarrival, tasks, duration, startup, cpu, memory)
@@ -696,9 +748,26 @@ impl Validator<'_> {
                 images,
                 priority: b.priority,
                 tolerations: Arc::from(b.tolerations.clone()),
+                placement: Arc::new(NodePlacement { node_selector: b.node_selector.clone(), affinity: b.node_affinity.clone() }),
             });
         }
         out
+    }
+
+    /// Pods whose node selector or required affinity matches no node would
+    /// wait forever: almost certainly a typo in a label. Checks every node of
+    /// clusters up to 100,000 nodes (labels differ per node by hostname).
+    fn affinity_matches_some_node(&mut self, batch: &[BatchWorkload], groups: &[NodeGroup]) {
+        if groups.iter().map(|g| g.count as u64).sum::<u64>() > 100_000 {
+            return;
+        }
+        for (i, b) in batch.iter().enumerate() {
+            if b.placement.is_empty() || groups.iter().any(|g| (0..g.count).any(|k| b.placement.allows(&g.node_labels(k)))) {
+                continue;
+            }
+            let field = if b.placement.node_selector.is_empty() { "node_affinity" } else { "node_selector" };
+            self.error(&format!("batch[{i}].{field}"), format!("pods of `{}` match no node's labels, so they could never run", b.name));
+        }
     }
 
     /// A pod whose smallest possible request fits no node would wait forever:

@@ -9,8 +9,6 @@
 //! println!("mean CPU allocated: {:.3}", output.summary.mean_cpu_allocated);
 //! ```
 
-use std::collections::BTreeMap;
-
 use rand::Rng;
 
 use crate::engine::{stream_rng, EventId, EventQueue, ScheduleError, StreamId};
@@ -95,12 +93,9 @@ fn build_nodes(scenario: &Scenario) -> Vec<Node> {
     let mut nodes = Vec::with_capacity(scenario.node_count() as usize);
     for (gi, g) in scenario.node_groups.iter().enumerate() {
         for k in 0..g.count {
-            let name = format!("{}-{k}", g.name);
-            let zone = g.zones[k as usize % g.zones.len()].clone();
-            let mut labels: BTreeMap<String, String> = g.labels.clone();
-            labels.insert("topology.kubernetes.io/zone".into(), zone.clone());
-            labels.insert("kubernetes.io/hostname".into(), name.clone());
-            labels.insert("orchsim.io/node-group".into(), g.name.clone());
+            let name = g.node_name(k);
+            let zone = g.zone_of(k).to_string();
+            let labels = g.node_labels(k);
             let mut image_ready_at = vec![None; scenario.images.len()];
             for img in &g.preloaded_images {
                 image_ready_at[img.0 as usize] = Some(SimTime::ZERO);
@@ -358,6 +353,7 @@ impl Simulation {
                 priority: w.priority,
                 image,
                 tolerations: w.tolerations.clone(),
+                placement: w.placement.clone(),
                 duration,
                 startup,
                 phase: PodPhase::Pending,

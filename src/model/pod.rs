@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::model::affinity::NodePlacement;
 use crate::model::image::ImageId;
 use crate::model::node::NodeId;
 use crate::model::resources::Resources;
@@ -55,6 +56,8 @@ pub struct Pod {
     pub image: ImageId,
     /// Tolerations, shared by all pods of the workload class.
     pub tolerations: Arc<[Toleration]>,
+    /// Node selector and node affinity, shared by all pods of the class.
+    pub placement: Arc<NodePlacement>,
     /// Time from container start to completion.
     pub duration: SimDuration,
     /// Time from image present to containers running.
@@ -101,6 +104,7 @@ pub(crate) mod tests_support {
             priority: 0,
             image: ImageId(0),
             tolerations: Arc::from(Vec::new()),
+            placement: Arc::new(NodePlacement::default()),
             duration: SimDuration::from_secs(1),
             startup: SimDuration::ZERO,
             phase: PodPhase::Pending,

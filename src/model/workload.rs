@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::engine::{stream_rng, SimRng, StreamId, WorkloadField};
+use crate::model::affinity::NodePlacement;
 use crate::model::image::ImageId;
 use crate::model::taint::Toleration;
 use crate::scenario::dist::Dist;
@@ -43,6 +44,8 @@ pub struct BatchWorkload {
     pub priority: i32,
     /// Tolerations of every pod.
     pub tolerations: Arc<[Toleration]>,
+    /// Node selector and affinity of every pod.
+    pub placement: Arc<NodePlacement>,
 }
 
 /// The random streams of one workload class, one per drawn quantity (see

@@ -491,3 +491,90 @@ kind = "borg"
     assert_eq!(out.summary.preemptions, 0);
     assert_eq!(pods.iter().find(|p| p.workload == "prod").unwrap().bind_s, Some(100.0));
 }
+
+fn zoned(constraint: &str) -> String {
+    format!(
+        r#"
+name = "zoned"
+[[node_groups]]
+name = "n"
+count = 6
+cpu = "8"
+memory = "16Gi"
+zones = ["a", "b", "c"]
+labels = {{ "disk" = "ssd" }}
+preloaded_images = ["app:1"]
+[[images]]
+name = "app:1"
+size = "1Mi"
+[[batch]]
+name = "b"
+jobs = 10
+interarrival = "1s"
+tasks = 3
+duration = "1h"
+cpu = "500m"
+memory = "1Gi"
+images = ["app:1"]
+{constraint}
+"#
+    )
+}
+
+#[test]
+fn required_node_affinity_and_node_selectors_bind_under_every_policy() {
+    for constraint in [
+        r#"node_affinity = { required = [{ match_expressions = [{ key = "topology.kubernetes.io/zone", operator = "In", values = ["b"] }] }] }"#,
+        r#"node_selector = { "topology.kubernetes.io/zone" = "b" }"#,
+    ] {
+        for info in orchsim::policy::scheduler::SchedulerConfig::catalogue() {
+            let mut s = scenario(&zoned(constraint));
+            s.scheduler = info.default.clone();
+            let (out, pods) = run(&s);
+            assert_eq!(out.summary.pods_submitted, 30);
+            // Zone b holds nodes n-1 and n-4 (round-robin a, b, c).
+            assert!(pods.iter().all(|p| matches!(p.node.as_deref(), Some("n-1") | Some("n-4"))), "{}: {constraint}", info.name);
+        }
+    }
+}
+
+#[test]
+fn preferred_node_affinity_steers_the_kubernetes_policy() {
+    // Preferring zone c (weight 50, normalized to 100 × NodeAffinity weight 2 =
+    // 200 points) outweighs the spreading pull of LeastAllocated for these small pods.
+    let text = zoned(
+        r#"node_affinity = { preferred = [{ weight = 50, match_expressions = [{ key = "topology.kubernetes.io/zone", operator = "In", values = ["c"] }] }] }"#,
+    );
+    let (_, pods) = run(&scenario(&text));
+    assert!(
+        pods.iter().all(|p| matches!(p.node.as_deref(), Some("n-2") | Some("n-5"))),
+        "{:?}",
+        pods.iter().map(|p| p.node.clone()).collect::<Vec<_>>()
+    );
+    // Without the preference the same pods spread over all six nodes.
+    let (_, pods) = run(&scenario(&zoned("")));
+    let mut used: Vec<_> = pods.iter().filter_map(|p| p.node.clone()).collect();
+    used.sort();
+    used.dedup();
+    assert_eq!(used.len(), 6);
+}
+
+#[test]
+fn affinity_mistakes_are_validation_errors() {
+    let bad = |constraint: &str, expected: &str| {
+        let err = orchsim::Scenario::parse(&zoned(constraint), "z.toml").unwrap_err().to_string();
+        assert!(err.contains(expected), "{constraint}: {err}");
+        let line = zoned(constraint).lines().position(|l| l.starts_with("node_")).unwrap() + 1;
+        assert!(err.contains(&format!("z.toml:{line}:")), "{constraint}: {err}");
+    };
+    bad(r#"node_selector = { "topology.kubernetes.io/zone" = "d" }"#, "match no node's labels");
+    bad(
+        r#"node_affinity = { required = [{ match_expressions = [{ key = "disk", operator = "In", values = [] }] }] }"#,
+        "needs at least one value",
+    );
+    bad(r#"node_affinity = { required = [{ match_expressions = [] }] }"#, "empty term matches no node");
+    bad(
+        r#"node_affinity = { preferred = [{ weight = 500, match_expressions = [{ key = "disk", operator = "Exists" }] }] }"#,
+        "between 1 and 100",
+    );
+}

@@ -20,6 +20,8 @@ impl Rejection {
     pub const TOO_MANY_PODS: Rejection = Rejection(8);
     /// A NoSchedule/NoExecute taint the pod does not tolerate.
     pub const TAINT: Rejection = Rejection(16);
+    /// The node selector or required node affinity does not match.
+    pub const NODE_AFFINITY: Rejection = Rejection(32);
 
     /// No reason: the node passes.
     pub fn is_none(self) -> bool {
@@ -46,6 +48,8 @@ pub struct FilterCounts {
     pub too_many_pods: u32,
     /// Rejected for an untolerated taint.
     pub untolerated_taint: u32,
+    /// Rejected by the node selector or required node affinity.
+    pub node_affinity_mismatch: u32,
     /// Passed the filters but rejected by the policy's own rule (e.g. Swarm's
     /// resource check on totals).
     pub rejected_by_policy: u32,
@@ -60,13 +64,14 @@ impl FilterCounts {
         self.insufficient_gpu += r.has(Rejection::GPU) as u32;
         self.too_many_pods += r.has(Rejection::TOO_MANY_PODS) as u32;
         self.untolerated_taint += r.has(Rejection::TAINT) as u32;
+        self.node_affinity_mismatch += r.has(Rejection::NODE_AFFINITY) as u32;
     }
 }
 
 /// Whether `node` passes every filter other than free resources and pod
 /// count (today: taints), for the scheduling queue's hints.
 pub fn check_except_resources(pod: &Pod, node: &Node) -> bool {
-    !has_untolerated_hard_taint(pod, node)
+    !has_untolerated_hard_taint(pod, node) && (pod.placement.is_empty() || pod.placement.allows(&node.labels))
 }
 
 fn has_untolerated_hard_taint(pod: &Pod, node: &Node) -> bool {
@@ -74,8 +79,9 @@ fn has_untolerated_hard_taint(pod: &Pod, node: &Node) -> bool {
 }
 
 /// Runs the filters of kube-scheduler that apply to the model: NodeResourcesFit
-/// (real requests, not the non-zero ones; pod count against `maxPods`) and
-/// TaintToleration (NoSchedule and NoExecute must be tolerated).
+/// (real requests, not the non-zero ones; pod count against `maxPods`),
+/// TaintToleration (NoSchedule and NoExecute must be tolerated) and
+/// NodeAffinity (node selector and required terms).
 pub fn check(pod: &Pod, node: &Node) -> Rejection {
     let mut r = 0u8;
     let free = node.free();
@@ -93,6 +99,9 @@ pub fn check(pod: &Pod, node: &Node) -> Rejection {
     }
     if has_untolerated_hard_taint(pod, node) {
         r |= Rejection::TAINT.0;
+    }
+    if !pod.placement.is_empty() && !pod.placement.allows(&node.labels) {
+        r |= Rejection::NODE_AFFINITY.0;
     }
     Rejection(r)
 }

@@ -3,13 +3,15 @@
 //! Every number here is from `shared/reference/semantics.md` §1 (which cites the
 //! upstream files):
 //!
-//! * **Filters**: NodeResourcesFit (real requests and `maxPods`), TaintToleration.
+//! * **Filters**: NodeResourcesFit (real requests and `maxPods`), TaintToleration,
+//!   NodeAffinity (node selector and required terms).
 //! * **Scores** (0–100 each, weighted): NodeResourcesFit ×1 (LeastAllocated on
 //!   the *non-zero* requests, cpu:1 memory:1), NodeResourcesBalancedAllocation ×1
 //!   (real requests), ImageLocality ×1, TaintToleration ×3 (PreferNoSchedule,
-//!   reverse-normalized). NodeAffinity, PodTopologySpread and InterPodAffinity
+//!   reverse-normalized), NodeAffinity ×2 (summed weights of matching preferred
+//!   terms, normalized by the maximum). PodTopologySpread and InterPodAffinity
 //!   have nothing to score for pods without affinity terms or owning services
-//!   (they return Skip upstream), so they add nothing here.
+//!   (they return Skip upstream), so they add nothing here yet.
 //! * **Sampling**: `percentageOfNodesToScore` (0 = adaptive `max(50 − n/125, 5)` %,
 //!   at least 100 nodes); filtering starts where the previous cycle stopped.
 //! * **Choice**: highest total; ties broken at random with the policy's own
@@ -92,11 +94,19 @@ pub struct PluginWeights {
     pub image_locality: i64,
     /// TaintToleration (default 3).
     pub taint_toleration: i64,
+    /// NodeAffinity (default 2).
+    pub node_affinity: i64,
 }
 
 impl Default for PluginWeights {
     fn default() -> Self {
-        PluginWeights { node_resources_fit: 1, node_resources_balanced_allocation: 1, image_locality: 1, taint_toleration: 3 }
+        PluginWeights {
+            node_resources_fit: 1,
+            node_resources_balanced_allocation: 1,
+            image_locality: 1,
+            taint_toleration: 3,
+            node_affinity: 2,
+        }
     }
 }
 
@@ -148,6 +158,7 @@ impl KubernetesParams {
             ("plugin_weights.node_resources_balanced_allocation", p.node_resources_balanced_allocation),
             ("plugin_weights.image_locality", p.image_locality),
             ("plugin_weights.taint_toleration", p.taint_toleration),
+            ("plugin_weights.node_affinity", p.node_affinity),
         ] {
             if !(0..=100).contains(&v) {
                 errors.push((name.into(), "must be between 0 and 100".into()));
@@ -299,6 +310,8 @@ pub struct NodeScores {
     pub image_locality: i64,
     /// TaintToleration (raw count before normalization, then normalized).
     pub taint_toleration: i64,
+    /// NodeAffinity (summed preferred weights before normalization, then normalized).
+    pub node_affinity: i64,
     /// Weighted total.
     pub total: i64,
 }
@@ -354,7 +367,8 @@ impl KubernetesScheduler {
             0
         };
         let taint_toleration = untolerated_prefer_no_schedule(node, &pod.tolerations);
-        NodeScores { node: id, fit, balanced, image_locality, taint_toleration, total: 0 }
+        let node_affinity = if pod.placement.is_empty() { 0 } else { pod.placement.preference(&node.labels) };
+        NodeScores { node: id, fit, balanced, image_locality, taint_toleration, node_affinity, total: 0 }
     }
 }
 
@@ -394,12 +408,15 @@ impl Scheduler for KubernetesScheduler {
             _ => {
                 let w = &self.params.plugin_weights;
                 let max_taint = scored.iter().map(|s| s.taint_toleration).max().unwrap_or(0);
+                let max_affinity = scored.iter().map(|s| s.node_affinity).max().unwrap_or(0);
                 for s in scored.iter_mut() {
                     s.taint_toleration = default_normalize(s.taint_toleration, max_taint, true);
+                    s.node_affinity = default_normalize(s.node_affinity, max_affinity, false);
                     s.total = w.node_resources_fit * s.fit
                         + w.node_resources_balanced_allocation * s.balanced
                         + w.image_locality * s.image_locality
-                        + w.taint_toleration * s.taint_toleration;
+                        + w.taint_toleration * s.taint_toleration
+                        + w.node_affinity * s.node_affinity;
                 }
                 Placement::Bind(select_host(&scored, self.params.tie_break, &mut self.rng))
             }
@@ -432,6 +449,7 @@ impl Scheduler for KubernetesScheduler {
                     part("NodeResourcesBalancedAllocation", s.balanced, w.node_resources_balanced_allocation),
                     part("ImageLocality", s.image_locality, w.image_locality),
                     part("TaintToleration", s.taint_toleration, w.taint_toleration),
+                    part("NodeAffinity", s.node_affinity, w.node_affinity),
                 ]
             },
         }));

@@ -1,0 +1,195 @@
+//! Node selection constraints of a pod: `nodeSelector` and node affinity,
+//! with Kubernetes' matching rules (`k8s.io/component-helpers/scheduling/corev1/nodeaffinity`).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// How a requirement compares a node label.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SelectorOperator {
+    /// The label exists and its value is one of `values`.
+    In,
+    /// The label is absent, or its value is none of `values`.
+    NotIn,
+    /// The label exists.
+    Exists,
+    /// The label is absent.
+    DoesNotExist,
+    /// The label is an integer greater than the single value.
+    Gt,
+    /// The label is an integer less than the single value.
+    Lt,
+}
+
+/// One `matchExpressions` entry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Requirement {
+    /// Label key.
+    pub key: String,
+    /// Operator.
+    pub operator: SelectorOperator,
+    /// Values (none for Exists/DoesNotExist, one integer for Gt/Lt).
+    #[serde(default)]
+    pub values: Vec<String>,
+}
+
+/// A `nodeSelectorTerm`: its requirements are ANDed; an empty term matches
+/// no node, as upstream.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Term {
+    /// `matchExpressions`.
+    #[serde(default)]
+    pub match_expressions: Vec<Requirement>,
+}
+
+/// A `preferredDuringSchedulingIgnoredDuringExecution` entry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PreferredTerm {
+    /// 1–100, added to the node's NodeAffinity score when the term matches.
+    pub weight: i64,
+    /// `preference.matchExpressions`.
+    #[serde(default)]
+    pub match_expressions: Vec<Requirement>,
+}
+
+/// `affinity.nodeAffinity` as written in a scenario.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeAffinity {
+    /// `requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms`: ORed.
+    #[serde(default)]
+    pub required: Vec<Term>,
+    /// `preferredDuringSchedulingIgnoredDuringExecution`.
+    #[serde(default)]
+    pub preferred: Vec<PreferredTerm>,
+}
+
+/// Everything that restricts or steers where a pod goes by node labels.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NodePlacement {
+    /// `nodeSelector`: every label must match exactly.
+    pub node_selector: BTreeMap<String, String>,
+    /// Node affinity.
+    pub affinity: NodeAffinity,
+}
+
+impl Requirement {
+    /// Whether `labels` satisfy the requirement.
+    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
+        let value = labels.get(&self.key);
+        let int = |s: &str| s.parse::<i64>().ok();
+        match self.operator {
+            SelectorOperator::In => value.is_some_and(|v| self.values.contains(v)),
+            SelectorOperator::NotIn => value.is_none_or(|v| !self.values.contains(v)),
+            SelectorOperator::Exists => value.is_some(),
+            SelectorOperator::DoesNotExist => value.is_none(),
+            SelectorOperator::Gt | SelectorOperator::Lt => {
+                let (Some(v), Some(bound)) = (value.and_then(|v| int(v)), self.values.first().and_then(|b| int(b))) else {
+                    return false;
+                };
+                if self.operator == SelectorOperator::Gt {
+                    v > bound
+                } else {
+                    v < bound
+                }
+            }
+        }
+    }
+
+    /// What is wrong with the requirement, if anything (validation).
+    pub fn problem(&self) -> Option<String> {
+        let n = self.values.len();
+        match self.operator {
+            SelectorOperator::In | SelectorOperator::NotIn if n == 0 => Some(format!("{:?} needs at least one value", self.operator)),
+            SelectorOperator::Exists | SelectorOperator::DoesNotExist if n > 0 => Some(format!("{:?} takes no values", self.operator)),
+            SelectorOperator::Gt | SelectorOperator::Lt if n != 1 || self.values[0].parse::<i64>().is_err() => {
+                Some(format!("{:?} needs exactly one integer value", self.operator))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Whether all `requirements` hold; an empty list matches nothing.
+fn all_match(requirements: &[Requirement], labels: &BTreeMap<String, String>) -> bool {
+    !requirements.is_empty() && requirements.iter().all(|r| r.matches(labels))
+}
+
+impl NodePlacement {
+    /// Whether there is nothing to check (the common case, kept cheap).
+    pub fn is_empty(&self) -> bool {
+        self.node_selector.is_empty() && self.affinity.required.is_empty() && self.affinity.preferred.is_empty()
+    }
+
+    /// The NodeAffinity filter: the node selector matches and, if there are
+    /// required terms, at least one of them does.
+    pub fn allows(&self, labels: &BTreeMap<String, String>) -> bool {
+        self.node_selector.iter().all(|(k, v)| labels.get(k) == Some(v))
+            && (self.affinity.required.is_empty() || self.affinity.required.iter().any(|t| all_match(&t.match_expressions, labels)))
+    }
+
+    /// NodeAffinity's raw score: the summed weights of matching preferred terms.
+    pub fn preference(&self, labels: &BTreeMap<String, String>) -> i64 {
+        self.affinity.preferred.iter().filter(|p| all_match(&p.match_expressions, labels)).map(|p| p.weight).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    fn req(key: &str, operator: SelectorOperator, values: &[&str]) -> Requirement {
+        Requirement { key: key.into(), operator, values: values.iter().map(|v| v.to_string()).collect() }
+    }
+
+    #[test]
+    fn operators_follow_kubernetes() {
+        use SelectorOperator::*;
+        let l = labels(&[("zone", "a"), ("cores", "16")]);
+        assert!(req("zone", In, &["a", "b"]).matches(&l));
+        assert!(!req("zone", In, &["c"]).matches(&l));
+        assert!(req("zone", NotIn, &["c"]).matches(&l));
+        assert!(req("gpu", NotIn, &["x"]).matches(&l), "NotIn matches an absent label");
+        assert!(req("zone", Exists, &[]).matches(&l));
+        assert!(req("gpu", DoesNotExist, &[]).matches(&l));
+        assert!(req("cores", Gt, &["8"]).matches(&l));
+        assert!(!req("cores", Lt, &["8"]).matches(&l));
+        assert!(!req("zone", Gt, &["1"]).matches(&l), "non-integer labels never compare");
+        assert_eq!(req("zone", In, &[]).problem().as_deref(), Some("In needs at least one value"));
+        assert!(req("cores", Gt, &["x"]).problem().is_some());
+    }
+
+    #[test]
+    fn terms_are_ored_expressions_anded_and_empty_terms_match_nothing() {
+        use SelectorOperator::*;
+        let l = labels(&[("zone", "a"), ("disk", "ssd")]);
+        let term = |reqs: Vec<Requirement>| Term { match_expressions: reqs };
+        let p = |required: Vec<Term>| NodePlacement { affinity: NodeAffinity { required, preferred: vec![] }, ..Default::default() };
+        assert!(p(vec![]).allows(&l), "no required terms: anything goes");
+        assert!(!p(vec![term(vec![])]).allows(&l), "an empty term matches nothing");
+        assert!(!p(vec![term(vec![req("zone", In, &["a"]), req("disk", In, &["hdd"])])]).allows(&l));
+        assert!(p(vec![term(vec![req("zone", In, &["b"])]), term(vec![req("disk", In, &["ssd"])])]).allows(&l));
+        let mut selector = p(vec![]);
+        selector.node_selector.insert("zone".into(), "b".into());
+        assert!(!selector.allows(&l));
+        let preferred = NodePlacement {
+            affinity: NodeAffinity {
+                required: vec![],
+                preferred: vec![
+                    PreferredTerm { weight: 30, match_expressions: vec![req("zone", In, &["a"])] },
+                    PreferredTerm { weight: 5, match_expressions: vec![req("disk", In, &["hdd"])] },
+                ],
+            },
+            ..Default::default()
+        };
+        assert_eq!(preferred.preference(&l), 30);
+    }
+}
