@@ -578,3 +578,19 @@ fn affinity_mistakes_are_validation_errors() {
         "between 1 and 100",
     );
 }
+
+#[test]
+fn requested_to_capacity_ratio_packs_or_spreads_by_its_shape() {
+    // Default shape (10 at 0 %, 0 at 100 %) prefers empty nodes; a rising
+    // shape prefers full ones.
+    assert_eq!(nodes_used("RequestedToCapacityRatio").len(), 3);
+    let text = three_nodes("RequestedToCapacityRatio") + "shape = [{ utilization = 0, score = 0 }, { utilization = 100, score = 10 }]\n";
+    let (_, pods) = run(&scenario(&text));
+    let mut used: Vec<_> = pods.iter().filter_map(|p| p.node.clone()).collect();
+    used.dedup();
+    assert_eq!(used.len(), 1, "{used:?}");
+    // A shape that does not increase is rejected.
+    let bad = three_nodes("RequestedToCapacityRatio") + "shape = [{ utilization = 50, score = 1 }, { utilization = 50, score = 2 }]\n";
+    let err = orchsim::Scenario::parse(&bad, "s.toml").unwrap_err().to_string();
+    assert!(err.contains("scheduler.shape[1].utilization") && err.contains("must increase"), "{err}");
+}
