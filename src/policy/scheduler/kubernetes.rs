@@ -96,16 +96,35 @@ pub fn requested_to_capacity_ratio(
     shape: &[ShapePoint],
     scale: i64,
 ) -> i64 {
-    let (mut score, mut weight_sum) = (0i64, 0i64);
+    let (score, weight_sum) = weighted_scores(requested, allocatable, weights, |req, cap| {
+        let util = if req > cap { 100 } else { (req as u128 * 100 / cap as u128) as i64 };
+        Some(broken_linear(shape, util, scale)).filter(|&s| s > 0)
+    });
+    if weight_sum == 0 {
+        0
+    } else {
+        (score as f64 / weight_sum as f64).round() as i64
+    }
+}
+
+/// `(Σ w_r·s_r, Σ w_r)` over CPU, memory and (when weighted) GPUs, for the
+/// resources the node has and `score` keeps (`None` leaves a resource out);
+/// weights of 0 count as 1, as upstream. Generic so the closure inlines: this
+/// runs for every candidate node of every pod.
+fn weighted_scores(
+    requested: &Resources,
+    allocatable: &Resources,
+    weights: &ResourceWeights,
+    mut score: impl FnMut(u64, u64) -> Option<i64>,
+) -> (i64, i64) {
+    let (mut total, mut weight_sum) = (0i64, 0i64);
     let mut add = |req: u64, cap: u64, w: i64| {
         if cap == 0 {
             return;
         }
-        let w = if w == 0 { 1 } else { w };
-        let util = if req > cap { 100 } else { (req as u128 * 100 / cap as u128) as i64 };
-        let s = broken_linear(shape, util, scale);
-        if s > 0 {
-            score += s * w;
+        if let Some(s) = score(req, cap) {
+            let w = if w == 0 { 1 } else { w };
+            total += s * w;
             weight_sum += w;
         }
     };
@@ -114,11 +133,7 @@ pub fn requested_to_capacity_ratio(
     if let Some(w) = weights.gpu {
         add(requested.gpu, allocatable.gpu, w);
     }
-    if weight_sum == 0 {
-        0
-    } else {
-        (score as f64 / weight_sum as f64).round() as i64
-    }
+    (total, weight_sum)
 }
 
 /// How ties between equally scored nodes are broken.
@@ -299,26 +314,13 @@ pub fn most_allocated(requested: u64, capacity: u64) -> i64 {
 /// non-zero requests *after* placing the pod. Resources with zero allocatable
 /// are skipped.
 pub fn fit_score(strategy: ScoringStrategy, requested: &Resources, allocatable: &Resources, weights: &ResourceWeights) -> i64 {
-    // Straight-line on purpose: this runs for every candidate node of every pod.
     // RequestedToCapacityRatio has its own function (it needs the shape).
-    let (mut score, mut weight_sum) = (0i64, 0i64);
-    let mut add = |req: u64, cap: u64, w: i64| {
-        if cap == 0 {
-            return;
-        }
-        let w = if w == 0 { 1 } else { w };
-        let s = match strategy {
+    let (score, weight_sum) = weighted_scores(requested, allocatable, weights, |req, cap| {
+        Some(match strategy {
             ScoringStrategy::LeastAllocated => least_allocated(req, cap),
             ScoringStrategy::MostAllocated | ScoringStrategy::RequestedToCapacityRatio => most_allocated(req, cap),
-        };
-        score += s * w;
-        weight_sum += w;
-    };
-    add(requested.cpu_milli, allocatable.cpu_milli, weights.cpu);
-    add(requested.memory_bytes, allocatable.memory_bytes, weights.memory);
-    if let Some(w) = weights.gpu {
-        add(requested.gpu, allocatable.gpu, w);
-    }
+        })
+    });
     if weight_sum == 0 {
         0
     } else {
