@@ -131,6 +131,7 @@ impl Decision<'_> {
                 ("Too many pods", f.too_many_pods),
                 ("untolerated taint", f.untolerated_taint),
                 ("node affinity/selector mismatch", f.node_affinity_mismatch),
+                ("topology spread constraint", f.topology_spread_violation),
                 ("rejected by policy", f.rejected_by_policy),
             ] {
                 if n > 0 {

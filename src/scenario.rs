@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use crate::model::affinity::{NodeAffinity, NodePlacement};
+use crate::model::affinity::{NodeAffinity, NodePlacement, SpreadConstraint};
 use crate::model::image::normalize_image_name;
 use crate::model::workload::BatchWorkload;
 use crate::model::{ImageId, ImageSpec, Resources, Taint, Toleration};
@@ -162,6 +162,8 @@ struct RawBatch {
     node_selector: BTreeMap<String, String>,
     #[serde(default)]
     node_affinity: NodeAffinity,
+    #[serde(default)]
+    topology_spread: Vec<SpreadConstraint>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -726,6 +728,14 @@ impl Validator<'_> {
                 self.error(&f("images"), "name at least one image");
             }
             self.node_affinity(&f("node_affinity"), &b.node_affinity);
+            for (c, constraint) in b.topology_spread.iter().enumerate() {
+                if constraint.max_skew == 0 {
+                    self.error(&f(&format!("topology_spread[{c}].max_skew")), "must be at least 1");
+                }
+                if constraint.topology_key.is_empty() {
+                    self.error(&f(&format!("topology_spread[{c}].topology_key")), "name a node label, e.g. topology.kubernetes.io/zone");
+                }
+            }
             let images = self.image_refs(&f("images"), &b.images, image_index);
             let (Some(interarrival), Some(tasks), Some(duration), Some(startup), Some(cpu), Some(memory)) =
                 (interarrival, tasks, duration, startup, cpu, memory)
@@ -748,7 +758,11 @@ impl Validator<'_> {
                 images,
                 priority: b.priority,
                 tolerations: Arc::from(b.tolerations.clone()),
-                placement: Arc::new(NodePlacement { node_selector: b.node_selector.clone(), affinity: b.node_affinity.clone() }),
+                placement: Arc::new(NodePlacement {
+                    node_selector: b.node_selector.clone(),
+                    affinity: b.node_affinity.clone(),
+                    topology_spread: b.topology_spread.clone(),
+                }),
             });
         }
         out

@@ -68,6 +68,45 @@ pub struct NodeAffinity {
     pub preferred: Vec<PreferredTerm>,
 }
 
+/// What a topology spread constraint does when it cannot be met.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum WhenUnsatisfiable {
+    /// A filter: nodes that would exceed `max_skew` are infeasible.
+    #[default]
+    DoNotSchedule,
+    /// A score: skew is avoided when possible.
+    ScheduleAnyway,
+}
+
+/// Which pods a spread constraint counts (its `labelSelector`): the pods of the
+/// same workload class, or of the same job.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SpreadSelector {
+    /// Pods of the same `[[batch]]` class.
+    #[default]
+    Workload,
+    /// Pods of the same job.
+    Job,
+}
+
+/// A `topologySpreadConstraints` entry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpreadConstraint {
+    /// Largest allowed difference between a domain's matching pods and the
+    /// least-loaded domain's (at least 1).
+    pub max_skew: u32,
+    /// Node label whose values are the domains, e.g. `topology.kubernetes.io/zone`.
+    pub topology_key: String,
+    /// Filter or score.
+    #[serde(default)]
+    pub when_unsatisfiable: WhenUnsatisfiable,
+    /// Which pods count.
+    #[serde(default)]
+    pub selector: SpreadSelector,
+}
+
 /// Everything that restricts or steers where a pod goes by node labels.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct NodePlacement {
@@ -75,6 +114,8 @@ pub struct NodePlacement {
     pub node_selector: BTreeMap<String, String>,
     /// Node affinity.
     pub affinity: NodeAffinity,
+    /// Topology spread constraints (honoured by the `kubernetes` policy).
+    pub topology_spread: Vec<SpreadConstraint>,
 }
 
 impl Requirement {
@@ -120,7 +161,8 @@ fn all_match(requirements: &[Requirement], labels: &BTreeMap<String, String>) ->
 }
 
 impl NodePlacement {
-    /// Whether there is nothing to check (the common case, kept cheap).
+    /// Whether there are no node-label rules (the common case, kept cheap).
+    /// Topology spread is separate: it depends on where other pods run.
     pub fn is_empty(&self) -> bool {
         self.node_selector.is_empty() && self.affinity.required.is_empty() && self.affinity.preferred.is_empty()
     }

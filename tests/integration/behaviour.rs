@@ -594,3 +594,95 @@ fn requested_to_capacity_ratio_packs_or_spreads_by_its_shape() {
     let err = orchsim::Scenario::parse(&bad, "s.toml").unwrap_err().to_string();
     assert!(err.contains("scheduler.shape[1].utilization") && err.contains("must increase"), "{err}");
 }
+
+/// Pods per zone (zones a, b, c round-robin over nodes n-0…n-5).
+fn per_zone(pods: &[orchsim::metrics::PodRecord]) -> [usize; 3] {
+    let mut z = [0; 3];
+    for p in pods {
+        let i: usize = p.node.as_deref().unwrap().trim_start_matches("n-").parse().unwrap();
+        z[i % 3] += 1;
+    }
+    z
+}
+
+fn packed_with(constraint: &str) -> String {
+    zoned(constraint).replace("jobs = 10", "jobs = 1").replace("tasks = 3", "tasks = 9")
+        + "[scheduler]\nkind = \"kubernetes\"\nscoring_strategy = \"MostAllocated\"\n"
+}
+
+#[test]
+fn topology_spread_constraints_balance_zones_against_packing() {
+    // MostAllocated alone piles all nine pods onto one node.
+    let (_, pods) = run(&scenario(&packed_with("")));
+    assert_eq!(per_zone(&pods).iter().filter(|&&n| n > 0).count(), 1);
+    // DoNotSchedule with max_skew 1 forces 3/3/3.
+    let hard = r#"topology_spread = [{ max_skew = 1, topology_key = "topology.kubernetes.io/zone" }]"#;
+    let (_, pods) = run(&scenario(&packed_with(hard)));
+    assert_eq!(per_zone(&pods), [3, 3, 3]);
+    // ScheduleAnyway outweighs MostAllocated (weight 2 × 100 vs 1 × ≤ 100) here too.
+    let soft =
+        r#"topology_spread = [{ max_skew = 1, topology_key = "topology.kubernetes.io/zone", when_unsatisfiable = "ScheduleAnyway" }]"#;
+    let (_, pods) = run(&scenario(&packed_with(soft)));
+    assert_eq!(per_zone(&pods), [3, 3, 3]);
+}
+
+#[test]
+fn hostname_spread_balances_nodes() {
+    let text = packed_with(r#"topology_spread = [{ max_skew = 1, topology_key = "kubernetes.io/hostname" }]"#);
+    let (_, pods) = run(&scenario(&text));
+    let mut per_node = [0; 6];
+    for p in &pods {
+        per_node[p.node.as_deref().unwrap().trim_start_matches("n-").parse::<usize>().unwrap()] += 1;
+    }
+    per_node.sort();
+    assert_eq!(per_node, [1, 1, 1, 2, 2, 2]);
+}
+
+#[test]
+fn a_tainted_zone_still_counts_as_a_domain_and_blocks_the_others() {
+    // Zone c's nodes carry a taint no pod tolerates, but as upstream (node
+    // taints policy Ignore) the zone is still a domain with 0 pods: with
+    // max_skew 1, zones a and b may hold one pod each; the rest stay pending,
+    // and --explain names the constraint.
+    let text = r#"
+name = "tainted-zone"
+[simulation]
+duration = "30m"
+[[node_groups]]
+name = "ab"
+count = 4
+cpu = "8"
+memory = "16Gi"
+zones = ["a", "b"]
+[[node_groups]]
+name = "c"
+count = 2
+cpu = "8"
+memory = "16Gi"
+zones = ["c"]
+taints = [{ key = "maintenance", effect = "NoSchedule" }]
+[[images]]
+name = "app:1"
+size = "1Mi"
+[[batch]]
+name = "b"
+jobs = 1
+interarrival = "1s"
+tasks = 5
+duration = "1h"
+cpu = "500m"
+memory = "1Gi"
+images = ["app:1"]
+topology_spread = [{ max_skew = 1, topology_key = "topology.kubernetes.io/zone" }]
+"#;
+    let s = scenario(text);
+    let mut rows: Vec<orchsim::explain::DecisionRow> = Vec::new();
+    let mut pods = Vec::new();
+    let out = orchsim::Simulation::new(&s, s.seed)
+        .run_explained(&mut pods, Some((&mut rows as &mut dyn orchsim::explain::DecisionLog, 1)))
+        .unwrap();
+    assert_eq!(out.summary.pods_pending_at_end, 3);
+    assert_eq!(out.summary.pods_unfinished_at_end, 2, "one running in zone a, one in zone b");
+    let reasons: Vec<&str> = rows.iter().filter(|r| r.kind == "filter").map(|r| r.name.as_str()).collect();
+    assert!(reasons.contains(&"topology spread constraint") && reasons.contains(&"untolerated taint"), "{reasons:?}");
+}

@@ -22,6 +22,8 @@ impl Rejection {
     pub const TAINT: Rejection = Rejection(16);
     /// The node selector or required node affinity does not match.
     pub const NODE_AFFINITY: Rejection = Rejection(32);
+    /// A DoNotSchedule topology spread constraint would be violated.
+    pub const TOPOLOGY_SPREAD: Rejection = Rejection(64);
 
     /// No reason: the node passes.
     pub fn is_none(self) -> bool {
@@ -50,6 +52,8 @@ pub struct FilterCounts {
     pub untolerated_taint: u32,
     /// Rejected by the node selector or required node affinity.
     pub node_affinity_mismatch: u32,
+    /// Rejected by a DoNotSchedule topology spread constraint.
+    pub topology_spread_violation: u32,
     /// Passed the filters but rejected by the policy's own rule (e.g. Swarm's
     /// resource check on totals).
     pub rejected_by_policy: u32,
@@ -65,6 +69,7 @@ impl FilterCounts {
         self.too_many_pods += r.has(Rejection::TOO_MANY_PODS) as u32;
         self.untolerated_taint += r.has(Rejection::TAINT) as u32;
         self.node_affinity_mismatch += r.has(Rejection::NODE_AFFINITY) as u32;
+        self.topology_spread_violation += r.has(Rejection::TOPOLOGY_SPREAD) as u32;
     }
 }
 

@@ -20,7 +20,9 @@
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
-use super::filter::{check, FilterCounts};
+pub mod topology_spread;
+
+use super::filter::{check, FilterCounts, Rejection};
 use super::{ClusterView, Placement, Scheduler};
 use crate::engine::SimRng;
 use crate::explain::{Candidate, ScorePart};
@@ -184,6 +186,8 @@ pub struct PluginWeights {
     pub taint_toleration: i64,
     /// NodeAffinity (default 2).
     pub node_affinity: i64,
+    /// PodTopologySpread (default 2).
+    pub pod_topology_spread: i64,
 }
 
 impl Default for PluginWeights {
@@ -194,6 +198,7 @@ impl Default for PluginWeights {
             image_locality: 1,
             taint_toleration: 3,
             node_affinity: 2,
+            pod_topology_spread: 2,
         }
     }
 }
@@ -261,6 +266,7 @@ impl KubernetesParams {
             ("plugin_weights.image_locality", p.image_locality),
             ("plugin_weights.taint_toleration", p.taint_toleration),
             ("plugin_weights.node_affinity", p.node_affinity),
+            ("plugin_weights.pod_topology_spread", p.pod_topology_spread),
         ] {
             if !(0..=100).contains(&v) {
                 errors.push((name.into(), "must be between 0 and 100".into()));
@@ -402,6 +408,8 @@ pub struct NodeScores {
     pub taint_toleration: i64,
     /// NodeAffinity (summed preferred weights before normalization, then normalized).
     pub node_affinity: i64,
+    /// PodTopologySpread (raw, `None` for a node lacking a key; then normalized).
+    pub topology_spread: Option<i64>,
     /// Weighted total.
     pub total: i64,
 }
@@ -415,12 +423,14 @@ pub struct KubernetesScheduler {
     scored: Vec<NodeScores>,
     /// The node chosen in the last cycle, listed first by `explain`.
     last_choice: Option<NodeId>,
+    /// PodTopologySpread's per-attempt counts.
+    spread: topology_spread::SpreadState,
 }
 
 impl KubernetesScheduler {
     /// A scheduler with `params`, drawing tie-breaks from `rng`.
     pub fn new(params: KubernetesParams, rng: SimRng) -> Self {
-        KubernetesScheduler { params, rng, next_start_node_index: 0, scored: Vec::new(), last_choice: None }
+        KubernetesScheduler { params, rng, next_start_node_index: 0, scored: Vec::new(), last_choice: None, spread: Default::default() }
     }
 
     /// The scores of the nodes examined in the last cycle (for explanations).
@@ -463,7 +473,8 @@ impl KubernetesScheduler {
         };
         let taint_toleration = untolerated_prefer_no_schedule(node, &pod.tolerations);
         let node_affinity = if pod.placement.is_empty() { 0 } else { pod.placement.preference(&node.labels) };
-        NodeScores { node: id, fit, balanced, image_locality, taint_toleration, node_affinity, total: 0 }
+        let topology_spread = if self.spread.scores() { self.spread.raw_score(node) } else { Some(0) };
+        NodeScores { node: id, fit, balanced, image_locality, taint_toleration, node_affinity, topology_spread, total: 0 }
     }
 }
 
@@ -479,6 +490,10 @@ impl Scheduler for KubernetesScheduler {
         let mut counts = FilterCounts::default();
         let mut scored = std::mem::take(&mut self.scored);
         scored.clear();
+        let spread = !pod.placement.topology_spread.is_empty();
+        if spread {
+            self.spread.compute(pod, view);
+        }
         let start = if n == 0 { 0 } else { self.next_start_node_index % n };
         // Filter from where the last cycle stopped, wrapping around, until
         // `to_find` feasible nodes are found or every node was examined.
@@ -488,7 +503,10 @@ impl Scheduler for KubernetesScheduler {
             processed += 1;
             cursor = if cursor + 1 == n { 0 } else { cursor + 1 };
             let node = &nodes[idx];
-            let r = check(pod, node);
+            let mut r = check(pod, node);
+            if spread && r.is_none() && !self.spread.allows(node) {
+                r = Rejection::TOPOLOGY_SPREAD;
+            }
             if r.is_none() {
                 scored.push(self.score_node(pod, node, NodeId(idx as u32), view));
             } else {
@@ -504,14 +522,22 @@ impl Scheduler for KubernetesScheduler {
                 let w = &self.params.plugin_weights;
                 let max_taint = scored.iter().map(|s| s.taint_toleration).max().unwrap_or(0);
                 let max_affinity = scored.iter().map(|s| s.node_affinity).max().unwrap_or(0);
+                let spread_scores = scored.iter().filter_map(|s| s.topology_spread);
+                let (min_spread, max_spread) = (spread_scores.clone().min().unwrap_or(0), spread_scores.max().unwrap_or(0));
                 for s in scored.iter_mut() {
                     s.taint_toleration = default_normalize(s.taint_toleration, max_taint, true);
                     s.node_affinity = default_normalize(s.node_affinity, max_affinity, false);
+                    s.topology_spread = Some(if spread && self.spread.scores() {
+                        topology_spread::normalize(s.topology_spread, min_spread, max_spread)
+                    } else {
+                        0
+                    });
                     s.total = w.node_resources_fit * s.fit
                         + w.node_resources_balanced_allocation * s.balanced
                         + w.image_locality * s.image_locality
                         + w.taint_toleration * s.taint_toleration
-                        + w.node_affinity * s.node_affinity;
+                        + w.node_affinity * s.node_affinity
+                        + w.pod_topology_spread * s.topology_spread.unwrap_or(0);
                 }
                 Placement::Bind(select_host(&scored, self.params.tie_break, &mut self.rng))
             }
@@ -545,6 +571,7 @@ impl Scheduler for KubernetesScheduler {
                     part("ImageLocality", s.image_locality, w.image_locality),
                     part("TaintToleration", s.taint_toleration, w.taint_toleration),
                     part("NodeAffinity", s.node_affinity, w.node_affinity),
+                    part("PodTopologySpread", s.topology_spread.unwrap_or(0), w.pod_topology_spread),
                 ]
             },
         }));
