@@ -392,12 +392,10 @@ fn every_listed_policy_runs_to_completion() {
 
 #[test]
 fn explanations_are_consistent_and_change_nothing() {
-    use orchsim::explain::{DecisionLog, DecisionRow};
+    use orchsim::explain::DecisionRow;
     let s = orchsim::Scenario::quickstart();
     let (plain, _) = run(&s);
-    let mut rows: Vec<DecisionRow> = Vec::new();
-    let mut pods = Vec::new();
-    let explained = orchsim::Simulation::new(&s, s.seed).run_explained(&mut pods, Some((&mut rows as &mut dyn DecisionLog, 3))).unwrap();
+    let (explained, _, rows) = crate::support::run_explained(&s, 3);
     assert_eq!(explained.summary, plain.summary, "explaining must not change the run");
 
     let decisions: Vec<&DecisionRow> = rows.iter().filter(|r| r.kind == "decision").collect();
@@ -675,12 +673,7 @@ memory = "1Gi"
 images = ["app:1"]
 topology_spread = [{ max_skew = 1, topology_key = "topology.kubernetes.io/zone" }]
 "#;
-    let s = scenario(text);
-    let mut rows: Vec<orchsim::explain::DecisionRow> = Vec::new();
-    let mut pods = Vec::new();
-    let out = orchsim::Simulation::new(&s, s.seed)
-        .run_explained(&mut pods, Some((&mut rows as &mut dyn orchsim::explain::DecisionLog, 1)))
-        .unwrap();
+    let (out, _, rows) = crate::support::run_explained(&scenario(text), 1);
     assert_eq!(out.summary.pods_pending_at_end, 3);
     assert_eq!(out.summary.pods_unfinished_at_end, 2, "one running in zone a, one in zone b");
     let reasons: Vec<&str> = rows.iter().filter(|r| r.kind == "filter").map(|r| r.name.as_str()).collect();

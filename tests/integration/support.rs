@@ -47,3 +47,12 @@ size = "100Mi"
 {extra}"#
     )
 }
+
+/// Runs `scenario` in-process with explanations (`top` candidates per attempt).
+pub fn run_explained(scenario: &Scenario, top: usize) -> (RunOutput, Vec<PodRecord>, Vec<orchsim::explain::DecisionRow>) {
+    let (mut pods, mut rows) = (Vec::new(), Vec::new());
+    let out = Simulation::new(scenario, scenario.seed)
+        .run_explained(&mut pods, Some((&mut rows as &mut dyn orchsim::explain::DecisionLog, top)))
+        .expect("run succeeds");
+    (out, pods, rows)
+}
