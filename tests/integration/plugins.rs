@@ -127,3 +127,12 @@ fn unregistered_names_are_errors_listing_what_exists() {
 fn built_in_names_cannot_be_registered() {
     Registry::default().register("kubernetes", |_: &toml::Table, _: SimRng| Box::new(LastNode) as Box<dyn Scheduler>);
 }
+
+#[test]
+fn the_readme_shows_the_example_as_it_is() {
+    let root = crate::support::repo();
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let example = std::fs::read_to_string(root.join("examples/custom_scheduler.rs")).unwrap();
+    assert!(readme.contains(&example), "README.md's \"Write your own scheduler\" must embed examples/custom_scheduler.rs verbatim");
+    assert!(example.lines().count() <= 40, "the example promises under 40 lines");
+}
