@@ -132,6 +132,7 @@ impl Decision<'_> {
                 ("untolerated taint", f.untolerated_taint),
                 ("node affinity/selector mismatch", f.node_affinity_mismatch),
                 ("topology spread constraint", f.topology_spread_violation),
+                ("pod affinity/anti-affinity", f.pod_affinity_violation),
                 ("rejected by policy", f.rejected_by_policy),
             ] {
                 if n > 0 {

@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use crate::model::affinity::{NodeAffinity, NodePlacement, SpreadConstraint};
+use crate::model::affinity::{NodeAffinity, NodePlacement, PodAffinity, SpreadConstraint};
 use crate::model::image::normalize_image_name;
 use crate::model::workload::BatchWorkload;
 use crate::model::{ImageId, ImageSpec, Resources, Taint, Toleration};
@@ -164,6 +164,10 @@ struct RawBatch {
     node_affinity: NodeAffinity,
     #[serde(default)]
     topology_spread: Vec<SpreadConstraint>,
+    #[serde(default)]
+    pod_affinity: PodAffinity,
+    #[serde(default)]
+    pod_anti_affinity: PodAffinity,
 }
 
 #[derive(Debug, Deserialize)]
@@ -728,6 +732,17 @@ impl Validator<'_> {
                 self.error(&f("images"), "name at least one image");
             }
             self.node_affinity(&f("node_affinity"), &b.node_affinity);
+            for (name, a) in [("pod_affinity", &b.pod_affinity), ("pod_anti_affinity", &b.pod_anti_affinity)] {
+                for (t, term) in a.preferred.iter().enumerate() {
+                    if !(1..=100).contains(&term.weight) {
+                        self.error(&f(&format!("{name}.preferred[{t}].weight")), format!("must be between 1 and 100, got {}", term.weight));
+                    }
+                }
+                let keys = a.required.iter().map(|t| &t.topology_key).chain(a.preferred.iter().map(|t| &t.topology_key));
+                if keys.clone().any(|k| k.is_empty()) {
+                    self.error(&f(name), "every term needs a topology_key, e.g. kubernetes.io/hostname");
+                }
+            }
             for (c, constraint) in b.topology_spread.iter().enumerate() {
                 if constraint.max_skew == 0 {
                     self.error(&f(&format!("topology_spread[{c}].max_skew")), "must be at least 1");
@@ -762,6 +777,8 @@ impl Validator<'_> {
                     node_selector: b.node_selector.clone(),
                     affinity: b.node_affinity.clone(),
                     topology_spread: b.topology_spread.clone(),
+                    pod_affinity: b.pod_affinity.clone(),
+                    pod_anti_affinity: b.pod_anti_affinity.clone(),
                 }),
             });
         }

@@ -78,11 +78,11 @@ pub enum WhenUnsatisfiable {
     ScheduleAnyway,
 }
 
-/// Which pods a spread constraint counts (its `labelSelector`): the pods of the
-/// same workload class, or of the same job.
+/// Which pods a spread constraint or pod (anti-)affinity term counts (its
+/// `labelSelector`): the pods of the same workload class, or of the same job.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum SpreadSelector {
+pub enum PodSelector {
     /// Pods of the same `[[batch]]` class.
     #[default]
     Workload,
@@ -104,7 +104,51 @@ pub struct SpreadConstraint {
     pub when_unsatisfiable: WhenUnsatisfiable,
     /// Which pods count.
     #[serde(default)]
-    pub selector: SpreadSelector,
+    pub selector: PodSelector,
+}
+
+/// A required pod (anti-)affinity term: the pods matching `selector`, in the
+/// node's `topology_key` domain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PodAffinityTerm {
+    /// Node label defining the domain, e.g. `kubernetes.io/hostname`.
+    pub topology_key: String,
+    /// Which pods count.
+    #[serde(default)]
+    pub selector: PodSelector,
+}
+
+/// A preferred pod (anti-)affinity term.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WeightedPodAffinityTerm {
+    /// 1–100.
+    pub weight: i64,
+    /// Node label defining the domain.
+    pub topology_key: String,
+    /// Which pods count.
+    #[serde(default)]
+    pub selector: PodSelector,
+}
+
+/// `podAffinity` or `podAntiAffinity`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PodAffinity {
+    /// Hard terms (all must hold).
+    #[serde(default)]
+    pub required: Vec<PodAffinityTerm>,
+    /// Soft terms.
+    #[serde(default)]
+    pub preferred: Vec<WeightedPodAffinityTerm>,
+}
+
+impl PodAffinity {
+    /// Whether there are no terms.
+    pub fn is_empty(&self) -> bool {
+        self.required.is_empty() && self.preferred.is_empty()
+    }
 }
 
 /// Everything that restricts or steers where a pod goes by node labels.
@@ -116,6 +160,10 @@ pub struct NodePlacement {
     pub affinity: NodeAffinity,
     /// Topology spread constraints (honoured by the `kubernetes` policy).
     pub topology_spread: Vec<SpreadConstraint>,
+    /// Pod affinity (honoured by the `kubernetes` policy).
+    pub pod_affinity: PodAffinity,
+    /// Pod anti-affinity (honoured by the `kubernetes` policy).
+    pub pod_anti_affinity: PodAffinity,
 }
 
 impl Requirement {

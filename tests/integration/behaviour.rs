@@ -679,3 +679,50 @@ topology_spread = [{ max_skew = 1, topology_key = "topology.kubernetes.io/zone" 
     let reasons: Vec<&str> = rows.iter().filter(|r| r.kind == "filter").map(|r| r.name.as_str()).collect();
     assert!(reasons.contains(&"topology spread constraint") && reasons.contains(&"untolerated taint"), "{reasons:?}");
 }
+
+fn nodes_of(pods: &[orchsim::metrics::PodRecord]) -> Vec<String> {
+    let mut n: Vec<String> = pods.iter().filter_map(|p| p.node.clone()).collect();
+    n.sort();
+    n
+}
+
+#[test]
+fn required_pod_anti_affinity_puts_each_task_on_its_own_node() {
+    // MostAllocated would pile the job onto one node; hostname anti-affinity
+    // within the job forbids it. Six nodes take six tasks; a seventh waits.
+    let anti = r#"pod_anti_affinity = { required = [{ topology_key = "kubernetes.io/hostname", selector = "job" }] }"#;
+    let text = packed_with(anti)
+        .replace("tasks = 9", "tasks = 7")
+        .replace("name = \"zoned\"", "name = \"zoned\"\n[simulation]\nduration = \"30m\"");
+    let (out, pods) = run(&scenario(&text));
+    let mut used = nodes_of(&pods);
+    used.dedup();
+    assert_eq!(used.len(), 6);
+    assert_eq!(out.summary.pods_pending_at_end, 1);
+}
+
+#[test]
+fn required_pod_affinity_keeps_a_job_in_one_zone() {
+    // LeastAllocated spreads over all nodes; zone affinity within the job keeps
+    // every task in the zone of the first.
+    let aff = r#"pod_affinity = { required = [{ topology_key = "topology.kubernetes.io/zone", selector = "job" }] }"#;
+    let text = zoned(aff).replace("jobs = 10", "jobs = 1").replace("tasks = 3", "tasks = 9");
+    let (_, pods) = run(&scenario(&text));
+    let zones: Vec<usize> = per_zone(&pods).into_iter().filter(|&n| n > 0).collect();
+    assert_eq!(zones, vec![9], "all nine tasks in one zone");
+}
+
+#[test]
+fn preferred_pod_affinity_terms_steer_both_ways() {
+    let soft_anti = r#"pod_anti_affinity = { preferred = [{ weight = 100, topology_key = "kubernetes.io/hostname", selector = "job" }] }"#;
+    let (_, pods) = run(&scenario(&packed_with(soft_anti).replace("tasks = 9", "tasks = 6")));
+    let mut used = nodes_of(&pods);
+    used.dedup();
+    assert_eq!(used.len(), 6, "soft anti-affinity beats MostAllocated's packing");
+    let soft_aff = r#"pod_affinity = { preferred = [{ weight = 100, topology_key = "kubernetes.io/hostname", selector = "job" }] }"#;
+    let text = zoned(soft_aff).replace("jobs = 10", "jobs = 1").replace("tasks = 3", "tasks = 6");
+    let (_, pods) = run(&scenario(&text));
+    let mut used = nodes_of(&pods);
+    used.dedup();
+    assert_eq!(used.len(), 1, "soft affinity beats LeastAllocated's spreading");
+}

@@ -24,6 +24,8 @@ impl Rejection {
     pub const NODE_AFFINITY: Rejection = Rejection(32);
     /// A DoNotSchedule topology spread constraint would be violated.
     pub const TOPOLOGY_SPREAD: Rejection = Rejection(64);
+    /// A required pod affinity or anti-affinity term does not hold.
+    pub const POD_AFFINITY: Rejection = Rejection(128);
 
     /// No reason: the node passes.
     pub fn is_none(self) -> bool {
@@ -54,6 +56,8 @@ pub struct FilterCounts {
     pub node_affinity_mismatch: u32,
     /// Rejected by a DoNotSchedule topology spread constraint.
     pub topology_spread_violation: u32,
+    /// Rejected by a required pod affinity or anti-affinity term.
+    pub pod_affinity_violation: u32,
     /// Passed the filters but rejected by the policy's own rule (e.g. Swarm's
     /// resource check on totals).
     pub rejected_by_policy: u32,
@@ -70,6 +74,7 @@ impl FilterCounts {
         self.untolerated_taint += r.has(Rejection::TAINT) as u32;
         self.node_affinity_mismatch += r.has(Rejection::NODE_AFFINITY) as u32;
         self.topology_spread_violation += r.has(Rejection::TOPOLOGY_SPREAD) as u32;
+        self.pod_affinity_violation += r.has(Rejection::POD_AFFINITY) as u32;
     }
 }
 

@@ -20,6 +20,7 @@
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
+pub mod inter_pod_affinity;
 pub mod topology_spread;
 
 use super::filter::{check, FilterCounts, Rejection};
@@ -188,6 +189,8 @@ pub struct PluginWeights {
     pub node_affinity: i64,
     /// PodTopologySpread (default 2).
     pub pod_topology_spread: i64,
+    /// InterPodAffinity (default 2).
+    pub inter_pod_affinity: i64,
 }
 
 impl Default for PluginWeights {
@@ -199,6 +202,7 @@ impl Default for PluginWeights {
             taint_toleration: 3,
             node_affinity: 2,
             pod_topology_spread: 2,
+            inter_pod_affinity: 2,
         }
     }
 }
@@ -267,6 +271,7 @@ impl KubernetesParams {
             ("plugin_weights.taint_toleration", p.taint_toleration),
             ("plugin_weights.node_affinity", p.node_affinity),
             ("plugin_weights.pod_topology_spread", p.pod_topology_spread),
+            ("plugin_weights.inter_pod_affinity", p.inter_pod_affinity),
         ] {
             if !(0..=100).contains(&v) {
                 errors.push((name.into(), "must be between 0 and 100".into()));
@@ -410,6 +415,8 @@ pub struct NodeScores {
     pub node_affinity: i64,
     /// PodTopologySpread (raw, `None` for a node lacking a key; then normalized).
     pub topology_spread: Option<i64>,
+    /// InterPodAffinity (raw signed sum, then normalized).
+    pub inter_pod_affinity: i64,
     /// Weighted total.
     pub total: i64,
 }
@@ -425,12 +432,22 @@ pub struct KubernetesScheduler {
     last_choice: Option<NodeId>,
     /// PodTopologySpread's per-attempt counts.
     spread: topology_spread::SpreadState,
+    /// InterPodAffinity's per-attempt counts.
+    pod_affinity: inter_pod_affinity::AffinityState,
 }
 
 impl KubernetesScheduler {
     /// A scheduler with `params`, drawing tie-breaks from `rng`.
     pub fn new(params: KubernetesParams, rng: SimRng) -> Self {
-        KubernetesScheduler { params, rng, next_start_node_index: 0, scored: Vec::new(), last_choice: None, spread: Default::default() }
+        KubernetesScheduler {
+            params,
+            rng,
+            next_start_node_index: 0,
+            scored: Vec::new(),
+            last_choice: None,
+            spread: Default::default(),
+            pod_affinity: Default::default(),
+        }
     }
 
     /// The scores of the nodes examined in the last cycle (for explanations).
@@ -474,7 +491,18 @@ impl KubernetesScheduler {
         let taint_toleration = untolerated_prefer_no_schedule(node, &pod.tolerations);
         let node_affinity = if pod.placement.is_empty() { 0 } else { pod.placement.preference(&node.labels) };
         let topology_spread = if self.spread.scores() { self.spread.raw_score(node) } else { Some(0) };
-        NodeScores { node: id, fit, balanced, image_locality, taint_toleration, node_affinity, topology_spread, total: 0 }
+        let inter_pod_affinity = self.pod_affinity.raw_score(node);
+        NodeScores {
+            node: id,
+            fit,
+            balanced,
+            image_locality,
+            taint_toleration,
+            node_affinity,
+            topology_spread,
+            inter_pod_affinity,
+            total: 0,
+        }
     }
 }
 
@@ -494,6 +522,13 @@ impl Scheduler for KubernetesScheduler {
         if spread {
             self.spread.compute(pod, view);
         }
+        let p = &pod.placement;
+        let pod_affinity = !p.pod_affinity.is_empty() || !p.pod_anti_affinity.is_empty();
+        if pod_affinity {
+            self.pod_affinity.compute(pod, view);
+        } else {
+            self.pod_affinity = Default::default();
+        }
         let start = if n == 0 { 0 } else { self.next_start_node_index % n };
         // Filter from where the last cycle stopped, wrapping around, until
         // `to_find` feasible nodes are found or every node was examined.
@@ -506,6 +541,9 @@ impl Scheduler for KubernetesScheduler {
             let mut r = check(pod, node);
             if spread && r.is_none() && !self.spread.allows(node) {
                 r = Rejection::TOPOLOGY_SPREAD;
+            }
+            if pod_affinity && r.is_none() && !self.pod_affinity.allows(node) {
+                r = Rejection::POD_AFFINITY;
             }
             if r.is_none() {
                 scored.push(self.score_node(pod, node, NodeId(idx as u32), view));
@@ -524,9 +562,12 @@ impl Scheduler for KubernetesScheduler {
                 let max_affinity = scored.iter().map(|s| s.node_affinity).max().unwrap_or(0);
                 let spread_scores = scored.iter().filter_map(|s| s.topology_spread);
                 let (min_spread, max_spread) = (spread_scores.clone().min().unwrap_or(0), spread_scores.max().unwrap_or(0));
+                let (min_pod_aff, max_pod_aff) =
+                    scored.iter().fold((0, 0), |(lo, hi), s| (lo.min(s.inter_pod_affinity), hi.max(s.inter_pod_affinity)));
                 for s in scored.iter_mut() {
                     s.taint_toleration = default_normalize(s.taint_toleration, max_taint, true);
                     s.node_affinity = default_normalize(s.node_affinity, max_affinity, false);
+                    s.inter_pod_affinity = inter_pod_affinity::normalize(s.inter_pod_affinity, min_pod_aff, max_pod_aff);
                     s.topology_spread = Some(if spread && self.spread.scores() {
                         topology_spread::normalize(s.topology_spread, min_spread, max_spread)
                     } else {
@@ -537,7 +578,8 @@ impl Scheduler for KubernetesScheduler {
                         + w.image_locality * s.image_locality
                         + w.taint_toleration * s.taint_toleration
                         + w.node_affinity * s.node_affinity
-                        + w.pod_topology_spread * s.topology_spread.unwrap_or(0);
+                        + w.pod_topology_spread * s.topology_spread.unwrap_or(0)
+                        + w.inter_pod_affinity * s.inter_pod_affinity;
                 }
                 Placement::Bind(select_host(&scored, self.params.tie_break, &mut self.rng))
             }
@@ -572,6 +614,7 @@ impl Scheduler for KubernetesScheduler {
                     part("TaintToleration", s.taint_toleration, w.taint_toleration),
                     part("NodeAffinity", s.node_affinity, w.node_affinity),
                     part("PodTopologySpread", s.topology_spread.unwrap_or(0), w.pod_topology_spread),
+                    part("InterPodAffinity", s.inter_pod_affinity, w.inter_pod_affinity),
                 ]
             },
         }));

@@ -14,7 +14,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::affinity::WhenUnsatisfiable;
+use crate::model::affinity::{PodSelector, WhenUnsatisfiable};
 use crate::model::{Node, Pod};
 use crate::policy::scheduler::ClusterView;
 
@@ -37,30 +37,45 @@ pub struct SpreadState {
     constraints: Vec<ConstraintState>,
 }
 
-/// Whether pod `q` is counted by `pod`'s constraints (same class or job).
-fn counts_toward(pod: &Pod, q: &Pod, selector: crate::model::affinity::SpreadSelector) -> bool {
+/// Whether pod `q` is selected by `selector` relative to `pod` (same class, or
+/// same job).
+pub(super) fn selects(pod: &Pod, q: &Pod, selector: PodSelector) -> bool {
     match selector {
-        crate::model::affinity::SpreadSelector::Workload => q.workload == pod.workload,
-        crate::model::affinity::SpreadSelector::Job => q.job == pod.job && q.workload == pod.workload,
+        PodSelector::Workload => q.workload == pod.workload,
+        PodSelector::Job => q.job == pod.job && q.workload == pod.workload,
     }
+}
+
+/// Pods selected by `selector` per value of node label `key`, over the nodes
+/// for which `eligible` holds (every such domain present, maybe with 0).
+pub(super) fn domain_counts(
+    pod: &Pod,
+    view: &ClusterView<'_>,
+    key: &str,
+    selector: PodSelector,
+    eligible: impl Fn(&Node) -> bool,
+) -> BTreeMap<String, i64> {
+    let cluster = view.cluster();
+    let mut domains: BTreeMap<String, i64> = BTreeMap::new();
+    for (i, node) in view.nodes().iter().enumerate() {
+        let Some(value) = node.labels.get(key) else { continue };
+        if !eligible(node) {
+            continue;
+        }
+        let on = cluster.pods_on(crate::model::NodeId(i as u32));
+        let n = on.iter().filter(|&&q| selects(pod, cluster.pod(q), selector)).count() as i64;
+        *domains.entry(value.clone()).or_insert(0) += n;
+    }
+    domains
 }
 
 impl SpreadState {
     /// Counts matching pods per domain for each of `pod`'s constraints.
     pub fn compute(&mut self, pod: &Pod, view: &ClusterView<'_>) {
         self.constraints.clear();
-        let cluster = view.cluster();
         for c in &pod.placement.topology_spread {
-            let mut domains: BTreeMap<String, i64> = BTreeMap::new();
-            for (i, node) in view.nodes().iter().enumerate() {
-                let Some(value) = node.labels.get(&c.topology_key) else { continue };
-                if !pod.placement.is_empty() && !pod.placement.allows(&node.labels) {
-                    continue;
-                }
-                let on = cluster.pods_on(crate::model::NodeId(i as u32));
-                let n = on.iter().filter(|&&q| counts_toward(pod, cluster.pod(q), c.selector)).count() as i64;
-                *domains.entry(value.clone()).or_insert(0) += n;
-            }
+            let eligible = |node: &Node| pod.placement.is_empty() || pod.placement.allows(&node.labels);
+            let domains = domain_counts(pod, view, &c.topology_key, c.selector, eligible);
             let min = domains.values().copied().min().unwrap_or(0);
             let weight = ((domains.len() + 2) as f64).ln();
             self.constraints.push(ConstraintState {
