@@ -434,6 +434,9 @@ pub struct KubernetesScheduler {
     spread: topology_spread::SpreadState,
     /// InterPodAffinity's per-attempt counts.
     pod_affinity: inter_pod_affinity::AffinityState,
+    /// The last failure: (cluster version, requests, tolerations and
+    /// placement identity) and its filter counts. See `schedule`.
+    failed: Option<((u64, Resources, usize, usize), FilterCounts)>,
 }
 
 impl KubernetesScheduler {
@@ -447,6 +450,7 @@ impl KubernetesScheduler {
             last_choice: None,
             spread: Default::default(),
             pod_affinity: Default::default(),
+            failed: None,
         }
     }
 
@@ -512,6 +516,27 @@ impl Scheduler for KubernetesScheduler {
     }
 
     fn schedule(&mut self, pod: &Pod, view: &ClusterView<'_>) -> Placement {
+        // Equivalence classes (a speed-up, not a behaviour): a pod identical to
+        // the last one that failed (same requests, tolerations and node rules,
+        // no topology spread or pod affinity, which depend on its job) fails
+        // the same way on an unchanged cluster. A failed cycle examines every
+        // node, so the round-robin start is back where it was and no random
+        // number was drawn: skipping the scan leaves the state as it would be.
+        let p = &pod.placement;
+        let classable = p.topology_spread.is_empty() && p.pod_affinity.is_empty() && p.pod_anti_affinity.is_empty();
+        let class = (
+            view.cluster().version(),
+            pod.requests,
+            std::sync::Arc::as_ptr(&pod.tolerations) as *const () as usize,
+            std::sync::Arc::as_ptr(&pod.placement) as usize,
+        );
+        if let Some((c, counts)) = self.failed {
+            if classable && c == class {
+                self.scored.clear();
+                self.last_choice = None;
+                return Placement::Unschedulable(counts);
+            }
+        }
         let nodes = view.nodes();
         let n = nodes.len();
         let to_find = num_feasible_nodes_to_find(n, self.params.percentage_of_nodes_to_score);
@@ -522,7 +547,6 @@ impl Scheduler for KubernetesScheduler {
         if spread {
             self.spread.compute(pod, view);
         }
-        let p = &pod.placement;
         let pod_affinity = !p.pod_affinity.is_empty() || !p.pod_anti_affinity.is_empty();
         if pod_affinity {
             self.pod_affinity.compute(pod, view);
@@ -553,7 +577,12 @@ impl Scheduler for KubernetesScheduler {
         }
         self.next_start_node_index = cursor;
         let result = match scored.len() {
-            0 => Placement::Unschedulable(counts),
+            0 => {
+                if classable {
+                    self.failed = Some((class, counts));
+                }
+                Placement::Unschedulable(counts)
+            }
             // Upstream skips scoring when only one node is feasible.
             1 => Placement::Bind(scored[0].node),
             _ => {
@@ -805,5 +834,28 @@ mod tests {
             .collect();
         assert_eq!(picks, vec![0, 100, 200, 50]);
         assert_eq!(s.last_scores().len(), 100);
+    }
+
+    #[test]
+    fn failure_cache_gives_the_same_decisions_as_a_full_scan() {
+        // A full 4-CPU node and a half-full one: 3-CPU pods fail, 1-CPU pods fit.
+        let mut c = cluster(120);
+        for n in c.nodes.iter_mut().take(119) {
+            n.requested = Resources { cpu_milli: 4000, memory_bytes: GI, gpu: 0 };
+        }
+        c.nodes[119].requested = Resources { cpu_milli: 2000, memory_bytes: GI, gpu: 0 };
+        let view = ClusterView::new(&c, crate::time::SimTime::ZERO);
+        let shared = crate::model::pod::tests_support::pod(0, 3000, GI);
+        let small = crate::model::pod::tests_support::pod(1, 1000, GI);
+        let rng = || crate::engine::stream_rng(9, 0, crate::engine::StreamId::SCHEDULER);
+        let mut cached = KubernetesScheduler::new(KubernetesParams::default(), rng());
+        for pod in [&shared, &shared, &small, &shared, &small] {
+            // A fresh scheduler per decision has no cache but the same start index.
+            let mut fresh = KubernetesScheduler::new(KubernetesParams::default(), rng());
+            fresh.next_start_node_index = cached.next_start_node_index;
+            assert_eq!(cached.schedule(pod, &view), fresh.schedule(pod, &view));
+            assert_eq!(cached.next_start_node_index, fresh.next_start_node_index);
+        }
+        assert!(cached.failed.is_some());
     }
 }
