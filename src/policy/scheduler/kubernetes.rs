@@ -543,9 +543,13 @@ impl Scheduler for KubernetesScheduler {
         let mut counts = FilterCounts::default();
         let mut scored = std::mem::take(&mut self.scored);
         scored.clear();
+        // Per-attempt plugin state: computed for pods with terms, emptied
+        // otherwise, so no later step can read a previous pod's counts.
         let spread = !pod.placement.topology_spread.is_empty();
         if spread {
             self.spread.compute(pod, view);
+        } else {
+            self.spread = Default::default();
         }
         let pod_affinity = !p.pod_affinity.is_empty() || !p.pod_anti_affinity.is_empty();
         if pod_affinity {
@@ -597,11 +601,8 @@ impl Scheduler for KubernetesScheduler {
                     s.taint_toleration = default_normalize(s.taint_toleration, max_taint, true);
                     s.node_affinity = default_normalize(s.node_affinity, max_affinity, false);
                     s.inter_pod_affinity = inter_pod_affinity::normalize(s.inter_pod_affinity, min_pod_aff, max_pod_aff);
-                    s.topology_spread = Some(if spread && self.spread.scores() {
-                        topology_spread::normalize(s.topology_spread, min_spread, max_spread)
-                    } else {
-                        0
-                    });
+                    s.topology_spread =
+                        Some(if self.spread.scores() { topology_spread::normalize(s.topology_spread, min_spread, max_spread) } else { 0 });
                     s.total = w.node_resources_fit * s.fit
                         + w.node_resources_balanced_allocation * s.balanced
                         + w.image_locality * s.image_locality
