@@ -726,3 +726,26 @@ fn preferred_pod_affinity_terms_steer_both_ways() {
     used.dedup();
     assert_eq!(used.len(), 1, "soft affinity beats LeastAllocated's spreading");
 }
+
+#[test]
+fn spread_and_pod_affinity_mistakes_are_validation_errors() {
+    for (constraint, field, message) in [
+        (
+            r#"topology_spread = [{ max_skew = 0, topology_key = "kubernetes.io/hostname" }]"#,
+            "batch[0].topology_spread[0].max_skew",
+            "at least 1",
+        ),
+        (r#"topology_spread = [{ max_skew = 1, topology_key = "" }]"#, "batch[0].topology_spread[0].topology_key", "name a node label"),
+        (
+            r#"pod_affinity = { preferred = [{ weight = 0, topology_key = "kubernetes.io/hostname" }] }"#,
+            "batch[0].pod_affinity.preferred[0].weight",
+            "between 1 and 100",
+        ),
+        (r#"pod_anti_affinity = { required = [{ topology_key = "" }] }"#, "batch[0].pod_anti_affinity", "needs a topology_key"),
+    ] {
+        let text = zoned(constraint);
+        let err = orchsim::Scenario::parse(&text, "z.toml").unwrap_err().to_string();
+        let line = text.lines().position(|l| l.starts_with(constraint.split(' ').next().unwrap())).unwrap() + 1;
+        assert!(err.contains(&format!("z.toml:{line}:")) && err.contains(field) && err.contains(message), "{constraint}: {err}");
+    }
+}

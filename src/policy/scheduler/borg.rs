@@ -317,4 +317,18 @@ mod tests {
         assert!(b.failed.is_some());
         assert_eq!(b.schedule(&pod(2, 1000, GI), &view), first);
     }
+
+    #[test]
+    fn preemption_can_be_turned_off_and_bands_must_be_ordered() {
+        let c = cluster(&[&[(0, 4000)]]);
+        let mut p = pod(999, 1000, GI);
+        p.priority = 1000;
+        let view = ClusterView::new(&c, SimTime::ZERO);
+        let off = BorgParams { preemption: false, ..BorgParams::default() };
+        assert!(matches!(Borg::new(off).schedule(&p, &view), Placement::Unschedulable(_)));
+        assert!(matches!(Borg::new(BorgParams::default()).schedule(&p, &view), Placement::Preempt { .. }));
+        assert!(BorgParams::default().validate().is_empty());
+        let crossed = BorgParams { production_priority: 20_000, ..BorgParams::default() };
+        assert_eq!(crossed.validate()[0].0, "batch_priority");
+    }
 }
