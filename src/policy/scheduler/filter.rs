@@ -92,6 +92,11 @@ fn has_untolerated_hard_taint(pod: &Pod, node: &Node) -> bool {
 /// (real requests, not the non-zero ones; pod count against `maxPods`),
 /// TaintToleration (NoSchedule and NoExecute must be tolerated) and
 /// NodeAffinity (node selector and required terms).
+///
+/// Runs for every examined node of every attempt, so the common path (resources
+/// and pod count) stays small enough to inline; taints and node rules, which
+/// most nodes and pods lack, are checked out of line behind emptiness tests.
+#[inline]
 pub fn check(pod: &Pod, node: &Node) -> Rejection {
     let mut r = 0u8;
     let free = node.free();
@@ -107,11 +112,21 @@ pub fn check(pod: &Pod, node: &Node) -> Rejection {
     if pod.requests.gpu > free.gpu {
         r |= Rejection::GPU.0;
     }
+    if !node.taints.is_empty() || !pod.placement.is_empty() {
+        r |= check_rules(pod, node);
+    }
+    Rejection(r)
+}
+
+/// The taint and node-rule filters (out of line: see [`check`]).
+#[inline(never)]
+fn check_rules(pod: &Pod, node: &Node) -> u8 {
+    let mut r = 0u8;
     if has_untolerated_hard_taint(pod, node) {
         r |= Rejection::TAINT.0;
     }
     if !pod.placement.is_empty() && !pod.placement.allows(&node.labels) {
         r |= Rejection::NODE_AFFINITY.0;
     }
-    Rejection(r)
+    r
 }

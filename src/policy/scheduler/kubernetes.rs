@@ -493,9 +493,9 @@ impl KubernetesScheduler {
             0
         };
         let taint_toleration = untolerated_prefer_no_schedule(node, &pod.tolerations);
-        let node_affinity = if pod.placement.is_empty() { 0 } else { pod.placement.preference(&node.labels) };
+        let node_affinity = if pod.placement.affinity.preferred.is_empty() { 0 } else { pod.placement.preference(&node.labels) };
         let topology_spread = if self.spread.scores() { self.spread.raw_score(node) } else { Some(0) };
-        let inter_pod_affinity = self.pod_affinity.raw_score(node);
+        let inter_pod_affinity = if self.pod_affinity.scores() { self.pod_affinity.raw_score(node) } else { 0 };
         NodeScores {
             node: id,
             fit,
@@ -591,18 +591,35 @@ impl Scheduler for KubernetesScheduler {
             1 => Placement::Bind(scored[0].node),
             _ => {
                 let w = &self.params.plugin_weights;
+                // Normalization needs each plugin's extremes: a pass per plugin,
+                // skipped for plugins with nothing to score for this pod (their
+                // raw scores are all 0 and stay 0, as upstream's Skip).
                 let max_taint = scored.iter().map(|s| s.taint_toleration).max().unwrap_or(0);
-                let max_affinity = scored.iter().map(|s| s.node_affinity).max().unwrap_or(0);
-                let spread_scores = scored.iter().filter_map(|s| s.topology_spread);
-                let (min_spread, max_spread) = (spread_scores.clone().min().unwrap_or(0), spread_scores.max().unwrap_or(0));
-                let (min_pod_aff, max_pod_aff) =
-                    scored.iter().fold((0, 0), |(lo, hi), s| (lo.min(s.inter_pod_affinity), hi.max(s.inter_pod_affinity)));
+                let node_affinity = !pod.placement.affinity.preferred.is_empty();
+                let max_affinity = if node_affinity { scored.iter().map(|s| s.node_affinity).max().unwrap_or(0) } else { 0 };
+                let spread_scores = self.spread.scores();
+                let (min_spread, max_spread) = if spread_scores {
+                    let raw = scored.iter().filter_map(|s| s.topology_spread);
+                    (raw.clone().min().unwrap_or(0), raw.max().unwrap_or(0))
+                } else {
+                    (0, 0)
+                };
+                let pod_affinity_scores = self.pod_affinity.scores();
+                let (min_pod_aff, max_pod_aff) = if pod_affinity_scores {
+                    scored.iter().fold((0, 0), |(lo, hi), s| (lo.min(s.inter_pod_affinity), hi.max(s.inter_pod_affinity)))
+                } else {
+                    (0, 0)
+                };
                 for s in scored.iter_mut() {
                     s.taint_toleration = default_normalize(s.taint_toleration, max_taint, true);
-                    s.node_affinity = default_normalize(s.node_affinity, max_affinity, false);
-                    s.inter_pod_affinity = inter_pod_affinity::normalize(s.inter_pod_affinity, min_pod_aff, max_pod_aff);
+                    if node_affinity {
+                        s.node_affinity = default_normalize(s.node_affinity, max_affinity, false);
+                    }
+                    if pod_affinity_scores {
+                        s.inter_pod_affinity = inter_pod_affinity::normalize(s.inter_pod_affinity, min_pod_aff, max_pod_aff);
+                    }
                     s.topology_spread =
-                        Some(if self.spread.scores() { topology_spread::normalize(s.topology_spread, min_spread, max_spread) } else { 0 });
+                        Some(if spread_scores { topology_spread::normalize(s.topology_spread, min_spread, max_spread) } else { 0 });
                     s.total = w.node_resources_fit * s.fit
                         + w.node_resources_balanced_allocation * s.balanced
                         + w.image_locality * s.image_locality
