@@ -3,6 +3,7 @@
 
 pub mod affinity;
 pub mod cluster;
+pub mod disruption;
 pub mod image;
 pub mod node;
 pub mod pod;
@@ -10,7 +11,8 @@ pub mod resources;
 pub mod taint;
 pub mod workload;
 
-pub use cluster::Cluster;
+pub use cluster::{Cluster, WorkloadUsage};
+pub use disruption::DisruptionBudget;
 pub use image::{ImageId, ImageSpec};
 pub use node::{Node, NodeId};
 pub use pod::{Pod, PodId, PodPhase};

@@ -21,7 +21,7 @@ use serde::Deserialize;
 use crate::model::affinity::{NodeAffinity, NodePlacement, PodAffinity, SpreadConstraint};
 use crate::model::image::normalize_image_name;
 use crate::model::workload::BatchWorkload;
-use crate::model::{ImageId, ImageSpec, Resources, Taint, Toleration};
+use crate::model::{DisruptionBudget, ImageId, ImageSpec, Resources, Taint, Toleration};
 use crate::policy::scheduler::{CustomScheduler, Registry, SchedulerConfig};
 use crate::time::{SimDuration, SimTime};
 use dist::{Dist, RawDist};
@@ -168,6 +168,15 @@ struct RawBatch {
     pod_affinity: PodAffinity,
     #[serde(default)]
     pod_anti_affinity: PodAffinity,
+    disruption_budget: Option<RawBudget>,
+}
+
+/// `[batch.disruption_budget]`: a PodDisruptionBudget over the class's pods.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBudget {
+    min_available: Option<u32>,
+    max_unavailable: Option<u32>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -751,6 +760,20 @@ impl Validator<'_> {
                     self.error(&f(&format!("topology_spread[{c}].topology_key")), "name a node label, e.g. topology.kubernetes.io/zone");
                 }
             }
+            let disruption_budget = b.disruption_budget.as_ref().and_then(|budget| match budget {
+                RawBudget { min_available: Some(m), max_unavailable: None } => Some(DisruptionBudget { min_available: *m }),
+                RawBudget { max_unavailable: Some(_), .. } => {
+                    self.error(
+                        &f("disruption_budget.max_unavailable"),
+                        "batch jobs have no replica count, so Kubernetes accepts only an integer min_available for them",
+                    );
+                    None
+                }
+                RawBudget { min_available: None, max_unavailable: None } => {
+                    self.error(&f("disruption_budget"), "set min_available");
+                    None
+                }
+            });
             let images = self.image_refs(&f("images"), &b.images, image_index);
             let (Some(interarrival), Some(tasks), Some(duration), Some(startup), Some(cpu), Some(memory)) =
                 (interarrival, tasks, duration, startup, cpu, memory)
@@ -780,6 +803,7 @@ impl Validator<'_> {
                     pod_affinity: b.pod_affinity.clone(),
                     pod_anti_affinity: b.pod_anti_affinity.clone(),
                 }),
+                disruption_budget,
             });
         }
         out

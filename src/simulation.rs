@@ -130,7 +130,8 @@ impl Simulation {
     /// Sets up a run with a scheduler of your own (see the README's "Write your
     /// own scheduler").
     pub fn with_policy(scenario: &Scenario, seed: u64, scheduler: Box<dyn Scheduler>) -> Simulation {
-        let cluster = Cluster::new(build_nodes(scenario), scenario.images.clone());
+        let mut cluster = Cluster::new(build_nodes(scenario), scenario.images.clone());
+        cluster.set_disruption_budgets(scenario.batch.iter().map(|b| b.disruption_budget).collect());
         let streams = (0..scenario.batch.len() as u32).map(|i| WorkloadStreams::new(seed, 0, i)).collect();
         let mut sim = Simulation {
             scenario_name: scenario.name.clone(),

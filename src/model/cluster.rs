@@ -1,5 +1,6 @@
 //! The cluster state: nodes, pods, images, with incremental accounting.
 
+use crate::model::disruption::DisruptionBudget;
 use crate::model::image::{ImageId, ImageSpec};
 use crate::model::node::{Node, NodeId};
 use crate::model::pod::{Pod, PodId, PodPhase};
@@ -35,6 +36,18 @@ impl PodCounts {
     }
 }
 
+/// What one workload class holds in the cluster right now: the basis of
+/// per-tenant shares (Mesos DRF) and of disruption budgets.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WorkloadUsage {
+    /// Requests of its bound pods (starting or running).
+    pub requested: Resources,
+    /// Bound pods (starting or running).
+    pub bound: u32,
+    /// Running pods: Kubernetes' "healthy" for a disruption budget.
+    pub running: u32,
+}
+
 /// The whole cluster. Totals (`requested`, `allocatable`, pod counts, nodes per
 /// image) are maintained incrementally, so reading them is O(1).
 #[derive(Clone, Debug, Default)]
@@ -51,6 +64,10 @@ pub struct Cluster {
     counts: PodCounts,
     /// Pods bound to each node (pulling, starting or running).
     pods_on: Vec<Vec<PodId>>,
+    /// Per workload class, indexed by `Pod::workload`.
+    usage: Vec<WorkloadUsage>,
+    /// Per workload class: its PodDisruptionBudget, if any.
+    budgets: Vec<Option<DisruptionBudget>>,
     /// Bumped on every change of what is bound where, so policies can cache
     /// results computed on an unchanged cluster.
     version: u64,
@@ -81,8 +98,34 @@ impl Cluster {
             requested: Resources::ZERO,
             counts: PodCounts::default(),
             pods_on,
+            usage: Vec::new(),
+            budgets: Vec::new(),
             version: 0,
         }
+    }
+
+    /// Sets each workload class's disruption budget (indexed by `Pod::workload`).
+    pub fn set_disruption_budgets(&mut self, budgets: Vec<Option<DisruptionBudget>>) {
+        self.budgets = budgets;
+    }
+
+    /// What workload class `workload` holds now.
+    pub fn usage(&self, workload: u32) -> WorkloadUsage {
+        self.usage.get(workload as usize).copied().unwrap_or_default()
+    }
+
+    /// `status.disruptionsAllowed` of `workload`'s budget, `None` without one.
+    pub fn disruptions_allowed(&self, workload: u32) -> Option<i64> {
+        let budget = self.budgets.get(workload as usize).copied().flatten()?;
+        Some(budget.disruptions_allowed(self.usage(workload).running))
+    }
+
+    fn usage_mut(&mut self, workload: u32) -> &mut WorkloadUsage {
+        let w = workload as usize;
+        if w >= self.usage.len() {
+            self.usage.resize(w + 1, WorkloadUsage::default());
+        }
+        &mut self.usage[w]
     }
 
     /// Sum of allocatable resources over all nodes.
@@ -140,7 +183,10 @@ impl Cluster {
     pub fn bind(&mut self, pod_id: PodId, node_id: NodeId, now: SimTime) -> SimTime {
         let pod = &self.pods[pod_id.index()];
         debug_assert_eq!(pod.phase, PodPhase::Pending);
-        let (requests, image) = (pod.requests, pod.image);
+        let (requests, image, workload) = (pod.requests, pod.image, pod.workload);
+        let usage = self.usage_mut(workload);
+        usage.requested += requests;
+        usage.bound += 1;
         let size = self.images[image.0 as usize].size_bytes;
         let node = &mut self.nodes[node_id.index()];
         node.requested += requests;
@@ -169,6 +215,8 @@ impl Cluster {
     pub fn start(&mut self, pod: PodId, now: SimTime) {
         debug_assert_eq!(self.pods[pod.index()].phase, PodPhase::Starting);
         self.pods[pod.index()].started = Some(now);
+        let workload = self.pods[pod.index()].workload;
+        self.usage_mut(workload).running += 1;
         self.set_phase(pod, PodPhase::Running);
     }
 
@@ -199,8 +247,12 @@ impl Cluster {
     /// Takes a bound pod's requests off its node.
     fn release(&mut self, pod_id: PodId) {
         let pod = &self.pods[pod_id.index()];
-        let requests = pod.requests;
+        let (requests, workload, running) = (pod.requests, pod.workload, pod.phase == PodPhase::Running);
         let node_id = pod.node.expect("bound pod has a node");
+        let usage = self.usage_mut(workload);
+        usage.requested -= requests;
+        usage.bound -= 1;
+        usage.running -= running as u32;
         let node = &mut self.nodes[node_id.index()];
         node.requested -= requests;
         node.non_zero_requested -= requests.non_zero();

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::engine::{stream_rng, SimRng, StreamId, WorkloadField};
 use crate::model::affinity::NodePlacement;
+use crate::model::disruption::DisruptionBudget;
 use crate::model::image::ImageId;
 use crate::model::taint::Toleration;
 use crate::scenario::dist::Dist;
@@ -46,6 +47,8 @@ pub struct BatchWorkload {
     pub tolerations: Arc<[Toleration]>,
     /// Node selector and affinity of every pod.
     pub placement: Arc<NodePlacement>,
+    /// Its PodDisruptionBudget, which preemption respects where it can.
+    pub disruption_budget: Option<DisruptionBudget>,
 }
 
 /// The random streams of one workload class, one per drawn quantity (see

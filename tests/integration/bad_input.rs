@@ -202,3 +202,13 @@ fn distribution_ranges_are_checked() {
 fn scenario_name_cannot_escape_the_results_folder() {
     assert_rejected("name = \"bad\"", "name = \"../../escaped\"", &["`name`", "letters"]);
 }
+
+#[test]
+fn batch_disruption_budgets_take_min_available_only() {
+    assert_rejected(
+        "images =",
+        "images = [\"app:1\"]\ndisruption_budget = { max_unavailable = 1 }",
+        &["batch[0].disruption_budget.max_unavailable", "min_available"],
+    );
+    assert_rejected("images =", "images = [\"app:1\"]\ndisruption_budget = { min_avail = 1 }", &["unknown field `min_avail`"]);
+}

@@ -3,7 +3,7 @@
 //! and pods are conserved (submitted = pending + starting + running + finished).
 
 use orchsim::metrics::NoPodLog;
-use orchsim::model::{PodPhase, Resources};
+use orchsim::model::{PodPhase, Resources, WorkloadUsage};
 use orchsim::Simulation;
 use proptest::prelude::*;
 
@@ -60,12 +60,20 @@ proptest! {
             steps += 1;
             let c = sim.cluster();
             let mut recount = vec![(Resources::ZERO, 0u32); c.nodes.len()];
+            let mut usage = vec![WorkloadUsage::default(); shape.classes.len()];
             for p in &c.pods {
                 if matches!(p.phase, PodPhase::Starting | PodPhase::Running) {
                     let n = p.node.unwrap().0 as usize;
                     recount[n].0 += p.requests;
                     recount[n].1 += 1;
+                    let u = &mut usage[p.workload as usize];
+                    u.requested += p.requests;
+                    u.bound += 1;
+                    u.running += (p.phase == PodPhase::Running) as u32;
                 }
+            }
+            for (w, u) in usage.iter().enumerate() {
+                prop_assert_eq!(c.usage(w as u32), *u, "per-workload accounting drifted for class {}", w);
             }
             for (n, node) in c.nodes.iter().enumerate() {
                 prop_assert!(node.requested.fits_in(&node.allocatable), "node {} over-committed: {:?} > {:?}", node.name, node.requested, node.allocatable);
