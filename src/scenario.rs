@@ -494,7 +494,8 @@ impl Validator<'_> {
         self.pods_fit_some_node(&batch, &node_groups);
         self.affinity_matches_some_node(&batch, &node_groups);
 
-        let scheduler = self.scheduler(raw.scheduler.as_ref());
+        let names: Vec<String> = batch.iter().map(|b| b.name.clone()).collect();
+        let scheduler = self.scheduler(raw.scheduler.as_ref(), &names);
         if !self.diagnostics.is_empty() {
             return None;
         }
@@ -514,7 +515,7 @@ impl Validator<'_> {
     /// Resolves `[scheduler]`: a built-in kind is deserialized from the source
     /// (so its errors keep their lines), a registered one is checked by its
     /// plugin, anything else is an error listing what exists.
-    fn scheduler(&mut self, table: Option<&toml::Table>) -> Option<SchedulerConfig> {
+    fn scheduler(&mut self, table: Option<&toml::Table>, workload_names: &[String]) -> Option<SchedulerConfig> {
         let Some(table) = table else { return Some(SchedulerConfig::default()) };
         let kind = match table.get("kind") {
             Some(toml::Value::String(k)) => k.clone(),
@@ -533,8 +534,12 @@ impl Validator<'_> {
                 scheduler: SchedulerConfig,
             }
             match toml::from_str::<Section>(self.source) {
-                Ok(s) => {
-                    for (field, message) in s.scheduler.validate() {
+                Ok(mut s) => {
+                    let mut errors = s.scheduler.validate();
+                    if let SchedulerConfig::MesosDrf(p) = &mut s.scheduler {
+                        errors.extend(p.resolve(workload_names));
+                    }
+                    for (field, message) in errors {
                         self.error(&format!("scheduler.{field}"), message);
                     }
                     Some(s.scheduler)

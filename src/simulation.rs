@@ -18,6 +18,7 @@ use crate::metrics::{Collector, PodLog, PodRecord, Sample, Summary};
 use crate::model::cluster::Cluster;
 use crate::model::workload::{BatchWorkload, WorkloadStreams};
 use crate::model::{Node, NodeId, Pod, PodId, PodPhase, Resources};
+use crate::policy::scheduler::offers::PendingTasks;
 use crate::policy::scheduler::{filter, ClusterView, Placement, Scheduler};
 use crate::scenario::{Scenario, MAX_HORIZON};
 use crate::scheduling_queue::{QueueTimings, SchedulingQueue};
@@ -84,6 +85,15 @@ pub struct Simulation {
     candidates: Vec<Candidate>,
     /// Each pod's pending start or finish event, for cancellation on preemption.
     pod_events: Vec<Option<EventId>>,
+    /// Offer-based policies: the allocation interval. Pending pods then wait
+    /// in `pending` (the frameworks' queues) instead of the scheduling queue.
+    allocation_interval: Option<SimDuration>,
+    pending: PendingTasks,
+    /// (cluster version, pods pending) when the offer policy reported idle:
+    /// no cycle is run again until one of them changes.
+    offers_idle_at: Option<(u64, usize)>,
+    /// Reused buffer of an allocation cycle's launches.
+    launched: Vec<(PodId, NodeId)>,
 }
 
 /// Builds the nodes of every node group: `name-i`, zones round-robin, labels
@@ -129,7 +139,8 @@ impl Simulation {
 
     /// Sets up a run with a scheduler of your own (see the README's "Write your
     /// own scheduler").
-    pub fn with_policy(scenario: &Scenario, seed: u64, scheduler: Box<dyn Scheduler>) -> Simulation {
+    pub fn with_policy(scenario: &Scenario, seed: u64, mut scheduler: Box<dyn Scheduler>) -> Simulation {
+        let allocation_interval = scheduler.offers().map(|o| o.allocation_interval());
         let mut cluster = Cluster::new(build_nodes(scenario), scenario.images.clone());
         cluster.set_disruption_budgets(scenario.batch.iter().map(|b| b.disruption_budget).collect());
         let streams = (0..scenario.batch.len() as u32).map(|i| WorkloadStreams::new(seed, 0, i)).collect();
@@ -156,6 +167,10 @@ impl Simulation {
             done: false,
             candidates: Vec::new(),
             pod_events: Vec::new(),
+            allocation_interval,
+            pending: PendingTasks::default(),
+            offers_idle_at: None,
+            launched: Vec::new(),
         };
         for (i, w) in scenario.batch.iter().enumerate() {
             if w.jobs != Some(0) && w.until.is_none_or(|u| w.start <= u) {
@@ -204,7 +219,28 @@ impl Simulation {
         Ok(())
     }
 
+    /// Puts a pod that needs a node (new or preempted) where the policy looks
+    /// for work: the scheduling queue, or its framework's queue.
+    fn enqueue(&mut self, pod: PodId, now: SimTime) {
+        let p = self.cluster.pod(pod);
+        if self.allocation_interval.is_some() {
+            self.pending.push(p.workload, pod);
+        } else {
+            self.queue.add(pod, p.priority, now);
+        }
+    }
+
     fn ensure_cycle(&mut self, now: SimTime) -> Result<(), ScheduleError> {
+        if let Some(interval) = self.allocation_interval {
+            // Allocation runs on the interval's ticks while pods wait, unless
+            // the policy found nothing to do and nothing changed since.
+            let state = (self.cluster.version(), self.pending.len());
+            if !self.cycle_scheduled && !self.pending.is_empty() && self.offers_idle_at != Some(state) {
+                self.cycle_scheduled = true;
+                self.push(now.next_multiple_of(interval), Event::SchedulingCycle)?;
+            }
+            return Ok(());
+        }
         if !self.cycle_scheduled && self.queue.active_len() > 0 {
             self.cycle_scheduled = true;
             self.push(now, Event::SchedulingCycle)?;
@@ -269,6 +305,7 @@ impl Simulation {
                 self.unschedulable_tick_scheduled = false;
                 self.queue.flush_unschedulable_timeout(now);
             }
+            Event::SchedulingCycle if self.allocation_interval.is_some() => self.allocation_cycle(now, explain)?,
             Event::SchedulingCycle => self.scheduling_cycle(now, explain)?,
             Event::Sample => {
                 self.metrics.sample(now, &self.cluster);
@@ -370,7 +407,12 @@ impl Simulation {
                 preemptions: 0,
             });
             self.pod_events.push(None);
-            self.queue.add(id, w.priority, now);
+            // `enqueue`, spelled out: `w` and `s` borrow other fields.
+            if self.allocation_interval.is_some() {
+                self.pending.push(wi as u32, id);
+            } else {
+                self.queue.add(id, w.priority, now);
+            }
         }
         let left = &mut self.jobs_left[wi];
         if let Some(n) = left {
@@ -406,6 +448,40 @@ impl Simulation {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// One allocation cycle of an offer-based policy: it launches pods from the
+    /// frameworks' queues, which are bound in launch order.
+    fn allocation_cycle(&mut self, now: SimTime, explain: &mut Option<(&mut dyn DecisionLog, usize)>) -> Result<(), SimError> {
+        self.cycle_scheduled = false;
+        let mut launched = std::mem::take(&mut self.launched);
+        launched.clear();
+        let offers = self.scheduler.offers().expect("allocation cycles run for offer-based policies only");
+        offers.allocate(&self.pending, &ClusterView::new(&self.cluster, now), &mut launched);
+        let idle = offers.idle();
+        for &(pod, node) in &launched {
+            if self.cluster.pods.get(pod.index()).is_none_or(|p| p.phase != PodPhase::Pending) {
+                let policy = self.scheduler.name();
+                return Err(SimError::BadPlacement {
+                    policy,
+                    pod: pod.0,
+                    node: node.0.to_string(),
+                    why: "launched a pod that is not pending",
+                });
+            }
+            self.pending.remove(&[(pod, node)], &self.cluster);
+            self.metrics.attempts += 1;
+            let p = &mut self.cluster.pods[pod.index()];
+            p.attempts += 1;
+            let attempt = p.attempts;
+            if let Some((decisions, top)) = explain.as_mut() {
+                self.record_decision(&mut **decisions, *top, pod, attempt, &Placement::Bind(node), now);
+            }
+            self.bind(pod, node, now)?;
+        }
+        self.offers_idle_at = idle.then(|| (self.cluster.version(), self.pending.len()));
+        self.launched = launched;
         Ok(())
     }
 
@@ -472,10 +548,9 @@ impl Simulation {
             if let Some(started) = victim.started {
                 self.metrics.lost_cpu_seconds += victim.requests.cpu_milli as f64 / 1000.0 * (now - started).as_secs_f64();
             }
-            let victim_priority = victim.priority;
             self.cluster.evict(v, now);
             self.metrics.preemptions += 1;
-            self.queue.add(v, victim_priority, now);
+            self.enqueue(v, now);
         }
         self.bind(pod_id, node, now)
     }

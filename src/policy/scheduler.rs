@@ -15,6 +15,8 @@ pub mod classic;
 pub mod filter;
 pub mod first_fit;
 pub mod kubernetes;
+pub mod mesos;
+pub mod offers;
 pub mod swarm;
 
 use std::collections::BTreeMap;
@@ -130,6 +132,12 @@ pub trait Scheduler: Send {
     fn explain(&self, top: usize, out: &mut Vec<crate::explain::Candidate>) {
         let _ = (top, out);
     }
+    /// Offer-based (two-level) policies return themselves: the simulation then
+    /// runs their allocation cycles instead of asking about one pod at a time
+    /// (see [`offers`]).
+    fn offers(&mut self) -> Option<&mut dyn offers::OfferScheduler> {
+        None
+    }
 }
 
 /// Scheduler configuration in a scenario: `[scheduler] kind = "…"` plus the
@@ -158,6 +166,8 @@ pub enum SchedulerConfig {
     SwarmRandom(NoParams),
     /// Borg: priority bands, preemption, hybrid packing.
     Borg(borg::BorgParams),
+    /// Apache Mesos: DRF offers to batch and service frameworks.
+    MesosDrf(mesos::MesosParams),
     /// A policy registered at run time in a [`Registry`] (never read directly
     /// from TOML: the scenario parser resolves it by name).
     #[serde(skip)]
@@ -281,6 +291,7 @@ impl SchedulerConfig {
             SchedulerConfig::SwarmBinpack(_) => "swarm-binpack",
             SchedulerConfig::SwarmRandom(_) => "swarm-random",
             SchedulerConfig::Borg(_) => "borg",
+            SchedulerConfig::MesosDrf(_) => "mesos-drf",
         }
     }
 
@@ -289,6 +300,7 @@ impl SchedulerConfig {
         match self {
             SchedulerConfig::Kubernetes(p) => p.validate(),
             SchedulerConfig::Borg(p) => p.validate(),
+            SchedulerConfig::MesosDrf(p) => p.validate(),
             _ => Vec::new(),
         }
     }
@@ -306,6 +318,7 @@ impl SchedulerConfig {
             SchedulerConfig::SwarmBinpack(_) => Box::new(Swarm::new(SwarmStrategy::Binpack, rng)),
             SchedulerConfig::SwarmRandom(_) => Box::new(Swarm::new(SwarmStrategy::Random, rng)),
             SchedulerConfig::Borg(p) => Box::new(borg::Borg::new(p.clone())),
+            SchedulerConfig::MesosDrf(p) => Box::new(mesos::Mesos::new(p, rng)),
             SchedulerConfig::Custom(c) => c.plugin.build(&c.params, rng),
         }
     }
@@ -334,6 +347,14 @@ impl SchedulerConfig {
                           no preemption first, then fewer and lower victims, then best-fit, worst-fit or \
                           hybrid (least stranded resources) packing; equivalence classes skip rescans.",
                 default: SchedulerConfig::Borg(Default::default()),
+            },
+            PolicyInfo {
+                name: "mesos-drf",
+                summary: "Apache Mesos two-level scheduling: every allocation interval (1 s) each shuffled agent's \
+                          free resources are offered to the framework with the lowest weighted dominant share \
+                          (DRF); batch (FIFO) and service (round-robin, Marathon-like) frameworks launch what \
+                          fits or decline, and refused resources are filtered for refuse_seconds (5 s).",
+                default: SchedulerConfig::MesosDrf(Default::default()),
             },
             PolicyInfo {
                 name: "best-fit",

@@ -19,7 +19,7 @@ fn shape() -> impl Strategy<Value = Shape> {
     (
         prop::collection::vec((1u32..6, 1u32..9, 1u32..17), 1..3),
         prop::collection::vec((1u32..15, 1u32..8, 1u32..120, 100u32..4000, 64u32..8192, any::<bool>()), 1..3),
-        prop_oneof![Just("kubernetes"), Just("first-fit"), Just("borg"), Just("tetris"), Just("swarm-spread")],
+        prop_oneof![Just("kubernetes"), Just("first-fit"), Just("borg"), Just("tetris"), Just("swarm-spread"), Just("mesos-drf")],
         any::<u64>(),
     )
         .prop_map(|(groups, classes, policy, seed)| Shape { groups, classes, policy, seed })

@@ -4,5 +4,6 @@ mod bad_input;
 mod behaviour;
 mod determinism;
 mod invariants;
+mod mesos;
 mod plugins;
 mod support;
