@@ -13,6 +13,10 @@
 //!
 //! The queue never retries a pod in a busy loop: a failed pod waits for an event
 //! that concerns it or for the 5-minute flush.
+//!
+//! Borg scans its pending queue "high to low priority, round-robin within a
+//! priority" (semantics.md §8): with [`QueueSort::RoundRobin`], pods of equal
+//! priority take turns by job instead of queueing by time.
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BTreeMap, BinaryHeap};
@@ -66,10 +70,25 @@ pub fn backoff_duration(attempts: u32, initial: SimDuration, max: SimDuration) -
     d.min(max)
 }
 
+/// How activeQ orders pods of equal priority.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum QueueSort {
+    /// By the time they were queued (kube-scheduler's PrioritySort).
+    #[default]
+    PrioritySort,
+    /// Jobs take turns (Borg): start-time fair queuing, where each pod gets
+    /// the next round of its job, and a job that joins starts at the round
+    /// being served at its priority (that of the last pod bound there), so it
+    /// neither jumps the queue nor waits for the jobs already there to drain.
+    RoundRobin,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Queued {
     pod: PodId,
     priority: i32,
+    /// Turn within the priority (always 0 under PrioritySort).
+    round: u32,
     /// When the pod was last queued (PrioritySort's timestamp).
     timestamp: SimTime,
     /// Failed attempts so far.
@@ -99,8 +118,14 @@ impl PartialOrd for Active {
 }
 impl Ord for Active {
     fn cmp(&self, o: &Self) -> Ordering {
-        // BinaryHeap pops the greatest: higher priority, then earlier time, then lower seq.
-        self.0.priority.cmp(&o.0.priority).then_with(|| o.0.timestamp.cmp(&self.0.timestamp)).then_with(|| o.0.seq.cmp(&self.0.seq))
+        // BinaryHeap pops the greatest: higher priority, then earlier round,
+        // then earlier time, then lower seq.
+        self.0
+            .priority
+            .cmp(&o.0.priority)
+            .then_with(|| o.0.round.cmp(&self.0.round))
+            .then_with(|| o.0.timestamp.cmp(&self.0.timestamp))
+            .then_with(|| o.0.seq.cmp(&self.0.seq))
     }
 }
 
@@ -111,20 +136,26 @@ pub struct SchedulingQueue {
     /// (expiry, seq) of the pods in `backoff_entries`, earliest first.
     backoff: BinaryHeap<Reverse<(SimTime, u64)>>,
     backoff_entries: BTreeMap<u64, Queued>,
-    /// Keyed by (priority, highest first; then failure order).
-    unschedulable: BTreeMap<(Reverse<i32>, u64), Queued>,
+    /// Keyed by (priority, highest first; then round, then failure order).
+    unschedulable: BTreeMap<(Reverse<i32>, u32, u64), Queued>,
     /// Reused by the moves, so a cluster event allocates nothing.
-    scratch: Vec<(Reverse<i32>, u64)>,
+    scratch: Vec<(Reverse<i32>, u32, u64)>,
     /// Per resource, at most the smallest request among parked pods (stale
     /// values are only ever too small, which costs a longer scan, never a
     /// missed pod). Lets a move stop as soon as nothing more could fit.
     min_parked_request: Resources,
     next_seq: u64,
+    sort: QueueSort,
+    /// RoundRobin: each job's next round, each pod's round, and the latest
+    /// round popped at each priority.
+    job_round: Vec<u32>,
+    pod_round: Vec<u32>,
+    served_round: BTreeMap<i32, u32>,
 }
 
 impl SchedulingQueue {
-    /// An empty queue.
-    pub fn new(timings: QueueTimings) -> Self {
+    /// An empty queue ordering equal priorities by `sort`.
+    pub fn new(timings: QueueTimings, sort: QueueSort) -> Self {
         SchedulingQueue {
             timings,
             active: BinaryHeap::new(),
@@ -134,7 +165,36 @@ impl SchedulingQueue {
             scratch: Vec::new(),
             min_parked_request: NO_PARKED_PODS,
             next_seq: 0,
+            sort,
+            job_round: Vec::new(),
+            pod_round: Vec::new(),
+            served_round: BTreeMap::new(),
         }
+    }
+
+    /// The round of a pod of `job` joining at `priority`: 0 under
+    /// PrioritySort; under RoundRobin the job's next turn, no earlier than
+    /// the round being served.
+    fn assign_round(&mut self, pod: PodId, priority: i32, job: u32) -> u32 {
+        if self.sort == QueueSort::PrioritySort {
+            return 0;
+        }
+        let (j, p) = (job as usize, pod.index());
+        if j >= self.job_round.len() {
+            self.job_round.resize(j + 1, 0);
+        }
+        if p >= self.pod_round.len() {
+            self.pod_round.resize(p + 1, 0);
+        }
+        let served = self.served_round.get(&priority).copied().unwrap_or(0);
+        let round = self.job_round[j].max(served);
+        self.job_round[j] = round + 1;
+        self.pod_round[p] = round;
+        round
+    }
+
+    fn round_of(&self, pod: PodId) -> u32 {
+        self.pod_round.get(pod.index()).copied().unwrap_or(0)
     }
 
     /// The timings in force.
@@ -147,15 +207,27 @@ impl SchedulingQueue {
         self.next_seq
     }
 
-    /// Adds a newly created pod to activeQ.
-    pub fn add(&mut self, pod: PodId, priority: i32, now: SimTime) {
+    /// Adds a pod of `job` that needs a node (new, or preempted) to activeQ.
+    pub fn add(&mut self, pod: PodId, priority: i32, job: u32, now: SimTime) {
         let seq = self.seq();
-        self.active.push(Active(Queued { pod, priority, timestamp: now, attempts: 0, seq }));
+        let round = self.assign_round(pod, priority, job);
+        self.active.push(Active(Queued { pod, priority, round, timestamp: now, attempts: 0, seq }));
     }
 
     /// Pops the next pod to try, with its attempt count so far.
     pub fn pop(&mut self) -> Option<(PodId, u32)> {
         self.active.pop().map(|Active(q)| (q.pod, q.attempts))
+    }
+
+    /// Records that a popped pod got a node: under RoundRobin its round is
+    /// now being served at its priority (failed attempts do not advance it,
+    /// so a job joining behind parked pods still gets its turn).
+    pub fn scheduled(&mut self, pod: PodId, priority: i32) {
+        if self.sort == QueueSort::RoundRobin {
+            let round = self.round_of(pod);
+            let served = self.served_round.entry(priority).or_insert(0);
+            *served = (*served).max(round);
+        }
     }
 
     /// Parks a pod whose attempt just failed (its `attempts` include this one).
@@ -167,7 +239,8 @@ impl SchedulingQueue {
             gpu: m.gpu.min(requests.gpu),
         };
         let seq = self.seq();
-        self.unschedulable.insert((Reverse(priority), seq), Queued { pod, priority, timestamp: now, attempts, seq });
+        let round = self.round_of(pod);
+        self.unschedulable.insert((Reverse(priority), round, seq), Queued { pod, priority, round, timestamp: now, attempts, seq });
     }
 
     fn requeue(&mut self, q: Queued, now: SimTime) {
@@ -284,18 +357,45 @@ mod tests {
 
     #[test]
     fn active_queue_orders_by_priority_then_time() {
-        let mut q = SchedulingQueue::new(QueueTimings::default());
-        q.add(PodId(0), 0, SimTime::from_secs(1));
-        q.add(PodId(1), 10, SimTime::from_secs(2));
-        q.add(PodId(2), 0, SimTime::from_secs(0));
-        q.add(PodId(3), 0, SimTime::from_secs(0));
+        let mut q = SchedulingQueue::new(QueueTimings::default(), QueueSort::PrioritySort);
+        q.add(PodId(0), 0, 0, SimTime::from_secs(1));
+        q.add(PodId(1), 10, 1, SimTime::from_secs(2));
+        q.add(PodId(2), 0, 2, SimTime::from_secs(0));
+        q.add(PodId(3), 0, 3, SimTime::from_secs(0));
         let order: Vec<u32> = std::iter::from_fn(|| q.pop().map(|(p, _)| p.0)).collect();
         assert_eq!(order, vec![1, 2, 3, 0]);
     }
 
     #[test]
+    fn round_robin_takes_turns_between_jobs_of_a_priority() {
+        let mut q = SchedulingQueue::new(QueueTimings::default(), QueueSort::RoundRobin);
+        let t = SimTime::from_secs;
+        // Job 0 queues pods 0–3, job 1 pods 4–5 later; a priority-9 job 2 pod 6.
+        for p in 0..4 {
+            q.add(PodId(p), 0, 0, t(0));
+        }
+        for p in 4..6 {
+            q.add(PodId(p), 0, 1, t(5));
+        }
+        q.add(PodId(6), 9, 2, t(6));
+        let first: Vec<u32> = (0..3).filter_map(|_| q.pop()).map(|(p, _)| p.0).collect();
+        for (p, priority) in [(6, 9), (0, 0), (4, 0)] {
+            q.scheduled(PodId(p), priority);
+        }
+        // Priority first; then turns: 0 (job 0, round 0), 4 (job 1, round 0).
+        assert_eq!(first, vec![6, 0, 4]);
+        // Job 3 joins now: it starts at the round being served (0), after the
+        // pods already holding that round, not behind all of job 0.
+        q.add(PodId(7), 0, 3, t(7));
+        q.add(PodId(8), 0, 3, t(7));
+        let rest: Vec<u32> = std::iter::from_fn(|| q.pop().map(|(p, _)| p.0)).collect();
+        assert_eq!(rest, vec![7, 1, 5, 8, 2, 3]);
+        // PrioritySort would have served by time: 0, 1, 2, 3, 4, 5.
+    }
+
+    #[test]
     fn failed_pods_wait_for_events_then_back_off() {
-        let mut q = SchedulingQueue::new(QueueTimings::default());
+        let mut q = SchedulingQueue::new(QueueTimings::default(), QueueSort::PrioritySort);
         let t0 = SimTime::from_secs(100);
         q.add_unschedulable(PodId(7), 0, Resources::ZERO, 3, t0); // backoff 4 s
         assert_eq!(q.active_len(), 0);
@@ -313,7 +413,7 @@ mod tests {
 
     #[test]
     fn unschedulable_pods_are_retried_after_five_minutes() {
-        let mut q = SchedulingQueue::new(QueueTimings::default());
+        let mut q = SchedulingQueue::new(QueueTimings::default(), QueueSort::PrioritySort);
         q.add_unschedulable(PodId(1), 0, Resources::ZERO, 1, SimTime::ZERO);
         assert_eq!(q.flush_unschedulable_timeout(SimTime::from_secs(300)), 0);
         assert_eq!(q.flush_unschedulable_timeout(SimTime::from_secs(330)), 1);
@@ -322,7 +422,7 @@ mod tests {
 
     #[test]
     fn freed_capacity_moves_only_what_fits_highest_priority_first() {
-        let mut q = SchedulingQueue::new(QueueTimings::default());
+        let mut q = SchedulingQueue::new(QueueTimings::default(), QueueSort::PrioritySort);
         let t0 = SimTime::from_secs(100);
         // Five 1-CPU pods parked, the last one with a higher priority.
         for i in 0..5 {

@@ -156,7 +156,7 @@ impl Simulation {
             events: EventQueue::with_capacity(1024),
             state_events: 0,
             cluster,
-            queue: SchedulingQueue::new(QueueTimings::default()),
+            queue: SchedulingQueue::new(QueueTimings::default(), scheduler.queue_sort()),
             scheduler,
             cycle_scheduled: false,
             backoff_tick_scheduled: false,
@@ -226,7 +226,7 @@ impl Simulation {
         if self.allocation_interval.is_some() {
             self.pending.push(p.workload, pod);
         } else {
-            self.queue.add(pod, p.priority, now);
+            self.queue.add(pod, p.priority, p.job, now);
         }
     }
 
@@ -411,7 +411,7 @@ impl Simulation {
             if self.allocation_interval.is_some() {
                 self.pending.push(wi as u32, id);
             } else {
-                self.queue.add(id, w.priority, now);
+                self.queue.add(id, w.priority, job, now);
             }
         }
         let left = &mut self.jobs_left[wi];
@@ -438,6 +438,9 @@ impl Simulation {
             let placement = self.scheduler.schedule(self.cluster.pod(pod_id), &ClusterView::new(&self.cluster, now));
             if let Some((decisions, top)) = explain.as_mut() {
                 self.record_decision(&mut **decisions, *top, pod_id, attempts, &placement, now);
+            }
+            if matches!(placement, Placement::Bind(_) | Placement::Preempt { .. }) {
+                self.queue.scheduled(pod_id, priority);
             }
             match placement {
                 Placement::Bind(node) => self.bind(pod_id, node, now)?,

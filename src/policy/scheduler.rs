@@ -138,6 +138,11 @@ pub trait Scheduler: Send {
     fn offers(&mut self) -> Option<&mut dyn offers::OfferScheduler> {
         None
     }
+    /// How the scheduling queue orders pods of equal priority: by time, as
+    /// kube-scheduler's PrioritySort (the default), or round-robin by job.
+    fn queue_sort(&self) -> crate::scheduling_queue::QueueSort {
+        crate::scheduling_queue::QueueSort::PrioritySort
+    }
 }
 
 /// Scheduler configuration in a scenario: `[scheduler] kind = "…"` plus the

@@ -749,3 +749,38 @@ fn spread_and_pod_affinity_mistakes_are_validation_errors() {
         assert!(err.contains(&format!("z.toml:{line}:")) && err.contains(field) && err.contains(message), "{constraint}: {err}");
     }
 }
+
+#[test]
+fn borg_serves_jobs_of_a_priority_round_robin_and_kubernetes_by_time() {
+    // One 1-CPU node, 1-CPU tasks of 10 s: one runs at a time. Job 0 (4
+    // tasks) arrives at 0 s, job 1 (4 tasks) at 1 s, same priority.
+    let text = |kind: &str| {
+        one_node(&format!(
+            r#"
+[[batch]]
+name = "w"
+jobs = 2
+interarrival = "1s"
+tasks = {{ dist = "constant", value = 4 }}
+duration = "10s"
+startup = "0s"
+cpu = "1"
+memory = "100Mi"
+images = ["app:1"]
+
+[scheduler]
+kind = "{kind}"
+"#
+        ))
+    };
+    let job_order = |kind: &str| {
+        let (_, pods) = run(&scenario(&text(kind)));
+        let mut bound: Vec<(f64, u32)> = pods.iter().map(|p| (p.bind_s.unwrap(), p.job)).collect();
+        bound.sort_by(|a, b| a.0.total_cmp(&b.0));
+        bound.into_iter().map(|(_, j)| j).collect::<Vec<u32>>()
+    };
+    // Borg: jobs take turns once job 1 is queued.
+    assert_eq!(job_order("borg"), vec![0, 1, 0, 1, 0, 1, 0, 1]);
+    // kube-scheduler's PrioritySort: first come, first served.
+    assert_eq!(job_order("kubernetes"), vec![0, 0, 0, 0, 1, 1, 1, 1]);
+}

@@ -19,9 +19,11 @@
 //!   requests, priority and tolerations) fail without a rescan until the
 //!   cluster changes.
 //!
-//! Not modelled yet: round-robin between jobs within a priority (the shared
-//! queue serves a priority first come, first served), relaxed randomization
-//! (every machine is examined), and package-locality scoring.
+//! * **Pending queue**: scanned high to low priority, round-robin between jobs
+//!   within a priority ([`QueueSort::RoundRobin`](crate::scheduling_queue::QueueSort)).
+//!
+//! Not modelled yet: relaxed randomization (every machine is examined) and
+//! package-locality scoring.
 
 use std::cmp::Reverse;
 
@@ -181,6 +183,13 @@ impl Borg {
 impl Scheduler for Borg {
     fn name(&self) -> &'static str {
         "borg"
+    }
+
+    /// "The scheduler scans the pending queue from high to low priority,
+    /// modulated by a round-robin scheme within a priority to ensure fairness
+    /// across users" (Verma et al. §3.2): jobs take turns.
+    fn queue_sort(&self) -> crate::scheduling_queue::QueueSort {
+        crate::scheduling_queue::QueueSort::RoundRobin
     }
 
     fn schedule(&mut self, pod: &Pod, view: &ClusterView<'_>) -> Placement {
