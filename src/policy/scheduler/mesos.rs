@@ -216,7 +216,7 @@ impl Mesos {
     /// The allocator for `params` (already validated and resolved), shuffling
     /// agents with `rng`.
     pub fn new(params: &MesosParams, rng: SimRng) -> Self {
-        let mut frameworks: Vec<Framework> = params
+        let frameworks: Vec<Framework> = params
             .frameworks
             .iter()
             .map(|f| Framework {
@@ -235,10 +235,9 @@ impl Mesos {
                 framework_of[w as usize] = i;
             }
         }
-        let interval = params.interval().unwrap_or(SimDuration::from_secs(1));
         let mut mesos = Mesos {
-            interval,
-            frameworks: Vec::new(),
+            interval: params.interval().unwrap_or(SimDuration::from_secs(1)),
+            frameworks,
             framework_of,
             rng,
             filters: Vec::new(),
@@ -250,7 +249,6 @@ impl Mesos {
             allocated: Vec::new(),
             order: Vec::new(),
         };
-        std::mem::swap(&mut mesos.frameworks, &mut frameworks);
         for (w, name) in params.workload_names.iter().enumerate() {
             if mesos.framework_of[w] == usize::MAX {
                 mesos.add_default_framework(w as u32, name.clone());
