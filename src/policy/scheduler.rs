@@ -16,6 +16,7 @@ pub mod filter;
 pub mod first_fit;
 pub mod kubernetes;
 pub mod swarm;
+pub mod swarmkit;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -158,6 +159,8 @@ pub enum SchedulerConfig {
     SwarmRandom(NoParams),
     /// Borg: priority bands, preemption, hybrid packing.
     Borg(borg::BorgParams),
+    /// Docker Swarm mode (SwarmKit): fewest tasks of the service, placement preferences.
+    Swarmkit(swarmkit::SwarmkitParams),
     /// A policy registered at run time in a [`Registry`] (never read directly
     /// from TOML: the scenario parser resolves it by name).
     #[serde(skip)]
@@ -281,6 +284,7 @@ impl SchedulerConfig {
             SchedulerConfig::SwarmBinpack(_) => "swarm-binpack",
             SchedulerConfig::SwarmRandom(_) => "swarm-random",
             SchedulerConfig::Borg(_) => "borg",
+            SchedulerConfig::Swarmkit(_) => "swarmkit",
         }
     }
 
@@ -289,6 +293,7 @@ impl SchedulerConfig {
         match self {
             SchedulerConfig::Kubernetes(p) => p.validate(),
             SchedulerConfig::Borg(p) => p.validate(),
+            SchedulerConfig::Swarmkit(p) => p.validate(),
             _ => Vec::new(),
         }
     }
@@ -306,6 +311,7 @@ impl SchedulerConfig {
             SchedulerConfig::SwarmBinpack(_) => Box::new(Swarm::new(SwarmStrategy::Binpack, rng)),
             SchedulerConfig::SwarmRandom(_) => Box::new(Swarm::new(SwarmStrategy::Random, rng)),
             SchedulerConfig::Borg(p) => Box::new(borg::Borg::new(p.clone())),
+            SchedulerConfig::Swarmkit(p) => Box::new(swarmkit::Swarmkit::new(p, rng)),
             SchedulerConfig::Custom(c) => c.plugin.build(&c.params, rng),
         }
     }
@@ -372,6 +378,17 @@ impl SchedulerConfig {
                 name: "swarm-random",
                 summary: "Classic Docker Swarm random: uniform among nodes with room.",
                 default: SchedulerConfig::SwarmRandom(NoParams {}),
+            },
+            PolicyInfo {
+                name: "swarmkit",
+                summary: "Docker Swarm mode (moby/swarmkit manager/scheduler): filters reservations (requests vs \
+                          free allocatable), taints, node selectors and required node affinity as constraints, and max_replicas tasks of \
+                          a service per node (0 = no limit); no resource scoring: nodeLess prefers nodes without \
+                          5 recent failures of the service (none are modelled yet), then fewest tasks of the \
+                          same service (workload class), then fewest tasks in total; placement_preferences \
+                          (spread = \"node.labels.<key>\") send each task to the label branch with the fewest \
+                          tasks of its service, level by level; seeded random tie-break.",
+                default: SchedulerConfig::Swarmkit(Default::default()),
             },
         ]
     }

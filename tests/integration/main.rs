@@ -6,3 +6,4 @@ mod determinism;
 mod invariants;
 mod plugins;
 mod support;
+mod swarmkit;
