@@ -118,7 +118,8 @@ impl Decision<'_> {
                     candidate: Some(c.node.0),
                     rank,
                     weight: Some(p.weight),
-                    weighted: Some(p.raw * p.weight),
+                    // `+ 0.0` turns −0 (a 0 score of a negative weight) into 0.
+                    weighted: Some(p.raw * p.weight + 0.0),
                     ..row("score", p.plugin, Some(p.raw))
                 });
             }

@@ -18,6 +18,7 @@ pub mod kubernetes;
 pub mod mesos;
 pub mod offers;
 pub mod swarm;
+pub mod swarmkit;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -173,6 +174,8 @@ pub enum SchedulerConfig {
     Borg(borg::BorgParams),
     /// Apache Mesos: DRF offers to batch and service frameworks.
     MesosDrf(mesos::MesosParams),
+    /// Docker Swarm mode (SwarmKit): fewest tasks of the service, placement preferences.
+    Swarmkit(swarmkit::SwarmkitParams),
     /// A policy registered at run time in a [`Registry`] (never read directly
     /// from TOML: the scenario parser resolves it by name).
     #[serde(skip)]
@@ -297,6 +300,7 @@ impl SchedulerConfig {
             SchedulerConfig::SwarmRandom(_) => "swarm-random",
             SchedulerConfig::Borg(_) => "borg",
             SchedulerConfig::MesosDrf(_) => "mesos-drf",
+            SchedulerConfig::Swarmkit(_) => "swarmkit",
         }
     }
 
@@ -306,6 +310,7 @@ impl SchedulerConfig {
             SchedulerConfig::Kubernetes(p) => p.validate(),
             SchedulerConfig::Borg(p) => p.validate(),
             SchedulerConfig::MesosDrf(p) => p.validate(),
+            SchedulerConfig::Swarmkit(p) => p.validate(),
             _ => Vec::new(),
         }
     }
@@ -324,6 +329,7 @@ impl SchedulerConfig {
             SchedulerConfig::SwarmRandom(_) => Box::new(Swarm::new(SwarmStrategy::Random, rng)),
             SchedulerConfig::Borg(p) => Box::new(borg::Borg::new(p.clone())),
             SchedulerConfig::MesosDrf(p) => Box::new(mesos::Mesos::new(p, rng)),
+            SchedulerConfig::Swarmkit(p) => Box::new(swarmkit::Swarmkit::new(p, rng)),
             SchedulerConfig::Custom(c) => c.plugin.build(&c.params, rng),
         }
     }
@@ -398,6 +404,17 @@ impl SchedulerConfig {
                 name: "swarm-random",
                 summary: "Classic Docker Swarm random: uniform among nodes with room.",
                 default: SchedulerConfig::SwarmRandom(NoParams {}),
+            },
+            PolicyInfo {
+                name: "swarmkit",
+                summary: "Docker Swarm mode (moby/swarmkit manager/scheduler): filters reservations (requests vs \
+                          free allocatable), taints, node selectors and required node affinity as constraints, and max_replicas tasks of \
+                          a service per node (0 = no limit); no resource scoring: nodeLess prefers nodes without \
+                          5 recent failures of the service (none are modelled yet), then fewest tasks of the \
+                          same service (workload class), then fewest tasks in total; placement_preferences \
+                          (spread = \"node.labels.<key>\") send each task to the label branch with the fewest \
+                          tasks of its service, level by level; seeded random tie-break.",
+                default: SchedulerConfig::Swarmkit(Default::default()),
             },
         ]
     }

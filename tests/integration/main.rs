@@ -7,3 +7,4 @@ mod invariants;
 mod mesos;
 mod plugins;
 mod support;
+mod swarmkit;
