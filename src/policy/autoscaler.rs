@@ -4,4 +4,5 @@
 //! can be tested against the reference vectors on their own; the simulation
 //! feeds them lagged metrics and applies their decisions.
 
+pub mod cluster_autoscaler;
 pub mod hpa;
