@@ -6,3 +6,4 @@
 
 pub mod cluster_autoscaler;
 pub mod hpa;
+pub mod vpa;
