@@ -530,10 +530,8 @@ impl Scheduler for KubernetesScheduler {
         // the same way on an unchanged cluster. A failed cycle examines every
         // node, so the round-robin start is back where it was and no random
         // number was drawn: skipping the scan leaves the state as it would be.
-        // Bound pods' required anti-affinity can reject a pod by its class or
-        // job, which the key does not hold: no replay while any is bound.
         let p = &pod.placement;
-        let classable = p.topology_spread.is_empty() && !p.has_pod_terms() && !self.pod_affinity.existing_anti_affinity(view);
+        let classable = p.topology_spread.is_empty() && p.pod_affinity.is_empty() && p.pod_anti_affinity.is_empty();
         let class = (
             view.cluster().version(),
             pod.requests,
@@ -588,7 +586,11 @@ impl Scheduler for KubernetesScheduler {
         self.next_start_node_index = cursor;
         let result = match scored.len() {
             0 => {
-                if classable {
+                // Bound pods' anti-affinity rejects by class or job, which the
+                // key does not hold: only failures on the pod's own rules are
+                // kept (a pod with the same key fails those on every node
+                // before anti-affinity is looked at, so replaying is exact).
+                if classable && !pod_affinity {
                     self.failed = Some((class, counts));
                 }
                 Placement::Unschedulable(counts)

@@ -20,15 +20,17 @@
 //! pod do the same; bound pods' *required* affinity terms that select it add
 //! `hardPodAffinityWeight` (0 turns that off). Raw scores are normalized
 //! `int(100·((s − min)/(max − min)))` in floating point, min and max seeded at
-//! 0 (the snapshot semantics.md cites; current upstream seeds them with the
-//! first score instead). With nothing counted the plugin skips scoring.
+//! 0 (the snapshot semantics.md cites; current upstream takes the actual
+//! minimum and maximum). With nothing counted the plugin skips scoring.
 //!
-//! Pods with terms are rare; the common cluster has none. Which workload
-//! classes carry terms is learned once per submitted pod, so a cycle in a
-//! cluster where no bound pod has terms costs one look-up per such class.
+//! Pods with terms are rare; the common cluster has none. Each class's pods,
+//! and which classes carry terms, are learned once per submitted pod: a cycle
+//! in a cluster where no bound pod has terms costs one look-up per carrying
+//! class, and otherwise visits only the pods of the classes that carry terms
+//! or that the pod's own terms select.
 
 use crate::model::affinity::AffinitySelector;
-use crate::model::{Cluster, Node, NodeId, Pod};
+use crate::model::{Cluster, Node, Pod, PodId, PodPhase};
 use crate::policy::scheduler::ClusterView;
 
 /// Whether `target` is among the pods that `selector`, on a term carried by
@@ -92,34 +94,52 @@ fn add_keyed(list: &mut Vec<KeyCounts>, key: &str, node: &Node, n: i64) {
     }
 }
 
-/// Workload classes whose pods carry pod (anti-)affinity terms, learned from
-/// the cluster's pod table: each submitted pod is looked at once.
+/// The cluster's pods by workload class, and which classes carry pod
+/// (anti-)affinity terms, learned from the cluster's pod table: each
+/// submitted pod is looked at once. Every selector picks pods of one class,
+/// so a cycle visits the pods of the classes that matter, not every bound pod
+/// (upstream likewise visits only nodes with pods with affinity for the
+/// symmetric rules).
 #[derive(Clone, Debug, Default)]
-struct Carriers {
+struct Classes {
     /// Pods of the table already looked at.
     seen: usize,
+    /// Per class: its pods, less those seen finished (dropped lazily).
+    pods: Vec<Vec<PodId>>,
     /// Classes with any term, sorted.
-    any: Vec<u32>,
-    /// Classes with required anti-affinity terms, sorted.
-    required_anti: Vec<u32>,
+    carriers: Vec<u32>,
 }
 
-impl Carriers {
+impl Classes {
     fn observe(&mut self, cluster: &Cluster) {
         if cluster.pods.len() < self.seen {
             // Another cluster than last time (unit tests): start over.
-            *self = Carriers::default();
+            *self = Classes::default();
         }
         for pod in &cluster.pods[self.seen..] {
-            let p = &pod.placement;
-            if p.has_pod_terms() {
-                insert_sorted(&mut self.any, pod.workload);
+            let w = pod.workload as usize;
+            if self.pods.len() <= w {
+                self.pods.resize_with(w + 1, Vec::new);
             }
-            if !p.pod_anti_affinity.required.is_empty() {
-                insert_sorted(&mut self.required_anti, pod.workload);
+            self.pods[w].push(pod.id);
+            if pod.placement.has_pod_terms() {
+                insert_sorted(&mut self.carriers, pod.workload);
             }
         }
         self.seen = cluster.pods.len();
+    }
+
+    /// The bound pods of `class` with their nodes, after dropping the
+    /// finished ones from its list (pending pods stay: they may bind later).
+    fn bound<'s, 'c>(&'s mut self, class: u32, cluster: &'c Cluster) -> impl Iterator<Item = (&'c Pod, &'c Node)> + use<'s, 'c> {
+        let list = self.pods.get_mut(class as usize).map(|list| {
+            list.retain(|&q| cluster.pod(q).phase != PodPhase::Succeeded);
+            &*list
+        });
+        list.into_iter().flatten().filter_map(|&q| {
+            let pod = cluster.pod(q);
+            pod.node.map(|n| (pod, cluster.node(n)))
+        })
     }
 }
 
@@ -134,11 +154,26 @@ fn any_bound(classes: &[u32], cluster: &Cluster) -> bool {
     classes.iter().any(|&w| cluster.usage(w).bound > 0)
 }
 
-/// InterPodAffinity's state: which classes carry terms (kept across cycles)
-/// and the per-attempt counts of the pod being scheduled.
+/// The classes `pod`'s own terms select, sorted and deduplicated.
+fn selected_classes(pod: &Pod) -> Vec<u32> {
+    let (a, n) = (&pod.placement.pod_affinity, &pod.placement.pod_anti_affinity);
+    let selectors =
+        a.required.iter().chain(&n.required).map(|t| t.selector).chain(a.preferred.iter().chain(&n.preferred).map(|t| t.selector));
+    let mut classes: Vec<u32> = selectors
+        .map(|s| match s {
+            AffinitySelector::Workload | AffinitySelector::Job => pod.workload,
+            AffinitySelector::Class(c) => c,
+        })
+        .collect();
+    classes.sort_unstable();
+    classes.dedup();
+    classes
+}
+
+/// The per-attempt counts of the pod being scheduled (upstream's PreFilter
+/// and PreScore state).
 #[derive(Clone, Debug, Default)]
-pub struct AffinityState {
-    carriers: Carriers,
+struct Counts {
     /// Per required affinity term of the pod: bound pods matching *all* the
     /// terms, per domain of the term's key.
     affinity: Vec<KeyCounts>,
@@ -153,51 +188,13 @@ pub struct AffinityState {
     score: Vec<KeyCounts>,
 }
 
-impl AffinityState {
-    /// Whether a pod without terms of its own may be rejected by this plugin
-    /// now: some bound pod has required anti-affinity, whose selector may pick
-    /// it. Failures of such pods must not be replayed from a cache keyed by
-    /// the pod's own rules (a job selector even differs between two pods of
-    /// one class).
-    pub fn existing_anti_affinity(&mut self, view: &ClusterView<'_>) -> bool {
-        let cluster = view.cluster();
-        self.carriers.observe(cluster);
-        any_bound(&self.carriers.required_anti, cluster)
-    }
-
-    /// PreFilter and PreScore for `pod`: counts what its terms select among
-    /// the bound pods, and what bound pods' terms say about it. Returns
-    /// whether the filter has anything to check.
-    pub fn compute(&mut self, pod: &Pod, view: &ClusterView<'_>, hard_pod_affinity_weight: i64) -> bool {
-        let cluster = view.cluster();
-        self.carriers.observe(cluster);
-        let p = &pod.placement;
+impl Counts {
+    fn clear(&mut self) {
         self.affinity.clear();
         self.anti.clear();
         self.existing_anti.clear();
         self.score.clear();
         self.first_of_group = false;
-        let own = p.has_pod_terms();
-        if !own && !any_bound(&self.carriers.any, cluster) {
-            return false;
-        }
-        self.affinity.extend(p.pod_affinity.required.iter().map(|t| KeyCounts::new(&t.topology_key)));
-        self.anti.extend(p.pod_anti_affinity.required.iter().map(|t| KeyCounts::new(&t.topology_key)));
-        for (i, node) in view.nodes().iter().enumerate() {
-            for &q in cluster.pods_on(NodeId(i as u32)) {
-                let existing = cluster.pod(q);
-                if own {
-                    self.count_incoming_terms(pod, existing, node);
-                }
-                if existing.placement.has_pod_terms() {
-                    self.count_existing_terms(pod, existing, node, hard_pod_affinity_weight);
-                }
-            }
-        }
-        let required = &p.pod_affinity.required;
-        self.first_of_group =
-            self.affinity.iter().all(KeyCounts::is_empty) && !required.is_empty() && required.iter().all(|t| selects(t.selector, pod, pod));
-        !self.affinity.is_empty() || !self.anti.is_empty() || !self.existing_anti.is_empty()
     }
 
     /// The incoming pod's terms against one bound pod.
@@ -237,6 +234,48 @@ impl AffinityState {
             }
         }
     }
+}
+
+/// InterPodAffinity's state: the cluster's pods by class (kept across
+/// cycles) and the per-attempt counts of the pod being scheduled.
+#[derive(Clone, Debug, Default)]
+pub struct AffinityState {
+    classes: Classes,
+    counts: Counts,
+}
+
+impl AffinityState {
+    /// PreFilter and PreScore for `pod`: counts what its terms select among
+    /// the bound pods, and what bound pods' terms say about it. Returns
+    /// whether the filter has anything to check.
+    pub fn compute(&mut self, pod: &Pod, view: &ClusterView<'_>, hard_pod_affinity_weight: i64) -> bool {
+        let cluster = view.cluster();
+        let Self { classes, counts } = self;
+        classes.observe(cluster);
+        counts.clear();
+        let p = &pod.placement;
+        let own = p.has_pod_terms();
+        if !own && !any_bound(&classes.carriers, cluster) {
+            return false;
+        }
+        counts.affinity.extend(p.pod_affinity.required.iter().map(|t| KeyCounts::new(&t.topology_key)));
+        counts.anti.extend(p.pod_anti_affinity.required.iter().map(|t| KeyCounts::new(&t.topology_key)));
+        if own {
+            for class in selected_classes(pod) {
+                classes.bound(class, cluster).for_each(|(existing, node)| counts.count_incoming_terms(pod, existing, node));
+            }
+        }
+        for class in classes.carriers.clone() {
+            classes
+                .bound(class, cluster)
+                .for_each(|(existing, node)| counts.count_existing_terms(pod, existing, node, hard_pod_affinity_weight));
+        }
+        let required = &p.pod_affinity.required;
+        counts.first_of_group = counts.affinity.iter().all(KeyCounts::is_empty)
+            && !required.is_empty()
+            && required.iter().all(|t| selects(t.selector, pod, pod));
+        !counts.affinity.is_empty() || !counts.anti.is_empty() || !counts.existing_anti.is_empty()
+    }
 
     /// The filter on `node`: the pod's required affinity and anti-affinity,
     /// and bound pods' required anti-affinity. Cold and not inlined: most
@@ -252,36 +291,36 @@ impl AffinityState {
     /// in every term's domain, unless the pod may start its group.
     fn satisfies_affinity(&self, node: &Node) -> bool {
         let mut pods_exist = true;
-        for c in &self.affinity {
+        for c in &self.counts.affinity {
             match c.at(node) {
                 None => return false,
                 Some(n) if n <= 0 => pods_exist = false,
                 Some(_) => {}
             }
         }
-        pods_exist || self.first_of_group
+        pods_exist || self.counts.first_of_group
     }
 
     /// `satisfyPodAntiAffinity`: no selected pod in any term's domain.
     fn satisfies_anti_affinity(&self, node: &Node) -> bool {
-        self.anti.iter().all(|c| c.at(node).unwrap_or(0) <= 0)
+        self.counts.anti.iter().all(|c| c.at(node).unwrap_or(0) <= 0)
     }
 
     /// `satisfyExistingPodsAntiAffinity`: no bound pod that rejects the pod
     /// in any of the node's domains.
     fn satisfies_existing_anti_affinity(&self, node: &Node) -> bool {
-        self.existing_anti.iter().all(|c| c.at(node).unwrap_or(0) <= 0)
+        self.counts.existing_anti.iter().all(|c| c.at(node).unwrap_or(0) <= 0)
     }
 
     /// Whether anything was counted for the score; without it the plugin
     /// skips scoring (PreScore's Skip), as upstream.
     pub fn scores(&self) -> bool {
-        !self.score.is_empty()
+        !self.counts.score.is_empty()
     }
 
     /// Raw score: the summed signed weights of the node's domains.
     pub fn raw_score(&self, node: &Node) -> i64 {
-        self.score.iter().map(|c| c.at(node).unwrap_or(0)).sum()
+        self.counts.score.iter().map(|c| c.at(node).unwrap_or(0)).sum()
     }
 }
 
@@ -304,7 +343,7 @@ mod tests {
     use super::*;
     use crate::model::affinity::{NodePlacement, PodAffinity, PodAffinityTerm, WeightedPodAffinityTerm};
     use crate::model::pod::tests_support::pod;
-    use crate::model::PodId;
+    use crate::model::NodeId;
     use crate::time::SimTime;
 
     const HOST: &str = "kubernetes.io/hostname";
@@ -364,12 +403,17 @@ mod tests {
         c.bind(id, NodeId(node), SimTime::ZERO);
     }
 
-    /// The filter's verdict and the raw score on every node for `incoming`.
+    /// The filter's verdict on every node for `incoming`, computed with `s`.
+    fn verdicts(s: &mut AffinityState, c: &Cluster, incoming: &Pod, hard_weight: i64) -> Vec<bool> {
+        let filters = s.compute(incoming, &ClusterView::new(c, SimTime::ZERO), hard_weight);
+        c.nodes.iter().map(|n| !filters || s.allows(n)).collect()
+    }
+
+    /// The filter's verdict and the raw score on every node for `incoming`,
+    /// computed by a fresh state.
     fn judge(c: &Cluster, incoming: &Pod, hard_weight: i64) -> (Vec<bool>, Vec<i64>, AffinityState) {
-        let view = ClusterView::new(c, SimTime::ZERO);
         let mut s = AffinityState::default();
-        let filters = s.compute(incoming, &view, hard_weight);
-        let allowed = c.nodes.iter().map(|n| !filters || s.allows(n)).collect();
+        let allowed = verdicts(&mut s, c, incoming, hard_weight);
         let raw = c.nodes.iter().map(|n| s.raw_score(n)).collect();
         (allowed, raw, s)
     }
@@ -401,8 +445,6 @@ mod tests {
         assert!(!s.scores(), "required anti-affinity does not score");
         // A class the term does not select is not affected.
         assert_eq!(judge(&c, &plain(2), 1).0, [true; 4]);
-        let view = ClusterView::new(&c, SimTime::ZERO);
-        assert!(AffinityState::default().existing_anti_affinity(&view));
     }
 
     #[test]
@@ -526,36 +568,67 @@ mod tests {
         bind(&mut c, plain(0), 0);
         bind(&mut c, pod_of(1, 0, PodAffinity::default(), required(vec![term(HOST, AffinitySelector::Class(0))])), 1);
         let view = ClusterView::new(&c, SimTime::ZERO);
-        assert!(s.existing_anti_affinity(&view));
         assert!(s.compute(&plain(0), &view, 1));
         assert_eq!((s.allows(&c.nodes[0]), s.allows(&c.nodes[1])), (true, false));
-        assert_eq!((s.carriers.any.as_slice(), s.carriers.required_anti.as_slice(), s.carriers.seen), (&[1u32][..], &[1u32][..], 2));
+        assert_eq!((s.classes.carriers.as_slice(), s.classes.seen), (&[1u32][..], 2));
         // When the carrier leaves, the fast path is back.
         c.start(PodId(1), SimTime::ZERO);
         c.finish(PodId(1), SimTime::ZERO);
-        let view = ClusterView::new(&c, SimTime::ZERO);
-        assert!(!s.existing_anti_affinity(&view));
-        assert!(!s.compute(&plain(0), &view, 1));
+        assert!(!s.compute(&plain(0), &ClusterView::new(&c, SimTime::ZERO), 1));
     }
 
     #[test]
-    fn the_scheduler_does_not_replay_failures_that_bound_pods_caused() {
+    fn the_failure_cache_keeps_only_failures_on_the_pods_own_rules() {
         // Class 0 on n-0 bars class 1 from zone a, which holds both nodes. A
         // class-1 pod fails; a pod identical in everything the failure cache
         // keys on (requests, tolerations, placement) but of class 2 must
-        // still be bound.
+        // still be bound: that failure is not kept.
         use crate::policy::scheduler::kubernetes::{KubernetesParams, KubernetesScheduler};
         use crate::policy::scheduler::{Placement, Scheduler};
         let mut c = cluster(&[Some("a"), Some("a")]);
         bind(&mut c, pod_of(0, 0, PodAffinity::default(), required(vec![term(ZONE, AffinitySelector::Class(1))])), 0);
         let view = ClusterView::new(&c, SimTime::ZERO);
+        let of_class = |pod: &Pod, class| Pod { workload: class, ..pod.clone() };
         let barred = plain(1);
-        let mut free = barred.clone();
-        free.workload = 2;
-        let rng = crate::engine::stream_rng(1, 0, crate::engine::StreamId::SCHEDULER);
-        let mut s = KubernetesScheduler::new(KubernetesParams::default(), rng);
+        let rng = || crate::engine::stream_rng(1, 0, crate::engine::StreamId::SCHEDULER);
+        let mut s = KubernetesScheduler::new(KubernetesParams::default(), rng());
         assert!(matches!(s.schedule(&barred, &view), Placement::Unschedulable(counts) if counts.pod_affinity_violation == 2));
-        assert!(matches!(s.schedule(&free, &view), Placement::Bind(_)));
+        assert!(s.failed.is_none());
+        assert!(matches!(s.schedule(&of_class(&barred, 2), &view), Placement::Bind(_)));
+        // A pod too big for any node fails on its own rules: kept while the
+        // anti-affinity pod is bound, and replayed exactly for an identical
+        // pod that the anti-affinity would also have barred.
+        let huge = Pod { requests: crate::model::Resources { cpu_milli: 10_000, ..barred.requests }, ..of_class(&barred, 2) };
+        let first = s.schedule(&huge, &view);
+        assert!(matches!(first, Placement::Unschedulable(_)) && s.failed.is_some());
+        let mut fresh = KubernetesScheduler::new(KubernetesParams::default(), rng());
+        fresh.next_start_node_index = s.next_start_node_index;
+        assert_eq!(s.schedule(&of_class(&huge, 1), &view), fresh.schedule(&of_class(&huge, 1), &view));
+        assert_eq!(s.schedule(&of_class(&huge, 1), &view), first);
+    }
+
+    #[test]
+    fn only_pods_bound_now_count() {
+        // Two class-1 pods refuse class 0 on their hosts n-0 and n-1. Once the
+        // one on n-0 finished and the one on n-1 was preempted (pending
+        // again), neither bars anything; the incoming pod's own anti-affinity
+        // against class 1 likewise sees no pod.
+        let mut c = cluster(&[Some("a"), Some("a"), Some("a")]);
+        let guard = || pod_of(1, 0, PodAffinity::default(), required(vec![term(HOST, AffinitySelector::Class(0))]));
+        bind(&mut c, guard(), 0);
+        bind(&mut c, guard(), 1);
+        let avoider = pod_of(0, 0, PodAffinity::default(), required(vec![term(ZONE, AffinitySelector::Class(1))]));
+        // One state throughout: it keeps the pods by class between cycles.
+        let mut s = AffinityState::default();
+        assert_eq!(verdicts(&mut s, &c, &plain(0), 1), [false, false, true]);
+        assert_eq!(verdicts(&mut s, &c, &avoider, 1), [false, false, false]);
+        c.start(PodId(0), SimTime::ZERO);
+        c.finish(PodId(0), SimTime::ZERO);
+        assert_eq!(verdicts(&mut s, &c, &plain(0), 1), [true, false, true]);
+        assert_eq!(s.classes.pods[1], [PodId(1)], "the finished pod left the list");
+        c.evict(PodId(1), SimTime::ZERO);
+        assert_eq!(verdicts(&mut s, &c, &plain(0), 1), [true; 3]);
+        assert_eq!(verdicts(&mut s, &c, &avoider, 1), [true; 3]);
     }
 
     /// Upstream's NormalizeScore over the raw scores of the nodes.
