@@ -78,8 +78,9 @@ pub enum WhenUnsatisfiable {
     ScheduleAnyway,
 }
 
-/// Which pods a spread constraint or pod (anti-)affinity term counts (its
-/// `labelSelector`): the pods of the same workload class, or of the same job.
+/// Which pods a spread constraint counts (its `labelSelector`): the pods of the
+/// same workload class, or of the same job. Pod affinity terms use
+/// [`AffinitySelector`], which can also select another class.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum PodSelector {
@@ -107,6 +108,25 @@ pub struct SpreadConstraint {
     pub selector: PodSelector,
 }
 
+/// Which pods a pod (anti-)affinity term selects (its `labelSelector`),
+/// relative to the pod that carries the term. Unlike [`PodSelector`] it can
+/// name another workload class: affinity between different applications
+/// ("keep the cache away from the database") is what makes the symmetric
+/// rules of InterPodAffinity matter. In a scenario: `selector = "job"` or
+/// `selector = { class = 1 }`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AffinitySelector {
+    /// Pods of the same workload class as the term's owner.
+    #[default]
+    Workload,
+    /// Pods of the same job as the term's owner.
+    Job,
+    /// Pods of the workload class with this index: the position of its
+    /// `[[batch]]` entry in the scenario, from 0 (`Pod::workload`).
+    Class(u32),
+}
+
 /// A required pod (anti-)affinity term: the pods matching `selector`, in the
 /// node's `topology_key` domain.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -116,7 +136,7 @@ pub struct PodAffinityTerm {
     pub topology_key: String,
     /// Which pods count.
     #[serde(default)]
-    pub selector: PodSelector,
+    pub selector: AffinitySelector,
 }
 
 /// A preferred pod (anti-)affinity term.
@@ -129,7 +149,7 @@ pub struct WeightedPodAffinityTerm {
     pub topology_key: String,
     /// Which pods count.
     #[serde(default)]
-    pub selector: PodSelector,
+    pub selector: AffinitySelector,
 }
 
 /// `podAffinity` or `podAntiAffinity`.
@@ -213,6 +233,13 @@ impl NodePlacement {
     /// Topology spread is separate: it depends on where other pods run.
     pub fn is_empty(&self) -> bool {
         self.node_selector.is_empty() && self.affinity.required.is_empty() && self.affinity.preferred.is_empty()
+    }
+
+    /// Whether there are pod affinity or anti-affinity terms: only such pods
+    /// take part in InterPodAffinity as *existing* pods (upstream's
+    /// `PodsWithAffinity`).
+    pub fn has_pod_terms(&self) -> bool {
+        !self.pod_affinity.is_empty() || !self.pod_anti_affinity.is_empty()
     }
 
     /// The NodeAffinity filter: the node selector matches and, if there are

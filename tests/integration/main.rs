@@ -6,5 +6,6 @@ mod determinism;
 mod invariants;
 mod mesos;
 mod plugins;
+mod pod_affinity;
 mod support;
 mod swarmkit;

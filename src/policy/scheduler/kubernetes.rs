@@ -9,9 +9,9 @@
 //!   the *non-zero* requests, cpu:1 memory:1), NodeResourcesBalancedAllocation ×1
 //!   (real requests), ImageLocality ×1, TaintToleration ×3 (PreferNoSchedule,
 //!   reverse-normalized), NodeAffinity ×2 (summed weights of matching preferred
-//!   terms, normalized by the maximum). PodTopologySpread and InterPodAffinity
-//!   have nothing to score for pods without affinity terms or owning services
-//!   (they return Skip upstream), so they add nothing here yet.
+//!   terms, normalized by the maximum). PodTopologySpread ×2 scores explicit
+//!   constraints; InterPodAffinity ×2 scores the pod's and bound pods'
+//!   (anti-)affinity terms (see `inter_pod_affinity`).
 //! * **Sampling**: `percentageOfNodesToScore` (0 = adaptive `max(50 − n/125, 5)` %,
 //!   at least 100 nodes); filtering starts where the previous cycle stopped.
 //! * **Choice**: highest total; ties broken at random with the policy's own
@@ -221,6 +221,10 @@ pub struct KubernetesParams {
     pub shape: Vec<ShapePoint>,
     /// Score plugin weights.
     pub plugin_weights: PluginWeights,
+    /// InterPodAffinity's `hardPodAffinityWeight` (0–100, default 1): what a
+    /// bound pod's *required* affinity term that selects the incoming pod
+    /// adds to the score of its domain. 0 turns that off.
+    pub hard_pod_affinity_weight: i64,
     /// Tie-break among the best nodes.
     pub tie_break: TieBreak,
 }
@@ -233,6 +237,7 @@ impl Default for KubernetesParams {
             scoring_strategy: ScoringStrategy::LeastAllocated,
             resource_weights: ResourceWeights::default(),
             plugin_weights: PluginWeights::default(),
+            hard_pod_affinity_weight: 1,
             tie_break: TieBreak::Reservoir,
         }
     }
@@ -262,6 +267,9 @@ impl KubernetesParams {
             if !(0..=100).contains(&v) {
                 errors.push((name.into(), "must be between 0 and 100 (0 means 1)".into()));
             }
+        }
+        if !(0..=100).contains(&self.hard_pod_affinity_weight) {
+            errors.push(("hard_pod_affinity_weight".into(), "must be between 0 and 100".into()));
         }
         let p = &self.plugin_weights;
         for (name, v) in [
@@ -551,12 +559,8 @@ impl Scheduler for KubernetesScheduler {
         } else {
             self.spread = Default::default();
         }
-        let pod_affinity = !p.pod_affinity.is_empty() || !p.pod_anti_affinity.is_empty();
-        if pod_affinity {
-            self.pod_affinity.compute(pod, view);
-        } else {
-            self.pod_affinity = Default::default();
-        }
+        // Also for pods without terms: bound pods' terms may reject or score them.
+        let pod_affinity = self.pod_affinity.compute(pod, view, self.params.hard_pod_affinity_weight);
         let start = if n == 0 { 0 } else { self.next_start_node_index % n };
         // Filter from where the last cycle stopped, wrapping around, until
         // `to_find` feasible nodes are found or every node was examined.
@@ -582,7 +586,11 @@ impl Scheduler for KubernetesScheduler {
         self.next_start_node_index = cursor;
         let result = match scored.len() {
             0 => {
-                if classable {
+                // Bound pods' anti-affinity rejects by class or job, which the
+                // key does not hold: only failures on the pod's own rules are
+                // kept (a pod with the same key fails those on every node
+                // before anti-affinity is looked at, so replaying is exact).
+                if classable && !pod_affinity {
                     self.failed = Some((class, counts));
                 }
                 Placement::Unschedulable(counts)
