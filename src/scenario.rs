@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use crate::model::affinity::{NodeAffinity, NodePlacement, PodAffinity, SpreadConstraint};
+use crate::model::affinity::{AffinitySelector, NodeAffinity, NodePlacement, PodAffinity, SpreadConstraint};
 use crate::model::image::normalize_image_name;
 use crate::model::workload::BatchWorkload;
 use crate::model::{DisruptionBudget, ImageId, ImageSpec, Resources, Taint, Toleration};
@@ -165,10 +165,21 @@ struct RawBatch {
     #[serde(default)]
     topology_spread: Vec<SpreadConstraint>,
     #[serde(default)]
-    pod_affinity: PodAffinity,
+    pod_affinity: PodAffinity<RawSelector>,
     #[serde(default)]
-    pod_anti_affinity: PodAffinity,
+    pod_anti_affinity: PodAffinity<RawSelector>,
     disruption_budget: Option<RawBudget>,
+}
+
+/// A pod (anti-)affinity term's selector as written: `"workload"`, `"job"`
+/// or `{ class = "name" }`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+enum RawSelector {
+    #[default]
+    Workload,
+    Job,
+    Class(String),
 }
 
 /// `[batch.disruption_budget]`: a PodDisruptionBudget over the class's pods.
@@ -746,7 +757,20 @@ impl Validator<'_> {
                 self.error(&f("images"), "name at least one image");
             }
             self.node_affinity(&f("node_affinity"), &b.node_affinity);
-            for (name, a) in [("pod_affinity", &b.pod_affinity), ("pod_anti_affinity", &b.pod_anti_affinity)] {
+            let mut pod_terms = [PodAffinity::default(), PodAffinity::default()];
+            for (k, (name, a)) in [("pod_affinity", &b.pod_affinity), ("pod_anti_affinity", &b.pod_anti_affinity)].into_iter().enumerate() {
+                let resolved = a.try_map(|s, path| match s {
+                    RawSelector::Workload => Ok(AffinitySelector::Workload),
+                    RawSelector::Job => Ok(AffinitySelector::Job),
+                    RawSelector::Class(c) => match raw.iter().position(|other| &other.name == c) {
+                        Some(index) => Ok(AffinitySelector::Class(index as u32)),
+                        None => Err((format!("{name}.{path}.class"), format!("no [[batch]] class is named `{c}`"))),
+                    },
+                });
+                match resolved {
+                    Ok(terms) => pod_terms[k] = terms,
+                    Err((field, message)) => self.error(&f(&field), message),
+                }
                 for (t, term) in a.preferred.iter().enumerate() {
                     if !(1..=100).contains(&term.weight) {
                         self.error(&f(&format!("{name}.preferred[{t}].weight")), format!("must be between 1 and 100, got {}", term.weight));
@@ -757,6 +781,7 @@ impl Validator<'_> {
                     self.error(&f(name), "every term needs a topology_key, e.g. kubernetes.io/hostname");
                 }
             }
+            let [pod_affinity, pod_anti_affinity] = pod_terms;
             for (c, constraint) in b.topology_spread.iter().enumerate() {
                 if constraint.max_skew == 0 {
                     self.error(&f(&format!("topology_spread[{c}].max_skew")), "must be at least 1");
@@ -805,8 +830,8 @@ impl Validator<'_> {
                     node_selector: b.node_selector.clone(),
                     affinity: b.node_affinity.clone(),
                     topology_spread: b.topology_spread.clone(),
-                    pod_affinity: b.pod_affinity.clone(),
-                    pod_anti_affinity: b.pod_anti_affinity.clone(),
+                    pod_affinity: pod_affinity.clone(),
+                    pod_anti_affinity: pod_anti_affinity.clone(),
                 }),
                 disruption_budget,
             });

@@ -113,7 +113,8 @@ pub struct SpreadConstraint {
 /// name another workload class: affinity between different applications
 /// ("keep the cache away from the database") is what makes the symmetric
 /// rules of InterPodAffinity matter. In a scenario: `selector = "job"` or
-/// `selector = { class = 1 }`.
+/// `selector = { class = "db" }` (a `[[batch]]` name, resolved to its index
+/// when the scenario is validated).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum AffinitySelector {
@@ -128,46 +129,71 @@ pub enum AffinitySelector {
 }
 
 /// A required pod (anti-)affinity term: the pods matching `selector`, in the
-/// node's `topology_key` domain.
+/// node's `topology_key` domain. `S` is the selector: [`AffinitySelector`] in
+/// the model; the scenario reads class names first and resolves them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct PodAffinityTerm {
+pub struct PodAffinityTerm<S = AffinitySelector> {
     /// Node label defining the domain, e.g. `kubernetes.io/hostname`.
     pub topology_key: String,
     /// Which pods count.
     #[serde(default)]
-    pub selector: AffinitySelector,
+    pub selector: S,
 }
 
 /// A preferred pod (anti-)affinity term.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct WeightedPodAffinityTerm {
+pub struct WeightedPodAffinityTerm<S = AffinitySelector> {
     /// 1–100.
     pub weight: i64,
     /// Node label defining the domain.
     pub topology_key: String,
     /// Which pods count.
     #[serde(default)]
-    pub selector: AffinitySelector,
+    pub selector: S,
 }
 
 /// `podAffinity` or `podAntiAffinity`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PodAffinity {
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, bound(deserialize = "S: Deserialize<'de> + Default"))]
+pub struct PodAffinity<S = AffinitySelector> {
     /// Hard terms (all must hold).
-    #[serde(default)]
-    pub required: Vec<PodAffinityTerm>,
+    #[serde(default = "Vec::new")]
+    pub required: Vec<PodAffinityTerm<S>>,
     /// Soft terms.
-    #[serde(default)]
-    pub preferred: Vec<WeightedPodAffinityTerm>,
+    #[serde(default = "Vec::new")]
+    pub preferred: Vec<WeightedPodAffinityTerm<S>>,
 }
 
-impl PodAffinity {
+impl<S> Default for PodAffinity<S> {
+    fn default() -> Self {
+        PodAffinity { required: Vec::new(), preferred: Vec::new() }
+    }
+}
+
+impl<S> PodAffinity<S> {
     /// Whether there are no terms.
     pub fn is_empty(&self) -> bool {
         self.required.is_empty() && self.preferred.is_empty()
+    }
+
+    /// The same terms with each selector converted by `f` (given the term's
+    /// field path relative to this affinity, e.g. `required[0].selector`);
+    /// the first error is returned.
+    pub fn try_map<T, E>(&self, mut f: impl FnMut(&S, String) -> Result<T, E>) -> Result<PodAffinity<T>, E> {
+        let required = (self.required.iter().enumerate())
+            .map(|(i, t)| {
+                Ok(PodAffinityTerm { topology_key: t.topology_key.clone(), selector: f(&t.selector, format!("required[{i}].selector"))? })
+            })
+            .collect::<Result<_, E>>()?;
+        let preferred = (self.preferred.iter().enumerate())
+            .map(|(i, t)| {
+                let selector = f(&t.selector, format!("preferred[{i}].selector"))?;
+                Ok(WeightedPodAffinityTerm { weight: t.weight, topology_key: t.topology_key.clone(), selector })
+            })
+            .collect::<Result<_, E>>()?;
+        Ok(PodAffinity { required, preferred })
     }
 }
 

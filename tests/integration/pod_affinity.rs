@@ -55,25 +55,22 @@ fn nodes_of(pods: &[PodRecord], workload: &str) -> BTreeSet<String> {
 
 #[test]
 fn required_anti_affinity_of_bound_pods_keeps_pods_without_terms_away() {
-    // `db` (class 0) refuses pods of class 1 (`cache`) on its node. MostAllocated
+    // `db` refuses pods of class `cache` on its node. MostAllocated
     // would pile `cache` onto `db`'s node; upstream's symmetric check
     // (existingAntiAffinityCounts) keeps `cache` off it although `cache` has
-    // no terms. Selecting a class that does not exist (2) changes nothing,
-    // which shows the packing that the rule overrides.
-    let run_with = |selector: u32| {
-        let anti = format!(
-            r#"pod_anti_affinity = {{ required = [{{ topology_key = "kubernetes.io/hostname", selector = {{ class = {selector} }} }}] }}"#
-        );
-        let text = four_nodes(&[("db", "0s", 2, "1s", &anti), ("cache", "1m", 4, "1s", "")], "scoring_strategy = \"MostAllocated\"\n");
+    // no terms. Without the term, the packing that the rule overrides shows.
+    let run_with = |anti: &str| {
+        let text = four_nodes(&[("db", "0s", 2, "1s", anti), ("cache", "1m", 4, "1s", "")], "scoring_strategy = \"MostAllocated\"\n");
         let (out, pods) = run(&scenario(&text));
         assert_eq!(out.summary.pods_pending_at_end, 0);
         (nodes_of(&pods, "db"), nodes_of(&pods, "cache"))
     };
-    let (db, cache) = run_with(1);
+    let (db, cache) =
+        run_with(r#"pod_anti_affinity = { required = [{ topology_key = "kubernetes.io/hostname", selector = { class = "cache" } }] }"#);
     assert_eq!(db.len(), 1, "MostAllocated packs db: {db:?}");
     assert!(db.is_disjoint(&cache), "db on {db:?}, cache on {cache:?}");
     assert_eq!(cache.len(), 1, "cache packs on one of the other nodes: {cache:?}");
-    let (db, cache) = run_with(2);
+    let (db, cache) = run_with("");
     assert_eq!(db, cache, "without the rule cache joins db");
 }
 
@@ -82,7 +79,7 @@ fn bound_pods_anti_affinity_leaves_pods_pending_when_no_node_is_left() {
     // `guard` runs on every node and refuses `victim` in its zone: with both
     // zones taken `victim` can go nowhere (and must not be bound by a cached
     // verdict of an identical pod either).
-    let anti = r#"pod_anti_affinity = { required = [{ topology_key = "topology.kubernetes.io/zone", selector = { class = 1 } }] }"#;
+    let anti = r#"pod_anti_affinity = { required = [{ topology_key = "topology.kubernetes.io/zone", selector = { class = "victim" } }] }"#;
     let spread = r#"topology_spread = [{ max_skew = 1, topology_key = "kubernetes.io/hostname" }]"#;
     let text = four_nodes(&[("guard", "0s", 4, "1s", &format!("{anti}\n{spread}")), ("victim", "1m", 3, "1s", "")], "");
     let (out, pods) = run(&scenario(&text));
@@ -93,12 +90,12 @@ fn bound_pods_anti_affinity_leaves_pods_pending_when_no_node_is_left() {
 
 #[test]
 fn hard_pod_affinity_weight_attracts_pods_to_those_that_require_them() {
-    // `web` (class 0) requires a `cache` pod (class 1) on its node, so it
+    // `web` requires a `cache` pod on its node, so it
     // joins the first cache pod. The later cache pods have no terms, but
     // web's required term selects them: hardPodAffinityWeight (default 1)
     // scores web's node 100 for InterPodAffinity (×2), which outweighs
     // LeastAllocated's spreading. With the weight 0 they spread.
-    let aff = r#"pod_affinity = { required = [{ topology_key = "kubernetes.io/hostname", selector = { class = 1 } }] }"#;
+    let aff = r#"pod_affinity = { required = [{ topology_key = "kubernetes.io/hostname", selector = { class = "cache" } }] }"#;
     let run_with = |scheduler: &str| {
         let text = four_nodes(&[("web", "30s", 1, "1s", aff), ("cache", "0s", 3, "1m", "")], scheduler);
         let (out, pods) = run(&scenario(&text));
@@ -118,4 +115,16 @@ fn hard_pod_affinity_weight_is_validated() {
     let text = four_nodes(&[("a", "0s", 1, "1s", "")], "hard_pod_affinity_weight = 101\n");
     let err = orchsim::Scenario::parse(&text, "w.toml").unwrap_err().to_string();
     assert!(err.contains("hard_pod_affinity_weight") && err.contains("between 0 and 100"), "{err}");
+}
+
+#[test]
+fn selectors_name_classes_and_unknown_names_are_errors() {
+    let anti =
+        r#"pod_anti_affinity = { preferred = [{ weight = 5, topology_key = "kubernetes.io/hostname", selector = { class = "nope" } }] }"#;
+    let text = four_nodes(&[("db", "0s", 2, "1s", anti)], "");
+    let err = orchsim::Scenario::parse(&text, "t.toml").unwrap_err().to_string();
+    assert!(
+        err.contains("batch[0].pod_anti_affinity.preferred[0].selector.class") && err.contains("no [[batch]] class is named `nope`"),
+        "{err}"
+    );
 }
