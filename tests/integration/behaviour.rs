@@ -172,6 +172,11 @@ cpu = "1"
 memory = "100Mi"
 images = ["app:1"]
 priority = 100
+
+# Queue order only: without preemption, which would evict the blocker.
+[scheduler]
+kind = "kubernetes"
+preemption = false
 "#,
     ));
     let (_, pods) = run(&s);
@@ -482,9 +487,10 @@ kind = "borg"
     assert_eq!(batch.preemptions, 1);
     // Re-queued at 10 s, bound again when the production task leaves at 30 s.
     assert_eq!((batch.bind_s, batch.pending_s, batch.finish_s), (Some(30.0), Some(20.0), Some(130.0)));
-    // The same workload under kubernetes (no preemption here): prod waits.
+    // The same workload under kubernetes with preemption off: prod waits.
     let mut k = s.clone();
-    k.scheduler = orchsim::policy::scheduler::SchedulerConfig::default();
+    let params = orchsim::policy::scheduler::kubernetes::KubernetesParams { preemption: false, ..Default::default() };
+    k.scheduler = orchsim::policy::scheduler::SchedulerConfig::Kubernetes(params);
     let (out, pods) = run(&k);
     assert_eq!(out.summary.preemptions, 0);
     assert_eq!(pods.iter().find(|p| p.workload == "prod").unwrap().bind_s, Some(100.0));

@@ -5,4 +5,5 @@ mod behaviour;
 mod determinism;
 mod invariants;
 mod plugins;
+mod preemption;
 mod support;

@@ -16,11 +16,15 @@
 //!   at least 100 nodes); filtering starts where the previous cycle stopped.
 //! * **Choice**: highest total; ties broken at random with the policy's own
 //!   seeded stream (reservoir sampling, as `selectHost` up to v1.34).
+//! * **Preemption** (PostFilter, DefaultPreemption): when no node passes the
+//!   filters, lower-priority pods may be evicted to make room; see
+//!   [`preemption`] for the rules and the simplifications.
 
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 pub mod inter_pod_affinity;
+pub mod preemption;
 pub mod topology_spread;
 
 use super::filter::{check, FilterCounts, Rejection};
@@ -223,6 +227,15 @@ pub struct KubernetesParams {
     pub plugin_weights: PluginWeights,
     /// Tie-break among the best nodes.
     pub tie_break: TieBreak,
+    /// DefaultPreemption (in the default profile): when no node fits, evict
+    /// lower-priority pods to make room.
+    pub preemption: bool,
+    /// DefaultPreemptionArgs `minCandidateNodesPercentage` (0–100): the dry
+    /// run looks for at least this share of the potential nodes as candidates.
+    pub min_candidate_nodes_percentage: i32,
+    /// DefaultPreemptionArgs `minCandidateNodesAbsolute` (≥ 0): and at least
+    /// this many.
+    pub min_candidate_nodes_absolute: i32,
 }
 
 impl Default for KubernetesParams {
@@ -234,6 +247,9 @@ impl Default for KubernetesParams {
             resource_weights: ResourceWeights::default(),
             plugin_weights: PluginWeights::default(),
             tie_break: TieBreak::Reservoir,
+            preemption: true,
+            min_candidate_nodes_percentage: preemption::DEFAULT_MIN_CANDIDATE_NODES_PERCENTAGE as i32,
+            min_candidate_nodes_absolute: preemption::DEFAULT_MIN_CANDIDATE_NODES_ABSOLUTE as i32,
         }
     }
 }
@@ -276,6 +292,17 @@ impl KubernetesParams {
             if !(0..=100).contains(&v) {
                 errors.push((name.into(), "must be between 0 and 100".into()));
             }
+        }
+        // As upstream's ValidateDefaultPreemptionArgs.
+        let (pct, abs) = (self.min_candidate_nodes_percentage, self.min_candidate_nodes_absolute);
+        if !(0..=100).contains(&pct) {
+            errors.push(("min_candidate_nodes_percentage".into(), "must be between 0 and 100".into()));
+        }
+        if abs < 0 {
+            errors.push(("min_candidate_nodes_absolute".into(), "must be at least 0".into()));
+        }
+        if pct == 0 && abs == 0 {
+            errors.push(("min_candidate_nodes_percentage".into(), "cannot be 0 at the same time as min_candidate_nodes_absolute".into()));
         }
         errors
     }
@@ -434,10 +461,23 @@ pub struct KubernetesScheduler {
     spread: topology_spread::SpreadState,
     /// InterPodAffinity's per-attempt counts.
     pod_affinity: inter_pod_affinity::AffinityState,
-    /// The last failure: (cluster version, requests, tolerations and
-    /// placement identity) and its filter counts. See `schedule`.
-    failed: Option<((u64, Resources, usize, usize), FilterCounts)>,
+    /// The last failure: (cluster version, requests, priority, tolerations
+    /// and placement identity), its filter counts, and the number of potential
+    /// nodes preemption drew its offset over (if it ran). See `schedule`.
+    failed: Option<(FailureClass, FilterCounts, Option<usize>)>,
+    /// DefaultPreemption's buffers.
+    preemption: preemption::Preemption,
+    /// At most the lowest priority of any bound pod: read from the cluster at
+    /// the first decision, then lowered by every pod this policy places (all
+    /// binds go through it). Stale only ever low, so a pod at or below it
+    /// skips preemption at once (nothing it could preempt), which keeps
+    /// clusters of equal priorities from paying for the dry run.
+    lowest_bound_priority: Option<i32>,
 }
+
+/// What makes two pods fail identically on the same cluster: (cluster version,
+/// requests, priority, tolerations and placement identity).
+type FailureClass = (u64, Resources, i32, usize, usize);
 
 impl KubernetesScheduler {
     /// A scheduler with `params`, drawing tie-breaks from `rng`.
@@ -451,7 +491,21 @@ impl KubernetesScheduler {
             spread: Default::default(),
             pod_affinity: Default::default(),
             failed: None,
+            preemption: Default::default(),
+            lowest_bound_priority: None,
         }
+    }
+
+    /// Whether preemption is on (`preemption`).
+    fn preemption_enabled(&self) -> bool {
+        self.params.preemption
+    }
+
+    /// See `lowest_bound_priority`.
+    fn lowest_bound_priority(&mut self, view: &ClusterView<'_>) -> i32 {
+        *self
+            .lowest_bound_priority
+            .get_or_insert_with(|| view.cluster().pods.iter().filter(|p| p.node.is_some()).map(|p| p.priority).min().unwrap_or(i32::MAX))
     }
 
     /// The scores of the nodes examined in the last cycle (for explanations).
@@ -517,25 +571,39 @@ impl Scheduler for KubernetesScheduler {
 
     fn schedule(&mut self, pod: &Pod, view: &ClusterView<'_>) -> Placement {
         // Equivalence classes (a speed-up, not a behaviour): a pod identical to
-        // the last one that failed (same requests, tolerations and node rules,
-        // no topology spread or pod affinity, which depend on its job) fails
-        // the same way on an unchanged cluster. A failed cycle examines every
-        // node, so the round-robin start is back where it was and no random
-        // number was drawn: skipping the scan leaves the state as it would be.
+        // the last one that failed (same requests, priority, tolerations and
+        // node rules, no topology spread or pod affinity, which depend on its
+        // job) fails the same way on an unchanged cluster, preemption
+        // included: the same potential nodes and victims, so again no
+        // candidate. A failed cycle examines every node, so the round-robin
+        // start is back where it was; the only random number is preemption's
+        // offset, which is drawn again: skipping the scan leaves the state as
+        // it would be.
         let p = &pod.placement;
         let classable = p.topology_spread.is_empty() && p.pod_affinity.is_empty() && p.pod_anti_affinity.is_empty();
-        let class = (
+        let class: FailureClass = (
             view.cluster().version(),
             pod.requests,
+            pod.priority,
             std::sync::Arc::as_ptr(&pod.tolerations) as *const () as usize,
             std::sync::Arc::as_ptr(&pod.placement) as usize,
         );
-        if let Some((c, counts)) = self.failed {
+        if let Some((c, counts, drew)) = self.failed {
             if classable && c == class {
+                if let Some(n) = drew {
+                    preemption::draw_offset(&mut self.rng, n);
+                }
                 self.scored.clear();
                 self.last_choice = None;
                 return Placement::Unschedulable(counts);
             }
+        }
+        // Preemption can only help a pod of higher priority than some bound
+        // pod; collect the nodes it could help only then (one comparison for
+        // clusters of equal priorities).
+        let may_preempt = self.preemption_enabled() && pod.priority > self.lowest_bound_priority(view);
+        if may_preempt {
+            self.preemption.clear();
         }
         let nodes = view.nodes();
         let n = nodes.len();
@@ -577,15 +645,40 @@ impl Scheduler for KubernetesScheduler {
                 scored.push(self.score_node(pod, node, NodeId(idx as u32), view));
             } else {
                 counts.record(r);
+                if may_preempt && preemption::resolvable(r) {
+                    self.preemption.add_potential(NodeId(idx as u32));
+                }
             }
         }
         self.next_start_node_index = cursor;
         let result = match scored.len() {
             0 => {
-                if classable {
-                    self.failed = Some((class, counts));
+                // PostFilter: every node was examined and none fits.
+                let mut drew = None;
+                let mut preempt = None;
+                if may_preempt && self.preemption.num_potential() > 0 {
+                    drew = Some(self.preemption.num_potential());
+                    let (spread_state, affinity_state) = (&self.spread, &self.pod_affinity);
+                    let other_filters =
+                        |node: &Node| (!spread || spread_state.allows(node)) && (!pod_affinity || affinity_state.allows(node));
+                    preempt = self.preemption.find(
+                        pod,
+                        view,
+                        self.params.min_candidate_nodes_percentage.max(0) as u32,
+                        self.params.min_candidate_nodes_absolute.max(0) as u32,
+                        &mut self.rng,
+                        other_filters,
+                    );
                 }
-                Placement::Unschedulable(counts)
+                match preempt {
+                    Some((node, victims)) => Placement::Preempt { node, victims },
+                    None => {
+                        if classable {
+                            self.failed = Some((class, counts, drew));
+                        }
+                        Placement::Unschedulable(counts)
+                    }
+                }
             }
             // Upstream skips scoring when only one node is feasible.
             1 => Placement::Bind(scored[0].node),
@@ -633,9 +726,12 @@ impl Scheduler for KubernetesScheduler {
         };
         self.scored = scored;
         self.last_choice = match result {
-            Placement::Bind(n) => Some(n),
+            Placement::Bind(n) | Placement::Preempt { node: n, .. } => Some(n),
             _ => None,
         };
+        if self.last_choice.is_some() {
+            self.lowest_bound_priority = Some(self.lowest_bound_priority(view).min(pod.priority));
+        }
         result
     }
 
@@ -875,5 +971,94 @@ mod tests {
             assert_eq!(cached.next_start_node_index, fresh.next_start_node_index);
         }
         assert!(cached.failed.is_some());
+    }
+
+    /// `cluster(n)` with one running pod per node of (priority, cpu millis).
+    fn busy(pods: &[(i32, u64)]) -> crate::model::Cluster {
+        let mut c = cluster(pods.len());
+        for (n, &(priority, cpu)) in pods.iter().enumerate() {
+            let mut p = crate::model::pod::tests_support::pod(n as u32, cpu, GI);
+            p.priority = priority;
+            c.submit(p);
+            c.bind(crate::model::PodId(n as u32), NodeId(n as u32), crate::time::SimTime::ZERO);
+        }
+        c
+    }
+
+    fn prio_pod(priority: i32, cpu: u64) -> Pod {
+        let mut p = crate::model::pod::tests_support::pod(999, cpu, GI);
+        p.priority = priority;
+        p
+    }
+
+    fn rng() -> SimRng {
+        crate::engine::stream_rng(5, 0, crate::engine::StreamId::SCHEDULER)
+    }
+
+    #[test]
+    fn unschedulable_pods_preempt_lower_priority_ones_unless_switched_off() {
+        // Two full 4-CPU nodes running priority 3 and 1: a priority-5 pod
+        // evicts the priority-1 pod (rule 2: lowest highest-victim priority).
+        let c = busy(&[(3, 4000), (1, 4000)]);
+        let view = ClusterView::new(&c, crate::time::SimTime::ZERO);
+        let mut s = KubernetesScheduler::new(KubernetesParams::default(), rng());
+        let victims = vec![crate::model::PodId(1)];
+        assert_eq!(s.schedule(&prio_pod(5, 1000), &view), Placement::Preempt { node: NodeId(1), victims });
+        assert_eq!(s.last_choice, Some(NodeId(1)), "explanations record the chosen node");
+        let off = KubernetesParams { preemption: false, ..Default::default() };
+        let mut s = KubernetesScheduler::new(off, rng());
+        assert!(matches!(s.schedule(&prio_pod(5, 1000), &view), Placement::Unschedulable(_)));
+        // Priority 1 may only evict lower priorities: there are none, and the
+        // cheap check skips the dry run without drawing a random number.
+        let mut s = KubernetesScheduler::new(KubernetesParams::default(), rng());
+        let before = s.rng.clone();
+        assert!(matches!(s.schedule(&prio_pod(1, 1000), &view), Placement::Unschedulable(_)));
+        assert_eq!(s.rng, before);
+        assert_eq!(s.lowest_bound_priority, Some(1));
+    }
+
+    #[test]
+    fn preemption_parameters_are_validated_as_upstream() {
+        let fields = |p: KubernetesParams| p.validate().into_iter().map(|(f, _)| f).collect::<Vec<_>>();
+        assert!(fields(KubernetesParams::default()).is_empty());
+        let d = KubernetesParams::default();
+        assert!(d.preemption);
+        assert_eq!((d.min_candidate_nodes_percentage, d.min_candidate_nodes_absolute), (10, 100));
+        let p =
+            |pct, abs| KubernetesParams { min_candidate_nodes_percentage: pct, min_candidate_nodes_absolute: abs, ..Default::default() };
+        assert_eq!(fields(p(101, 100)), vec!["min_candidate_nodes_percentage"]);
+        assert_eq!(fields(p(-1, 100)), vec!["min_candidate_nodes_percentage"]);
+        assert_eq!(fields(p(10, -1)), vec!["min_candidate_nodes_absolute"]);
+        assert_eq!(fields(p(0, 0)), vec!["min_candidate_nodes_percentage"], "both 0 is rejected");
+        assert!(fields(p(0, 1)).is_empty() && fields(p(100, 0)).is_empty());
+    }
+
+    #[test]
+    fn failure_cache_replays_preemption_and_its_random_draw() {
+        // Full nodes whose lower-priority pods free too little for a 3-CPU pod
+        // of priority 5 (1-CPU victims beside 3-CPU pods of priority 9):
+        // preemption runs, draws its offset and finds nothing, every time.
+        let mut c = busy(&[(9, 3000); 120]);
+        for i in 0..120 {
+            let id = 120 + i;
+            let mut p = crate::model::pod::tests_support::pod(id, 1000, GI);
+            p.priority = 1;
+            c.submit(p);
+            c.bind(crate::model::PodId(id), NodeId(i), crate::time::SimTime::ZERO);
+        }
+        let view = ClusterView::new(&c, crate::time::SimTime::ZERO);
+        let (big, top) = (prio_pod(5, 3000), prio_pod(10, 3000));
+        let mut cached = KubernetesScheduler::new(KubernetesParams::default(), rng());
+        // The priority-10 pod is the same class but for its priority, and it
+        // can evict the priority-9 pods: the cache must not answer for it.
+        for (pod, preempts) in [(&big, false), (&big, false), (&top, true), (&big, false), (&big, false)] {
+            let mut fresh = KubernetesScheduler::new(KubernetesParams::default(), cached.rng.clone());
+            fresh.next_start_node_index = cached.next_start_node_index;
+            let (a, b) = (cached.schedule(pod, &view), fresh.schedule(pod, &view));
+            assert_eq!(matches!(a, Placement::Preempt { .. }), preempts, "{a:?}");
+            assert_eq!(a, b);
+            assert_eq!(cached.rng, fresh.rng, "a cached failure replays the offset draw");
+        }
+        assert_eq!(cached.failed.map(|(_, _, drew)| drew), Some(Some(120)), "every node was a potential node");
     }
 }
