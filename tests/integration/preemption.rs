@@ -96,12 +96,33 @@ fn a_high_priority_pod_preempts_on_a_full_cluster() {
 
 #[test]
 fn no_preemption_when_switched_off() {
-    let text = full_cluster("", 1000, "preemption = false");
-    assert_eq!(cli_preemptions(&text), 0);
-    let (out, pods) = run(&scenario(&text));
-    assert_eq!(out.summary.preemptions, 0);
-    // `high` waits for the first node to empty at 100 s.
-    assert_eq!(pods.iter().find(|p| p.workload == "high").unwrap().bind_s, Some(100.0));
+    // Either switch: the parameter, or the plugin taken out of the profile.
+    for off in ["preemption = false", r#"disabled_plugins = ["DefaultPreemption"]"#] {
+        let text = full_cluster("", 1000, off);
+        assert_eq!(cli_preemptions(&text), 0, "{off}");
+        let (out, pods) = run(&scenario(&text));
+        assert_eq!(out.summary.preemptions, 0);
+        // `high` waits for the first node to empty at 100 s.
+        assert_eq!(pods.iter().find(|p| p.workload == "high").unwrap().bind_s, Some(100.0));
+    }
+}
+
+#[test]
+fn bad_preemption_and_plugin_parameters_are_input_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (params, needle) in [
+        ("min_candidate_nodes_percentage = 150", "min_candidate_nodes_percentage"),
+        ("min_candidate_nodes_absolute = -1", "min_candidate_nodes_absolute"),
+        (r#"disabled_plugins = ["NodeResourcesFit"]"#, "NodeResourcesFit cannot be disabled"),
+        (r#"disabled_plugins = ["taint-toleration"]"#, "taint-toleration"),
+        ("preemptoin = false", "preemptoin"),
+    ] {
+        std::fs::write(tmp.path().join("s.toml"), full_cluster("", 1000, params)).unwrap();
+        let o = orchsim(tmp.path(), &["run", "s.toml", "--out", "out", "--no-chart"]);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{params}: {stderr}");
+        assert!(stderr.contains(needle), "{params}: {stderr}");
+    }
 }
 
 #[test]

@@ -19,6 +19,9 @@
 //! * **Preemption** (PostFilter, DefaultPreemption): when no node passes the
 //!   filters, lower-priority pods may be evicted to make room; see
 //!   [`preemption`] for the rules and the simplifications.
+//! * **Plugin set**: `disabled_plugins` removes plugins from the profile, as
+//!   `plugins.multiPoint.disabled` does: a disabled plugin neither filters
+//!   nor scores (see [`Plugin`]).
 
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -27,7 +30,7 @@ pub mod inter_pod_affinity;
 pub mod preemption;
 pub mod topology_spread;
 
-use super::filter::{check, FilterCounts, Rejection};
+use super::filter::{check, check_some, FilterCounts, FilterSet, Rejection};
 use super::{ClusterView, Placement, Scheduler};
 use crate::engine::SimRng;
 use crate::explain::{Candidate, ScorePart};
@@ -211,6 +214,51 @@ impl Default for PluginWeights {
     }
 }
 
+/// A plugin of the default profile that can be disabled, spelled as upstream
+/// (`plugins.multiPoint.disabled[].name`); other names are rejected.
+///
+/// Disabling a plugin removes its filter and its score (its weight counts as
+/// 0). One exception: **NodeResourcesFit cannot be disabled**. Upstream
+/// would then overcommit nodes, which the simulator's accounting never
+/// allows (a binding re-checks requests and the pod count), so validation
+/// rejects it and points to `plugin_weights.node_resources_fit = 0`, which
+/// drops its score and keeps the filter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Plugin {
+    /// Resource and pod-count filter, LeastAllocated (etc.) score. Cannot be disabled.
+    NodeResourcesFit,
+    /// Score only.
+    NodeResourcesBalancedAllocation,
+    /// Score only.
+    ImageLocality,
+    /// NoSchedule/NoExecute filter, PreferNoSchedule score.
+    TaintToleration,
+    /// Node selector and required-terms filter, preferred-terms score.
+    NodeAffinity,
+    /// DoNotSchedule filter, ScheduleAnyway score.
+    PodTopologySpread,
+    /// Required-terms filter, preferred-terms score.
+    InterPodAffinity,
+    /// PostFilter: preemption (same as `preemption = false`).
+    DefaultPreemption,
+}
+
+impl Plugin {
+    /// The upstream name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Plugin::NodeResourcesFit => "NodeResourcesFit",
+            Plugin::NodeResourcesBalancedAllocation => "NodeResourcesBalancedAllocation",
+            Plugin::ImageLocality => "ImageLocality",
+            Plugin::TaintToleration => "TaintToleration",
+            Plugin::NodeAffinity => "NodeAffinity",
+            Plugin::PodTopologySpread => "PodTopologySpread",
+            Plugin::InterPodAffinity => "InterPodAffinity",
+            Plugin::DefaultPreemption => "DefaultPreemption",
+        }
+    }
+}
+
 /// Parameters of the `kubernetes` scheduler, with kube-scheduler's defaults.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -236,6 +284,9 @@ pub struct KubernetesParams {
     /// DefaultPreemptionArgs `minCandidateNodesAbsolute` (≥ 0): and at least
     /// this many.
     pub min_candidate_nodes_absolute: i32,
+    /// Plugins removed from the profile (`plugins.multiPoint.disabled`): no
+    /// filter, no score. Empty by default.
+    pub disabled_plugins: Vec<Plugin>,
 }
 
 impl Default for KubernetesParams {
@@ -250,6 +301,7 @@ impl Default for KubernetesParams {
             preemption: true,
             min_candidate_nodes_percentage: preemption::DEFAULT_MIN_CANDIDATE_NODES_PERCENTAGE as i32,
             min_candidate_nodes_absolute: preemption::DEFAULT_MIN_CANDIDATE_NODES_ABSOLUTE as i32,
+            disabled_plugins: Vec::new(),
         }
     }
 }
@@ -304,7 +356,40 @@ impl KubernetesParams {
         if pct == 0 && abs == 0 {
             errors.push(("min_candidate_nodes_percentage".into(), "cannot be 0 at the same time as min_candidate_nodes_absolute".into()));
         }
+        for (i, &plugin) in self.disabled_plugins.iter().enumerate() {
+            if plugin == Plugin::NodeResourcesFit {
+                errors.push((
+                    format!("disabled_plugins[{i}]"),
+                    "NodeResourcesFit cannot be disabled: the simulator never overcommits a node (every binding re-checks \
+                     requests and the pod count); to drop its score only, set plugin_weights.node_resources_fit = 0"
+                        .into(),
+                ));
+            }
+            if self.disabled_plugins[..i].contains(&plugin) {
+                errors.push((format!("disabled_plugins[{i}]"), format!("{} is listed twice", plugin.name())));
+            }
+        }
         errors
+    }
+
+    /// Whether `plugin` is in the profile.
+    pub fn enabled(&self, plugin: Plugin) -> bool {
+        !self.disabled_plugins.contains(&plugin)
+    }
+
+    /// The score weights in force: `plugin_weights` with disabled plugins at 0.
+    pub fn effective_weights(&self) -> PluginWeights {
+        let w = &self.plugin_weights;
+        let on = |plugin, weight| if self.enabled(plugin) { weight } else { 0 };
+        PluginWeights {
+            node_resources_fit: on(Plugin::NodeResourcesFit, w.node_resources_fit),
+            node_resources_balanced_allocation: on(Plugin::NodeResourcesBalancedAllocation, w.node_resources_balanced_allocation),
+            image_locality: on(Plugin::ImageLocality, w.image_locality),
+            taint_toleration: on(Plugin::TaintToleration, w.taint_toleration),
+            node_affinity: on(Plugin::NodeAffinity, w.node_affinity),
+            pod_topology_spread: on(Plugin::PodTopologySpread, w.pod_topology_spread),
+            inter_pod_affinity: on(Plugin::InterPodAffinity, w.inter_pod_affinity),
+        }
     }
 }
 
@@ -451,6 +536,14 @@ pub struct NodeScores {
 /// The `kubernetes` scheduler.
 pub struct KubernetesScheduler {
     params: KubernetesParams,
+    /// Score weights with disabled plugins at 0.
+    weights: PluginWeights,
+    /// TaintToleration and NodeAffinity filters in force.
+    filters: FilterSet,
+    /// Whether PodTopologySpread, InterPodAffinity and preemption are in force.
+    spread_enabled: bool,
+    pod_affinity_enabled: bool,
+    preemption_enabled: bool,
     rng: SimRng,
     next_start_node_index: usize,
     /// Reused between cycles: no allocation per decision.
@@ -475,6 +568,16 @@ pub struct KubernetesScheduler {
     lowest_bound_priority: Option<i32>,
 }
 
+/// One filtering pass: where it starts, how many feasible nodes it wants, and
+/// whether the pod has topology spread or pod affinity terms in force.
+#[derive(Clone, Copy)]
+struct FilterPass {
+    start: usize,
+    to_find: usize,
+    spread: bool,
+    pod_affinity: bool,
+}
+
 /// What makes two pods fail identically on the same cluster: (cluster version,
 /// requests, priority, tolerations and placement identity).
 type FailureClass = (u64, Resources, i32, usize, usize);
@@ -482,7 +585,13 @@ type FailureClass = (u64, Resources, i32, usize, usize);
 impl KubernetesScheduler {
     /// A scheduler with `params`, drawing tie-breaks from `rng`.
     pub fn new(params: KubernetesParams, rng: SimRng) -> Self {
+        let filters = FilterSet { taints: params.enabled(Plugin::TaintToleration), node_affinity: params.enabled(Plugin::NodeAffinity) };
         KubernetesScheduler {
+            weights: params.effective_weights(),
+            filters,
+            spread_enabled: params.enabled(Plugin::PodTopologySpread),
+            pod_affinity_enabled: params.enabled(Plugin::InterPodAffinity),
+            preemption_enabled: params.preemption && params.enabled(Plugin::DefaultPreemption),
             params,
             rng,
             next_start_node_index: 0,
@@ -496,11 +605,6 @@ impl KubernetesScheduler {
         }
     }
 
-    /// Whether preemption is on (`preemption`).
-    fn preemption_enabled(&self) -> bool {
-        self.params.preemption
-    }
-
     /// See `lowest_bound_priority`.
     fn lowest_bound_priority(&mut self, view: &ClusterView<'_>) -> i32 {
         *self
@@ -508,14 +612,67 @@ impl KubernetesScheduler {
             .get_or_insert_with(|| view.cluster().pods.iter().filter(|p| p.node.is_some()).map(|p| p.priority).min().unwrap_or(i32::MAX))
     }
 
+    /// Filters from `pass.start`, wrapping around, until `pass.to_find`
+    /// feasible nodes are scored into `scored` or every node was examined;
+    /// rejections go to `counts`. Returns where the next cycle starts.
+    #[inline(always)]
+    fn filter_and_score(
+        &self,
+        check: impl Fn(&Pod, &Node) -> Rejection,
+        pod: &Pod,
+        view: &ClusterView<'_>,
+        pass: FilterPass,
+        scored: &mut Vec<NodeScores>,
+        counts: &mut FilterCounts,
+    ) -> usize {
+        let nodes = view.nodes();
+        let n = nodes.len();
+        let (mut processed, mut cursor) = (0, pass.start);
+        while processed < n && scored.len() < pass.to_find {
+            let idx = cursor;
+            processed += 1;
+            cursor = if cursor + 1 == n { 0 } else { cursor + 1 };
+            let node = &nodes[idx];
+            let mut r = check(pod, node);
+            if pass.spread && r.is_none() && !self.spread.allows(node) {
+                r = Rejection::TOPOLOGY_SPREAD;
+            }
+            if pass.pod_affinity && r.is_none() && !self.pod_affinity.allows(node) {
+                r = Rejection::POD_AFFINITY;
+            }
+            if r.is_none() {
+                scored.push(self.score_node(pod, node, NodeId(idx as u32), view));
+            } else {
+                counts.record(r);
+            }
+        }
+        cursor
+    }
+
+    /// [`Self::filter_and_score`] for profiles without TaintToleration or
+    /// NodeAffinity, out of line so the default path stays as small as before.
+    #[inline(never)]
+    fn filter_and_score_some(
+        &self,
+        filters: FilterSet,
+        pod: &Pod,
+        view: &ClusterView<'_>,
+        pass: FilterPass,
+        scored: &mut Vec<NodeScores>,
+        counts: &mut FilterCounts,
+    ) -> usize {
+        self.filter_and_score(|pod, node| check_some(pod, node, filters), pod, view, pass, scored, counts)
+    }
+
     /// The scores of the nodes examined in the last cycle (for explanations).
     pub fn last_scores(&self) -> &[NodeScores] {
         &self.scored
     }
 
+    #[inline(always)]
     fn score_node(&self, pod: &Pod, node: &Node, id: NodeId, view: &ClusterView<'_>) -> NodeScores {
         let p = &self.params;
-        let w = &p.plugin_weights;
+        let w = &self.weights;
         let fit = if w.node_resources_fit != 0 {
             let requested = node.non_zero_requested + pod.requests.non_zero();
             match p.scoring_strategy {
@@ -580,7 +737,10 @@ impl Scheduler for KubernetesScheduler {
         // offset, which is drawn again: skipping the scan leaves the state as
         // it would be.
         let p = &pod.placement;
-        let classable = p.topology_spread.is_empty() && p.pod_affinity.is_empty() && p.pod_anti_affinity.is_empty();
+        // Plugins with terms for this pod (disabled ones ignore them).
+        let spread = self.spread_enabled && !p.topology_spread.is_empty();
+        let pod_affinity = self.pod_affinity_enabled && (!p.pod_affinity.is_empty() || !p.pod_anti_affinity.is_empty());
+        let classable = !spread && !pod_affinity;
         let class: FailureClass = (
             view.cluster().version(),
             pod.requests,
@@ -598,13 +758,6 @@ impl Scheduler for KubernetesScheduler {
                 return Placement::Unschedulable(counts);
             }
         }
-        // Preemption can only help a pod of higher priority than some bound
-        // pod; collect the nodes it could help only then (one comparison for
-        // clusters of equal priorities).
-        let may_preempt = self.preemption_enabled() && pod.priority > self.lowest_bound_priority(view);
-        if may_preempt {
-            self.preemption.clear();
-        }
         let nodes = view.nodes();
         let n = nodes.len();
         let to_find = num_feasible_nodes_to_find(n, self.params.percentage_of_nodes_to_score);
@@ -613,55 +766,47 @@ impl Scheduler for KubernetesScheduler {
         scored.clear();
         // Per-attempt plugin state: computed for pods with terms, emptied
         // otherwise, so no later step can read a previous pod's counts.
-        let spread = !pod.placement.topology_spread.is_empty();
         if spread {
             self.spread.compute(pod, view);
         } else {
             self.spread = Default::default();
         }
-        let pod_affinity = !p.pod_affinity.is_empty() || !p.pod_anti_affinity.is_empty();
         if pod_affinity {
             self.pod_affinity.compute(pod, view);
         } else {
             self.pod_affinity = Default::default();
         }
         let start = if n == 0 { 0 } else { self.next_start_node_index % n };
-        // Filter from where the last cycle stopped, wrapping around, until
-        // `to_find` feasible nodes are found or every node was examined.
-        let (mut processed, mut cursor) = (0, start);
-        while processed < n && scored.len() < to_find {
-            let idx = cursor;
-            processed += 1;
-            cursor = if cursor + 1 == n { 0 } else { cursor + 1 };
-            let node = &nodes[idx];
-            let mut r = check(pod, node);
-            if spread && r.is_none() && !self.spread.allows(node) {
-                r = Rejection::TOPOLOGY_SPREAD;
-            }
-            if pod_affinity && r.is_none() && !self.pod_affinity.allows(node) {
-                r = Rejection::POD_AFFINITY;
-            }
-            if r.is_none() {
-                scored.push(self.score_node(pod, node, NodeId(idx as u32), view));
-            } else {
-                counts.record(r);
-                if may_preempt && preemption::resolvable(r) {
-                    self.preemption.add_potential(NodeId(idx as u32));
-                }
-            }
-        }
-        self.next_start_node_index = cursor;
+        let pass = FilterPass { start, to_find, spread, pod_affinity };
+        // One copy of the loop per filter set, so the default profile's
+        // inlined `check` carries no test for disabled plugins.
+        let (filters, all_filters) = (self.filters, self.filters == FilterSet::ALL);
+        self.next_start_node_index = if all_filters {
+            self.filter_and_score(check, pod, view, pass, &mut scored, &mut counts)
+        } else {
+            self.filter_and_score_some(filters, pod, view, pass, &mut scored, &mut counts)
+        };
         let result = match scored.len() {
             0 => {
                 // PostFilter: every node was examined and none fits.
-                let mut drew = None;
-                let mut preempt = None;
-                if may_preempt && self.preemption.num_potential() > 0 {
-                    drew = Some(self.preemption.num_potential());
+                // Preemption can only help a pod of higher priority than some
+                // bound pod: one comparison for clusters of equal priorities.
+                let (drew, preempt) = if self.preemption_enabled && pod.priority > self.lowest_bound_priority(view) {
+                    // Potential nodes, in index order: found again here rather
+                    // than in the filter loop above, where every node of every
+                    // attempt would pay for it.
+                    self.preemption.clear();
+                    for (i, node) in nodes.iter().enumerate() {
+                        let r = if all_filters { check(pod, node) } else { check_some(pod, node, filters) };
+                        if preemption::resolvable(r) {
+                            self.preemption.add_potential(NodeId(i as u32));
+                        }
+                    }
+                    let potential = self.preemption.num_potential();
                     let (spread_state, affinity_state) = (&self.spread, &self.pod_affinity);
                     let other_filters =
                         |node: &Node| (!spread || spread_state.allows(node)) && (!pod_affinity || affinity_state.allows(node));
-                    preempt = self.preemption.find(
+                    let found = self.preemption.find(
                         pod,
                         view,
                         self.params.min_candidate_nodes_percentage.max(0) as u32,
@@ -669,7 +814,11 @@ impl Scheduler for KubernetesScheduler {
                         &mut self.rng,
                         other_filters,
                     );
-                }
+                    // `find` draws its offset exactly when there is a potential node.
+                    ((potential > 0).then_some(potential), found)
+                } else {
+                    (None, None)
+                };
                 match preempt {
                     Some((node, victims)) => Placement::Preempt { node, victims },
                     None => {
@@ -683,7 +832,7 @@ impl Scheduler for KubernetesScheduler {
             // Upstream skips scoring when only one node is feasible.
             1 => Placement::Bind(scored[0].node),
             _ => {
-                let w = &self.params.plugin_weights;
+                let w = &self.weights;
                 // Normalization needs each plugin's extremes: a pass per plugin,
                 // skipped for plugins with nothing to score for this pod (their
                 // raw scores are all 0 and stay 0, as upstream's Skip).
@@ -736,12 +885,15 @@ impl Scheduler for KubernetesScheduler {
     }
 
     fn explain(&self, top: usize, out: &mut Vec<Candidate>) {
-        let w = &self.params.plugin_weights;
+        let w = &self.weights;
         let mut best: Vec<&NodeScores> = self.scored.iter().collect();
         // The chosen node first (it may have won a random tie), then by total;
         // among equals, examination order.
         best.sort_by_key(|s| (Some(s.node) != self.last_choice, std::cmp::Reverse(s.total)));
-        let part = |plugin, raw: i64, weight: i64| ScorePart { plugin, raw: raw as f64, weight: weight as f64 };
+        // Disabled plugins are not in the profile: no part for them.
+        let part = |plugin: Plugin, raw: i64, weight: i64| {
+            self.params.enabled(plugin).then(|| ScorePart { plugin: plugin.name(), raw: raw as f64, weight: weight as f64 })
+        };
         // A single feasible node is bound without scoring, as upstream: no parts.
         let scored = self.scored.len() > 1;
         out.extend(best.into_iter().take(top).map(|s| Candidate {
@@ -750,15 +902,18 @@ impl Scheduler for KubernetesScheduler {
             parts: if !scored {
                 Vec::new()
             } else {
-                vec![
-                    part("NodeResourcesFit", s.fit, w.node_resources_fit),
-                    part("NodeResourcesBalancedAllocation", s.balanced, w.node_resources_balanced_allocation),
-                    part("ImageLocality", s.image_locality, w.image_locality),
-                    part("TaintToleration", s.taint_toleration, w.taint_toleration),
-                    part("NodeAffinity", s.node_affinity, w.node_affinity),
-                    part("PodTopologySpread", s.topology_spread.unwrap_or(0), w.pod_topology_spread),
-                    part("InterPodAffinity", s.inter_pod_affinity, w.inter_pod_affinity),
+                [
+                    part(Plugin::NodeResourcesFit, s.fit, w.node_resources_fit),
+                    part(Plugin::NodeResourcesBalancedAllocation, s.balanced, w.node_resources_balanced_allocation),
+                    part(Plugin::ImageLocality, s.image_locality, w.image_locality),
+                    part(Plugin::TaintToleration, s.taint_toleration, w.taint_toleration),
+                    part(Plugin::NodeAffinity, s.node_affinity, w.node_affinity),
+                    part(Plugin::PodTopologySpread, s.topology_spread.unwrap_or(0), w.pod_topology_spread),
+                    part(Plugin::InterPodAffinity, s.inter_pod_affinity, w.inter_pod_affinity),
                 ]
+                .into_iter()
+                .flatten()
+                .collect()
             },
         }));
     }
@@ -1005,9 +1160,13 @@ mod tests {
         let victims = vec![crate::model::PodId(1)];
         assert_eq!(s.schedule(&prio_pod(5, 1000), &view), Placement::Preempt { node: NodeId(1), victims });
         assert_eq!(s.last_choice, Some(NodeId(1)), "explanations record the chosen node");
-        let off = KubernetesParams { preemption: false, ..Default::default() };
-        let mut s = KubernetesScheduler::new(off, rng());
-        assert!(matches!(s.schedule(&prio_pod(5, 1000), &view), Placement::Unschedulable(_)));
+        for off in [
+            KubernetesParams { preemption: false, ..Default::default() },
+            KubernetesParams { disabled_plugins: vec![Plugin::DefaultPreemption], ..Default::default() },
+        ] {
+            let mut s = KubernetesScheduler::new(off, rng());
+            assert!(matches!(s.schedule(&prio_pod(5, 1000), &view), Placement::Unschedulable(_)));
+        }
         // Priority 1 may only evict lower priorities: there are none, and the
         // cheap check skips the dry run without drawing a random number.
         let mut s = KubernetesScheduler::new(KubernetesParams::default(), rng());
@@ -1060,5 +1219,135 @@ mod tests {
             assert_eq!(cached.rng, fresh.rng, "a cached failure replays the offset draw");
         }
         assert_eq!(cached.failed.map(|(_, _, drew)| drew), Some(Some(120)), "every node was a potential node");
+    }
+
+    fn without(plugins: &[Plugin]) -> KubernetesParams {
+        KubernetesParams { disabled_plugins: plugins.to_vec(), tie_break: TieBreak::First, ..Default::default() }
+    }
+
+    fn decide(params: KubernetesParams, c: &crate::model::Cluster, pod: &Pod) -> Placement {
+        KubernetesScheduler::new(params, rng()).schedule(pod, &ClusterView::new(c, crate::time::SimTime::ZERO))
+    }
+
+    #[test]
+    fn disabled_taint_toleration_neither_filters_nor_scores() {
+        // Filter: the only node has an untolerated NoSchedule taint.
+        let mut c = cluster(1);
+        c.nodes[0].taints.push(Taint { key: "a".into(), value: "".into(), effect: TaintEffect::NoSchedule });
+        let pod = crate::model::pod::tests_support::pod(0, 500, GI);
+        match decide(without(&[]), &c, &pod) {
+            Placement::Unschedulable(f) => assert_eq!(f.untolerated_taint, 1),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(decide(without(&[Plugin::TaintToleration]), &c, &pod), Placement::Bind(NodeId(0)));
+        // Score: node 0 has a PreferNoSchedule taint, node 1 none; otherwise
+        // equal. Enabled, node 1 wins by 3 × 100; disabled, the tie goes to
+        // the first examined node.
+        let mut c = cluster(2);
+        c.nodes[0].taints.push(Taint { key: "a".into(), value: "".into(), effect: TaintEffect::PreferNoSchedule });
+        assert_eq!(decide(without(&[]), &c, &pod), Placement::Bind(NodeId(1)));
+        assert_eq!(decide(without(&[Plugin::TaintToleration]), &c, &pod), Placement::Bind(NodeId(0)));
+    }
+
+    #[test]
+    fn disabled_node_affinity_ignores_the_node_selector() {
+        let c = cluster(2);
+        let mut pod = crate::model::pod::tests_support::pod(0, 500, GI);
+        let mut placement = crate::model::affinity::NodePlacement::default();
+        placement.node_selector.insert("disk".into(), "ssd".into());
+        pod.placement = std::sync::Arc::new(placement);
+        match decide(without(&[]), &c, &pod) {
+            Placement::Unschedulable(f) => assert_eq!(f.node_affinity_mismatch, 2),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(decide(without(&[Plugin::NodeAffinity]), &c, &pod), Placement::Bind(NodeId(0)));
+        // Taints still filter when only NodeAffinity is off.
+        let mut c = cluster(2);
+        c.nodes[0].taints.push(Taint { key: "a".into(), value: "".into(), effect: TaintEffect::NoExecute });
+        assert_eq!(decide(without(&[Plugin::NodeAffinity]), &c, &pod), Placement::Bind(NodeId(1)));
+    }
+
+    #[test]
+    fn disabled_spread_and_pod_affinity_drop_their_filters() {
+        use crate::model::affinity::{NodePlacement, PodAffinityTerm, PodSelector, SpreadConstraint, WhenUnsatisfiable};
+        // No node carries `zone`: a DoNotSchedule constraint on it rejects all.
+        let c = cluster(2);
+        let mut pod = crate::model::pod::tests_support::pod(0, 500, GI);
+        let spread = SpreadConstraint {
+            max_skew: 1,
+            topology_key: "zone".into(),
+            when_unsatisfiable: WhenUnsatisfiable::DoNotSchedule,
+            selector: PodSelector::Workload,
+        };
+        pod.placement = std::sync::Arc::new(NodePlacement { topology_spread: vec![spread], ..Default::default() });
+        match decide(without(&[]), &c, &pod) {
+            Placement::Unschedulable(f) => assert_eq!(f.topology_spread_violation, 2),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(decide(without(&[Plugin::PodTopologySpread]), &c, &pod), Placement::Bind(NodeId(0)));
+        // Both nodes in zone `a`, a pod of the class running on node 0:
+        // required anti-affinity on `zone` rejects both.
+        let mut c = cluster(2);
+        for n in &mut c.nodes {
+            n.labels.insert("zone".into(), "a".into());
+        }
+        c.submit(crate::model::pod::tests_support::pod(0, 500, GI));
+        c.bind(crate::model::PodId(0), NodeId(0), crate::time::SimTime::ZERO);
+        let mut pod = crate::model::pod::tests_support::pod(1, 500, GI);
+        let term = PodAffinityTerm { topology_key: "zone".into(), selector: PodSelector::Workload };
+        let mut placement = NodePlacement::default();
+        placement.pod_anti_affinity.required.push(term);
+        pod.placement = std::sync::Arc::new(placement);
+        match decide(without(&[]), &c, &pod) {
+            Placement::Unschedulable(f) => assert_eq!(f.pod_affinity_violation, 2),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(decide(without(&[Plugin::InterPodAffinity]), &c, &pod), Placement::Bind(_)));
+    }
+
+    #[test]
+    fn disabled_score_plugins_add_nothing_and_leave_the_explanation() {
+        // A 1000 MiB image on node 0 only: ImageLocality favours node 0.
+        let mut c = cluster(2);
+        c.images[0].size_bytes = 1000 * MI;
+        c.nodes[0].image_ready_at[0] = Some(crate::time::SimTime::ZERO);
+        c.image_pulled(crate::model::ImageId(0));
+        let pod = crate::model::pod::tests_support::pod(0, 500, GI);
+        let view = ClusterView::new(&c, crate::time::SimTime::ZERO);
+        let totals = |s: &KubernetesScheduler| s.last_scores().iter().map(|x| x.total).collect::<Vec<_>>();
+        let mut on = KubernetesScheduler::new(without(&[]), rng());
+        assert_eq!(on.schedule(&pod, &view), Placement::Bind(NodeId(0)));
+        let t = totals(&on);
+        // 500 MiB scaled (on 1 of 2 nodes) → 100·(500 − 23)/(1000 − 23) = 48.
+        assert_eq!(t[0] - t[1], 48);
+        let mut off = KubernetesScheduler::new(without(&[Plugin::ImageLocality, Plugin::NodeResourcesBalancedAllocation]), rng());
+        off.schedule(&pod, &view);
+        let t_off = totals(&off);
+        assert_eq!(t_off[0], t_off[1], "nothing tells the nodes apart any more");
+        assert_eq!(t_off[0], t[1] - 100, "BalancedAllocation's 100 is gone too");
+        let mut parts = Vec::new();
+        off.explain(1, &mut parts);
+        let names: Vec<&str> = parts[0].parts.iter().map(|p| p.plugin).collect();
+        assert!(!names.contains(&"ImageLocality") && !names.contains(&"NodeResourcesBalancedAllocation"), "{names:?}");
+        assert!(names.contains(&"NodeResourcesFit"));
+        assert_eq!(parts[0].parts.iter().map(|p| p.raw * p.weight).sum::<f64>(), parts[0].total);
+    }
+
+    #[test]
+    fn disabled_plugins_use_upstream_names_and_keep_node_resources_fit() {
+        let parse = |t: &str| toml::from_str::<KubernetesParams>(t);
+        let p = parse(r#"disabled_plugins = ["TaintToleration", "DefaultPreemption"]"#).unwrap();
+        assert_eq!(p.disabled_plugins, vec![Plugin::TaintToleration, Plugin::DefaultPreemption]);
+        assert!(p.validate().is_empty());
+        for bad in ["tainttoleration", "taint_toleration", "NodePorts", "*"] {
+            let e = parse(&format!("disabled_plugins = [\"{bad}\"]")).unwrap_err().to_string();
+            assert!(e.contains("unknown variant"), "{bad}: {e}");
+        }
+        let fit = parse(r#"disabled_plugins = ["ImageLocality", "NodeResourcesFit", "ImageLocality"]"#).unwrap();
+        let errors = fit.validate();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert_eq!(errors[0].0, "disabled_plugins[1]");
+        assert!(errors[0].1.contains("plugin_weights.node_resources_fit = 0"), "{}", errors[0].1);
+        assert_eq!(errors[1], ("disabled_plugins[2]".to_string(), "ImageLocality is listed twice".to_string()));
     }
 }

@@ -285,7 +285,7 @@ pub fn pick_one_node_for_preemption(candidates: &[Candidate]) -> Option<usize> {
 /// beyond the victim list it returns.
 #[derive(Clone, Debug, Default)]
 pub struct Preemption {
-    /// Potential nodes of the current attempt, filled by the filter loop.
+    /// Potential nodes of the current attempt (index order, or a rotation of it).
     potential: Vec<NodeId>,
     /// The lower-priority pods of the node being tried.
     on_node: Vec<PotentialVictim>,
@@ -331,8 +331,8 @@ impl Preemption {
         if n == 0 {
             return None;
         }
-        // The filter loop starts where the last cycle stopped: restore index
-        // order (the list is a rotation of it), as upstream's node snapshot.
+        // Index order, as upstream's node snapshot (a caller that collected
+        // the nodes from its round-robin start gives a rotation of it).
         if let Some(wrap) = self.potential.windows(2).position(|w| w[0] > w[1]) {
             self.potential.rotate_left(wrap + 1);
         }
