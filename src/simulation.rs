@@ -513,8 +513,10 @@ impl Simulation {
         let Some(n) = self.cluster.nodes.get(node.index()) else {
             return Err(bad("does not exist"));
         };
-        if !filter::check(self.cluster.pod(pod_id), n).is_none() {
-            return Err(bad("does not pass the filters (resources, pod count or taints)"));
+        // Only what no profile may break: taints and node rules are policy
+        // (a kube-scheduler profile may disable TaintToleration).
+        if !filter::check_resources(self.cluster.pod(pod_id), n).is_none() {
+            return Err(bad("has no room for it (resources or pod count)"));
         }
         let image_ready = self.cluster.bind(pod_id, node, now);
         let pod = self.cluster.pod(pod_id);

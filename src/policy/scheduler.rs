@@ -339,10 +339,12 @@ impl SchedulerConfig {
         vec![
             PolicyInfo {
                 name: "kubernetes",
-                summary: "kube-scheduler default profile: filters NodeResourcesFit (requests, maxPods) and \
-                          TaintToleration; scores NodeResourcesFit (LeastAllocated), BalancedAllocation, \
-                          ImageLocality and TaintToleration with the upstream integer formulas and weights; \
-                          samples percentageOfNodesToScore nodes round-robin; random tie-break.",
+                summary: "kube-scheduler's default profile with upstream formulas and weights: filters \
+                          NodeResourcesFit, TaintToleration, NodeAffinity, PodTopologySpread, InterPodAffinity \
+                          (symmetric); scores NodeResourcesFit (Least/MostAllocated, RequestedToCapacityRatio), \
+                          BalancedAllocation, ImageLocality, TaintToleration, NodeAffinity, PodTopologySpread, \
+                          InterPodAffinity; percentageOfNodesToScore round-robin; seeded random tie-break; \
+                          DefaultPreemption with PDB-aware victim and node choice; disabled_plugins per profile.",
                 default: SchedulerConfig::Kubernetes(Default::default()),
             },
             PolicyInfo {

@@ -172,6 +172,11 @@ cpu = "1"
 memory = "100Mi"
 images = ["app:1"]
 priority = 100
+
+# Queue order only: without preemption, which would evict the blocker.
+[scheduler]
+kind = "kubernetes"
+preemption = false
 "#,
     ));
     let (_, pods) = run(&s);
@@ -214,7 +219,7 @@ images = ["app:1"]
     ));
     let err = orchsim::Simulation::with_policy(&s, 1, Box::new(AlwaysNodeZero)).run(&mut orchsim::metrics::NoPodLog).unwrap_err();
     let msg = err.to_string();
-    assert!(msg.contains("always-node-zero") && msg.contains("does not pass the filters"), "{msg}");
+    assert!(msg.contains("always-node-zero") && msg.contains("has no room for it"), "{msg}");
 }
 
 #[test]
@@ -482,9 +487,10 @@ kind = "borg"
     assert_eq!(batch.preemptions, 1);
     // Re-queued at 10 s, bound again when the production task leaves at 30 s.
     assert_eq!((batch.bind_s, batch.pending_s, batch.finish_s), (Some(30.0), Some(20.0), Some(130.0)));
-    // The same workload under kubernetes (no preemption here): prod waits.
+    // The same workload under kubernetes with preemption off: prod waits.
     let mut k = s.clone();
-    k.scheduler = orchsim::policy::scheduler::SchedulerConfig::default();
+    let params = orchsim::policy::scheduler::kubernetes::KubernetesParams { preemption: false, ..Default::default() };
+    k.scheduler = orchsim::policy::scheduler::SchedulerConfig::Kubernetes(params);
     let (out, pods) = run(&k);
     assert_eq!(out.summary.preemptions, 0);
     assert_eq!(pods.iter().find(|p| p.workload == "prod").unwrap().bind_s, Some(100.0));
@@ -783,4 +789,35 @@ kind = "{kind}"
     assert_eq!(job_order("borg"), vec![0, 1, 0, 1, 0, 1, 0, 1]);
     // kube-scheduler's PrioritySort: first come, first served.
     assert_eq!(job_order("kubernetes"), vec![0, 0, 0, 0, 1, 1, 1, 1]);
+}
+
+#[test]
+fn a_profile_without_taint_toleration_places_pods_on_tainted_nodes() {
+    // The only node is tainted NoSchedule and the pods do not tolerate it:
+    // the default profile leaves them pending; a profile that disables
+    // TaintToleration (as a KubeSchedulerConfiguration may) runs them.
+    let text = |plugins: &str| {
+        one_node(&format!(
+            r#"
+[[batch]]
+name = "w"
+jobs = 1
+interarrival = "1s"
+tasks = 2
+duration = "10s"
+cpu = "100m"
+memory = "100Mi"
+images = ["app:1"]
+
+[scheduler]
+kind = "kubernetes"
+{plugins}
+"#
+        ))
+        .replace("image_pull_latency = \"500ms\"", "image_pull_latency = \"500ms\"\ntaints = [{ key = \"dedicated\", value = \"gpu\", effect = \"NoSchedule\" }]")
+    };
+    let (out, _) = run(&scenario(&text("")));
+    assert_eq!((out.summary.pods_completed, out.summary.pods_pending_at_end), (0, 2));
+    let (out, _) = run(&scenario(&text("disabled_plugins = [\"TaintToleration\"]")));
+    assert_eq!((out.summary.pods_completed, out.summary.pods_pending_at_end), (2, 0));
 }

@@ -7,5 +7,6 @@ mod invariants;
 mod mesos;
 mod plugins;
 mod pod_affinity;
+mod preemption;
 mod support;
 mod swarmkit;

@@ -98,6 +98,22 @@ fn has_untolerated_hard_taint(pod: &Pod, node: &Node) -> bool {
 /// most nodes and pods lack, are checked out of line behind emptiness tests.
 #[inline]
 pub fn check(pod: &Pod, node: &Node) -> Rejection {
+    let mut r = resource_bits(pod, node);
+    if !node.taints.is_empty() || !pod.placement.is_empty() {
+        r |= check_rules(pod, node);
+    }
+    Rejection(r)
+}
+
+/// NodeResourcesFit's filter alone: free resources and pod count. What a
+/// binding must never violate whatever the profile (the others are policy).
+#[inline]
+pub fn check_resources(pod: &Pod, node: &Node) -> Rejection {
+    Rejection(resource_bits(pod, node))
+}
+
+#[inline(always)]
+fn resource_bits(pod: &Pod, node: &Node) -> u8 {
     let mut r = 0u8;
     let free = node.free();
     if node.pod_count >= node.max_pods {
@@ -112,8 +128,34 @@ pub fn check(pod: &Pod, node: &Node) -> Rejection {
     if pod.requests.gpu > free.gpu {
         r |= Rejection::GPU.0;
     }
-    if !node.taints.is_empty() || !pod.placement.is_empty() {
-        r |= check_rules(pod, node);
+    r
+}
+
+/// Which optional filters [`check_some`] runs; NodeResourcesFit always runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FilterSet {
+    /// TaintToleration (NoSchedule and NoExecute taints).
+    pub taints: bool,
+    /// NodeAffinity (node selector and required terms).
+    pub node_affinity: bool,
+}
+
+impl FilterSet {
+    /// Every filter: what [`check`] runs.
+    pub const ALL: FilterSet = FilterSet { taints: true, node_affinity: true };
+}
+
+/// [`check`] for profiles that disable TaintToleration or NodeAffinity: only
+/// the filters in `set` beside the resource fit. Kept apart so the common
+/// path, [`check`], carries no extra tests.
+#[inline(never)]
+pub fn check_some(pod: &Pod, node: &Node, set: FilterSet) -> Rejection {
+    let mut r = resource_bits(pod, node);
+    if set.taints && !node.taints.is_empty() && has_untolerated_hard_taint(pod, node) {
+        r |= Rejection::TAINT.0;
+    }
+    if set.node_affinity && !pod.placement.is_empty() && !pod.placement.allows(&node.labels) {
+        r |= Rejection::NODE_AFFINITY.0;
     }
     Rejection(r)
 }

@@ -16,14 +16,21 @@
 //!   at least 100 nodes); filtering starts where the previous cycle stopped.
 //! * **Choice**: highest total; ties broken at random with the policy's own
 //!   seeded stream (reservoir sampling, as `selectHost` up to v1.34).
+//! * **Preemption** (PostFilter, DefaultPreemption): when no node passes the
+//!   filters, lower-priority pods may be evicted to make room; see
+//!   [`preemption`] for the rules and the simplifications.
+//! * **Plugin set**: `disabled_plugins` removes plugins from the profile, as
+//!   `plugins.multiPoint.disabled` does: a disabled plugin neither filters
+//!   nor scores (see [`Plugin`]).
 
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 pub mod inter_pod_affinity;
+pub mod preemption;
 pub mod topology_spread;
 
-use super::filter::{check, FilterCounts, Rejection};
+use super::filter::{check, check_some, FilterCounts, FilterSet, Rejection};
 use super::{ClusterView, Placement, Scheduler};
 use crate::engine::SimRng;
 use crate::explain::{Candidate, ScorePart};
@@ -207,6 +214,51 @@ impl Default for PluginWeights {
     }
 }
 
+/// A plugin of the default profile that can be disabled, spelled as upstream
+/// (`plugins.multiPoint.disabled[].name`); other names are rejected.
+///
+/// Disabling a plugin removes its filter and its score (its weight counts as
+/// 0). One exception: **NodeResourcesFit cannot be disabled**. Upstream
+/// would then overcommit nodes, which the simulator's accounting never
+/// allows (a binding re-checks requests and the pod count), so validation
+/// rejects it and points to `plugin_weights.node_resources_fit = 0`, which
+/// drops its score and keeps the filter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Plugin {
+    /// Resource and pod-count filter, LeastAllocated (etc.) score. Cannot be disabled.
+    NodeResourcesFit,
+    /// Score only.
+    NodeResourcesBalancedAllocation,
+    /// Score only.
+    ImageLocality,
+    /// NoSchedule/NoExecute filter, PreferNoSchedule score.
+    TaintToleration,
+    /// Node selector and required-terms filter, preferred-terms score.
+    NodeAffinity,
+    /// DoNotSchedule filter, ScheduleAnyway score.
+    PodTopologySpread,
+    /// Required-terms filter, preferred-terms score.
+    InterPodAffinity,
+    /// PostFilter: preemption (same as `preemption = false`).
+    DefaultPreemption,
+}
+
+impl Plugin {
+    /// The upstream name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Plugin::NodeResourcesFit => "NodeResourcesFit",
+            Plugin::NodeResourcesBalancedAllocation => "NodeResourcesBalancedAllocation",
+            Plugin::ImageLocality => "ImageLocality",
+            Plugin::TaintToleration => "TaintToleration",
+            Plugin::NodeAffinity => "NodeAffinity",
+            Plugin::PodTopologySpread => "PodTopologySpread",
+            Plugin::InterPodAffinity => "InterPodAffinity",
+            Plugin::DefaultPreemption => "DefaultPreemption",
+        }
+    }
+}
+
 /// Parameters of the `kubernetes` scheduler, with kube-scheduler's defaults.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -227,6 +279,18 @@ pub struct KubernetesParams {
     pub hard_pod_affinity_weight: i64,
     /// Tie-break among the best nodes.
     pub tie_break: TieBreak,
+    /// DefaultPreemption (in the default profile): when no node fits, evict
+    /// lower-priority pods to make room.
+    pub preemption: bool,
+    /// DefaultPreemptionArgs `minCandidateNodesPercentage` (0–100): the dry
+    /// run looks for at least this share of the potential nodes as candidates.
+    pub min_candidate_nodes_percentage: i32,
+    /// DefaultPreemptionArgs `minCandidateNodesAbsolute` (≥ 0): and at least
+    /// this many.
+    pub min_candidate_nodes_absolute: i32,
+    /// Plugins removed from the profile (`plugins.multiPoint.disabled`): no
+    /// filter, no score. Empty by default.
+    pub disabled_plugins: Vec<Plugin>,
 }
 
 impl Default for KubernetesParams {
@@ -239,6 +303,10 @@ impl Default for KubernetesParams {
             plugin_weights: PluginWeights::default(),
             hard_pod_affinity_weight: 1,
             tie_break: TieBreak::Reservoir,
+            preemption: true,
+            min_candidate_nodes_percentage: preemption::DEFAULT_MIN_CANDIDATE_NODES_PERCENTAGE as i32,
+            min_candidate_nodes_absolute: preemption::DEFAULT_MIN_CANDIDATE_NODES_ABSOLUTE as i32,
+            disabled_plugins: Vec::new(),
         }
     }
 }
@@ -285,7 +353,51 @@ impl KubernetesParams {
                 errors.push((name.into(), "must be between 0 and 100".into()));
             }
         }
+        // As upstream's ValidateDefaultPreemptionArgs.
+        let (pct, abs) = (self.min_candidate_nodes_percentage, self.min_candidate_nodes_absolute);
+        if !(0..=100).contains(&pct) {
+            errors.push(("min_candidate_nodes_percentage".into(), "must be between 0 and 100".into()));
+        }
+        if abs < 0 {
+            errors.push(("min_candidate_nodes_absolute".into(), "must be at least 0".into()));
+        }
+        if pct == 0 && abs == 0 {
+            errors.push(("min_candidate_nodes_percentage".into(), "cannot be 0 at the same time as min_candidate_nodes_absolute".into()));
+        }
+        for (i, &plugin) in self.disabled_plugins.iter().enumerate() {
+            if plugin == Plugin::NodeResourcesFit {
+                errors.push((
+                    format!("disabled_plugins[{i}]"),
+                    "NodeResourcesFit cannot be disabled: the simulator never overcommits a node (every binding re-checks \
+                     requests and the pod count); to drop its score only, set plugin_weights.node_resources_fit = 0"
+                        .into(),
+                ));
+            }
+            if self.disabled_plugins[..i].contains(&plugin) {
+                errors.push((format!("disabled_plugins[{i}]"), format!("{} is listed twice", plugin.name())));
+            }
+        }
         errors
+    }
+
+    /// Whether `plugin` is in the profile.
+    pub fn enabled(&self, plugin: Plugin) -> bool {
+        !self.disabled_plugins.contains(&plugin)
+    }
+
+    /// The score weights in force: `plugin_weights` with disabled plugins at 0.
+    pub fn effective_weights(&self) -> PluginWeights {
+        let w = &self.plugin_weights;
+        let on = |plugin, weight| if self.enabled(plugin) { weight } else { 0 };
+        PluginWeights {
+            node_resources_fit: on(Plugin::NodeResourcesFit, w.node_resources_fit),
+            node_resources_balanced_allocation: on(Plugin::NodeResourcesBalancedAllocation, w.node_resources_balanced_allocation),
+            image_locality: on(Plugin::ImageLocality, w.image_locality),
+            taint_toleration: on(Plugin::TaintToleration, w.taint_toleration),
+            node_affinity: on(Plugin::NodeAffinity, w.node_affinity),
+            pod_topology_spread: on(Plugin::PodTopologySpread, w.pod_topology_spread),
+            inter_pod_affinity: on(Plugin::InterPodAffinity, w.inter_pod_affinity),
+        }
     }
 }
 
@@ -432,6 +544,14 @@ pub struct NodeScores {
 /// The `kubernetes` scheduler.
 pub struct KubernetesScheduler {
     params: KubernetesParams,
+    /// Score weights with disabled plugins at 0.
+    weights: PluginWeights,
+    /// TaintToleration and NodeAffinity filters in force.
+    filters: FilterSet,
+    /// Whether PodTopologySpread, InterPodAffinity and preemption are in force.
+    spread_enabled: bool,
+    pod_affinity_enabled: bool,
+    preemption_enabled: bool,
     rng: SimRng,
     next_start_node_index: usize,
     /// Reused between cycles: no allocation per decision.
@@ -442,15 +562,44 @@ pub struct KubernetesScheduler {
     spread: topology_spread::SpreadState,
     /// InterPodAffinity's per-attempt counts.
     pod_affinity: inter_pod_affinity::AffinityState,
-    /// The last failure: (cluster version, requests, tolerations and
-    /// placement identity) and its filter counts. See `schedule`.
-    failed: Option<((u64, Resources, usize, usize), FilterCounts)>,
+    /// The last failure: (cluster version, requests, priority, tolerations
+    /// and placement identity), its filter counts, and the number of potential
+    /// nodes preemption drew its offset over (if it ran). See `schedule`.
+    failed: Option<(FailureClass, FilterCounts, Option<usize>)>,
+    /// DefaultPreemption's buffers.
+    preemption: preemption::Preemption,
+    /// At most the lowest priority of any bound pod: read from the cluster at
+    /// the first decision, then lowered by every pod this policy places (all
+    /// binds go through it). Stale only ever low, so a pod at or below it
+    /// skips preemption at once (nothing it could preempt), which keeps
+    /// clusters of equal priorities from paying for the dry run.
+    lowest_bound_priority: Option<i32>,
 }
+
+/// One filtering pass: where it starts, how many feasible nodes it wants, and
+/// whether the pod has topology spread or pod affinity terms in force.
+#[derive(Clone, Copy)]
+struct FilterPass {
+    start: usize,
+    to_find: usize,
+    spread: bool,
+    pod_affinity: bool,
+}
+
+/// What makes two pods fail identically on the same cluster: (cluster version,
+/// requests, priority, tolerations and placement identity).
+type FailureClass = (u64, Resources, i32, usize, usize);
 
 impl KubernetesScheduler {
     /// A scheduler with `params`, drawing tie-breaks from `rng`.
     pub fn new(params: KubernetesParams, rng: SimRng) -> Self {
+        let filters = FilterSet { taints: params.enabled(Plugin::TaintToleration), node_affinity: params.enabled(Plugin::NodeAffinity) };
         KubernetesScheduler {
+            weights: params.effective_weights(),
+            filters,
+            spread_enabled: params.enabled(Plugin::PodTopologySpread),
+            pod_affinity_enabled: params.enabled(Plugin::InterPodAffinity),
+            preemption_enabled: params.preemption && params.enabled(Plugin::DefaultPreemption),
             params,
             rng,
             next_start_node_index: 0,
@@ -459,7 +608,68 @@ impl KubernetesScheduler {
             spread: Default::default(),
             pod_affinity: Default::default(),
             failed: None,
+            preemption: Default::default(),
+            lowest_bound_priority: None,
         }
+    }
+
+    /// See `lowest_bound_priority`.
+    fn lowest_bound_priority(&mut self, view: &ClusterView<'_>) -> i32 {
+        *self
+            .lowest_bound_priority
+            .get_or_insert_with(|| view.cluster().pods.iter().filter(|p| p.node.is_some()).map(|p| p.priority).min().unwrap_or(i32::MAX))
+    }
+
+    /// Filters from `pass.start`, wrapping around, until `pass.to_find`
+    /// feasible nodes are scored into `scored` or every node was examined;
+    /// rejections go to `counts`. Returns where the next cycle starts.
+    #[inline(always)]
+    fn filter_and_score(
+        &self,
+        check: impl Fn(&Pod, &Node) -> Rejection,
+        pod: &Pod,
+        view: &ClusterView<'_>,
+        pass: FilterPass,
+        scored: &mut Vec<NodeScores>,
+        counts: &mut FilterCounts,
+    ) -> usize {
+        let nodes = view.nodes();
+        let n = nodes.len();
+        let (mut processed, mut cursor) = (0, pass.start);
+        while processed < n && scored.len() < pass.to_find {
+            let idx = cursor;
+            processed += 1;
+            cursor = if cursor + 1 == n { 0 } else { cursor + 1 };
+            let node = &nodes[idx];
+            let mut r = check(pod, node);
+            if pass.spread && r.is_none() && !self.spread.allows(node) {
+                r = Rejection::TOPOLOGY_SPREAD;
+            }
+            if pass.pod_affinity && r.is_none() && !self.pod_affinity.allows(node) {
+                r = Rejection::POD_AFFINITY;
+            }
+            if r.is_none() {
+                scored.push(self.score_node(pod, node, NodeId(idx as u32), view));
+            } else {
+                counts.record(r);
+            }
+        }
+        cursor
+    }
+
+    /// [`Self::filter_and_score`] for profiles without TaintToleration or
+    /// NodeAffinity, out of line so the default path stays as small as before.
+    #[inline(never)]
+    fn filter_and_score_some(
+        &self,
+        filters: FilterSet,
+        pod: &Pod,
+        view: &ClusterView<'_>,
+        pass: FilterPass,
+        scored: &mut Vec<NodeScores>,
+        counts: &mut FilterCounts,
+    ) -> usize {
+        self.filter_and_score(|pod, node| check_some(pod, node, filters), pod, view, pass, scored, counts)
     }
 
     /// The scores of the nodes examined in the last cycle (for explanations).
@@ -467,9 +677,10 @@ impl KubernetesScheduler {
         &self.scored
     }
 
+    #[inline(always)]
     fn score_node(&self, pod: &Pod, node: &Node, id: NodeId, view: &ClusterView<'_>) -> NodeScores {
         let p = &self.params;
-        let w = &p.plugin_weights;
+        let w = &self.weights;
         let fit = if w.node_resources_fit != 0 {
             let requested = node.non_zero_requested + pod.requests.non_zero();
             match p.scoring_strategy {
@@ -525,21 +736,31 @@ impl Scheduler for KubernetesScheduler {
 
     fn schedule(&mut self, pod: &Pod, view: &ClusterView<'_>) -> Placement {
         // Equivalence classes (a speed-up, not a behaviour): a pod identical to
-        // the last one that failed (same requests, tolerations and node rules,
-        // no topology spread or pod affinity, which depend on its job) fails
-        // the same way on an unchanged cluster. A failed cycle examines every
-        // node, so the round-robin start is back where it was and no random
-        // number was drawn: skipping the scan leaves the state as it would be.
+        // the last one that failed (same requests, priority, tolerations and
+        // node rules, no topology spread or pod affinity, which depend on its
+        // job) fails the same way on an unchanged cluster, preemption
+        // included: the same potential nodes and victims, so again no
+        // candidate. A failed cycle examines every node, so the round-robin
+        // start is back where it was; the only random number is preemption's
+        // offset, which is drawn again: skipping the scan leaves the state as
+        // it would be.
         let p = &pod.placement;
-        let classable = p.topology_spread.is_empty() && p.pod_affinity.is_empty() && p.pod_anti_affinity.is_empty();
-        let class = (
+        // Plugins with terms for this pod (disabled ones ignore them).
+        let spread = self.spread_enabled && !p.topology_spread.is_empty();
+        let own_pod_terms = self.pod_affinity_enabled && p.has_pod_terms();
+        let classable = !spread && !own_pod_terms;
+        let class: FailureClass = (
             view.cluster().version(),
             pod.requests,
+            pod.priority,
             std::sync::Arc::as_ptr(&pod.tolerations) as *const () as usize,
             std::sync::Arc::as_ptr(&pod.placement) as usize,
         );
-        if let Some((c, counts)) = self.failed {
+        if let Some((c, counts, drew)) = self.failed {
             if classable && c == class {
+                if let Some(n) = drew {
+                    preemption::draw_offset(&mut self.rng, n);
+                }
                 self.scored.clear();
                 self.last_choice = None;
                 return Placement::Unschedulable(counts);
@@ -553,52 +774,75 @@ impl Scheduler for KubernetesScheduler {
         scored.clear();
         // Per-attempt plugin state: computed for pods with terms, emptied
         // otherwise, so no later step can read a previous pod's counts.
-        let spread = !pod.placement.topology_spread.is_empty();
         if spread {
             self.spread.compute(pod, view);
         } else {
             self.spread = Default::default();
         }
         // Also for pods without terms: bound pods' terms may reject or score them.
-        let pod_affinity = self.pod_affinity.compute(pod, view, self.params.hard_pod_affinity_weight);
+        let pod_affinity = self.pod_affinity_enabled && self.pod_affinity.compute(pod, view, self.params.hard_pod_affinity_weight);
         let start = if n == 0 { 0 } else { self.next_start_node_index % n };
-        // Filter from where the last cycle stopped, wrapping around, until
-        // `to_find` feasible nodes are found or every node was examined.
-        let (mut processed, mut cursor) = (0, start);
-        while processed < n && scored.len() < to_find {
-            let idx = cursor;
-            processed += 1;
-            cursor = if cursor + 1 == n { 0 } else { cursor + 1 };
-            let node = &nodes[idx];
-            let mut r = check(pod, node);
-            if spread && r.is_none() && !self.spread.allows(node) {
-                r = Rejection::TOPOLOGY_SPREAD;
-            }
-            if pod_affinity && r.is_none() && !self.pod_affinity.allows(node) {
-                r = Rejection::POD_AFFINITY;
-            }
-            if r.is_none() {
-                scored.push(self.score_node(pod, node, NodeId(idx as u32), view));
-            } else {
-                counts.record(r);
-            }
-        }
-        self.next_start_node_index = cursor;
+        let pass = FilterPass { start, to_find, spread, pod_affinity };
+        // One copy of the loop per filter set, so the default profile's
+        // inlined `check` carries no test for disabled plugins.
+        let (filters, all_filters) = (self.filters, self.filters == FilterSet::ALL);
+        self.next_start_node_index = if all_filters {
+            self.filter_and_score(check, pod, view, pass, &mut scored, &mut counts)
+        } else {
+            self.filter_and_score_some(filters, pod, view, pass, &mut scored, &mut counts)
+        };
         let result = match scored.len() {
             0 => {
-                // Bound pods' anti-affinity rejects by class or job, which the
-                // key does not hold: only failures on the pod's own rules are
-                // kept (a pod with the same key fails those on every node
-                // before anti-affinity is looked at, so replaying is exact).
-                if classable && !pod_affinity {
-                    self.failed = Some((class, counts));
+                // PostFilter: every node was examined and none fits.
+                // Preemption can only help a pod of higher priority than some
+                // bound pod: one comparison for clusters of equal priorities.
+                let (drew, preempt) = if self.preemption_enabled && pod.priority > self.lowest_bound_priority(view) {
+                    // Potential nodes, in index order: found again here rather
+                    // than in the filter loop above, where every node of every
+                    // attempt would pay for it.
+                    self.preemption.clear();
+                    for (i, node) in nodes.iter().enumerate() {
+                        let r = if all_filters { check(pod, node) } else { check_some(pod, node, filters) };
+                        if preemption::resolvable(r) {
+                            self.preemption.add_potential(NodeId(i as u32));
+                        }
+                    }
+                    let potential = self.preemption.num_potential();
+                    let (spread_state, affinity_state) = (&self.spread, &self.pod_affinity);
+                    let other_filters =
+                        |node: &Node| (!spread || spread_state.allows(node)) && (!pod_affinity || affinity_state.allows(node));
+                    let found = self.preemption.find(
+                        pod,
+                        view,
+                        self.params.min_candidate_nodes_percentage.max(0) as u32,
+                        self.params.min_candidate_nodes_absolute.max(0) as u32,
+                        &mut self.rng,
+                        other_filters,
+                    );
+                    // `find` draws its offset exactly when there is a potential node.
+                    ((potential > 0).then_some(potential), found)
+                } else {
+                    (None, None)
+                };
+                match preempt {
+                    Some((node, victims)) => Placement::Preempt { node, victims },
+                    None => {
+                        // Bound pods' anti-affinity rejects by class or job, which
+                        // the key does not hold: only failures on the pod's own
+                        // rules are kept (a pod with the same key fails those on
+                        // every node before anti-affinity is looked at, so
+                        // replaying is exact).
+                        if classable && !pod_affinity {
+                            self.failed = Some((class, counts, drew));
+                        }
+                        Placement::Unschedulable(counts)
+                    }
                 }
-                Placement::Unschedulable(counts)
             }
             // Upstream skips scoring when only one node is feasible.
             1 => Placement::Bind(scored[0].node),
             _ => {
-                let w = &self.params.plugin_weights;
+                let w = &self.weights;
                 // Normalization needs each plugin's extremes: a pass per plugin,
                 // skipped for plugins with nothing to score for this pod (their
                 // raw scores are all 0 and stay 0, as upstream's Skip).
@@ -641,19 +885,25 @@ impl Scheduler for KubernetesScheduler {
         };
         self.scored = scored;
         self.last_choice = match result {
-            Placement::Bind(n) => Some(n),
+            Placement::Bind(n) | Placement::Preempt { node: n, .. } => Some(n),
             _ => None,
         };
+        if self.last_choice.is_some() {
+            self.lowest_bound_priority = Some(self.lowest_bound_priority(view).min(pod.priority));
+        }
         result
     }
 
     fn explain(&self, top: usize, out: &mut Vec<Candidate>) {
-        let w = &self.params.plugin_weights;
+        let w = &self.weights;
         let mut best: Vec<&NodeScores> = self.scored.iter().collect();
         // The chosen node first (it may have won a random tie), then by total;
         // among equals, examination order.
         best.sort_by_key(|s| (Some(s.node) != self.last_choice, std::cmp::Reverse(s.total)));
-        let part = |plugin, raw: i64, weight: i64| ScorePart { plugin, raw: raw as f64, weight: weight as f64 };
+        // Disabled plugins are not in the profile: no part for them.
+        let part = |plugin: Plugin, raw: i64, weight: i64| {
+            self.params.enabled(plugin).then(|| ScorePart { plugin: plugin.name(), raw: raw as f64, weight: weight as f64 })
+        };
         // A single feasible node is bound without scoring, as upstream: no parts.
         let scored = self.scored.len() > 1;
         out.extend(best.into_iter().take(top).map(|s| Candidate {
@@ -662,15 +912,18 @@ impl Scheduler for KubernetesScheduler {
             parts: if !scored {
                 Vec::new()
             } else {
-                vec![
-                    part("NodeResourcesFit", s.fit, w.node_resources_fit),
-                    part("NodeResourcesBalancedAllocation", s.balanced, w.node_resources_balanced_allocation),
-                    part("ImageLocality", s.image_locality, w.image_locality),
-                    part("TaintToleration", s.taint_toleration, w.taint_toleration),
-                    part("NodeAffinity", s.node_affinity, w.node_affinity),
-                    part("PodTopologySpread", s.topology_spread.unwrap_or(0), w.pod_topology_spread),
-                    part("InterPodAffinity", s.inter_pod_affinity, w.inter_pod_affinity),
+                [
+                    part(Plugin::NodeResourcesFit, s.fit, w.node_resources_fit),
+                    part(Plugin::NodeResourcesBalancedAllocation, s.balanced, w.node_resources_balanced_allocation),
+                    part(Plugin::ImageLocality, s.image_locality, w.image_locality),
+                    part(Plugin::TaintToleration, s.taint_toleration, w.taint_toleration),
+                    part(Plugin::NodeAffinity, s.node_affinity, w.node_affinity),
+                    part(Plugin::PodTopologySpread, s.topology_spread.unwrap_or(0), w.pod_topology_spread),
+                    part(Plugin::InterPodAffinity, s.inter_pod_affinity, w.inter_pod_affinity),
                 ]
+                .into_iter()
+                .flatten()
+                .collect()
             },
         }));
     }
@@ -883,5 +1136,228 @@ mod tests {
             assert_eq!(cached.next_start_node_index, fresh.next_start_node_index);
         }
         assert!(cached.failed.is_some());
+    }
+
+    /// `cluster(n)` with one running pod per node of (priority, cpu millis).
+    fn busy(pods: &[(i32, u64)]) -> crate::model::Cluster {
+        let mut c = cluster(pods.len());
+        for (n, &(priority, cpu)) in pods.iter().enumerate() {
+            let mut p = crate::model::pod::tests_support::pod(n as u32, cpu, GI);
+            p.priority = priority;
+            c.submit(p);
+            c.bind(crate::model::PodId(n as u32), NodeId(n as u32), crate::time::SimTime::ZERO);
+        }
+        c
+    }
+
+    fn prio_pod(priority: i32, cpu: u64) -> Pod {
+        let mut p = crate::model::pod::tests_support::pod(999, cpu, GI);
+        p.priority = priority;
+        p
+    }
+
+    fn rng() -> SimRng {
+        crate::engine::stream_rng(5, 0, crate::engine::StreamId::SCHEDULER)
+    }
+
+    #[test]
+    fn unschedulable_pods_preempt_lower_priority_ones_unless_switched_off() {
+        // Two full 4-CPU nodes running priority 3 and 1: a priority-5 pod
+        // evicts the priority-1 pod (rule 2: lowest highest-victim priority).
+        let c = busy(&[(3, 4000), (1, 4000)]);
+        let view = ClusterView::new(&c, crate::time::SimTime::ZERO);
+        let mut s = KubernetesScheduler::new(KubernetesParams::default(), rng());
+        let victims = vec![crate::model::PodId(1)];
+        assert_eq!(s.schedule(&prio_pod(5, 1000), &view), Placement::Preempt { node: NodeId(1), victims });
+        assert_eq!(s.last_choice, Some(NodeId(1)), "explanations record the chosen node");
+        for off in [
+            KubernetesParams { preemption: false, ..Default::default() },
+            KubernetesParams { disabled_plugins: vec![Plugin::DefaultPreemption], ..Default::default() },
+        ] {
+            let mut s = KubernetesScheduler::new(off, rng());
+            assert!(matches!(s.schedule(&prio_pod(5, 1000), &view), Placement::Unschedulable(_)));
+        }
+        // Priority 1 may only evict lower priorities: there are none, and the
+        // cheap check skips the dry run without drawing a random number.
+        let mut s = KubernetesScheduler::new(KubernetesParams::default(), rng());
+        let before = s.rng.clone();
+        assert!(matches!(s.schedule(&prio_pod(1, 1000), &view), Placement::Unschedulable(_)));
+        assert_eq!(s.rng, before);
+        assert_eq!(s.lowest_bound_priority, Some(1));
+    }
+
+    #[test]
+    fn preemption_parameters_are_validated_as_upstream() {
+        let fields = |p: KubernetesParams| p.validate().into_iter().map(|(f, _)| f).collect::<Vec<_>>();
+        assert!(fields(KubernetesParams::default()).is_empty());
+        let d = KubernetesParams::default();
+        assert!(d.preemption);
+        assert_eq!((d.min_candidate_nodes_percentage, d.min_candidate_nodes_absolute), (10, 100));
+        let p =
+            |pct, abs| KubernetesParams { min_candidate_nodes_percentage: pct, min_candidate_nodes_absolute: abs, ..Default::default() };
+        assert_eq!(fields(p(101, 100)), vec!["min_candidate_nodes_percentage"]);
+        assert_eq!(fields(p(-1, 100)), vec!["min_candidate_nodes_percentage"]);
+        assert_eq!(fields(p(10, -1)), vec!["min_candidate_nodes_absolute"]);
+        assert_eq!(fields(p(0, 0)), vec!["min_candidate_nodes_percentage"], "both 0 is rejected");
+        assert!(fields(p(0, 1)).is_empty() && fields(p(100, 0)).is_empty());
+    }
+
+    #[test]
+    fn failure_cache_replays_preemption_and_its_random_draw() {
+        // Full nodes whose lower-priority pods free too little for a 3-CPU pod
+        // of priority 5 (1-CPU victims beside 3-CPU pods of priority 9):
+        // preemption runs, draws its offset and finds nothing, every time.
+        let mut c = busy(&[(9, 3000); 120]);
+        for i in 0..120 {
+            let id = 120 + i;
+            let mut p = crate::model::pod::tests_support::pod(id, 1000, GI);
+            p.priority = 1;
+            c.submit(p);
+            c.bind(crate::model::PodId(id), NodeId(i), crate::time::SimTime::ZERO);
+        }
+        let view = ClusterView::new(&c, crate::time::SimTime::ZERO);
+        let (big, top) = (prio_pod(5, 3000), prio_pod(10, 3000));
+        let mut cached = KubernetesScheduler::new(KubernetesParams::default(), rng());
+        // The priority-10 pod is the same class but for its priority, and it
+        // can evict the priority-9 pods: the cache must not answer for it.
+        for (pod, preempts) in [(&big, false), (&big, false), (&top, true), (&big, false), (&big, false)] {
+            let mut fresh = KubernetesScheduler::new(KubernetesParams::default(), cached.rng.clone());
+            fresh.next_start_node_index = cached.next_start_node_index;
+            let (a, b) = (cached.schedule(pod, &view), fresh.schedule(pod, &view));
+            assert_eq!(matches!(a, Placement::Preempt { .. }), preempts, "{a:?}");
+            assert_eq!(a, b);
+            assert_eq!(cached.rng, fresh.rng, "a cached failure replays the offset draw");
+        }
+        assert_eq!(cached.failed.map(|(_, _, drew)| drew), Some(Some(120)), "every node was a potential node");
+    }
+
+    fn without(plugins: &[Plugin]) -> KubernetesParams {
+        KubernetesParams { disabled_plugins: plugins.to_vec(), tie_break: TieBreak::First, ..Default::default() }
+    }
+
+    fn decide(params: KubernetesParams, c: &crate::model::Cluster, pod: &Pod) -> Placement {
+        KubernetesScheduler::new(params, rng()).schedule(pod, &ClusterView::new(c, crate::time::SimTime::ZERO))
+    }
+
+    #[test]
+    fn disabled_taint_toleration_neither_filters_nor_scores() {
+        // Filter: the only node has an untolerated NoSchedule taint.
+        let mut c = cluster(1);
+        c.nodes[0].taints.push(Taint { key: "a".into(), value: "".into(), effect: TaintEffect::NoSchedule });
+        let pod = crate::model::pod::tests_support::pod(0, 500, GI);
+        match decide(without(&[]), &c, &pod) {
+            Placement::Unschedulable(f) => assert_eq!(f.untolerated_taint, 1),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(decide(without(&[Plugin::TaintToleration]), &c, &pod), Placement::Bind(NodeId(0)));
+        // Score: node 0 has a PreferNoSchedule taint, node 1 none; otherwise
+        // equal. Enabled, node 1 wins by 3 × 100; disabled, the tie goes to
+        // the first examined node.
+        let mut c = cluster(2);
+        c.nodes[0].taints.push(Taint { key: "a".into(), value: "".into(), effect: TaintEffect::PreferNoSchedule });
+        assert_eq!(decide(without(&[]), &c, &pod), Placement::Bind(NodeId(1)));
+        assert_eq!(decide(without(&[Plugin::TaintToleration]), &c, &pod), Placement::Bind(NodeId(0)));
+    }
+
+    #[test]
+    fn disabled_node_affinity_ignores_the_node_selector() {
+        let c = cluster(2);
+        let mut pod = crate::model::pod::tests_support::pod(0, 500, GI);
+        let mut placement = crate::model::affinity::NodePlacement::default();
+        placement.node_selector.insert("disk".into(), "ssd".into());
+        pod.placement = std::sync::Arc::new(placement);
+        match decide(without(&[]), &c, &pod) {
+            Placement::Unschedulable(f) => assert_eq!(f.node_affinity_mismatch, 2),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(decide(without(&[Plugin::NodeAffinity]), &c, &pod), Placement::Bind(NodeId(0)));
+        // Taints still filter when only NodeAffinity is off.
+        let mut c = cluster(2);
+        c.nodes[0].taints.push(Taint { key: "a".into(), value: "".into(), effect: TaintEffect::NoExecute });
+        assert_eq!(decide(without(&[Plugin::NodeAffinity]), &c, &pod), Placement::Bind(NodeId(1)));
+    }
+
+    #[test]
+    fn disabled_spread_and_pod_affinity_drop_their_filters() {
+        use crate::model::affinity::{AffinitySelector, NodePlacement, PodAffinityTerm, PodSelector, SpreadConstraint, WhenUnsatisfiable};
+        // No node carries `zone`: a DoNotSchedule constraint on it rejects all.
+        let c = cluster(2);
+        let mut pod = crate::model::pod::tests_support::pod(0, 500, GI);
+        let spread = SpreadConstraint {
+            max_skew: 1,
+            topology_key: "zone".into(),
+            when_unsatisfiable: WhenUnsatisfiable::DoNotSchedule,
+            selector: PodSelector::Workload,
+        };
+        pod.placement = std::sync::Arc::new(NodePlacement { topology_spread: vec![spread], ..Default::default() });
+        match decide(without(&[]), &c, &pod) {
+            Placement::Unschedulable(f) => assert_eq!(f.topology_spread_violation, 2),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(decide(without(&[Plugin::PodTopologySpread]), &c, &pod), Placement::Bind(NodeId(0)));
+        // Both nodes in zone `a`, a pod of the class running on node 0:
+        // required anti-affinity on `zone` rejects both.
+        let mut c = cluster(2);
+        for n in &mut c.nodes {
+            n.labels.insert("zone".into(), "a".into());
+        }
+        c.submit(crate::model::pod::tests_support::pod(0, 500, GI));
+        c.bind(crate::model::PodId(0), NodeId(0), crate::time::SimTime::ZERO);
+        let mut pod = crate::model::pod::tests_support::pod(1, 500, GI);
+        let term = PodAffinityTerm { topology_key: "zone".into(), selector: AffinitySelector::Workload };
+        let mut placement = NodePlacement::default();
+        placement.pod_anti_affinity.required.push(term);
+        pod.placement = std::sync::Arc::new(placement);
+        match decide(without(&[]), &c, &pod) {
+            Placement::Unschedulable(f) => assert_eq!(f.pod_affinity_violation, 2),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(decide(without(&[Plugin::InterPodAffinity]), &c, &pod), Placement::Bind(_)));
+    }
+
+    #[test]
+    fn disabled_score_plugins_add_nothing_and_leave_the_explanation() {
+        // A 1000 MiB image on node 0 only: ImageLocality favours node 0.
+        let mut c = cluster(2);
+        c.images[0].size_bytes = 1000 * MI;
+        c.nodes[0].image_ready_at[0] = Some(crate::time::SimTime::ZERO);
+        c.image_pulled(crate::model::ImageId(0));
+        let pod = crate::model::pod::tests_support::pod(0, 500, GI);
+        let view = ClusterView::new(&c, crate::time::SimTime::ZERO);
+        let totals = |s: &KubernetesScheduler| s.last_scores().iter().map(|x| x.total).collect::<Vec<_>>();
+        let mut on = KubernetesScheduler::new(without(&[]), rng());
+        assert_eq!(on.schedule(&pod, &view), Placement::Bind(NodeId(0)));
+        let t = totals(&on);
+        // 500 MiB scaled (on 1 of 2 nodes) → 100·(500 − 23)/(1000 − 23) = 48.
+        assert_eq!(t[0] - t[1], 48);
+        let mut off = KubernetesScheduler::new(without(&[Plugin::ImageLocality, Plugin::NodeResourcesBalancedAllocation]), rng());
+        off.schedule(&pod, &view);
+        let t_off = totals(&off);
+        assert_eq!(t_off[0], t_off[1], "nothing tells the nodes apart any more");
+        assert_eq!(t_off[0], t[1] - 100, "BalancedAllocation's 100 is gone too");
+        let mut parts = Vec::new();
+        off.explain(1, &mut parts);
+        let names: Vec<&str> = parts[0].parts.iter().map(|p| p.plugin).collect();
+        assert!(!names.contains(&"ImageLocality") && !names.contains(&"NodeResourcesBalancedAllocation"), "{names:?}");
+        assert!(names.contains(&"NodeResourcesFit"));
+        assert_eq!(parts[0].parts.iter().map(|p| p.raw * p.weight).sum::<f64>(), parts[0].total);
+    }
+
+    #[test]
+    fn disabled_plugins_use_upstream_names_and_keep_node_resources_fit() {
+        let parse = |t: &str| toml::from_str::<KubernetesParams>(t);
+        let p = parse(r#"disabled_plugins = ["TaintToleration", "DefaultPreemption"]"#).unwrap();
+        assert_eq!(p.disabled_plugins, vec![Plugin::TaintToleration, Plugin::DefaultPreemption]);
+        assert!(p.validate().is_empty());
+        for bad in ["tainttoleration", "taint_toleration", "NodePorts", "*"] {
+            let e = parse(&format!("disabled_plugins = [\"{bad}\"]")).unwrap_err().to_string();
+            assert!(e.contains("unknown variant"), "{bad}: {e}");
+        }
+        let fit = parse(r#"disabled_plugins = ["ImageLocality", "NodeResourcesFit", "ImageLocality"]"#).unwrap();
+        let errors = fit.validate();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert_eq!(errors[0].0, "disabled_plugins[1]");
+        assert!(errors[0].1.contains("plugin_weights.node_resources_fit = 0"), "{}", errors[0].1);
+        assert_eq!(errors[1], ("disabled_plugins[2]".to_string(), "ImageLocality is listed twice".to_string()));
     }
 }

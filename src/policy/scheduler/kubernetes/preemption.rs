@@ -1,0 +1,699 @@
+//! DefaultPreemption, kube-scheduler's PostFilter plugin (semantics.md §1,
+//! "Preemption"; upstream `pkg/scheduler/framework/preemption/preemption.go`
+//! and `plugins/defaultpreemption/default_preemption.go`).
+//!
+//! When no node passes the filters, the pod may make room by evicting pods of
+//! *lower* priority:
+//!
+//! 1. **Potential nodes** are those rejected only for reasons that removing
+//!    pods can fix: CPU, memory, GPUs, pod count (upstream's `Unschedulable`,
+//!    see [`resolvable`]). Nodes rejected by a taint, the node selector or
+//!    required node affinity, a topology spread constraint or a required pod
+//!    (anti-)affinity term are skipped (`UnschedulableAndUnresolvable`).
+//! 2. **Dry run**: from a random offset (the policy's seeded stream) over the
+//!    potential nodes in index order, [`select_victims_on_node`] on each until
+//!    [`calculate_num_candidates`] candidates are found, at least one of them
+//!    violating no disruption budget (`DryRunPreemption`).
+//! 3. **Choice**: [`pick_one_node_for_preemption`].
+//!
+//! Simplifications, deliberate and worth knowing when reading results:
+//!
+//! * **Victims are removed at once.** Upstream evicts them with their graceful
+//!   termination period and the preemptor waits, nominated to the node
+//!   (`nominatedNodeName`), for a later cycle; meanwhile another pod may take
+//!   the room. The simulation applies a `Preempt` immediately (evicts and
+//!   re-queues the victims, binds the pod), so there is no such window and no
+//!   lower-priority nominated pods to clear.
+//! * **PodTopologySpread and InterPodAffinity are checked once per node**, on
+//!   the cluster as it is, rather than re-run after each removal. Their
+//!   selectors only pick pods of the preemptor's own workload class, which
+//!   all share its priority, so victims (of lower priority) never change their
+//!   counts and the outcome is the same. For the same reason a node they
+//!   reject can never become a candidate; upstream calls some of those
+//!   rejections (skew, anti-affinity) resolvable, which here only changes how
+//!   many potential nodes the random offset and the candidate count are
+//!   taken over.
+//! * **Ties** in the last rule go to the first candidate in dry-run order
+//!   (upstream iterates a map, so effectively at random); the offset already
+//!   randomizes that order.
+//! * A pod's **start time** (`status.startTime`, set when the kubelet accepts
+//!   the pod, before its image is pulled) is its bind time here.
+
+use std::cmp::Reverse;
+
+use rand::Rng;
+
+use crate::engine::SimRng;
+use crate::model::{Node, NodeId, Pod, PodId, Resources};
+use crate::policy::scheduler::filter::Rejection;
+use crate::policy::scheduler::ClusterView;
+use crate::time::SimTime;
+
+/// Default `minCandidateNodesPercentage` of DefaultPreemptionArgs.
+pub const DEFAULT_MIN_CANDIDATE_NODES_PERCENTAGE: u32 = 10;
+/// Default `minCandidateNodesAbsolute` of DefaultPreemptionArgs.
+pub const DEFAULT_MIN_CANDIDATE_NODES_ABSOLUTE: u32 = 100;
+
+/// Whether a node rejected for `r` may accept the pod once lower-priority pods
+/// are gone: every reason is about free resources or the pod count. A node
+/// that also fails a taint or a placement rule stays infeasible whatever is
+/// evicted, so trying it would only waste the dry run.
+pub fn resolvable(r: Rejection) -> bool {
+    let fixable = r.has(Rejection::CPU) || r.has(Rejection::MEMORY) || r.has(Rejection::GPU) || r.has(Rejection::TOO_MANY_PODS);
+    let unfixable =
+        r.has(Rejection::TAINT) || r.has(Rejection::NODE_AFFINITY) || r.has(Rejection::TOPOLOGY_SPREAD) || r.has(Rejection::POD_AFFINITY);
+    fixable && !unfixable
+}
+
+/// `calculateNumCandidates`: how many candidates the dry run looks for before
+/// it stops, `max(num_nodes · percentage / 100, absolute)` but never more
+/// than there are potential nodes. Bounding the dry run keeps preemption cheap
+/// in large clusters while still comparing enough candidates to pick well.
+pub fn calculate_num_candidates(num_nodes: usize, percentage: u32, absolute: u32) -> usize {
+    (num_nodes * percentage as usize / 100).max(absolute as usize).min(num_nodes)
+}
+
+/// `GetOffsetAndNumCandidates`' random offset into `num_nodes` potential nodes,
+/// so that repeated preemptions do not always dry-run the same nodes first.
+/// The only random draw of preemption; shared by the failure cache, which
+/// replays it so a cached failure leaves the stream as a full run would.
+pub fn draw_offset(rng: &mut SimRng, num_nodes: usize) -> usize {
+    rng.random_range(0..num_nodes)
+}
+
+/// A lower-priority pod on a potential node: what preemption needs of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PotentialVictim {
+    /// The pod.
+    pub pod: PodId,
+    /// Its priority.
+    pub priority: i32,
+    /// Its start time (`status.startTime`: its bind time here).
+    pub start: SimTime,
+    /// Its requests, freed if it is evicted.
+    pub requests: Resources,
+    /// Its workload class, whose disruption budget covers it.
+    pub workload: u32,
+    /// Whether evicting it would take its budget below zero (set by
+    /// [`filter_pods_with_pdb_violation`]).
+    pub violating: bool,
+}
+
+impl PotentialVictim {
+    /// `pod` as a potential victim at `now` (a pod bound but without a bind
+    /// time counts as starting now, as upstream's `GetPodStartTime`).
+    pub fn of(pod: &Pod, now: SimTime) -> Self {
+        PotentialVictim {
+            pod: pod.id,
+            priority: pod.priority,
+            start: pod.bound.unwrap_or(now),
+            requests: pod.requests,
+            workload: pod.workload,
+            violating: false,
+        }
+    }
+}
+
+/// `util.MoreImportantPod` as a sort key: higher priority first, then the
+/// earlier start (a pod that has run longer has more work to lose). The pod id
+/// settles exact ties, where upstream's unstable sort would be arbitrary.
+pub fn importance(v: &PotentialVictim) -> (Reverse<i32>, SimTime, PodId) {
+    (Reverse(v.priority), v.start, v.pod)
+}
+
+/// `filterPodsWithPDBViolation`: walking `victims` in the given (importance)
+/// order, each pod takes one disruption from its workload's budget; a pod
+/// whose budget would go below zero is marked violating. So the most important
+/// pods use up the allowed disruptions and the least important ones are the
+/// violating ones, which are then reprieved first. `disruptions_allowed`
+/// gives a workload's `status.disruptionsAllowed` (`None`: no budget, never
+/// violating); `remaining` is scratch space.
+pub fn filter_pods_with_pdb_violation(
+    victims: &mut [PotentialVictim],
+    disruptions_allowed: impl Fn(u32) -> Option<i64>,
+    remaining: &mut Vec<(u32, Option<i64>)>,
+) {
+    remaining.clear();
+    for v in victims.iter_mut() {
+        // A node holds few workloads: a linear scan beats a map.
+        let slot = match remaining.iter().position(|&(w, _)| w == v.workload) {
+            Some(i) => i,
+            None => {
+                remaining.push((v.workload, disruptions_allowed(v.workload)));
+                remaining.len() - 1
+            }
+        };
+        v.violating = match &mut remaining[slot].1 {
+            Some(allowed) => {
+                *allowed -= 1;
+                *allowed < 0
+            }
+            None => false,
+        };
+    }
+}
+
+/// Whether `requests` fit on `node` once pods holding `freed` and `freed_pods`
+/// pod slots are gone: NodeResourcesFit's filter on the node as it would be.
+pub fn fits_without(requests: &Resources, node: &Node, freed: Resources, freed_pods: u32) -> bool {
+    let free = node.allocatable.saturating_sub(&node.requested.saturating_sub(&freed));
+    requests.fits_in(&free) && node.pod_count.saturating_sub(freed_pods) < node.max_pods
+}
+
+/// `SelectVictimsOnNode`: the fewest important pods among `potential` (the
+/// node's lower-priority pods) whose eviction lets a pod requesting `requests`
+/// onto `node`, appended to `out` most important first, and how many of them
+/// violate a disruption budget. `None` if evicting all of them is not enough.
+///
+/// All potential victims are removed first; then, from the most important
+/// down, each is put back if the pod still fits without it ("reprieved").
+/// Budget-violating pods are reprieved before the others, so victims violate
+/// budgets only where nothing else makes room. `potential` is reordered.
+pub fn select_victims_on_node(
+    requests: &Resources,
+    node: &Node,
+    potential: &mut [PotentialVictim],
+    disruptions_allowed: impl Fn(u32) -> Option<i64>,
+    remaining: &mut Vec<(u32, Option<i64>)>,
+    out: &mut Vec<PotentialVictim>,
+) -> Option<u32> {
+    if potential.is_empty() {
+        return None;
+    }
+    let mut freed = potential.iter().fold(Resources::ZERO, |acc, v| acc + v.requests);
+    let mut freed_pods = potential.len() as u32;
+    if !fits_without(requests, node, freed, freed_pods) {
+        return None;
+    }
+    potential.sort_unstable_by_key(importance);
+    filter_pods_with_pdb_violation(potential, disruptions_allowed, remaining);
+    let first = out.len();
+    let mut violations = 0;
+    for violating in [true, false] {
+        for v in potential.iter().filter(|v| v.violating == violating) {
+            // Put it back: keep it if the pod still fits.
+            freed -= v.requests;
+            freed_pods -= 1;
+            if !fits_without(requests, node, freed, freed_pods) {
+                freed += v.requests;
+                freed_pods += 1;
+                out.push(*v);
+                violations += violating as u32;
+            }
+        }
+    }
+    // Upstream re-sorts when both groups were present; sorting always is the
+    // same (a sorted group stays sorted) and keeps the order independent of
+    // the budgets.
+    out[first..].sort_unstable_by_key(importance);
+    Some(violations)
+}
+
+/// A node where preemption would make room, summarized for
+/// [`pick_one_node_for_preemption`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Candidate {
+    /// The node.
+    pub node: NodeId,
+    /// Where its victims start in the dry run's victim buffer.
+    pub first_victim: usize,
+    /// How many victims.
+    pub num_victims: usize,
+    /// How many of them violate a disruption budget.
+    pub num_pdb_violations: u32,
+    /// The highest victim priority (`i32::MIN` without victims).
+    pub highest_priority: i32,
+    /// Σ (priority + 2³¹) over the victims: upstream offsets each priority by
+    /// `MaxInt32 + 1` so that all terms are ≥ 0 and more victims never sum
+    /// lower than fewer of the same (negative) priority.
+    pub sum_priorities: i64,
+    /// The earliest start time among the victims of the highest priority
+    /// (`GetEarliestPodStartTime`).
+    pub earliest_start: SimTime,
+}
+
+impl Candidate {
+    /// Summarizes `victims` (most important first, as returned by
+    /// [`select_victims_on_node`]) on `node`, stored from `first_victim`.
+    pub fn new(node: NodeId, first_victim: usize, victims: &[PotentialVictim], num_pdb_violations: u32) -> Self {
+        let highest_priority = victims.iter().map(|v| v.priority).max().unwrap_or(i32::MIN);
+        let earliest_start = victims.iter().filter(|v| v.priority == highest_priority).map(|v| v.start).min().unwrap_or(SimTime::ZERO);
+        Candidate {
+            node,
+            first_victim,
+            num_victims: victims.len(),
+            num_pdb_violations,
+            highest_priority,
+            sum_priorities: victims.iter().map(|v| v.priority as i64 + i32::MAX as i64 + 1).sum(),
+            earliest_start,
+        }
+    }
+}
+
+/// `pickOneNodeForPreemption`: the index of the best candidate, or `None`
+/// without candidates. A node needing no victims wins at once (older upstream
+/// releases; it cannot arise here, since such a node passes the filters).
+/// Otherwise each rule keeps only the candidates best by it, in order:
+///
+/// 1. fewest disruption budget violations (respect budgets where possible);
+/// 2. lowest highest-victim priority (hurt the least important work);
+/// 3. smallest sum of victim priorities;
+/// 4. fewest victims;
+/// 5. latest earliest start among the highest-priority victims (lose the
+///    least work already done);
+/// 6. the first remaining.
+///
+/// Keeping the best by each rule in turn is the lexicographic maximum of the
+/// five keys, taken here in one pass.
+pub fn pick_one_node_for_preemption(candidates: &[Candidate]) -> Option<usize> {
+    if let Some(i) = candidates.iter().position(|c| c.num_victims == 0) {
+        return Some(i);
+    }
+    let key = |c: &Candidate| {
+        (Reverse(c.num_pdb_violations), Reverse(c.highest_priority), Reverse(c.sum_priorities), Reverse(c.num_victims), c.earliest_start)
+    };
+    let mut best: Option<usize> = None;
+    for (i, c) in candidates.iter().enumerate() {
+        if best.is_none_or(|b| key(c) > key(&candidates[b])) {
+            best = Some(i);
+        }
+    }
+    best
+}
+
+/// The dry run's reusable buffers, so preemption allocates nothing per attempt
+/// beyond the victim list it returns.
+#[derive(Clone, Debug, Default)]
+pub struct Preemption {
+    /// Potential nodes of the current attempt (index order, or a rotation of it).
+    potential: Vec<NodeId>,
+    /// The lower-priority pods of the node being tried.
+    on_node: Vec<PotentialVictim>,
+    /// Disruptions left per workload on the node being tried.
+    remaining: Vec<(u32, Option<i64>)>,
+    /// Victims of every candidate, one run after another.
+    victims: Vec<PotentialVictim>,
+    candidates: Vec<Candidate>,
+}
+
+impl Preemption {
+    /// Starts a new attempt: no potential nodes yet.
+    pub fn clear(&mut self) {
+        self.potential.clear();
+    }
+
+    /// Records a node rejected for reasons preemption may resolve.
+    pub fn add_potential(&mut self, node: NodeId) {
+        self.potential.push(node);
+    }
+
+    /// How many potential nodes the attempt recorded.
+    pub fn num_potential(&self) -> usize {
+        self.potential.len()
+    }
+
+    /// `findCandidates` + `SelectCandidate`: dry-runs preemption of `pod` on
+    /// the potential nodes and returns the chosen node with its victims, or
+    /// `None` if no node can take the pod whatever is evicted. Draws the
+    /// offset from `rng` if (and only if) there is a potential node.
+    /// `other_filters` are the filters not re-checked per removal (see the
+    /// module docs); a node failing them is no candidate.
+    pub fn find(
+        &mut self,
+        pod: &Pod,
+        view: &ClusterView<'_>,
+        min_percentage: u32,
+        min_absolute: u32,
+        rng: &mut SimRng,
+        other_filters: impl Fn(&Node) -> bool,
+    ) -> Option<(NodeId, Vec<PodId>)> {
+        let n = self.potential.len();
+        if n == 0 {
+            return None;
+        }
+        // Index order, as upstream's node snapshot (a caller that collected
+        // the nodes from its round-robin start gives a rotation of it).
+        if let Some(wrap) = self.potential.windows(2).position(|w| w[0] > w[1]) {
+            self.potential.rotate_left(wrap + 1);
+        }
+        let offset = draw_offset(rng, n);
+        let wanted = calculate_num_candidates(n, min_percentage, min_absolute);
+        let cluster = view.cluster();
+        self.victims.clear();
+        self.candidates.clear();
+        let mut non_violating = 0;
+        for i in 0..n {
+            let id = self.potential[(offset + i) % n];
+            let node = view.node(id);
+            if !other_filters(node) {
+                continue;
+            }
+            self.on_node.clear();
+            self.on_node.extend(
+                cluster
+                    .pods_on(id)
+                    .iter()
+                    .map(|&q| cluster.pod(q))
+                    .filter(|q| q.priority < pod.priority)
+                    .map(|q| PotentialVictim::of(q, view.now())),
+            );
+            let first = self.victims.len();
+            let found = select_victims_on_node(
+                &pod.requests,
+                node,
+                &mut self.on_node,
+                |w| cluster.disruptions_allowed(w),
+                &mut self.remaining,
+                &mut self.victims,
+            );
+            let Some(violations) = found else { continue };
+            if self.victims.len() == first {
+                // Upstream treats a "candidate" without victims as an error.
+                continue;
+            }
+            self.candidates.push(Candidate::new(id, first, &self.victims[first..], violations));
+            non_violating += (violations == 0) as usize;
+            if non_violating > 0 && self.candidates.len() >= wanted {
+                break;
+            }
+        }
+        let best = self.candidates[pick_one_node_for_preemption(&self.candidates)?];
+        let victims = &self.victims[best.first_victim..best.first_victim + best.num_victims];
+        Some((best.node, victims.iter().map(|v| v.pod).collect()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::node::tests_support::node;
+
+    const GI: u64 = 1 << 30;
+
+    fn victim(pod: u32, priority: i32, start_s: u64, cpu: u64) -> PotentialVictim {
+        PotentialVictim {
+            pod: PodId(pod),
+            priority,
+            start: SimTime::from_secs(start_s),
+            requests: Resources { cpu_milli: cpu, memory_bytes: 0, gpu: 0 },
+            workload: pod,
+            violating: false,
+        }
+    }
+
+    fn candidate(node: u32, victims: &[PotentialVictim], violations: u32) -> Candidate {
+        Candidate::new(NodeId(node), 0, victims, violations)
+    }
+
+    /// A 4-CPU node with `used` millicores requested by `pods` pods.
+    fn full_node(used: u64, pods: u32) -> Node {
+        let mut n = node(4000, 16 * GI);
+        n.requested = Resources { cpu_milli: used, memory_bytes: 0, gpu: 0 };
+        n.pod_count = pods;
+        n
+    }
+
+    #[test]
+    fn candidate_count_follows_the_upstream_formula() {
+        // max(n·10/100, 100) capped at n (defaults 10 % and 100).
+        assert_eq!(calculate_num_candidates(50, 10, 100), 50, "capped at the potential nodes");
+        assert_eq!(calculate_num_candidates(500, 10, 100), 100, "absolute floor");
+        assert_eq!(calculate_num_candidates(5000, 10, 100), 500, "10 % of 5000");
+        assert_eq!(calculate_num_candidates(1005, 10, 100), 100, "integer division: 100.5 → 100");
+        assert_eq!(calculate_num_candidates(2000, 40, 0), 800);
+        assert_eq!(calculate_num_candidates(7, 0, 0), 0);
+        assert_eq!(calculate_num_candidates(0, 10, 100), 0);
+    }
+
+    #[test]
+    fn only_resource_and_pod_count_rejections_are_resolvable() {
+        assert!(resolvable(Rejection::CPU));
+        assert!(resolvable(Rejection::TOO_MANY_PODS));
+        assert!(!resolvable(Rejection::default()), "a passing node needs no preemption");
+        for r in [Rejection::TAINT, Rejection::NODE_AFFINITY, Rejection::TOPOLOGY_SPREAD, Rejection::POD_AFFINITY] {
+            assert!(!resolvable(r), "{r:?}");
+        }
+    }
+
+    #[test]
+    fn pick_prefers_a_node_without_victims() {
+        let c = [candidate(0, &[victim(1, 0, 0, 1)], 0), candidate(1, &[], 0)];
+        assert_eq!(pick_one_node_for_preemption(&c), Some(1));
+        assert_eq!(pick_one_node_for_preemption(&[]), None);
+    }
+
+    #[test]
+    fn pick_rule_1_fewest_budget_violations() {
+        // Node 0 has the lower victims on every later rule but violates a budget.
+        let c = [candidate(0, &[victim(1, 0, 0, 1)], 1), candidate(1, &[victim(2, 50, 0, 1), victim(3, 50, 0, 1)], 0)];
+        assert_eq!(pick_one_node_for_preemption(&c), Some(1));
+    }
+
+    #[test]
+    fn pick_rule_2_lowest_highest_victim_priority() {
+        // Node 0: one victim of 10; node 1: three victims of 5 (more, and a
+        // larger sum, but a lower top priority).
+        let c = [candidate(0, &[victim(1, 10, 0, 1)], 0), candidate(1, &[victim(2, 5, 0, 1), victim(3, 5, 0, 1), victim(4, 5, 0, 1)], 0)];
+        assert_eq!(pick_one_node_for_preemption(&c), Some(1));
+    }
+
+    #[test]
+    fn pick_rule_3_smallest_priority_sum_with_the_offset() {
+        // Same top priority 10. Node 0: {10, 10}; node 1: {10, 0, 0}. Offset
+        // sums: 2·(10 + 2³¹) = 2³² + 20 vs 3·2³¹ + 10, so node 0 has the smaller
+        // sum although node 1's raw sum (10) is lower than node 0's (20).
+        let n0 = candidate(0, &[victim(1, 10, 0, 1), victim(2, 10, 0, 1)], 0);
+        let n1 = candidate(1, &[victim(3, 10, 0, 1), victim(4, 0, 0, 1), victim(5, 0, 0, 1)], 0);
+        assert_eq!(n0.sum_priorities, (1i64 << 32) + 20);
+        assert_eq!(pick_one_node_for_preemption(&[n1, n0]), Some(1));
+        // Negative priorities: one victim of −100 beats two of −100 (without the
+        // offset, −200 < −100 would wrongly favour evicting more pods).
+        let one = candidate(0, &[victim(1, -100, 0, 1)], 0);
+        let two = candidate(1, &[victim(2, -100, 0, 1), victim(3, -100, 0, 1)], 0);
+        assert_eq!(pick_one_node_for_preemption(&[two, one]), Some(1));
+        // Equal counts, different sums: {10, 5} beats {10, 8}.
+        let a = candidate(0, &[victim(1, 10, 0, 1), victim(2, 8, 0, 1)], 0);
+        let b = candidate(1, &[victim(3, 10, 0, 1), victim(4, 5, 0, 1)], 0);
+        assert_eq!(pick_one_node_for_preemption(&[a, b]), Some(1));
+    }
+
+    #[test]
+    fn pick_rule_4_fewest_victims() {
+        // Offset sums tie across different counts only at the extremes: one
+        // victim of 2³⁰ sums to 2³⁰ + 2³¹, and so do {2³⁰, i32::MIN} (the
+        // offset brings i32::MIN to 0). Same top priority, same sum: the
+        // node with fewer victims wins.
+        let one = candidate(0, &[victim(1, 1 << 30, 0, 1)], 0);
+        let two = candidate(1, &[victim(2, 1 << 30, 0, 1), victim(3, i32::MIN, 0, 1)], 0);
+        assert_eq!(one.sum_priorities, two.sum_priorities);
+        assert_eq!(pick_one_node_for_preemption(&[two, one]), Some(1));
+        assert_eq!(pick_one_node_for_preemption(&[one, two]), Some(0));
+    }
+
+    #[test]
+    fn pick_rule_5_latest_start_of_the_highest_priority_victims() {
+        // Same priorities and counts. Node 0's top victims started at 5 s and
+        // 30 s (earliest 5 s); node 1's at 20 s and 25 s (earliest 20 s): node 1
+        // loses less work. A later low-priority victim on node 0 does not count.
+        let n0 = candidate(0, &[victim(1, 10, 5, 1), victim(2, 10, 30, 1), victim(3, 0, 99, 1)], 0);
+        let n1 = candidate(1, &[victim(4, 10, 20, 1), victim(5, 10, 25, 1), victim(6, 0, 1, 1)], 0);
+        assert_eq!(n0.earliest_start, SimTime::from_secs(5));
+        assert_eq!(n1.earliest_start, SimTime::from_secs(20));
+        assert_eq!(pick_one_node_for_preemption(&[n0, n1]), Some(1));
+    }
+
+    #[test]
+    fn pick_rule_6_first_remaining() {
+        let a = candidate(7, &[victim(1, 3, 4, 1)], 0);
+        let b = candidate(8, &[victim(2, 3, 4, 1)], 0);
+        assert_eq!(pick_one_node_for_preemption(&[a, b]), Some(0));
+        assert_eq!(pick_one_node_for_preemption(&[b, a]), Some(0));
+    }
+
+    #[test]
+    fn reprieve_keeps_the_most_important_pods_without_budgets() {
+        // 4 CPUs full with priorities 1 (1 CPU, started 0 s), 2 (1 CPU), 3 (2 CPU).
+        // A 2-CPU pod: remove all (4 free), then reprieve 3 (2 free: fits),
+        // 2 (1 free: does not fit → victim, 2 free again), 1 (1 free → victim).
+        let n = full_node(4000, 3);
+        let mut potential = vec![victim(1, 1, 0, 1000), victim(2, 2, 0, 1000), victim(3, 3, 0, 2000)];
+        let (mut remaining, mut out) = (Vec::new(), Vec::new());
+        let req = Resources { cpu_milli: 2000, memory_bytes: 0, gpu: 0 };
+        let v = select_victims_on_node(&req, &n, &mut potential, |_| None, &mut remaining, &mut out);
+        assert_eq!(v, Some(0));
+        assert_eq!(out.iter().map(|v| v.pod.0).collect::<Vec<_>>(), vec![2, 1], "most important first");
+        // A 1-CPU pod only needs the least important one.
+        out.clear();
+        let req = Resources { cpu_milli: 1000, memory_bytes: 0, gpu: 0 };
+        assert_eq!(select_victims_on_node(&req, &n, &mut potential, |_| None, &mut remaining, &mut out), Some(0));
+        assert_eq!(out.iter().map(|v| v.pod.0).collect::<Vec<_>>(), vec![1]);
+        // Equal priorities: the later-started pod is less important.
+        let mut potential = vec![victim(1, 0, 10, 2000), victim(2, 0, 20, 2000)];
+        out.clear();
+        assert_eq!(select_victims_on_node(&req, &n, &mut potential, |_| None, &mut remaining, &mut out), Some(0));
+        assert_eq!(out[0].pod, PodId(2));
+        // 5 CPUs can never fit on a 4-CPU node.
+        out.clear();
+        let req = Resources { cpu_milli: 5000, memory_bytes: 0, gpu: 0 };
+        assert_eq!(select_victims_on_node(&req, &n, &mut potential, |_| None, &mut remaining, &mut out), None);
+        assert!(out.is_empty());
+        assert_eq!(select_victims_on_node(&req, &n, &mut [], |_| None, &mut remaining, &mut out), None);
+    }
+
+    #[test]
+    fn reprieve_spares_budget_violating_pods_first() {
+        // Four 1-CPU pods fill the node; the pod needs 1 CPU. Pods 1 and 2 (priority
+        // 5 and 4) belong to workload 9 whose budget allows 1 disruption; pods 3
+        // and 4 (priority 6, 7) have none. Importance order: 4, 3, 1, 2. Budget
+        // pass: pod 1 takes the one disruption, pod 2 would go below 0 → violating.
+        // Reprieve pod 2 first (fits: 1 CPU still free), then 4, 3 (fit), then
+        // pod 1 (does not fit) → the victim is pod 1, no violation. Without the
+        // budget the least important pod (2) would be the victim.
+        let n = full_node(4000, 4);
+        let mk = || {
+            let mut p = vec![victim(1, 5, 0, 1000), victim(2, 4, 0, 1000), victim(3, 6, 0, 1000), victim(4, 7, 0, 1000)];
+            p[0].workload = 9;
+            p[1].workload = 9;
+            p
+        };
+        let req = Resources { cpu_milli: 1000, memory_bytes: 0, gpu: 0 };
+        let (mut remaining, mut out) = (Vec::new(), Vec::new());
+        let budget = |w: u32| (w == 9).then_some(1);
+        let mut p = mk();
+        assert_eq!(select_victims_on_node(&req, &n, &mut p, budget, &mut remaining, &mut out), Some(0));
+        assert_eq!(out.iter().map(|v| v.pod.0).collect::<Vec<_>>(), vec![1]);
+        assert!(p.iter().find(|v| v.pod.0 == 2).unwrap().violating);
+        assert!(!p.iter().find(|v| v.pod.0 == 1).unwrap().violating);
+        out.clear();
+        let mut p = mk();
+        assert_eq!(select_victims_on_node(&req, &n, &mut p, |_| None, &mut remaining, &mut out), Some(0));
+        assert_eq!(out[0].pod, PodId(2));
+        // A budget allowing nothing: both pods of workload 9 violate. A 3-CPU
+        // pod reprieves the violating ones first: 1 (3 free: fits), 2 (2 free:
+        // victim, 1 violation), then 4 and 3 (victims).
+        out.clear();
+        let mut p = mk();
+        let req = Resources { cpu_milli: 3000, memory_bytes: 0, gpu: 0 };
+        assert_eq!(select_victims_on_node(&req, &n, &mut p, |w| (w == 9).then_some(0), &mut remaining, &mut out), Some(1));
+        assert_eq!(out.iter().map(|v| v.pod.0).collect::<Vec<_>>(), vec![4, 3, 2], "sorted by importance");
+    }
+
+    #[test]
+    fn pod_count_is_resolvable_by_eviction() {
+        // maxPods (110) reached with empty-request pods; a pod needs one slot.
+        let n = full_node(0, 110);
+        assert_eq!(n.max_pods, 110);
+        let mut p: Vec<_> = (0..110).map(|i| victim(i, (i % 3) as i32, 0, 0)).collect();
+        let (mut remaining, mut out) = (Vec::new(), Vec::new());
+        assert_eq!(select_victims_on_node(&Resources::ZERO, &n, &mut p, |_| None, &mut remaining, &mut out), Some(0));
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].priority, 0);
+        assert_eq!(out[0].pod, PodId(108), "priority 0, the latest id among equal start times is the least important");
+    }
+
+    /// Nodes of 4 CPU; `running[n]` = (priority, cpu millis, workload) of the
+    /// running pods on node n (bound at `n` seconds, so later nodes' pods started later).
+    fn cluster(running: &[&[(i32, u64, u32)]]) -> crate::model::Cluster {
+        let nodes = running.iter().map(|_| node(4000, 16 * GI)).collect();
+        let image = crate::model::ImageSpec { name: "a:1".into(), size_bytes: 1 };
+        let mut c = crate::model::Cluster::new(nodes, vec![image.clone(), image]);
+        for (n, pods) in running.iter().enumerate() {
+            for &(priority, cpu, workload) in pods.iter() {
+                let id = c.pods.len() as u32;
+                let mut p = crate::model::pod::tests_support::pod(id, cpu, GI);
+                p.priority = priority;
+                p.workload = workload;
+                c.submit(p);
+                let at = SimTime::from_secs(n as u64);
+                c.bind(PodId(id), NodeId(n as u32), at);
+                c.start(PodId(id), at);
+            }
+        }
+        c
+    }
+
+    fn preemptor(priority: i32, cpu: u64) -> Pod {
+        let mut p = crate::model::pod::tests_support::pod(9999, cpu, GI);
+        p.priority = priority;
+        p
+    }
+
+    fn rng(seed: u64) -> SimRng {
+        crate::engine::stream_rng(seed, 0, crate::engine::StreamId::SCHEDULER)
+    }
+
+    /// Runs `find` over every node of `c` as potential.
+    fn find(c: &crate::model::Cluster, pod: &Pod, pct: u32, abs: u32, rng: &mut SimRng) -> Option<(NodeId, Vec<PodId>)> {
+        let mut p = Preemption::default();
+        for i in 0..c.nodes.len() {
+            p.add_potential(NodeId(i as u32));
+        }
+        p.find(pod, &ClusterView::new(c, SimTime::from_secs(100)), pct, abs, rng, |_| true)
+    }
+
+    #[test]
+    fn the_dry_run_stops_after_the_candidate_count_from_a_random_offset() {
+        // Ten full nodes; node n runs one 4-CPU pod of priority 10 + n, so
+        // globally node 0 is best (rule 2). With 2 candidates wanted, only the
+        // two nodes from the offset on are tried: the better of those wins.
+        let pods: Vec<[(i32, u64, u32); 1]> = (0..10).map(|n| [(10 + n, 4000, 0)]).collect();
+        let running: Vec<&[(i32, u64, u32)]> = pods.iter().map(|p| &p[..]).collect();
+        let c = cluster(&running);
+        let pod = preemptor(100, 1000);
+        for seed in 0..20 {
+            let offset = draw_offset(&mut rng(seed), 10);
+            let window = [offset, (offset + 1) % 10];
+            let expected = *window.iter().min().unwrap();
+            let (node, victims) = find(&c, &pod, 0, 2, &mut rng(seed)).unwrap();
+            assert_eq!(node, NodeId(expected as u32), "seed {seed}, offset {offset}");
+            assert_eq!(victims, vec![PodId(expected as u32)]);
+        }
+        // Wanting every node finds the global best whatever the offset.
+        for seed in 0..5 {
+            assert_eq!(find(&c, &pod, 100, 0, &mut rng(seed)).unwrap().0, NodeId(0));
+        }
+    }
+
+    #[test]
+    fn the_dry_run_goes_on_until_a_candidate_violates_no_budget() {
+        // Every node's only pod is of workload 0, whose budget allows no
+        // disruption, except node 3's (workload 1, no budget). Wanting one
+        // candidate, the dry run still continues until it reaches node 3.
+        let mut pods: Vec<[(i32, u64, u32); 1]> = (0..6).map(|_| [(0, 4000, 0)]).collect();
+        pods[3][0].2 = 1;
+        let running: Vec<&[(i32, u64, u32)]> = pods.iter().map(|p| &p[..]).collect();
+        let mut c = cluster(&running);
+        c.set_disruption_budgets(vec![Some(crate::model::DisruptionBudget { min_available: 5 }), None]);
+        assert_eq!(c.disruptions_allowed(0), Some(0));
+        for seed in 0..10 {
+            assert_eq!(find(&c, &preemptor(1, 4000), 0, 1, &mut rng(seed)).unwrap().0, NodeId(3), "seed {seed}");
+        }
+    }
+
+    #[test]
+    fn equal_or_higher_priority_pods_are_never_victims() {
+        // Node 0: priority 5 and 7 (2 CPU each); the preemptor has priority 5.
+        let c = cluster(&[&[(5, 2000, 0), (7, 2000, 0)], &[(4, 1000, 0), (5, 3000, 0)]]);
+        // Only node 1's priority-4 pod is eligible: 1 CPU is not enough for 2.
+        assert_eq!(find(&c, &preemptor(5, 2000), 10, 100, &mut rng(1)), None);
+        // It is enough for 1 CPU.
+        assert_eq!(find(&c, &preemptor(5, 1000), 10, 100, &mut rng(1)), Some((NodeId(1), vec![PodId(2)])));
+        // With no potential node nothing is drawn.
+        let mut r = rng(3);
+        let before = r.clone();
+        let view = ClusterView::new(&c, SimTime::ZERO);
+        assert_eq!(Preemption::default().find(&preemptor(9, 1000), &view, 10, 100, &mut r, |_| true), None);
+        assert_eq!(r, before);
+    }
+
+    #[test]
+    fn budgets_are_spent_in_importance_order() {
+        let mut v = vec![victim(1, 9, 0, 1), victim(2, 8, 0, 1), victim(3, 7, 0, 1), victim(4, 1, 0, 1)];
+        for x in &mut v[..3] {
+            x.workload = 0;
+        }
+        let mut remaining = Vec::new();
+        filter_pods_with_pdb_violation(&mut v, |w| (w == 0).then_some(2), &mut remaining);
+        assert_eq!(v.iter().map(|x| x.violating).collect::<Vec<_>>(), vec![false, false, true, false]);
+    }
+}
