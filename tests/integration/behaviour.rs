@@ -814,7 +814,10 @@ kind = "kubernetes"
 {plugins}
 "#
         ))
-        .replace("image_pull_latency = \"500ms\"", "image_pull_latency = \"500ms\"\ntaints = [{ key = \"dedicated\", value = \"gpu\", effect = \"NoSchedule\" }]")
+        .replace(
+            "image_pull_latency = \"500ms\"",
+            "image_pull_latency = \"500ms\"\ntaints = [{ key = \"dedicated\", value = \"gpu\", effect = \"NoSchedule\" }]",
+        )
     };
     let (out, _) = run(&scenario(&text("")));
     assert_eq!((out.summary.pods_completed, out.summary.pods_pending_at_end), (0, 2));
