@@ -21,6 +21,7 @@
 #![warn(missing_docs, unreachable_pub)]
 
 pub mod cli;
+pub mod controller;
 pub mod engine;
 pub mod event;
 pub mod explain;
