@@ -8,7 +8,9 @@
 //! * surplus pods are deleted **least valuable first** (`ActivePods` ordering
 //!   used by `getPodsToDelete`): unassigned before assigned, pending before
 //!   running, not ready before ready, then the most recently ready, then the
-//!   most restarts, then the newest.
+//!   most restarts, then the newest. (The LogarithmicScaleDown refinements,
+//!   ranking by co-located replicas and comparing timestamps on a log scale,
+//!   are not modelled.)
 
 use std::cmp::Reverse;
 
