@@ -5,6 +5,8 @@
 //! over time is advanced at every event (`Σ requested · Δt` in integers) and
 //! divided by the integral of capacity at the end.
 
+pub mod window;
+
 use serde::Serialize;
 
 use crate::model::cluster::Cluster;
