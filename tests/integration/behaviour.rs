@@ -1,6 +1,6 @@
 //! End-to-end behaviour of the model and the schedulers on small scenarios.
 
-use crate::support::{one_node, run, scenario};
+use crate::support::{one_node, one_task_class, preloaded_nodes, run, scenario};
 
 fn pod(pods: &[orchsim::metrics::PodRecord], job: u32, task: u32) -> &orchsim::metrics::PodRecord {
     pods.iter().find(|p| p.job == job && p.task == task).unwrap_or_else(|| panic!("no pod {job}/{task}"))
@@ -440,42 +440,12 @@ fn borg_preempts_batch_for_production_and_the_victims_finish_later() {
     // One 4-CPU node. A 4-CPU batch task starts at t = 0 for 100 s; a
     // production task arrives at t = 10 s. Borg evicts the batch task (its
     // 10 s of work lost), runs the production task, then the batch task again.
-    let s = scenario(
-        r#"
-name = "borg"
-[[node_groups]]
-name = "n"
-count = 1
-cpu = "4"
-memory = "8Gi"
-preloaded_images = ["app:1"]
-[[images]]
-name = "app:1"
-size = "1Mi"
-[[batch]]
-name = "batch"
-jobs = 1
-interarrival = "1s"
-duration = "100s"
-startup = "0s"
-cpu = "4"
-memory = "1Gi"
-images = ["app:1"]
-[[batch]]
-name = "prod"
-jobs = 1
-start = "10s"
-interarrival = "1s"
-duration = "20s"
-startup = "0s"
-cpu = "2"
-memory = "1Gi"
-images = ["app:1"]
-priority = 1000
-[scheduler]
-kind = "borg"
-"#,
-    );
+    let s = scenario(&format!(
+        "{}{}{}[scheduler]\nkind = \"borg\"\n",
+        preloaded_nodes("borg", 1, 4),
+        one_task_class("batch", "4", "100s", ""),
+        one_task_class("prod", "2", "20s", "start = \"10s\"\npriority = 1000"),
+    ));
     let (out, pods) = run(&s);
     assert_eq!(out.summary.preemptions, 1);
     assert_eq!(out.summary.lost_cpu_seconds, 40.0, "4 CPUs × 10 s");

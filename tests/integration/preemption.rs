@@ -1,7 +1,7 @@
 //! kube-scheduler's DefaultPreemption (PostFilter) in whole runs of the
 //! `kubernetes` policy.
 
-use crate::support::{orchsim, run, scenario};
+use crate::support::{one_task_class, orchsim, preloaded_nodes, run, scenario};
 
 /// Two full 4-CPU nodes. `low` and `mid` (priority 0 and 1) each start one
 /// 4-CPU pod at t = 0 for 100 s, so each fills a node; `high` (priority 1000)
@@ -9,53 +9,11 @@ use crate::support::{orchsim, run, scenario};
 /// `scheduler` is the `[scheduler]` table's body after `kind`.
 fn full_cluster(low_extra: &str, high_priority: i32, scheduler: &str) -> String {
     format!(
-        r#"
-name = "preempt"
-[[node_groups]]
-name = "n"
-count = 2
-cpu = "4"
-memory = "8Gi"
-preloaded_images = ["app:1"]
-[[images]]
-name = "app:1"
-size = "1Mi"
-[[batch]]
-name = "low"
-jobs = 1
-interarrival = "1s"
-duration = "100s"
-startup = "0s"
-cpu = "4"
-memory = "1Gi"
-images = ["app:1"]
-priority = 0
-{low_extra}
-[[batch]]
-name = "mid"
-jobs = 1
-interarrival = "1s"
-duration = "100s"
-startup = "0s"
-cpu = "4"
-memory = "1Gi"
-images = ["app:1"]
-priority = 1
-[[batch]]
-name = "high"
-jobs = 1
-start = "10s"
-interarrival = "1s"
-duration = "20s"
-startup = "0s"
-cpu = "2"
-memory = "1Gi"
-images = ["app:1"]
-priority = {high_priority}
-[scheduler]
-kind = "kubernetes"
-{scheduler}
-"#
+        "{}{}{}{}[scheduler]\nkind = \"kubernetes\"\n{scheduler}\n",
+        preloaded_nodes("preempt", 2, 4),
+        one_task_class("low", "4", "100s", &format!("priority = 0\n{low_extra}")),
+        one_task_class("mid", "4", "100s", "priority = 1"),
+        one_task_class("high", "2", "20s", &format!("start = \"10s\"\npriority = {high_priority}")),
     )
 }
 

@@ -56,3 +56,22 @@ pub fn run_explained(scenario: &Scenario, top: usize) -> (RunOutput, Vec<PodReco
         .expect("run succeeds");
     (out, pods, rows)
 }
+
+/// Nodes of `cores` CPUs and 8 GiB with `app:1` preloaded (no pull time), for
+/// scenarios that only care about who runs where and when.
+pub fn preloaded_nodes(name: &str, count: u32, cores: u32) -> String {
+    format!(
+        "name = \"{name}\"\n[[node_groups]]\nname = \"n\"\ncount = {count}\ncpu = \"{cores}\"\nmemory = \"8Gi\"\npreloaded_images = [\"app:1\"]\n\
+         [[images]]\nname = \"app:1\"\nsize = \"1Mi\"\n"
+    )
+}
+
+/// A `[[batch]]` class of one job with one task of `cpu` CPUs and 1 GiB,
+/// running `duration` with no startup delay; `extra` lines (start, priority,
+/// …) are appended.
+pub fn one_task_class(name: &str, cpu: &str, duration: &str, extra: &str) -> String {
+    format!(
+        "[[batch]]\nname = \"{name}\"\njobs = 1\ninterarrival = \"1s\"\nduration = \"{duration}\"\nstartup = \"0s\"\ncpu = \"{cpu}\"\n\
+         memory = \"1Gi\"\nimages = [\"app:1\"]\n{extra}\n"
+    )
+}
