@@ -210,6 +210,7 @@ pub struct Mesos {
     taken: Vec<usize>,
     allocated: Vec<Resources>,
     order: Vec<usize>,
+    blocked: Vec<bool>,
 }
 
 impl Mesos {
@@ -248,6 +249,7 @@ impl Mesos {
             taken: Vec::new(),
             allocated: Vec::new(),
             order: Vec::new(),
+            blocked: Vec::new(),
         };
         for (w, name) in params.workload_names.iter().enumerate() {
             if mesos.framework_of[w] == usize::MAX {
@@ -318,8 +320,11 @@ impl Mesos {
         let fw = &self.frameworks[f];
         let cap = if fw.max_tasks_per_offer == 0 { u32::MAX } else { fw.max_tasks_per_offer };
         let mut launched = 0u32;
-        // Classes whose head does not fit what is left: held back for this offer.
-        let mut blocked = vec![false; fw.workloads.len()];
+        // Classes whose head does not fit what is left: held back for this
+        // offer (a reused buffer: this runs for every offer).
+        let mut blocked = std::mem::take(&mut self.blocked);
+        blocked.clear();
+        blocked.resize(fw.workloads.len(), false);
         let head = |taken: &[usize], w: u32| pending.queue(w).get(taken[w as usize]).copied();
         let fits = |pod: &Pod, offer: &Resources| pod.requests.fits_in(offer) && filter::check_except_resources(pod, node);
         let mut round_robin = 0usize;
@@ -351,6 +356,7 @@ impl Mesos {
             round_robin = k + 1;
             out.push((pod_id, id));
         }
+        self.blocked = blocked;
         launched
     }
 }
@@ -423,11 +429,13 @@ impl OfferScheduler for Mesos {
         }
         // Idle: nothing launched, and every framework with tasks has declined
         // every agent with resources at this cluster state.
-        self.idle = out.len() == launched_before
-            && agents.iter().all(|&a| {
+        self.idle = out.len() == launched_before && {
+            let with_demand: Vec<usize> = (0..nf).filter(|&f| self.has_demand(f, pending)).collect();
+            agents.iter().all(|&a| {
                 let node = view.node(NodeId(a));
-                !offerable(&node.free(), node) || (0..nf).all(|f| !self.has_demand(f, pending) || self.declined[f * na + a as usize])
-            });
+                !offerable(&node.free(), node) || with_demand.iter().all(|&f| self.declined[f * na + a as usize])
+            })
+        };
         self.agents = agents;
     }
 

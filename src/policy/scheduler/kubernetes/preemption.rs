@@ -25,14 +25,17 @@
 //!   re-queues the victims, binds the pod), so there is no such window and no
 //!   lower-priority nominated pods to clear.
 //! * **PodTopologySpread and InterPodAffinity are checked once per node**, on
-//!   the cluster as it is, rather than re-run after each removal. Their
-//!   selectors only pick pods of the preemptor's own workload class, which
-//!   all share its priority, so victims (of lower priority) never change their
-//!   counts and the outcome is the same. For the same reason a node they
-//!   reject can never become a candidate; upstream calls some of those
-//!   rejections (skew, anti-affinity) resolvable, which here only changes how
-//!   many potential nodes the random offset and the candidate count are
-//!   taken over.
+//!   the cluster as it is, rather than re-run after each removal. Spread
+//!   selectors pick pods of the preemptor's own class or job, which share its
+//!   priority, so victims never change those counts. Pod affinity terms may
+//!   select another class (`{ class = "…" }`), and there two cases differ
+//!   from upstream: a node rejected only because a lower-priority pod's
+//!   anti-affinity bars the preemptor is never a candidate (upstream may
+//!   evict that pod), and a pod whose required affinity is met only by a
+//!   lower-priority pod on the node may evict that very pod (upstream's
+//!   re-run of the filter would reprieve it or drop the node). Scenarios
+//!   whose affinity terms select classes of equal or higher priority are
+//!   unaffected.
 //! * **Ties** in the last rule go to the first candidate in dry-run order
 //!   (upstream iterates a map, so effectively at random); the offset already
 //!   randomizes that order.
