@@ -122,3 +122,17 @@ fn service_frameworks_share_offers_between_apps_and_batch_ones_go_oldest_first()
     // A (9 CPUs used); then neither fits: A 3, B 2.
     assert_eq!(one("service"), (3, 2));
 }
+
+#[test]
+fn bad_allocator_parameters_are_errors() {
+    for (line, field) in [
+        ("allocation_interval = \"0s\"\n", "scheduler.allocation_interval"),
+        ("allocation_interval = \"soon\"\n", "scheduler.allocation_interval"),
+        ("[[scheduler.frameworks]]\nname = \"A\"\nweight = 0.0\nworkloads = [\"A\"]\n", "scheduler.frameworks[0].weight"),
+        ("[[scheduler.frameworks]]\nname = \"A\"\nrefuse_seconds = -1.0\nworkloads = [\"A\"]\n", "scheduler.frameworks[0].refuse_seconds"),
+        ("[[scheduler.frameworks]]\nname = \"A\"\nworkloads = []\n", "scheduler.frameworks[0].workloads"),
+    ] {
+        let err = orchsim::Scenario::parse(&paper(line), "m.toml").unwrap_err().to_string();
+        assert!(err.contains(field), "{line}: {err}");
+    }
+}

@@ -98,3 +98,31 @@ pub trait OfferScheduler: Send {
     /// ticking until something changes, instead of idling every interval.
     fn idle(&self) -> bool;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::node::tests_support::node;
+    use crate::model::pod::tests_support::pod;
+
+    #[test]
+    fn removal_handles_fronts_and_pods_from_the_middle() {
+        let image = crate::model::ImageSpec { name: "a:1".into(), size_bytes: 1 };
+        let mut c = Cluster::new(vec![node(4000, 1 << 30)], vec![image.clone(), image]);
+        let mut pending = PendingTasks::default();
+        for i in 0..6u32 {
+            let mut p = pod(i, 100, 1 << 20);
+            p.workload = i % 2;
+            c.submit(p);
+            pending.push(i % 2, PodId(i));
+        }
+        // Workload 0 holds 0, 2, 4; workload 1 holds 1, 3, 5. Take 0 (a
+        // front), 3 (middle of 1) and 4 (end of 0).
+        let n = NodeId(0);
+        pending.remove(&[(PodId(0), n), (PodId(3), n), (PodId(4), n)], &c);
+        assert_eq!(pending.len(), 3);
+        assert_eq!(pending.queue(0).iter().copied().collect::<Vec<_>>(), vec![PodId(2)]);
+        assert_eq!(pending.queue(1).iter().copied().collect::<Vec<_>>(), vec![PodId(1), PodId(5)]);
+        assert!(pending.queue(7).is_empty());
+    }
+}
