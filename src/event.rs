@@ -2,7 +2,7 @@
 //! an event makes the compiler show every place that must handle it.
 
 use crate::engine::Phase;
-use crate::model::PodId;
+use crate::model::{NodeId, PodId};
 
 /// Everything that can happen in a run. Kept at 8 bytes so the event heap
 /// moves little memory.
@@ -13,11 +13,13 @@ pub enum Event {
         /// Index of the workload class.
         workload: u32,
     },
-    /// The image pull started by binding `pod` completed (the pod names the
-    /// node and image, which keeps the event at 8 bytes).
+    /// An image pull completed on a node.
     ImagePulled {
-        /// The pod whose binding started the pull.
-        pod: PodId,
+        /// The node.
+        node: NodeId,
+        /// The image (`ImageId` narrowed to keep the event at 8 bytes;
+        /// scenarios hold at most 65,536 images).
+        image: u16,
     },
     /// A bound pod's containers are running.
     PodStarted {

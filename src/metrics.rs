@@ -71,7 +71,7 @@ pub struct PodRecord {
     pub attempts: u32,
     /// Times preempted.
     pub preemptions: u32,
-    /// Final phase: Pending, Starting, Running or Succeeded.
+    /// Final phase: Pending, Starting, Running, Succeeded or Terminated.
     pub phase: &'static str,
 }
 
@@ -96,12 +96,7 @@ impl PodRecord {
             pending_s: pod.bound.map(|b| (b - pod.queued_at).as_secs_f64()),
             attempts: pod.attempts,
             preemptions: pod.preemptions,
-            phase: match pod.phase {
-                PodPhase::Pending => "Pending",
-                PodPhase::Starting => "Starting",
-                PodPhase::Running => "Running",
-                PodPhase::Succeeded => "Succeeded",
-            },
+            phase: pod.phase.name(),
         }
     }
 }

@@ -21,7 +21,7 @@ use serde::Deserialize;
 use crate::model::affinity::{AffinitySelector, NodeAffinity, NodePlacement, PodAffinity, SpreadConstraint};
 use crate::model::image::normalize_image_name;
 use crate::model::workload::BatchWorkload;
-use crate::model::{DisruptionBudget, ImageId, ImageSpec, Resources, Taint, Toleration};
+use crate::model::{DisruptionBudget, ImageId, ImageSpec, Node, Resources, Taint, Toleration};
 use crate::policy::scheduler::{CustomScheduler, Registry, SchedulerConfig};
 use crate::time::{SimDuration, SimTime};
 use dist::{Dist, RawDist};
@@ -245,6 +245,33 @@ impl NodeGroup {
         labels.insert("orchsim.io/node-group".into(), self.name.clone());
         labels
     }
+
+    /// Node `k` of the group (group index `gi`), joining at `now` with the
+    /// group's preloaded images, in a scenario of `images` images.
+    pub fn node(&self, gi: u32, k: u32, images: usize, now: SimTime) -> Node {
+        let mut image_ready_at = vec![None; images];
+        for img in &self.preloaded_images {
+            image_ready_at[img.0 as usize] = Some(now);
+        }
+        Node {
+            name: self.node_name(k),
+            group: gi,
+            zone: self.zone_of(k).to_string(),
+            labels: self.node_labels(k),
+            taints: self.taints.clone(),
+            allocatable: self.allocatable,
+            max_pods: self.max_pods,
+            requested: Resources::ZERO,
+            non_zero_requested: Resources::ZERO,
+            pod_count: 0,
+            pull_bandwidth: self.pull_bandwidth,
+            pull_latency: self.pull_latency,
+            puller_free_at: now,
+            image_ready_at,
+            schedulable: true,
+            removed: false,
+        }
+    }
 }
 
 /// A validated scenario: everything a run needs.
@@ -291,6 +318,8 @@ pub const MIN_SAMPLE_INTERVAL: SimDuration = SimDuration::from_millis(1);
 pub const MAX_SAMPLES: u64 = 5_000_000;
 /// Most nodes in a scenario.
 pub const MAX_NODES: u64 = 1_000_000;
+/// Most images a scenario may declare (image ids travel in 16-bit event fields).
+pub const MAX_IMAGES: usize = 1 << 16;
 /// Most tasks one job may have.
 pub const MAX_TASKS_PER_JOB: f64 = 1_000_000.0;
 /// Most pods a scenario may be expected to submit (memory: ~200 bytes each).
@@ -586,6 +615,9 @@ impl Validator<'_> {
             }
             let size = self.quantity(&format!("images[{i}].size"), &im.size, Unit::Bytes).unwrap_or(0.0);
             images.push(ImageSpec { name, size_bytes: size.round() as u64 });
+        }
+        if images.len() > MAX_IMAGES {
+            self.error("images", format!("{} images; orchsim tracks at most {MAX_IMAGES}", images.len()));
         }
         images
     }

@@ -17,7 +17,7 @@ use crate::explain::{Candidate, Decision, DecisionLog};
 use crate::metrics::{Collector, PodLog, PodRecord, Sample, Summary};
 use crate::model::cluster::Cluster;
 use crate::model::workload::{BatchWorkload, WorkloadStreams};
-use crate::model::{Node, NodeId, Pod, PodId, PodPhase, Resources};
+use crate::model::{ImageId, Node, NodeId, Pod, PodId, PodPhase, Resources};
 use crate::policy::scheduler::offers::PendingTasks;
 use crate::policy::scheduler::{filter, ClusterView, Placement, Scheduler};
 use crate::scenario::{Scenario, MAX_HORIZON};
@@ -102,31 +102,7 @@ pub struct Simulation {
 fn build_nodes(scenario: &Scenario) -> Vec<Node> {
     let mut nodes = Vec::with_capacity(scenario.node_count() as usize);
     for (gi, g) in scenario.node_groups.iter().enumerate() {
-        for k in 0..g.count {
-            let name = g.node_name(k);
-            let zone = g.zone_of(k).to_string();
-            let labels = g.node_labels(k);
-            let mut image_ready_at = vec![None; scenario.images.len()];
-            for img in &g.preloaded_images {
-                image_ready_at[img.0 as usize] = Some(SimTime::ZERO);
-            }
-            nodes.push(Node {
-                name,
-                group: gi as u32,
-                zone,
-                labels,
-                taints: g.taints.clone(),
-                allocatable: g.allocatable,
-                max_pods: g.max_pods,
-                requested: Resources::ZERO,
-                non_zero_requested: Resources::ZERO,
-                pod_count: 0,
-                pull_bandwidth: g.pull_bandwidth,
-                pull_latency: g.pull_latency,
-                puller_free_at: SimTime::ZERO,
-                image_ready_at,
-            });
-        }
+        nodes.extend((0..g.count).map(|k| g.node(gi as u32, k, scenario.images.len(), SimTime::ZERO)));
     }
     nodes
 }
@@ -290,7 +266,7 @@ impl Simulation {
         }
         match event {
             Event::JobArrival { workload } => self.job_arrival(workload as usize, now)?,
-            Event::ImagePulled { pod } => self.cluster.image_pulled(self.cluster.pod(pod).image),
+            Event::ImagePulled { node, image } => self.cluster.image_pulled(node, ImageId(image as u32)),
             Event::PodStarted { pod } => {
                 self.cluster.start(pod, now);
                 let duration = self.cluster.pod(pod).duration;
@@ -354,7 +330,7 @@ impl Simulation {
         if self.metrics.last_sample_time() != Some(end.as_secs_f64()) {
             self.metrics.sample(end, &self.cluster);
         }
-        for pod in self.cluster.pods.iter().filter(|p| p.phase != PodPhase::Succeeded) {
+        for pod in self.cluster.pods.iter().filter(|p| !p.phase.is_final()) {
             log.record(PodRecord::of(pod, &self.workloads[pod.workload as usize].name, &self.cluster));
         }
         let identity = (self.scenario_name.clone(), self.scheduler.name().to_string(), self.seed);
@@ -522,7 +498,7 @@ impl Simulation {
         let pod = self.cluster.pod(pod_id);
         self.metrics.on_bind(pod);
         if pod.pulled_image {
-            self.push(image_ready, Event::ImagePulled { pod: pod_id })?;
+            self.push(image_ready, Event::ImagePulled { node, image: pod.image.0 as u16 })?;
         }
         let startup = self.cluster.pod(pod_id).startup;
         self.push_lifecycle(image_ready + startup, Event::PodStarted { pod: pod_id }, pod_id)?;

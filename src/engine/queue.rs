@@ -26,12 +26,17 @@ pub struct Phase(pub u8);
 impl Phase {
     /// Changes of the world: arrivals, completions, image pulls, node changes.
     pub const STATE: Phase = Phase(0);
+    /// The metrics pipeline's scrape: sees the instant's world changes.
+    pub const SCRAPE: Phase = Phase(1);
+    /// Controllers and autoscalers: decide on what the scrape just reported,
+    /// so the pods and nodes they ask for are scheduled in the same instant.
+    pub const CONTROL: Phase = Phase(2);
     /// Housekeeping of the scheduling queue (backoff and unschedulable flushes).
-    pub const QUEUE: Phase = Phase(1);
+    pub const QUEUE: Phase = Phase(3);
     /// Scheduling cycles: see every state change of the instant.
-    pub const SCHEDULE: Phase = Phase(2);
+    pub const SCHEDULE: Phase = Phase(4);
     /// Metric samples: see the instant's final state.
-    pub const OBSERVE: Phase = Phase(3);
+    pub const OBSERVE: Phase = Phase(5);
 }
 
 /// Handle of a scheduled event, for [`EventQueue::cancel`].

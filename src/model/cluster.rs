@@ -18,12 +18,14 @@ pub struct PodCounts {
     pub running: u64,
     /// Finished.
     pub succeeded: u64,
+    /// Deleted before finishing (service replicas scaled away).
+    pub terminated: u64,
 }
 
 impl PodCounts {
     /// Every pod ever submitted: pods are conserved across phases.
     pub fn total(&self) -> u64 {
-        self.pending + self.starting + self.running + self.succeeded
+        self.pending + self.starting + self.running + self.succeeded + self.terminated
     }
 
     fn slot(&mut self, phase: PodPhase) -> &mut u64 {
@@ -32,6 +34,7 @@ impl PodCounts {
             PodPhase::Starting => &mut self.starting,
             PodPhase::Running => &mut self.running,
             PodPhase::Succeeded => &mut self.succeeded,
+            PodPhase::Terminated => &mut self.terminated,
         }
     }
 }
@@ -128,7 +131,7 @@ impl Cluster {
         &mut self.usage[w]
     }
 
-    /// Sum of allocatable resources over all nodes.
+    /// Sum of allocatable resources over the nodes in service (not removed).
     pub fn allocatable(&self) -> Resources {
         self.allocatable
     }
@@ -206,9 +209,11 @@ impl Cluster {
     }
 
     /// Records that a pull of `image` on `node` completed (for ImageLocality's
-    /// count of nodes with the image).
-    pub fn image_pulled(&mut self, image: ImageId) {
-        self.nodes_with_image[image.0 as usize] += 1;
+    /// count of nodes with the image); pulls landing on a removed node do not count.
+    pub fn image_pulled(&mut self, node: NodeId, image: ImageId) {
+        if !self.nodes[node.index()].removed {
+            self.nodes_with_image[image.0 as usize] += 1;
+        }
     }
 
     /// Marks a starting pod as running.
@@ -226,6 +231,58 @@ impl Cluster {
         self.pods[pod_id.index()].finished = Some(now);
         self.release(pod_id);
         self.set_phase(pod_id, PodPhase::Succeeded);
+    }
+
+    /// Deletes a pod that has not finished: a bound one releases its requests
+    /// (its node stays recorded), a pending one simply leaves the queue's
+    /// concern (queues drop pods that are no longer pending when they pop).
+    pub fn delete(&mut self, pod_id: PodId, now: SimTime) {
+        let phase = self.pods[pod_id.index()].phase;
+        debug_assert!(!phase.is_final());
+        if matches!(phase, PodPhase::Starting | PodPhase::Running) {
+            self.release(pod_id);
+        }
+        self.pods[pod_id.index()].finished = Some(now);
+        self.set_phase(pod_id, PodPhase::Terminated);
+    }
+
+    /// Adds a node that has just joined (a node autoscaler's provisioning
+    /// completed); its image cache must have one slot per image.
+    pub fn add_node(&mut self, node: Node) -> NodeId {
+        debug_assert_eq!(node.image_ready_at.len(), self.images.len());
+        let id = NodeId(self.nodes.len() as u32);
+        self.allocatable += node.allocatable;
+        // A joining node holds only its preloaded images, all present.
+        for (i, slot) in node.image_ready_at.iter().enumerate() {
+            self.nodes_with_image[i] += slot.is_some() as u32;
+        }
+        self.nodes.push(node);
+        self.pods_on.push(Vec::new());
+        self.version += 1;
+        id
+    }
+
+    /// Removes an empty node from service (scale-down): it keeps its id but is
+    /// never schedulable again and no longer counts in the totals.
+    pub fn remove_node(&mut self, id: NodeId, now: SimTime) {
+        debug_assert!(self.pods_on[id.index()].is_empty(), "drain a node before removing it");
+        let node = &mut self.nodes[id.index()];
+        if node.removed {
+            return;
+        }
+        node.removed = true;
+        node.schedulable = false;
+        self.allocatable -= node.allocatable;
+        // Only completed pulls were counted (see `image_pulled`).
+        for (i, slot) in node.image_ready_at.iter().enumerate() {
+            self.nodes_with_image[i] -= matches!(slot, Some(t) if *t <= now) as u32;
+        }
+        self.version += 1;
+    }
+
+    /// Nodes in service (not removed).
+    pub fn live_nodes(&self) -> impl Iterator<Item = (NodeId, &Node)> + '_ {
+        self.nodes.iter().enumerate().filter(|(_, n)| !n.removed).map(|(i, n)| (NodeId(i as u32), n))
     }
 
     /// Preempts a bound pod: releases its requests and makes it pending again,

@@ -56,6 +56,11 @@ pub struct Node {
     /// For each image, when it is (or will be) present on the node; `None` if
     /// never pulled. Indexed by [`ImageId`].
     pub image_ready_at: Vec<Option<SimTime>>,
+    /// Whether new pods may be bound here (kube-scheduler's NodeUnschedulable
+    /// filter): false once the node is removed, cordoned or draining.
+    pub schedulable: bool,
+    /// Removed from the cluster (scaled down); kept so ids stay stable.
+    pub removed: bool,
 }
 
 impl Node {
@@ -121,6 +126,8 @@ pub(crate) mod tests_support {
             pull_latency: SimDuration::from_millis(500),
             puller_free_at: SimTime::ZERO,
             image_ready_at: vec![None, None],
+            schedulable: true,
+            removed: false,
         }
     }
 }

@@ -33,6 +33,27 @@ pub enum PodPhase {
     Running,
     /// Finished successfully.
     Succeeded,
+    /// Deleted before finishing: a service replica scaled away, or a pod
+    /// removed with its node. Its controller replaces it if still wanted.
+    Terminated,
+}
+
+impl PodPhase {
+    /// The name written in `pods.csv`.
+    pub fn name(self) -> &'static str {
+        match self {
+            PodPhase::Pending => "Pending",
+            PodPhase::Starting => "Starting",
+            PodPhase::Running => "Running",
+            PodPhase::Succeeded => "Succeeded",
+            PodPhase::Terminated => "Terminated",
+        }
+    }
+
+    /// Whether the pod is gone for good (finished or deleted).
+    pub fn is_final(self) -> bool {
+        matches!(self, PodPhase::Succeeded | PodPhase::Terminated)
+    }
 }
 
 /// One pod: a batch task with requests, limits, priority, image and duration.

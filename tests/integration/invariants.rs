@@ -82,12 +82,18 @@ proptest! {
             }
             // Pods are conserved: the incremental phase counts match a recount,
             // and every pod ever submitted is in exactly one phase.
-            let mut by_phase = [0u64; 4];
+            let mut by_phase = [0u64; 5];
             for p in &c.pods {
-                by_phase[match p.phase { PodPhase::Pending => 0, PodPhase::Starting => 1, PodPhase::Running => 2, PodPhase::Succeeded => 3 }] += 1;
+                by_phase[match p.phase {
+                    PodPhase::Pending => 0,
+                    PodPhase::Starting => 1,
+                    PodPhase::Running => 2,
+                    PodPhase::Succeeded => 3,
+                    PodPhase::Terminated => 4,
+                }] += 1;
             }
             let k = c.counts();
-            prop_assert_eq!([k.pending, k.starting, k.running, k.succeeded], by_phase, "phase counts drifted");
+            prop_assert_eq!([k.pending, k.starting, k.running, k.succeeded, k.terminated], by_phase, "phase counts drifted");
             prop_assert_eq!(by_phase.iter().sum::<u64>(), c.pods.len() as u64);
             prop_assert!(steps < 1_000_000, "run does not terminate");
         }

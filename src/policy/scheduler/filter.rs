@@ -7,7 +7,7 @@ use crate::model::{Node, Pod};
 /// Why a node was rejected, as a bit set (a node can fail several ways at once,
 /// and kube-scheduler reports each: "2 Insufficient cpu, 1 Insufficient memory").
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Rejection(u8);
+pub struct Rejection(u16);
 
 impl Rejection {
     /// Not enough free CPU.
@@ -26,6 +26,8 @@ impl Rejection {
     pub const TOPOLOGY_SPREAD: Rejection = Rejection(64);
     /// A required pod affinity or anti-affinity term does not hold.
     pub const POD_AFFINITY: Rejection = Rejection(128);
+    /// The node takes no new pods: removed, cordoned or draining (NodeUnschedulable).
+    pub const NODE_UNSCHEDULABLE: Rejection = Rejection(256);
 
     /// No reason: the node passes.
     pub fn is_none(self) -> bool {
@@ -58,6 +60,8 @@ pub struct FilterCounts {
     pub topology_spread_violation: u32,
     /// Rejected by a required pod affinity or anti-affinity term.
     pub pod_affinity_violation: u32,
+    /// Rejected because the node takes no new pods (removed, cordoned, draining).
+    pub node_unschedulable: u32,
     /// Passed the filters but rejected by the policy's own rule (e.g. Swarm's
     /// resource check on totals).
     pub rejected_by_policy: u32,
@@ -75,6 +79,7 @@ impl FilterCounts {
         self.node_affinity_mismatch += r.has(Rejection::NODE_AFFINITY) as u32;
         self.topology_spread_violation += r.has(Rejection::TOPOLOGY_SPREAD) as u32;
         self.pod_affinity_violation += r.has(Rejection::POD_AFFINITY) as u32;
+        self.node_unschedulable += r.has(Rejection::NODE_UNSCHEDULABLE) as u32;
     }
 }
 
@@ -113,8 +118,11 @@ pub fn check_resources(pod: &Pod, node: &Node) -> Rejection {
 }
 
 #[inline(always)]
-fn resource_bits(pod: &Pod, node: &Node) -> u8 {
-    let mut r = 0u8;
+fn resource_bits(pod: &Pod, node: &Node) -> u16 {
+    let mut r = 0u16;
+    if !node.schedulable {
+        r |= Rejection::NODE_UNSCHEDULABLE.0;
+    }
     let free = node.free();
     if node.pod_count >= node.max_pods {
         r |= Rejection::TOO_MANY_PODS.0;
@@ -162,8 +170,8 @@ pub fn check_some(pod: &Pod, node: &Node, set: FilterSet) -> Rejection {
 
 /// The taint and node-rule filters (out of line: see [`check`]).
 #[inline(never)]
-fn check_rules(pod: &Pod, node: &Node) -> u8 {
-    let mut r = 0u8;
+fn check_rules(pod: &Pod, node: &Node) -> u16 {
+    let mut r = 0u16;
     if has_untolerated_hard_taint(pod, node) {
         r |= Rejection::TAINT.0;
     }

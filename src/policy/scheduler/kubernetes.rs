@@ -1321,7 +1321,7 @@ mod tests {
         let mut c = cluster(2);
         c.images[0].size_bytes = 1000 * MI;
         c.nodes[0].image_ready_at[0] = Some(crate::time::SimTime::ZERO);
-        c.image_pulled(crate::model::ImageId(0));
+        c.image_pulled(crate::model::NodeId(0), crate::model::ImageId(0));
         let pod = crate::model::pod::tests_support::pod(0, 500, GI);
         let view = ClusterView::new(&c, crate::time::SimTime::ZERO);
         let totals = |s: &KubernetesScheduler| s.last_scores().iter().map(|x| x.total).collect::<Vec<_>>();

@@ -30,7 +30,7 @@
 //! or that the pod's own terms select.
 
 use crate::model::affinity::AffinitySelector;
-use crate::model::{Cluster, Node, Pod, PodId, PodPhase};
+use crate::model::{Cluster, Node, Pod, PodId};
 use crate::policy::scheduler::ClusterView;
 
 /// Whether `target` is among the pods that `selector`, on a term carried by
@@ -133,7 +133,7 @@ impl Classes {
     /// finished ones from its list (pending pods stay: they may bind later).
     fn bound<'s, 'c>(&'s mut self, class: u32, cluster: &'c Cluster) -> impl Iterator<Item = (&'c Pod, &'c Node)> + use<'s, 'c> {
         let list = self.pods.get_mut(class as usize).map(|list| {
-            list.retain(|&q| cluster.pod(q).phase != PodPhase::Succeeded);
+            list.retain(|&q| !cluster.pod(q).phase.is_final());
             &*list
         });
         list.into_iter().flatten().filter_map(|&q| {
