@@ -1,9 +1,147 @@
 //! Autoscalers: policies that change how many pods (or nodes) there are.
 //!
+//! Two kinds, each a trait the simulation calls on its own period with a
+//! read-only view, returning a decision the engine applies:
+//!
+//! * a [`ReplicaAutoscaler`] sets one service's replica count from lagged
+//!   pod metrics (`hpa`, or your own);
+//! * a [`NodeAutoscaler`] adds nodes to pools and removes nodes
+//!   (`cluster-autoscaler`, `karpenter`, `target-tracking`).
+//!
 //! The algorithms are pure functions over what the controller sees, so they
-//! can be tested against the reference vectors on their own; the simulation
-//! feeds them lagged metrics and applies their decisions.
+//! can be tested against the reference vectors on their own.
 
 pub mod cluster_autoscaler;
 pub mod hpa;
+pub mod repack;
 pub mod vpa;
+
+use crate::model::{Cluster, Node, NodeId, PodId, PodPhase};
+use crate::time::{SimDuration, SimTime};
+
+/// One pod of a service as the metrics pipeline reports it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PodMetrics {
+    /// The pod.
+    pub pod: PodId,
+    /// Its CPU request, millicores.
+    pub cpu_request_milli: f64,
+    /// Mean CPU usage (millicores) over the metrics window at the last
+    /// scrape; `None` until a scrape has covered it.
+    pub cpu_milli: Option<f64>,
+    /// Mean requests/s it served, likewise.
+    pub rps: Option<f64>,
+    /// When the reported window ended (the scrape), if there is a value.
+    pub scraped_at: Option<SimTime>,
+    /// Pending, Starting or Running.
+    pub phase: PodPhase,
+    /// When the pod was bound to a node (Kubernetes' `status.startTime`).
+    pub started: Option<SimTime>,
+    /// When it became Ready (its containers running), if it is.
+    pub ready_since: Option<SimTime>,
+}
+
+/// What a replica autoscaler sees of one service.
+#[derive(Clone, Copy, Debug)]
+pub struct ServiceView<'a> {
+    /// Now.
+    pub now: SimTime,
+    /// The service's name.
+    pub service: &'a str,
+    /// The current replica count (`spec.replicas` of its scale).
+    pub replicas: u32,
+    /// Its pods that are not being deleted.
+    pub pods: &'a [PodMetrics],
+    /// Requests/s one replica serves at its CPU request.
+    pub capacity_rps: f64,
+}
+
+/// Sets one service's replica count, called every [`interval`](Self::interval).
+///
+/// Implementations keep whatever history they need (the HPA keeps its
+/// stabilization window) and must be `Send`: sweeps run on many threads.
+pub trait ReplicaAutoscaler: Send {
+    /// Policy name, as written in scenarios.
+    fn name(&self) -> &'static str;
+    /// How often it runs (the HPA's sync period, 15 s by default).
+    fn interval(&self) -> SimDuration {
+        hpa::DEFAULT_SYNC_PERIOD
+    }
+    /// The replica count the service should have now.
+    fn desired_replicas(&mut self, view: &ServiceView<'_>) -> u32;
+}
+
+/// One node pool (scenario node group) as a node autoscaler sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct PoolView<'a> {
+    /// The pool's name.
+    pub name: &'a str,
+    /// A node of the pool as it would join (empty), for "would it fit" tests.
+    pub template: &'a Node,
+    /// Fewest nodes the autoscaler may leave.
+    pub min: u32,
+    /// Most nodes (in service plus provisioning).
+    pub max: u32,
+    /// Price of one node per hour.
+    pub price_per_hour: f64,
+    /// Priority for the `priority` expander (higher preferred).
+    pub priority: i32,
+    /// Nodes in service.
+    pub nodes: u32,
+    /// Nodes asked for that have not joined yet.
+    pub provisioning: u32,
+}
+
+impl PoolView<'_> {
+    /// Nodes that may still be added.
+    pub fn headroom(&self) -> u32 {
+        self.max.saturating_sub(self.nodes + self.provisioning)
+    }
+}
+
+/// What a node autoscaler sees: the cluster, its pools, and the pods the
+/// scheduler has failed to place (Kubernetes' `PodScheduled=False`).
+#[derive(Clone, Copy, Debug)]
+pub struct NodeScalingView<'a> {
+    /// Now.
+    pub now: SimTime,
+    /// The cluster (nodes in service carry their pool in `Node::group`).
+    pub cluster: &'a Cluster,
+    /// The pools, indexed like `Node::group`.
+    pub pools: &'a [PoolView<'a>],
+    /// Pending pods that have failed at least one scheduling attempt.
+    pub unschedulable: &'a [PodId],
+}
+
+/// A change a node autoscaler asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NodeAction {
+    /// Ask the provider for `count` nodes of `pool`; they join after the
+    /// pool's provisioning delay.
+    Provision {
+        /// The pool index.
+        pool: u32,
+        /// How many nodes.
+        count: u32,
+        /// Why, for `scaling_events.csv`.
+        reason: &'static str,
+    },
+    /// Drain `node` (its pods are evicted and rescheduled by their
+    /// controllers) and delete it.
+    Remove {
+        /// The node.
+        node: NodeId,
+        /// Why.
+        reason: &'static str,
+    },
+}
+
+/// Adds and removes nodes, called every [`interval`](Self::interval).
+pub trait NodeAutoscaler: Send {
+    /// Policy name, as written in scenarios.
+    fn name(&self) -> &'static str;
+    /// How often it scans (Cluster Autoscaler's `--scan-interval`, 10 s).
+    fn interval(&self) -> SimDuration;
+    /// Looks at the cluster and appends the actions to take now.
+    fn scan(&mut self, view: &NodeScalingView<'_>, actions: &mut Vec<NodeAction>);
+}

@@ -1,13 +1,28 @@
-//! Cluster Autoscaler's scale-up arithmetic: the binpacking estimate of how
-//! many nodes of a pool the pending pods need, and the expanders that choose
-//! among pools (semantics.md §3; `estimator/binpacking_estimator.go`,
-//! `expander/*`).
+//! Cluster Autoscaler (semantics.md §3; `core/static_autoscaler.go`,
+//! `estimator/binpacking_estimator.go`, `expander/*`, FAQ):
+//!
+//! * **scale-up**, every scan (10 s): pods the scheduler marked unschedulable,
+//!   less those that fit existing nodes or nodes already being provisioned,
+//!   are packed onto each pool's template node ([`estimate_nodes`]); an
+//!   expander picks one pool; its size grows by the nodes needed (up to max);
+//! * **scale-down**: a node whose utilization (the larger of CPU and memory
+//!   requested over allocatable) stays under 0.5 for 10 minutes is
+//!   *unneeded*; unneeded nodes are removed, empty ones in bulk (up to 10),
+//!   others one at a time and only when all their pods fit elsewhere within
+//!   their disruption budgets; never within 10 minutes of a scale-up, nor
+//!   below a pool's minimum.
+
+use std::collections::BTreeMap;
 
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::SimRng;
-use crate::model::Resources;
+use crate::model::{Node, NodeId, PodPhase, Resources};
+use crate::policy::autoscaler::repack::{utilization, Repacker};
+use crate::policy::autoscaler::{NodeAction, NodeAutoscaler, NodeScalingView};
+use crate::policy::scheduler::filter;
+use crate::time::{SimDuration, SimTime};
 
 /// The result of simulating a scale-up of one node pool.
 #[derive(Clone, Debug, PartialEq)]
@@ -116,6 +131,182 @@ pub fn choose(options: &[ScaleUpOption], expander: Expander, rng: &mut SimRng) -
     let best = options.iter().map(key).fold(f64::INFINITY, f64::min);
     let ties: Vec<usize> = (0..options.len()).filter(|&i| key(&options[i]) == best).collect();
     Some(ties[if ties.len() > 1 { rng.random_range(0..ties.len()) } else { 0 }])
+}
+
+/// The flags that matter to the model, with upstream's defaults.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CaParams {
+    /// `--scan-interval` (10 s).
+    pub scan_interval: SimDuration,
+    /// `--expander` (least-waste, the current `flags.go` default).
+    pub expander: Expander,
+    /// `--scale-down-enabled`.
+    pub scale_down_enabled: bool,
+    /// `--scale-down-utilization-threshold` (0.5).
+    pub utilization_threshold: f64,
+    /// `--scale-down-unneeded-time` (10 min).
+    pub unneeded_time: SimDuration,
+    /// `--scale-down-delay-after-add` (10 min).
+    pub delay_after_add: SimDuration,
+    /// `--scale-down-delay-after-delete` (0: the scan interval).
+    pub delay_after_delete: SimDuration,
+    /// `--max-empty-bulk-delete` (10).
+    pub max_empty_bulk_delete: u32,
+}
+
+impl Default for CaParams {
+    fn default() -> Self {
+        CaParams {
+            scan_interval: SimDuration::from_secs(10),
+            expander: Expander::default(),
+            scale_down_enabled: true,
+            utilization_threshold: 0.5,
+            unneeded_time: SimDuration::from_secs(600),
+            delay_after_add: SimDuration::from_secs(600),
+            delay_after_delete: SimDuration::ZERO,
+            max_empty_bulk_delete: 10,
+        }
+    }
+}
+
+/// The `cluster-autoscaler` node autoscaler.
+pub struct ClusterAutoscaler {
+    params: CaParams,
+    rng: SimRng,
+    /// Since when each node has been under the utilization threshold.
+    unneeded_since: BTreeMap<NodeId, SimTime>,
+    last_scale_up: Option<SimTime>,
+    last_scale_down: Option<SimTime>,
+}
+
+impl ClusterAutoscaler {
+    /// A Cluster Autoscaler breaking expander ties with `rng`.
+    pub fn new(params: CaParams, rng: SimRng) -> Self {
+        ClusterAutoscaler { params, rng, unneeded_since: BTreeMap::new(), last_scale_up: None, last_scale_down: None }
+    }
+
+    /// The scale-up, if pending pods need one.
+    fn scale_up(&mut self, view: &NodeScalingView<'_>) -> Option<NodeAction> {
+        let cluster = view.cluster;
+        let pending: Vec<_> = view.unschedulable.iter().map(|&p| cluster.pod(p)).filter(|p| p.phase == PodPhase::Pending).collect();
+        if pending.is_empty() {
+            return None;
+        }
+        // `filterOutSchedulable`: pods that fit existing nodes, then nodes
+        // already on their way, will be placed without a scale-up.
+        let mut free: Vec<(Resources, u32)> = cluster.nodes.iter().map(|n| (n.free(), n.max_pods.saturating_sub(n.pod_count))).collect();
+        let mut upcoming: Vec<(usize, Resources, u32)> = Vec::new();
+        for (i, pool) in view.pools.iter().enumerate() {
+            let t = pool.template;
+            upcoming.extend((0..pool.provisioning).map(|_| (i, t.allocatable, t.max_pods)));
+        }
+        let fits = |pod: &crate::model::Pod, node: &Node, room: &mut (Resources, u32)| {
+            let ok = room.1 > 0 && pod.requests.fits_in(&room.0) && filter::check_except_resources(pod, node);
+            if ok {
+                room.0 = room.0.saturating_sub(&pod.requests);
+                room.1 -= 1;
+            }
+            ok
+        };
+        let helpless: Vec<_> = pending
+            .into_iter()
+            .filter(|pod| {
+                let existing = cluster.nodes.iter().zip(free.iter_mut()).any(|(n, room)| n.schedulable && fits(pod, n, room));
+                let mut coming = || {
+                    upcoming.iter_mut().any(|(pool, alloc, pods)| {
+                        let mut room = (*alloc, *pods);
+                        let ok = fits(pod, view.pools[*pool].template, &mut room);
+                        (*alloc, *pods) = room;
+                        ok
+                    })
+                };
+                !existing && !coming()
+            })
+            .collect();
+        let options: Vec<ScaleUpOption> = view
+            .pools
+            .iter()
+            .enumerate()
+            .filter(|(_, pool)| pool.headroom() > 0)
+            .filter_map(|(i, pool)| {
+                let t = pool.template;
+                let requests: Vec<Resources> = helpless.iter().filter(|p| filter::check(p, t).is_none()).map(|p| p.requests).collect();
+                let (nodes, requested, pods) = estimate_nodes(&requests, t.allocatable, t.max_pods, pool.headroom());
+                (nodes > 0).then_some(ScaleUpOption {
+                    pool: i,
+                    nodes,
+                    pods,
+                    requested,
+                    node_allocatable: t.allocatable,
+                    price_per_hour: pool.price_per_hour,
+                    priority: pool.priority,
+                })
+            })
+            .collect();
+        let best = &options[choose(&options, self.params.expander, &mut self.rng)?];
+        Some(NodeAction::Provision { pool: best.pool as u32, count: best.nodes, reason: "unschedulable pods" })
+    }
+
+    /// Updates the unneeded set and appends the removals due now.
+    fn scale_down(&mut self, view: &NodeScalingView<'_>, actions: &mut Vec<NodeAction>) {
+        let (now, p) = (view.now, &self.params);
+        let live: Vec<(NodeId, &Node)> = view.cluster.live_nodes().filter(|(_, n)| n.schedulable).collect();
+        let mut unneeded = BTreeMap::new();
+        for &(id, n) in &live {
+            if utilization(n) < p.utilization_threshold {
+                unneeded.insert(id, self.unneeded_since.get(&id).copied().unwrap_or(now));
+            }
+        }
+        self.unneeded_since = unneeded;
+        let cooling = self.last_scale_up.is_some_and(|t| now < t + p.delay_after_add)
+            || self.last_scale_down.is_some_and(|t| now < t + p.delay_after_delete.max(p.scan_interval));
+        if !p.scale_down_enabled || cooling {
+            return;
+        }
+        // Nodes left per pool after this scan's removals, kept above the minimum.
+        let mut left: Vec<u32> = view.pools.iter().map(|pool| pool.nodes).collect();
+        let due = |id: NodeId, n: &Node, left: &[u32]| {
+            let g = n.group as usize;
+            self.unneeded_since.get(&id).is_some_and(|&t| now.saturating_since(t) >= p.unneeded_time) && left[g] > view.pools[g].min
+        };
+        let mut removed = 0;
+        for &(id, n) in &live {
+            if n.pod_count == 0 && removed < p.max_empty_bulk_delete && due(id, n, &left) {
+                left[n.group as usize] -= 1;
+                actions.push(NodeAction::Remove { node: id, reason: "empty" });
+                removed += 1;
+            }
+        }
+        if removed == 0 {
+            let mut repack = Repacker::new();
+            if let Some(&(id, _)) = live.iter().find(|&&(id, n)| due(id, n, &left) && repack.try_drain(view.cluster, id)) {
+                actions.push(NodeAction::Remove { node: id, reason: "underutilized" });
+                removed += 1;
+            }
+        }
+        if removed > 0 {
+            self.last_scale_down = Some(now);
+        }
+    }
+}
+
+impl NodeAutoscaler for ClusterAutoscaler {
+    fn name(&self) -> &'static str {
+        "cluster-autoscaler"
+    }
+
+    fn interval(&self) -> SimDuration {
+        self.params.scan_interval
+    }
+
+    fn scan(&mut self, view: &NodeScalingView<'_>, actions: &mut Vec<NodeAction>) {
+        if let Some(up) = self.scale_up(view) {
+            self.last_scale_up = Some(view.now);
+            actions.push(up);
+            return;
+        }
+        self.scale_down(view, actions);
+    }
 }
 
 #[cfg(test)]

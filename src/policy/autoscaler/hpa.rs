@@ -31,6 +31,7 @@ use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
+use crate::policy::autoscaler::{PodMetrics, ReplicaAutoscaler, ServiceView};
 use crate::time::{SimDuration, SimTime};
 
 /// `--horizontal-pod-autoscaler-tolerance`.
@@ -312,6 +313,95 @@ impl HpaState {
         let (_, down) = self.stabilize(now, proposal, SimDuration::ZERO, DEFAULT_DOWNSCALE_STABILIZATION);
         let cap = (LEGACY_SCALE_UP_FACTOR * current).max(LEGACY_SCALE_UP_MINIMUM);
         down.min(cap).clamp(spec.min_replicas, spec.max_replicas.max(spec.min_replicas))
+    }
+}
+
+/// `--horizontal-pod-autoscaler-cpu-initialization-period`.
+pub const CPU_INITIALIZATION_PERIOD: SimDuration = SimDuration::from_secs(300);
+
+/// What an HPA metric targets.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum MetricTarget {
+    /// Resource metric `cpu`, target type Utilization: mean usage over the
+    /// requests, as a fraction (0.6 for `averageUtilization: 60`).
+    CpuUtilization(f64),
+    /// Pods metric of requests per second, target type AverageValue.
+    RequestsPerPod(f64),
+}
+
+/// The `hpa` replica autoscaler: the HorizontalPodAutoscaler controller for
+/// one service.
+#[derive(Clone, Debug)]
+pub struct Hpa {
+    /// Bounds and behavior.
+    pub spec: HpaSpec,
+    /// Metrics; the largest proposal wins.
+    pub metrics: Vec<MetricTarget>,
+    /// Tolerance (0.1).
+    pub tolerance: f64,
+    /// Sync period (15 s).
+    pub sync_period: SimDuration,
+    state: HpaState,
+}
+
+impl Hpa {
+    /// An HPA with the controller's default tolerance and sync period.
+    pub fn new(spec: HpaSpec, metrics: Vec<MetricTarget>) -> Self {
+        Hpa { spec, metrics, tolerance: DEFAULT_TOLERANCE, sync_period: DEFAULT_SYNC_PERIOD, state: HpaState::default() }
+    }
+}
+
+/// One pod's sample for `metric` (`groupPods` in `replica_calculator.go`):
+/// pods not yet running are left out except as 0 on scale-up; for CPU, a pod
+/// within its initialization period whose reported window began before it was
+/// ready counts as not ready.
+fn sample(metric: MetricTarget, pod: &PodMetrics, now: SimTime) -> PodSample {
+    let Some(ready_since) = pod.ready_since else {
+        return PodSample { value: Some(0.0), base: base_of(metric, pod), ready: false };
+    };
+    let (value, base) = match metric {
+        MetricTarget::CpuUtilization(_) => (pod.cpu_milli, pod.cpu_request_milli),
+        MetricTarget::RequestsPerPod(_) => (pod.rps, 1.0),
+    };
+    let ready = match (metric, pod.scraped_at, pod.started) {
+        (MetricTarget::CpuUtilization(_), Some(at), Some(started)) if now < started + CPU_INITIALIZATION_PERIOD => {
+            at >= ready_since + crate::metrics::window::USAGE_WINDOW
+        }
+        _ => true,
+    };
+    PodSample { value, base, ready }
+}
+
+fn base_of(metric: MetricTarget, pod: &PodMetrics) -> f64 {
+    match metric {
+        MetricTarget::CpuUtilization(_) => pod.cpu_request_milli,
+        MetricTarget::RequestsPerPod(_) => 1.0,
+    }
+}
+
+impl ReplicaAutoscaler for Hpa {
+    fn name(&self) -> &'static str {
+        "hpa"
+    }
+
+    fn interval(&self) -> SimDuration {
+        self.sync_period
+    }
+
+    fn desired_replicas(&mut self, view: &ServiceView<'_>) -> u32 {
+        let proposal = self
+            .metrics
+            .iter()
+            .map(|&m| {
+                let target = match m {
+                    MetricTarget::CpuUtilization(t) | MetricTarget::RequestsPerPod(t) => t,
+                };
+                let samples: Vec<PodSample> = view.pods.iter().map(|p| sample(m, p, view.now)).collect();
+                replicas_for_metric(view.replicas, &samples, target, self.tolerance)
+            })
+            .max()
+            .unwrap_or(view.replicas);
+        self.state.decide(&self.spec, view.now, view.replicas, proposal)
     }
 }
 
