@@ -176,7 +176,7 @@ pub fn run_to_dir(scenario: &Scenario, seed: u64, dir: &Path, chart: bool, expla
     let explained = decisions.as_mut().zip(explain).map(|(d, top)| (d as &mut dyn DecisionLog, top));
     let output = Simulation::new(scenario, seed).run_explained(&mut pods, explained).map_err(Failure::internal)?;
     // Summary and time series first: whatever fails later, they are on disk.
-    write_run(dir, &output.summary, &output.samples).map_err(Failure::internal)?;
+    write_run(dir, &output).map_err(Failure::internal)?;
     pods.finish().map_err(Failure::internal)?;
     if let Some(d) = decisions {
         d.finish().map_err(Failure::internal)?;

@@ -39,6 +39,30 @@ pub enum Event {
     SchedulingCycle,
     /// A metrics sample.
     Sample,
+    /// A service's offered load changes (every load tick).
+    LoadTick {
+        /// The service index.
+        service: u32,
+    },
+    /// metrics-server scrapes every pod (every 15 s).
+    MetricsScrape,
+    /// A service's replica autoscaler syncs.
+    AutoscalerSync {
+        /// The service index.
+        service: u32,
+    },
+    /// The node autoscaler scans.
+    NodeScan,
+    /// A provisioned node of `pool` joins the cluster.
+    NodeJoined {
+        /// The node group index.
+        pool: u32,
+    },
+    /// A provisioning of `pool` did not complete within the longest wait.
+    ProvisionFailed {
+        /// The node group index.
+        pool: u32,
+    },
 }
 
 impl Event {
@@ -46,7 +70,15 @@ impl Event {
     /// housekeeping, then scheduling, then observation.
     pub fn phase(&self) -> Phase {
         match self {
-            Event::JobArrival { .. } | Event::ImagePulled { .. } | Event::PodStarted { .. } | Event::PodFinished { .. } => Phase::STATE,
+            Event::JobArrival { .. }
+            | Event::ImagePulled { .. }
+            | Event::PodStarted { .. }
+            | Event::PodFinished { .. }
+            | Event::LoadTick { .. }
+            | Event::NodeJoined { .. }
+            | Event::ProvisionFailed { .. } => Phase::STATE,
+            Event::MetricsScrape => Phase::SCRAPE,
+            Event::AutoscalerSync { .. } | Event::NodeScan => Phase::CONTROL,
             Event::BackoffFlush | Event::UnschedulableFlush => Phase::QUEUE,
             Event::SchedulingCycle => Phase::SCHEDULE,
             Event::Sample => Phase::OBSERVE,

@@ -5,6 +5,7 @@
 //! over time is advanced at every event (`Σ requested · Δt` in integers) and
 //! divided by the integral of capacity at the end.
 
+pub mod services;
 pub mod window;
 
 use serde::Serialize;
@@ -32,8 +33,12 @@ pub struct Sample {
     pub pods_running: u64,
     /// Pods finished so far.
     pub pods_succeeded: u64,
-    /// Nodes in the cluster.
+    /// Nodes in service.
     pub nodes: u64,
+    /// Nodes asked for by the node autoscaler, not yet joined.
+    pub nodes_provisioning: u64,
+    /// Cost so far: node-hours × price per hour.
+    pub cost: f64,
 }
 
 /// One row of `pods.csv`. Times are seconds; empty where the pod never got there.
@@ -173,8 +178,40 @@ pub struct Summary {
     pub makespan_s: f64,
     /// Simulated time covered, seconds.
     pub simulated_s: f64,
+    /// Node-hours of all pools (nodes in service or provisioning).
+    pub node_hours: f64,
+    /// Cost: node-hours × price per hour.
+    pub cost: f64,
+    /// Node scale-ups (nodes asked for, per decision).
+    pub node_scale_ups: u64,
+    /// Node removals.
+    pub node_scale_downs: u64,
+    /// Service requests offered.
+    pub requests: f64,
+    /// Served over offered requests (1 without services).
+    pub request_success_ratio: f64,
+    /// Seconds any service missed its SLO, summed over services.
+    pub slo_violation_s: f64,
+    /// Time-weighted mean of ready replicas, summed over services.
+    pub replicas_mean: f64,
+    /// Time-weighted 95th percentile of ready replicas, summed over services.
+    pub replicas_p95: u64,
+    /// Replica scale-ups and scale-downs by the replica autoscalers.
+    pub replica_scaling_events: u64,
     /// Events processed.
     pub events: u64,
+}
+
+/// What autoscaling contributes to the run summary.
+pub struct ScalingTotals<'a> {
+    /// Cost of all pools.
+    pub cost: f64,
+    /// Node-hours of all pools.
+    pub node_hours: f64,
+    /// Every scaling decision.
+    pub events: &'a [services::ScalingEvent],
+    /// Per-service summaries.
+    pub services: &'a [services::ServiceSummary],
 }
 
 /// Accumulates metrics as the run goes.
@@ -252,7 +289,7 @@ impl Collector {
     }
 
     /// Takes a sample of `cluster` at `now`.
-    pub fn sample(&mut self, now: SimTime, cluster: &Cluster) {
+    pub fn sample(&mut self, now: SimTime, cluster: &Cluster, nodes_provisioning: u64, cost: f64) {
         let (req, cap) = (cluster.requested(), cluster.allocatable());
         let c = cluster.counts();
         self.samples.push(Sample {
@@ -264,7 +301,9 @@ impl Collector {
             pods_starting: c.starting,
             pods_running: c.running,
             pods_succeeded: c.succeeded,
-            nodes: cluster.nodes.len() as u64,
+            nodes: cluster.nodes.iter().filter(|n| !n.removed).count() as u64,
+            nodes_provisioning,
+            cost,
         });
     }
 
@@ -274,7 +313,18 @@ impl Collector {
     }
 
     /// The summary and the samples; `end` is the simulated time covered.
-    pub fn finish(mut self, identity: (String, String, u64), end: SimTime, cluster: &Cluster, events: u64) -> (Summary, Vec<Sample>) {
+    pub fn finish(
+        mut self,
+        identity: (String, String, u64),
+        end: SimTime,
+        cluster: &Cluster,
+        events: u64,
+        scaling: &ScalingTotals<'_>,
+    ) -> (Summary, Vec<Sample>) {
+        let svc = scaling.services;
+        let requests: f64 = svc.iter().map(|s| s.requests).sum();
+        let served: f64 = svc.iter().map(|s| s.served).sum();
+        let nodes_changed = |up: bool| scaling.events.iter().filter(|e| e.kind == "nodes" && (e.to > e.from) == up).count() as u64;
         let bound = self.pending_us.len() as u64;
         // Pods never bound count with their wait so far (censored at `end`):
         // leaving them out would make a policy that starves pods look fast.
@@ -287,7 +337,7 @@ impl Collector {
             scenario: identity.0,
             policy: identity.1,
             seed: identity.2,
-            nodes: cluster.nodes.len() as u64,
+            nodes: cluster.nodes.iter().filter(|n| !n.removed).count() as u64,
             jobs_submitted: self.jobs,
             pods_submitted: c.total(),
             pods_completed: c.succeeded,
@@ -312,6 +362,16 @@ impl Collector {
             mean_image_wait_s: if bound == 0 { 0.0 } else { self.image_wait_us as f64 / bound as f64 / 1e6 },
             makespan_s: self.last_finish.as_secs_f64(),
             simulated_s: end.as_secs_f64(),
+            node_hours: scaling.node_hours,
+            cost: scaling.cost,
+            node_scale_ups: nodes_changed(true),
+            node_scale_downs: nodes_changed(false),
+            requests,
+            request_success_ratio: if requests > 0.0 { served / requests } else { 1.0 },
+            slo_violation_s: svc.iter().map(|s| s.slo_violation_s).sum(),
+            replicas_mean: svc.iter().map(|s| s.replicas_mean).sum(),
+            replicas_p95: svc.iter().map(|s| s.replicas_p95 as u64).sum(),
+            replica_scaling_events: svc.iter().map(|s| (s.scale_ups + s.scale_downs) as u64).sum(),
             events,
         };
         (summary, self.samples)

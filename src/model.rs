@@ -10,6 +10,7 @@ pub mod node;
 pub mod pod;
 pub mod queueing;
 pub mod resources;
+pub mod service;
 pub mod taint;
 pub mod workload;
 
@@ -17,6 +18,6 @@ pub use cluster::{Cluster, WorkloadUsage};
 pub use disruption::DisruptionBudget;
 pub use image::{ImageId, ImageSpec};
 pub use node::{Node, NodeId};
-pub use pod::{Pod, PodId, PodPhase};
+pub use pod::{Pod, PodId, PodPhase, PodTemplate};
 pub use resources::Resources;
 pub use taint::{Taint, TaintEffect, Toleration, TolerationOperator};

@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::metrics::{PodLog, PodRecord, Sample, Summary};
+use crate::metrics::{PodLog, PodRecord};
+use crate::simulation::RunOutput;
 
 /// A failed write of an output file.
 #[derive(Debug, thiserror::Error)]
@@ -117,8 +118,18 @@ impl PodLog for CsvPodLog {
     }
 }
 
-/// Writes `summary.csv` and `timeseries.csv` into `dir`.
-pub fn write_run(dir: &Path, summary: &Summary, samples: &[Sample]) -> Result<(), ReportError> {
-    write_csv(&dir.join("summary.csv"), std::iter::once(summary))?;
-    write_csv(&dir.join("timeseries.csv"), samples)
+/// Writes `summary.csv` and `timeseries.csv` into `dir`, and, for runs with
+/// services or a node autoscaler, `services.csv`, `services_summary.csv` and
+/// `scaling_events.csv`.
+pub fn write_run(dir: &Path, output: &RunOutput) -> Result<(), ReportError> {
+    write_csv(&dir.join("summary.csv"), std::iter::once(&output.summary))?;
+    write_csv(&dir.join("timeseries.csv"), &output.samples)?;
+    if !output.service_summaries.is_empty() {
+        write_csv(&dir.join("services.csv"), &output.services)?;
+        write_csv(&dir.join("services_summary.csv"), &output.service_summaries)?;
+    }
+    if !output.service_summaries.is_empty() || !output.scaling_events.is_empty() {
+        write_csv(&dir.join("scaling_events.csv"), &output.scaling_events)?;
+    }
+    Ok(())
 }

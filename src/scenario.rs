@@ -10,6 +10,7 @@
 pub mod dist;
 pub mod locate;
 pub mod quantity;
+pub mod services;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -22,10 +23,12 @@ use crate::model::affinity::{AffinitySelector, NodeAffinity, NodePlacement, PodA
 use crate::model::image::normalize_image_name;
 use crate::model::workload::BatchWorkload;
 use crate::model::{DisruptionBudget, ImageId, ImageSpec, Node, Resources, Taint, Toleration};
+use crate::policy::autoscaler::NodeAutoscalerConfig;
 use crate::policy::scheduler::{CustomScheduler, Registry, SchedulerConfig};
 use crate::time::{SimDuration, SimTime};
 use dist::{Dist, RawDist};
 use quantity::{Literal, Unit};
+pub use services::ServiceConfig;
 
 /// The quickstart scenario, embedded so `orchsim run` works with no file.
 pub const QUICKSTART: &str = include_str!("../scenarios/quickstart.toml");
@@ -96,6 +99,9 @@ struct RawScenario {
     images: Vec<RawImage>,
     #[serde(default)]
     batch: Vec<RawBatch>,
+    #[serde(default)]
+    services: Vec<services::RawService>,
+    node_autoscaler: Option<services::RawNodeAutoscaler>,
     /// Kept raw: built-in kinds are read again with spans, registered ones
     /// are handed to their plugin.
     scheduler: Option<toml::Table>,
@@ -128,6 +134,13 @@ struct RawNodeGroup {
     image_pull_latency: Option<Literal>,
     #[serde(default)]
     preloaded_images: Vec<String>,
+    min: Option<u32>,
+    max: Option<u32>,
+    #[serde(default)]
+    price_per_hour: f64,
+    #[serde(default)]
+    priority: i32,
+    provisioning_delay: Option<RawDist>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -169,6 +182,29 @@ struct RawBatch {
     #[serde(default)]
     pod_anti_affinity: PodAffinity<RawSelector>,
     disruption_budget: Option<RawBudget>,
+}
+
+/// Where a workload's pods may go, as written: the placement fields that
+/// batch classes and services share (serde's `flatten` would lose
+/// `deny_unknown_fields`, so each raw struct lends its fields).
+struct RawPlacement<'a> {
+    node_selector: &'a BTreeMap<String, String>,
+    node_affinity: &'a NodeAffinity,
+    topology_spread: &'a [SpreadConstraint],
+    pod_affinity: &'a PodAffinity<RawSelector>,
+    pod_anti_affinity: &'a PodAffinity<RawSelector>,
+}
+
+impl RawBatch {
+    fn placement(&self) -> RawPlacement<'_> {
+        RawPlacement {
+            node_selector: &self.node_selector,
+            node_affinity: &self.node_affinity,
+            topology_spread: &self.topology_spread,
+            pod_affinity: &self.pod_affinity,
+            pod_anti_affinity: &self.pod_anti_affinity,
+        }
+    }
 }
 
 /// A pod (anti-)affinity term's selector as written: `"workload"`, `"job"`
@@ -223,6 +259,16 @@ pub struct NodeGroup {
     pub pull_latency: SimDuration,
     /// Images present on every node at time zero.
     pub preloaded_images: Vec<ImageId>,
+    /// Fewest nodes a node autoscaler may leave (default: `count`).
+    pub min: u32,
+    /// Most nodes a node autoscaler may have (default: `count`).
+    pub max: u32,
+    /// Price of one node per hour (for cost; the `price` expander).
+    pub price_per_hour: f64,
+    /// Preference of the `priority` expander (higher first).
+    pub priority: i32,
+    /// Time from a node autoscaler's request to the node joining (µs).
+    pub provisioning_delay: Dist,
 }
 
 impl NodeGroup {
@@ -293,6 +339,10 @@ pub struct Scenario {
     pub images: Vec<ImageSpec>,
     /// Batch workload classes.
     pub batch: Vec<BatchWorkload>,
+    /// Long-running services (their pods' workload index follows the batch classes).
+    pub services: Vec<ServiceConfig>,
+    /// The node autoscaler and the longest provisioning it waits for.
+    pub node_autoscaler: Option<(NodeAutoscalerConfig, SimDuration)>,
     /// Scheduler policy.
     pub scheduler: SchedulerConfig,
 }
@@ -305,6 +355,8 @@ pub const DEFAULT_PULL_BANDWIDTH: u64 = 100 * 1024 * 1024;
 pub const DEFAULT_PULL_LATENCY: SimDuration = SimDuration::from_millis(500);
 /// Default container startup time: 1 s.
 pub const DEFAULT_STARTUP: SimDuration = SimDuration::from_secs(1);
+/// Default node provisioning delay (GCE takes 3–4 minutes, semantics.md §3).
+pub const DEFAULT_PROVISIONING_DELAY: &str = "3m";
 /// Default sampling interval: 10 s.
 pub const DEFAULT_SAMPLE_INTERVAL: SimDuration = SimDuration::from_secs(10);
 
@@ -530,11 +582,20 @@ impl Validator<'_> {
             images.iter().enumerate().map(|(i, im)| (im.name.clone(), ImageId(i as u32))).collect();
         let node_groups = self.node_groups(&raw.node_groups, &image_index);
         self.cluster_size(&node_groups);
-        let batch = self.batch(&raw.batch, &image_index, duration);
+        let names: Vec<String> = raw.batch.iter().map(|b| b.name.clone()).chain(raw.services.iter().map(|s| s.name.clone())).collect();
+        let batch = self.batch(&raw.batch, &image_index, duration, &names);
         self.pods_fit_some_node(&batch, &node_groups);
         self.affinity_matches_some_node(&batch, &node_groups);
+        let base = Path::new(self.file).parent().unwrap_or(Path::new("."));
+        let services = self.services(&raw.services, &image_index, &names, raw.batch.len(), base);
+        if !services.is_empty() && duration.is_none() {
+            self.error("simulation.duration", "services run until stopped: give the run a duration");
+        }
+        let node_autoscaler = raw.node_autoscaler.as_ref().and_then(|n| self.node_autoscaler(n));
+        if node_autoscaler.is_some() && !node_groups.iter().any(|g| g.max > g.min) {
+            self.error("node_autoscaler", "no node group can change size: give one `min` and `max`");
+        }
 
-        let names: Vec<String> = batch.iter().map(|b| b.name.clone()).collect();
         let scheduler = self.scheduler(raw.scheduler.as_ref(), &names);
         if !self.diagnostics.is_empty() {
             return None;
@@ -548,6 +609,8 @@ impl Validator<'_> {
             node_groups,
             images,
             batch,
+            services,
+            node_autoscaler,
             scheduler: scheduler?,
         })
     }
@@ -664,6 +727,16 @@ impl Validator<'_> {
                 None => DEFAULT_PULL_LATENCY,
             };
             let preloaded_images = self.image_refs(&f("preloaded_images"), &g.preloaded_images, image_index);
+            let (min, max) = (g.min.unwrap_or(g.count.min(g.max.unwrap_or(g.count))), g.max.unwrap_or(g.count));
+            if !(min <= g.count && g.count <= max) {
+                self.error(&f("max"), format!("need min ≤ count ≤ max, got {min} ≤ {} ≤ {max}", g.count));
+            }
+            if !(g.price_per_hour >= 0.0 && g.price_per_hour.is_finite()) {
+                self.error(&f("price_per_hour"), "must be a finite number ≥ 0");
+            }
+            let delay_default = RawDist::Constant(Literal::Text(DEFAULT_PROVISIONING_DELAY.into()));
+            let provisioning_delay =
+                self.dist(&f("provisioning_delay"), g.provisioning_delay.as_ref().unwrap_or(&delay_default), Unit::Duration);
             groups.push(NodeGroup {
                 name: g.name.clone(),
                 count: g.count,
@@ -675,6 +748,11 @@ impl Validator<'_> {
                 pull_bandwidth,
                 pull_latency,
                 preloaded_images,
+                min,
+                max,
+                price_per_hour: g.price_per_hour,
+                priority: g.priority,
+                provisioning_delay: provisioning_delay.unwrap_or(Dist::constant(0.0)),
             });
         }
         groups
@@ -732,6 +810,7 @@ impl Validator<'_> {
         raw: &[RawBatch],
         image_index: &BTreeMap<String, ImageId>,
         run_duration: Option<SimDuration>,
+        class_names: &[String],
     ) -> Vec<BatchWorkload> {
         let bounded_run = run_duration.is_some();
         let mut out: Vec<BatchWorkload> = Vec::new();
@@ -778,64 +857,16 @@ impl Validator<'_> {
                     );
                 }
             }
-            let limits = b.limits.as_ref();
-            let limit_factor = (limits.and_then(|l| l.cpu).unwrap_or(1.0), limits.and_then(|l| l.memory).unwrap_or(1.0));
-            for (name, v) in [("limits.cpu", limit_factor.0), ("limits.memory", limit_factor.1)] {
-                if !(v >= 1.0 && v.is_finite()) {
-                    self.error(&f(name), format!("a limit is a multiple of the request and must be at least 1, got {v}"));
-                }
-            }
+            let limit_factor = self.limit_factor(&format!("batch[{i}]"), b.limits.as_ref());
             if b.images.is_empty() {
                 self.error(&f("images"), "name at least one image");
             }
-            self.node_affinity(&f("node_affinity"), &b.node_affinity);
-            let mut pod_terms = [PodAffinity::default(), PodAffinity::default()];
-            for (k, (name, a)) in [("pod_affinity", &b.pod_affinity), ("pod_anti_affinity", &b.pod_anti_affinity)].into_iter().enumerate() {
-                let resolved = a.try_map(|s, path| match s {
-                    RawSelector::Workload => Ok(AffinitySelector::Workload),
-                    RawSelector::Job => Ok(AffinitySelector::Job),
-                    RawSelector::Class(c) => match raw.iter().position(|other| &other.name == c) {
-                        Some(index) => Ok(AffinitySelector::Class(index as u32)),
-                        None => Err((format!("{name}.{path}.class"), format!("no [[batch]] class is named `{c}`"))),
-                    },
-                });
-                match resolved {
-                    Ok(terms) => pod_terms[k] = terms,
-                    Err((field, message)) => self.error(&f(&field), message),
-                }
-                for (t, term) in a.preferred.iter().enumerate() {
-                    if !(1..=100).contains(&term.weight) {
-                        self.error(&f(&format!("{name}.preferred[{t}].weight")), format!("must be between 1 and 100, got {}", term.weight));
-                    }
-                }
-                let keys = a.required.iter().map(|t| &t.topology_key).chain(a.preferred.iter().map(|t| &t.topology_key));
-                if keys.clone().any(|k| k.is_empty()) {
-                    self.error(&f(name), "every term needs a topology_key, e.g. kubernetes.io/hostname");
-                }
-            }
-            let [pod_affinity, pod_anti_affinity] = pod_terms;
-            for (c, constraint) in b.topology_spread.iter().enumerate() {
-                if constraint.max_skew == 0 {
-                    self.error(&f(&format!("topology_spread[{c}].max_skew")), "must be at least 1");
-                }
-                if constraint.topology_key.is_empty() {
-                    self.error(&f(&format!("topology_spread[{c}].topology_key")), "name a node label, e.g. topology.kubernetes.io/zone");
-                }
-            }
-            let disruption_budget = b.disruption_budget.as_ref().and_then(|budget| match budget {
-                RawBudget { min_available: Some(m), max_unavailable: None } => Some(DisruptionBudget { min_available: *m }),
-                RawBudget { max_unavailable: Some(_), .. } => {
-                    self.error(
-                        &f("disruption_budget.max_unavailable"),
-                        "batch jobs have no replica count, so Kubernetes accepts only an integer min_available for them",
-                    );
-                    None
-                }
-                RawBudget { min_available: None, max_unavailable: None } => {
-                    self.error(&f("disruption_budget"), "set min_available");
-                    None
-                }
-            });
+            let placement = self.placement(&format!("batch[{i}]"), b.placement(), class_names);
+            let disruption_budget = self.budget(
+                &format!("batch[{i}]"),
+                b.disruption_budget.as_ref(),
+                "batch jobs have no replica count, so Kubernetes accepts only an integer min_available for them",
+            );
             let images = self.image_refs(&f("images"), &b.images, image_index);
             let (Some(interarrival), Some(tasks), Some(duration), Some(startup), Some(cpu), Some(memory)) =
                 (interarrival, tasks, duration, startup, cpu, memory)
@@ -858,17 +889,85 @@ impl Validator<'_> {
                 images,
                 priority: b.priority,
                 tolerations: Arc::from(b.tolerations.clone()),
-                placement: Arc::new(NodePlacement {
-                    node_selector: b.node_selector.clone(),
-                    affinity: b.node_affinity.clone(),
-                    topology_spread: b.topology_spread.clone(),
-                    pod_affinity: pod_affinity.clone(),
-                    pod_anti_affinity: pod_anti_affinity.clone(),
-                }),
+                placement: Arc::new(placement),
                 disruption_budget,
             });
         }
         out
+    }
+
+    /// `limits = { cpu = 2, memory = 1.5 }`: multiples of the requests (≥ 1).
+    fn limit_factor(&mut self, prefix: &str, limits: Option<&RawLimits>) -> (f64, f64) {
+        let factor = (limits.and_then(|l| l.cpu).unwrap_or(1.0), limits.and_then(|l| l.memory).unwrap_or(1.0));
+        for (name, v) in [("limits.cpu", factor.0), ("limits.memory", factor.1)] {
+            if !(v >= 1.0 && v.is_finite()) {
+                self.error(&format!("{prefix}.{name}"), format!("a limit is a multiple of the request and must be at least 1, got {v}"));
+            }
+        }
+        factor
+    }
+
+    /// A workload's placement rules: node affinity checked, pod (anti-)affinity
+    /// selectors resolved against `class_names` (batch classes, then services).
+    fn placement(&mut self, prefix: &str, raw: RawPlacement<'_>, class_names: &[String]) -> NodePlacement {
+        let f = |name: &str| format!("{prefix}.{name}");
+        self.node_affinity(&f("node_affinity"), raw.node_affinity);
+        let mut pod_terms = [PodAffinity::default(), PodAffinity::default()];
+        for (k, (name, a)) in [("pod_affinity", raw.pod_affinity), ("pod_anti_affinity", raw.pod_anti_affinity)].into_iter().enumerate() {
+            let resolved = a.try_map(|s, path| match s {
+                RawSelector::Workload => Ok(AffinitySelector::Workload),
+                RawSelector::Job => Ok(AffinitySelector::Job),
+                RawSelector::Class(c) => match class_names.iter().position(|other| other == c) {
+                    Some(index) => Ok(AffinitySelector::Class(index as u32)),
+                    None => Err((format!("{name}.{path}.class"), format!("no [[batch]] class or [[services]] entry is named `{c}`"))),
+                },
+            });
+            match resolved {
+                Ok(terms) => pod_terms[k] = terms,
+                Err((field, message)) => self.error(&f(&field), message),
+            }
+            for (t, term) in a.preferred.iter().enumerate() {
+                if !(1..=100).contains(&term.weight) {
+                    self.error(&f(&format!("{name}.preferred[{t}].weight")), format!("must be between 1 and 100, got {}", term.weight));
+                }
+            }
+            let keys = a.required.iter().map(|t| &t.topology_key).chain(a.preferred.iter().map(|t| &t.topology_key));
+            if keys.clone().any(|k| k.is_empty()) {
+                self.error(&f(name), "every term needs a topology_key, e.g. kubernetes.io/hostname");
+            }
+        }
+        let [pod_affinity, pod_anti_affinity] = pod_terms;
+        for (c, constraint) in raw.topology_spread.iter().enumerate() {
+            if constraint.max_skew == 0 {
+                self.error(&f(&format!("topology_spread[{c}].max_skew")), "must be at least 1");
+            }
+            if constraint.topology_key.is_empty() {
+                self.error(&f(&format!("topology_spread[{c}].topology_key")), "name a node label, e.g. topology.kubernetes.io/zone");
+            }
+        }
+        NodePlacement {
+            node_selector: raw.node_selector.clone(),
+            affinity: raw.node_affinity.clone(),
+            topology_spread: raw.topology_spread.to_vec(),
+            pod_affinity,
+            pod_anti_affinity,
+        }
+    }
+
+    /// A `disruption_budget` table: `min_available` only (`why_not_max`
+    /// explains why `max_unavailable` is refused).
+    fn budget(&mut self, prefix: &str, raw: Option<&RawBudget>, why_not_max: &str) -> Option<DisruptionBudget> {
+        match raw? {
+            RawBudget { min_available: Some(m), max_unavailable: None } => Some(DisruptionBudget { min_available: *m }),
+            RawBudget { max_unavailable: Some(_), .. } => {
+                self.error(&format!("{prefix}.disruption_budget.max_unavailable"), why_not_max);
+                None
+            }
+            RawBudget { min_available: None, max_unavailable: None } => {
+                self.error(&format!("{prefix}.disruption_budget"), "set min_available");
+                None
+            }
+        }
     }
 
     /// Pods whose node selector or required affinity matches no node would

@@ -9,20 +9,27 @@
 //! println!("mean CPU allocated: {:.3}", output.summary.mean_cpu_allocated);
 //! ```
 
+mod node_scaling;
+mod services;
+
 use rand::Rng;
 
 use crate::engine::{stream_rng, EventId, EventQueue, ScheduleError, StreamId};
 use crate::event::Event;
 use crate::explain::{Candidate, Decision, DecisionLog};
-use crate::metrics::{Collector, PodLog, PodRecord, Sample, Summary};
+use crate::metrics::services::{ScalingEvent, ServiceSample, ServiceSummary};
+use crate::metrics::{Collector, PodLog, PodRecord, Sample, ScalingTotals, Summary};
 use crate::model::cluster::Cluster;
 use crate::model::workload::{BatchWorkload, WorkloadStreams};
-use crate::model::{ImageId, Node, NodeId, Pod, PodId, PodPhase, Resources};
+use crate::model::{ImageId, Node, NodeId, Pod, PodId, PodPhase, PodTemplate, Resources};
+use crate::policy::autoscaler::{NodeAction, NodeAutoscaler};
 use crate::policy::scheduler::offers::PendingTasks;
 use crate::policy::scheduler::{filter, ClusterView, Placement, Scheduler};
 use crate::scenario::{Scenario, MAX_HORIZON};
 use crate::scheduling_queue::{QueueTimings, SchedulingQueue};
 use crate::time::{SimDuration, SimTime};
+use node_scaling::PoolRuntime;
+use services::ServiceRuntime;
 
 /// What can go wrong during a run. Input errors are caught by scenario
 /// validation; these are policy or engine bugs, reported instead of panicking.
@@ -44,6 +51,14 @@ pub enum SimError {
         /// What is wrong.
         why: &'static str,
     },
+    /// A node autoscaler asked for something impossible.
+    #[error("node autoscaler `{policy}` {why}")]
+    BadScaling {
+        /// The policy.
+        policy: &'static str,
+        /// What it asked.
+        why: String,
+    },
 }
 
 /// The result of a run.
@@ -56,6 +71,12 @@ pub struct RunOutput {
     /// Whether a run without a fixed duration was cut at [`MAX_HORIZON`] with
     /// work still scheduled (heavy-tailed durations, say).
     pub stopped_at_horizon: bool,
+    /// Per-service samples, at the same times as `samples`.
+    pub services: Vec<ServiceSample>,
+    /// Per-service summaries.
+    pub service_summaries: Vec<ServiceSummary>,
+    /// Replica and node scaling decisions, in time order.
+    pub scaling_events: Vec<ScalingEvent>,
 }
 
 /// A run in progress. Build with [`Simulation::new`], then [`run`](Self::run)
@@ -94,6 +115,17 @@ pub struct Simulation {
     offers_idle_at: Option<(u64, usize)>,
     /// Reused buffer of an allocation cycle's launches.
     launched: Vec<(PodId, NodeId)>,
+    /// Names of the workloads: batch classes, then services.
+    workload_names: Vec<String>,
+    services: Vec<ServiceRuntime>,
+    pools: Vec<PoolRuntime>,
+    node_autoscaler: Option<Box<dyn NodeAutoscaler>>,
+    node_actions: Vec<NodeAction>,
+    max_provision_time: SimDuration,
+    scaling_events: Vec<ScalingEvent>,
+    service_samples: Vec<ServiceSample>,
+    /// Pods deleted during the current event, for the pod log.
+    to_log: Vec<PodId>,
 }
 
 /// Builds the nodes of every node group: `name-i`, zones round-robin, labels
@@ -118,7 +150,11 @@ impl Simulation {
     pub fn with_policy(scenario: &Scenario, seed: u64, mut scheduler: Box<dyn Scheduler>) -> Simulation {
         let allocation_interval = scheduler.offers().map(|o| o.allocation_interval());
         let mut cluster = Cluster::new(build_nodes(scenario), scenario.images.clone());
-        cluster.set_disruption_budgets(scenario.batch.iter().map(|b| b.disruption_budget).collect());
+        let budgets = scenario.batch.iter().map(|b| b.disruption_budget).chain(scenario.services.iter().map(|s| s.spec.disruption_budget));
+        cluster.set_disruption_budgets(budgets.collect());
+        let batch_len = scenario.batch.len() as u32;
+        let services =
+            scenario.services.iter().enumerate().map(|(i, s)| ServiceRuntime::new(s, i as u32, batch_len + i as u32, seed)).collect();
         let streams = (0..scenario.batch.len() as u32).map(|i| WorkloadStreams::new(seed, 0, i)).collect();
         let mut sim = Simulation {
             scenario_name: scenario.name.clone(),
@@ -147,6 +183,20 @@ impl Simulation {
             pending: PendingTasks::default(),
             offers_idle_at: None,
             launched: Vec::new(),
+            workload_names: scenario
+                .batch
+                .iter()
+                .map(|b| b.name.clone())
+                .chain(scenario.services.iter().map(|s| s.spec.name.clone()))
+                .collect(),
+            services,
+            pools: (0..scenario.node_groups.len()).map(|gi| PoolRuntime::new(scenario, gi, seed)).collect(),
+            node_autoscaler: scenario.node_autoscaler.as_ref().map(|(c, _)| c.build(stream_rng(seed, 0, StreamId::autoscaler(u32::MAX)))),
+            node_actions: Vec::new(),
+            max_provision_time: scenario.node_autoscaler.as_ref().map_or(SimDuration::ZERO, |(_, t)| *t),
+            scaling_events: Vec::new(),
+            service_samples: Vec::new(),
+            to_log: Vec::new(),
         };
         for (i, w) in scenario.batch.iter().enumerate() {
             if w.jobs != Some(0) && w.until.is_none_or(|u| w.start <= u) {
@@ -154,6 +204,8 @@ impl Simulation {
             }
         }
         sim.push(SimTime::ZERO, Event::Sample).expect("time zero is never in the past");
+        sim.start_services().expect("time zero is never in the past");
+        sim.start_node_autoscaler().expect("time zero is never in the past");
         sim
     }
 
@@ -268,9 +320,12 @@ impl Simulation {
             Event::JobArrival { workload } => self.job_arrival(workload as usize, now)?,
             Event::ImagePulled { node, image } => self.cluster.image_pulled(node, ImageId(image as u32)),
             Event::PodStarted { pod } => {
+                self.pod_events[pod.index()] = None;
                 self.cluster.start(pod, now);
-                let duration = self.cluster.pod(pod).duration;
-                self.push_lifecycle(now + duration, Event::PodFinished { pod }, pod)?;
+                match self.cluster.pod(pod).duration {
+                    Some(duration) => self.push_lifecycle(now + duration, Event::PodFinished { pod }, pod)?,
+                    None => self.service_pod_changed(pod, now),
+                }
             }
             Event::PodFinished { pod } => self.pod_finished(pod, now, log)?,
             Event::BackoffFlush => {
@@ -284,9 +339,19 @@ impl Simulation {
             Event::SchedulingCycle if self.allocation_interval.is_some() => self.allocation_cycle(now, explain)?,
             Event::SchedulingCycle => self.scheduling_cycle(now, explain)?,
             Event::Sample => {
-                self.metrics.sample(now, &self.cluster);
+                self.sample(now);
                 self.push(now + self.sample_interval, Event::Sample)?;
             }
+            Event::LoadTick { service } => self.load_tick(service as usize, now)?,
+            Event::MetricsScrape => self.scrape(now)?,
+            Event::AutoscalerSync { service } => self.autoscaler_sync(service as usize, now)?,
+            Event::NodeScan => self.node_scan(now)?,
+            Event::NodeJoined { pool } => self.node_joined(pool as usize, now),
+            Event::ProvisionFailed { pool } => self.provision_failed(pool as usize, now),
+        }
+        for pod in std::mem::take(&mut self.to_log) {
+            let p = self.cluster.pod(pod);
+            log.record(PodRecord::of(p, &self.workload_names[p.workload as usize], &self.cluster));
         }
         self.ensure_cycle(now)?;
         if self.end.is_none() && self.quiescent() {
@@ -328,15 +393,45 @@ impl Simulation {
         };
         self.metrics.advance(end, &self.cluster);
         if self.metrics.last_sample_time() != Some(end.as_secs_f64()) {
-            self.metrics.sample(end, &self.cluster);
+            self.sample(end);
         }
         for pod in self.cluster.pods.iter().filter(|p| !p.phase.is_final()) {
-            log.record(PodRecord::of(pod, &self.workloads[pod.workload as usize].name, &self.cluster));
+            log.record(PodRecord::of(pod, &self.workload_names[pod.workload as usize], &self.cluster));
         }
         let identity = (self.scenario_name.clone(), self.scheduler.name().to_string(), self.seed);
         let metrics = std::mem::take(&mut self.metrics);
-        let (summary, samples) = metrics.finish(identity, end, &self.cluster, self.events_processed);
-        Ok(RunOutput { summary, samples, stopped_at_horizon })
+        let service_summaries: Vec<ServiceSummary> = self
+            .services
+            .iter_mut()
+            .map(|s| {
+                s.finish(end);
+                s.stats.summary(&s.spec.name, &s.autoscaler_name, s.spec.overflow)
+            })
+            .collect();
+        let scaling = ScalingTotals {
+            cost: self.cost(end),
+            node_hours: self.pools.iter().map(|p| p.node_hours(end)).sum(),
+            events: &self.scaling_events,
+            services: &service_summaries,
+        };
+        let (summary, samples) = metrics.finish(identity, end, &self.cluster, self.events_processed, &scaling);
+        Ok(RunOutput {
+            summary,
+            samples,
+            stopped_at_horizon,
+            services: std::mem::take(&mut self.service_samples),
+            service_summaries,
+            scaling_events: std::mem::take(&mut self.scaling_events),
+        })
+    }
+
+    /// Samples the cluster and every service.
+    fn sample(&mut self, now: SimTime) {
+        let provisioning = self.pools.iter().map(|p| p.provisioning as u64).sum();
+        self.metrics.sample(now, &self.cluster, provisioning, self.cost(now));
+        for s in &self.services {
+            self.service_samples.push(s.sample(now));
+        }
     }
 
     fn job_arrival(&mut self, wi: usize, now: SimTime) -> Result<(), SimError> {
@@ -351,37 +446,21 @@ impl Simulation {
             let duration = SimDuration::from_micros(w.duration.sample(&mut s.duration));
             let startup = SimDuration::from_micros(w.startup.sample(&mut s.startup));
             let requests = Resources { cpu_milli: w.cpu.sample(&mut s.cpu), memory_bytes: w.memory.sample(&mut s.memory), gpu: w.gpu };
-            let limits = Resources {
-                cpu_milli: (requests.cpu_milli as f64 * w.limit_factor.0).round() as u64,
-                memory_bytes: (requests.memory_bytes as f64 * w.limit_factor.1).round() as u64,
-                gpu: requests.gpu,
-            };
-            let id = PodId(self.cluster.pods.len() as u32);
-            self.cluster.submit(Pod {
-                id,
-                job,
-                task: task as u32,
+            let template = PodTemplate {
                 workload: wi as u32,
                 requests,
-                limits,
+                limits: Resources {
+                    cpu_milli: (requests.cpu_milli as f64 * w.limit_factor.0).round() as u64,
+                    memory_bytes: (requests.memory_bytes as f64 * w.limit_factor.1).round() as u64,
+                    gpu: requests.gpu,
+                },
                 priority: w.priority,
                 image,
                 tolerations: w.tolerations.clone(),
                 placement: w.placement.clone(),
-                duration,
-                startup,
-                phase: PodPhase::Pending,
-                submitted: now,
-                queued_at: now,
-                bound: None,
-                started: None,
-                finished: None,
-                node: None,
-                image_wait: SimDuration::ZERO,
-                pulled_image: false,
-                attempts: 0,
-                preemptions: 0,
-            });
+            };
+            let id = PodId(self.cluster.pods.len() as u32);
+            self.cluster.submit(Pod::pending(id, job, task as u32, &template, Some(duration), startup, now));
             self.pod_events.push(None);
             // `enqueue`, spelled out: `w` and `s` borrow other fields.
             if self.allocation_interval.is_some() {
@@ -406,6 +485,10 @@ impl Simulation {
     fn scheduling_cycle(&mut self, now: SimTime, explain: &mut Option<(&mut dyn DecisionLog, usize)>) -> Result<(), SimError> {
         self.cycle_scheduled = false;
         while let Some((pod_id, attempts)) = self.queue.pop() {
+            if self.cluster.pod(pod_id).phase != PodPhase::Pending {
+                // Deleted while it waited (a replica scaled away).
+                continue;
+            }
             let attempts = attempts + 1;
             self.metrics.attempts += 1;
             let pod = &mut self.cluster.pods[pod_id.index()];
@@ -521,19 +604,26 @@ impl Simulation {
             }
         }
         for &v in victims {
-            if let Some(id) = self.pod_events[v.index()].take() {
-                self.events.cancel(id);
-                self.state_events -= 1;
-            }
-            let victim = self.cluster.pod(v);
-            if let Some(started) = victim.started {
-                self.metrics.lost_cpu_seconds += victim.requests.cpu_milli as f64 / 1000.0 * (now - started).as_secs_f64();
-            }
-            self.cluster.evict(v, now);
+            self.evict(v, now);
             self.metrics.preemptions += 1;
-            self.enqueue(v, now);
         }
         self.bind(pod_id, node, now)
+    }
+
+    /// Evicts a bound pod: cancels its pending start or finish, counts the
+    /// work it loses, and puts it back where pending pods wait.
+    fn evict(&mut self, pod: PodId, now: SimTime) {
+        if let Some(id) = self.pod_events[pod.index()].take() {
+            self.events.cancel(id);
+            self.state_events -= 1;
+        }
+        let victim = self.cluster.pod(pod);
+        if let Some(started) = victim.started {
+            self.metrics.lost_cpu_seconds += victim.requests.cpu_milli as f64 / 1000.0 * (now - started).as_secs_f64();
+        }
+        self.cluster.evict(pod, now);
+        self.service_pod_changed(pod, now);
+        self.enqueue(pod, now);
     }
 
     fn pod_finished(&mut self, pod_id: PodId, now: SimTime, log: &mut dyn PodLog) -> Result<(), SimError> {
@@ -541,7 +631,7 @@ impl Simulation {
         self.cluster.finish(pod_id, now);
         self.metrics.on_finish(now);
         let pod = self.cluster.pod(pod_id);
-        log.record(PodRecord::of(pod, &self.workloads[pod.workload as usize].name, &self.cluster));
+        log.record(PodRecord::of(pod, &self.workload_names[pod.workload as usize], &self.cluster));
         // Resources were freed on this node only: see `move_for_freed_node`.
         let node = self.cluster.node(pod.node.expect("finished pods were bound"));
         let cluster = &self.cluster;

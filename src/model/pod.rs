@@ -79,8 +79,9 @@ pub struct Pod {
     pub tolerations: Arc<[Toleration]>,
     /// Node selector and node affinity, shared by all pods of the class.
     pub placement: Arc<NodePlacement>,
-    /// Time from container start to completion.
-    pub duration: SimDuration,
+    /// Time from container start to completion; `None` for a service replica,
+    /// which runs until it is deleted.
+    pub duration: Option<SimDuration>,
     /// Time from image present to containers running.
     pub startup: SimDuration,
     /// Current phase.
@@ -108,29 +109,54 @@ pub struct Pod {
     pub preemptions: u32,
 }
 
-/// Builders shared by unit tests across modules.
-#[cfg(test)]
-pub(crate) mod tests_support {
-    use super::*;
+/// What the pods of one workload share: everything but their identity,
+/// duration and startup time.
+#[derive(Clone, Debug)]
+pub struct PodTemplate {
+    /// Workload index (batch classes, then services).
+    pub workload: u32,
+    /// Requests.
+    pub requests: Resources,
+    /// Limits.
+    pub limits: Resources,
+    /// Priority.
+    pub priority: i32,
+    /// Image.
+    pub image: ImageId,
+    /// Tolerations.
+    pub tolerations: Arc<[Toleration]>,
+    /// Placement rules.
+    pub placement: Arc<NodePlacement>,
+}
 
-    /// A pending pod requesting `cpu_milli` and `memory_bytes`, image 0.
-    pub(crate) fn pod(id: u32, cpu_milli: u64, memory_bytes: u64) -> Pod {
+impl Pod {
+    /// A new pending pod `id` of `template`, task `task` of job `job`,
+    /// submitted at `now`.
+    pub fn pending(
+        id: PodId,
+        job: u32,
+        task: u32,
+        template: &PodTemplate,
+        duration: Option<SimDuration>,
+        startup: SimDuration,
+        now: SimTime,
+    ) -> Pod {
         Pod {
-            id: PodId(id),
-            job: 0,
-            task: id,
-            workload: 0,
-            requests: Resources { cpu_milli, memory_bytes, gpu: 0 },
-            limits: Resources { cpu_milli, memory_bytes, gpu: 0 },
-            priority: 0,
-            image: ImageId(0),
-            tolerations: Arc::from(Vec::new()),
-            placement: Arc::new(NodePlacement::default()),
-            duration: SimDuration::from_secs(1),
-            startup: SimDuration::ZERO,
+            id,
+            job,
+            task,
+            workload: template.workload,
+            requests: template.requests,
+            limits: template.limits,
+            priority: template.priority,
+            image: template.image,
+            tolerations: template.tolerations.clone(),
+            placement: template.placement.clone(),
+            duration,
+            startup,
             phase: PodPhase::Pending,
-            submitted: SimTime::ZERO,
-            queued_at: SimTime::ZERO,
+            submitted: now,
+            queued_at: now,
             bound: None,
             started: None,
             finished: None,
@@ -140,5 +166,26 @@ pub(crate) mod tests_support {
             attempts: 0,
             preemptions: 0,
         }
+    }
+}
+
+/// Builders shared by unit tests across modules.
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use super::*;
+
+    /// A pending pod requesting `cpu_milli` and `memory_bytes`, image 0.
+    pub(crate) fn pod(id: u32, cpu_milli: u64, memory_bytes: u64) -> Pod {
+        let requests = Resources { cpu_milli, memory_bytes, gpu: 0 };
+        let template = PodTemplate {
+            workload: 0,
+            requests,
+            limits: requests,
+            priority: 0,
+            image: ImageId(0),
+            tolerations: Arc::from(Vec::new()),
+            placement: Arc::new(NodePlacement::default()),
+        };
+        Pod::pending(PodId(id), 0, id, &template, Some(SimDuration::from_secs(1)), SimDuration::ZERO, SimTime::ZERO)
     }
 }

@@ -16,6 +16,9 @@ pub mod hpa;
 pub mod repack;
 pub mod vpa;
 
+use std::sync::Arc;
+
+use crate::engine::SimRng;
 use crate::model::{Cluster, Node, NodeId, PodId, PodPhase};
 use crate::time::{SimDuration, SimTime};
 
@@ -144,4 +147,110 @@ pub trait NodeAutoscaler: Send {
     fn interval(&self) -> SimDuration;
     /// Looks at the cluster and appends the actions to take now.
     fn scan(&mut self, view: &NodeScalingView<'_>, actions: &mut Vec<NodeAction>);
+}
+
+/// Builds a registered replica autoscaler from its scenario parameters.
+pub trait ReplicaAutoscalerPlugin: Send + Sync {
+    /// Checks the `[services.autoscaler]` table (everything but `policy`).
+    /// The default accepts none.
+    fn validate(&self, params: &toml::Table) -> Result<(), String> {
+        match params.keys().next() {
+            None => Ok(()),
+            Some(key) => Err(format!("unknown parameter `{key}`: this autoscaler takes none")),
+        }
+    }
+    /// Builds the autoscaler for one service of one run.
+    fn build(&self, params: &toml::Table, rng: SimRng) -> Box<dyn ReplicaAutoscaler>;
+}
+
+impl<F> ReplicaAutoscalerPlugin for F
+where
+    F: Fn(&toml::Table, SimRng) -> Box<dyn ReplicaAutoscaler> + Send + Sync,
+{
+    fn build(&self, params: &toml::Table, rng: SimRng) -> Box<dyn ReplicaAutoscaler> {
+        self(params, rng)
+    }
+}
+
+/// A service's replica autoscaler as the scenario chose it.
+#[derive(Clone)]
+pub enum ReplicaAutoscalerConfig {
+    /// The HorizontalPodAutoscaler.
+    Hpa(hpa::Hpa),
+    /// A policy registered at run time (see `Registry::register_autoscaler`).
+    Custom {
+        /// Its `policy` name.
+        name: String,
+        /// The table without `policy`.
+        params: toml::Table,
+        /// The plugin.
+        plugin: Arc<dyn ReplicaAutoscalerPlugin>,
+    },
+}
+
+impl std::fmt::Debug for ReplicaAutoscalerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReplicaAutoscalerConfig::Hpa(h) => f.debug_tuple("Hpa").field(h).finish(),
+            ReplicaAutoscalerConfig::Custom { name, params, .. } => {
+                f.debug_struct("Custom").field("name", name).field("params", params).finish()
+            }
+        }
+    }
+}
+
+impl ReplicaAutoscalerConfig {
+    /// The policy name.
+    pub fn name(&self) -> &str {
+        match self {
+            ReplicaAutoscalerConfig::Hpa(_) => "hpa",
+            ReplicaAutoscalerConfig::Custom { name, .. } => name,
+        }
+    }
+
+    /// A fresh autoscaler for one run.
+    pub fn build(&self, rng: SimRng) -> Box<dyn ReplicaAutoscaler> {
+        match self {
+            ReplicaAutoscalerConfig::Hpa(h) => Box::new(h.clone()),
+            ReplicaAutoscalerConfig::Custom { params, plugin, .. } => plugin.build(params, rng),
+        }
+    }
+}
+
+/// The node autoscaler as the scenario chose it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum NodeAutoscalerConfig {
+    /// Kubernetes Cluster Autoscaler.
+    ClusterAutoscaler(cluster_autoscaler::CaParams),
+}
+
+impl NodeAutoscalerConfig {
+    /// The names a scenario may give as `[node_autoscaler] policy`.
+    pub const NAMES: &'static [&'static str] = &["cluster-autoscaler"];
+
+    /// A fresh autoscaler for one run.
+    pub fn build(&self, rng: SimRng) -> Box<dyn NodeAutoscaler> {
+        match self {
+            NodeAutoscalerConfig::ClusterAutoscaler(p) => Box::new(cluster_autoscaler::ClusterAutoscaler::new(p.clone(), rng)),
+        }
+    }
+}
+
+/// What the VPA does with its recommendations (`updatePolicy.updateMode`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VpaMode {
+    /// Recommend only (`Off`): recommendations are reported, pods untouched.
+    #[default]
+    Off,
+    /// Apply by evicting pods whose requests fall outside the recommended
+    /// range; the replacements get the target (`Recreate`).
+    Recreate,
+}
+
+/// A service's VerticalPodAutoscaler.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VpaConfig {
+    /// Recommend only, or apply.
+    pub mode: VpaMode,
 }

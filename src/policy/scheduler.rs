@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::SimRng;
 use crate::model::{Cluster, Node, NodeId, Pod, PodId};
+use crate::policy::autoscaler::ReplicaAutoscalerPlugin;
 use crate::time::SimTime;
 use classic::{Classic, ClassicRule};
 use swarm::{Swarm, SwarmStrategy};
@@ -212,6 +213,7 @@ where
 #[derive(Clone, Default)]
 pub struct Registry {
     plugins: BTreeMap<String, Arc<dyn SchedulerPlugin>>,
+    autoscalers: BTreeMap<String, Arc<dyn ReplicaAutoscalerPlugin>>,
 }
 
 impl Registry {
@@ -231,6 +233,24 @@ impl Registry {
     /// Registered names, sorted.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.plugins.keys().map(String::as_str)
+    }
+
+    /// Registers `plugin` as a service's `[services.autoscaler] policy = "name"`.
+    /// `hpa` is built in; registering it is a programming error and panics.
+    pub fn register_autoscaler(&mut self, name: &str, plugin: impl ReplicaAutoscalerPlugin + 'static) -> &mut Self {
+        assert!(name != "hpa", "`hpa` is built in; choose another name");
+        self.autoscalers.insert(name.to_string(), Arc::new(plugin));
+        self
+    }
+
+    /// The replica autoscaler registered as `name`.
+    pub fn autoscaler(&self, name: &str) -> Option<Arc<dyn ReplicaAutoscalerPlugin>> {
+        self.autoscalers.get(name).cloned()
+    }
+
+    /// Registered replica autoscaler names, sorted.
+    pub fn autoscaler_names(&self) -> impl Iterator<Item = &str> {
+        self.autoscalers.keys().map(String::as_str)
     }
 }
 

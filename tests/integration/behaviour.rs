@@ -231,7 +231,8 @@ fn every_shipped_scenario_validates_and_runs() {
         if path.extension().is_some_and(|e| e == "toml") {
             let s = orchsim::Scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
             let (out, _) = run(&s);
-            assert!(out.summary.pods_completed > 0, "{}: nothing completed", path.display());
+            let served = out.summary.requests > 0.0 && out.summary.request_success_ratio > 0.5;
+            assert!(out.summary.pods_completed > 0 || served, "{}: nothing completed or served", path.display());
             assert!(!s.description.is_empty(), "{}: no description", path.display());
             seen += 1;
         }

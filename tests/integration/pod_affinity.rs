@@ -124,7 +124,8 @@ fn selectors_name_classes_and_unknown_names_are_errors() {
     let text = four_nodes(&[("db", "0s", 2, "1s", anti)], "");
     let err = orchsim::Scenario::parse(&text, "t.toml").unwrap_err().to_string();
     assert!(
-        err.contains("batch[0].pod_anti_affinity.preferred[0].selector.class") && err.contains("no [[batch]] class is named `nope`"),
+        err.contains("batch[0].pod_anti_affinity.preferred[0].selector.class")
+            && err.contains("no [[batch]] class or [[services]] entry is named `nope`"),
         "{err}"
     );
 }

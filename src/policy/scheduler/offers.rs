@@ -55,6 +55,16 @@ impl PendingTasks {
         self.len == 0
     }
 
+    /// Takes one pod out of its queue, if it is there (a pending replica
+    /// scaled away).
+    pub fn remove_pod(&mut self, workload: u32, pod: PodId) {
+        if let Some(q) = self.queues.get_mut(workload as usize) {
+            let before = q.len();
+            q.retain(|&p| p != pod);
+            self.len -= before - q.len();
+        }
+    }
+
     /// Takes the `placed` pods out of their queues. Frameworks usually launch
     /// from the front of a queue, so that case costs O(placed); any other
     /// order falls back to a scan of the queues concerned.

@@ -1,0 +1,501 @@
+//! `[[services]]`: long-running services with their load and autoscaler, and
+//! the node autoscaler with its pools (`[node_autoscaler]`, node group
+//! `min`/`max`/`price_per_hour`).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::Deserialize;
+
+use super::dist::RawDist;
+use super::quantity::{Literal, Unit};
+use super::{RawBudget, RawLimits, RawPlacement, RawSelector, Validator, DEFAULT_STARTUP};
+use crate::model::affinity::{NodeAffinity, PodAffinity, PodSelector, SpreadConstraint, WhenUnsatisfiable};
+use crate::model::load::{LoadShape, LoadSpec};
+use crate::model::service::{Overflow, ServiceSpec, Slo};
+use crate::model::{ImageId, Resources, Toleration};
+use crate::policy::autoscaler::cluster_autoscaler::{CaParams, Expander};
+use crate::policy::autoscaler::hpa::{Behavior, Hpa, HpaSpec, MetricTarget};
+use crate::policy::autoscaler::{NodeAutoscalerConfig, ReplicaAutoscalerConfig, VpaConfig, VpaMode};
+use crate::time::{SimDuration, SimTime};
+
+/// Default load tick: the rate is redrawn every 10 s.
+pub const DEFAULT_LOAD_TICK: SimDuration = SimDuration::from_secs(10);
+/// Default longest provisioning: Cluster Autoscaler's `--max-node-provision-time`.
+pub const DEFAULT_MAX_PROVISION_TIME: SimDuration = SimDuration::from_secs(15 * 60);
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawService {
+    pub(super) name: String,
+    replicas: u32,
+    image: String,
+    cpu: Literal,
+    memory: Literal,
+    #[serde(default)]
+    gpu: u64,
+    limits: Option<RawLimits>,
+    startup: Option<RawDist>,
+    #[serde(default)]
+    priority: i32,
+    #[serde(default)]
+    tolerations: Vec<Toleration>,
+    #[serde(default)]
+    node_selector: BTreeMap<String, String>,
+    #[serde(default)]
+    node_affinity: NodeAffinity,
+    #[serde(default)]
+    topology_spread: Vec<SpreadConstraint>,
+    #[serde(default)]
+    pod_affinity: PodAffinity<RawSelector>,
+    #[serde(default)]
+    pod_anti_affinity: PodAffinity<RawSelector>,
+    disruption_budget: Option<RawBudget>,
+    capacity_rps: f64,
+    memory_utilization: Option<f64>,
+    load: RawLoad,
+    #[serde(default)]
+    overflow: RawOverflow,
+    slo: Option<RawSlo>,
+    /// Kept raw: `hpa` is read here, registered policies by their plugin.
+    autoscaler: Option<toml::Table>,
+    vpa: Option<RawVpa>,
+}
+
+impl RawService {
+    fn placement(&self) -> RawPlacement<'_> {
+        RawPlacement {
+            node_selector: &self.node_selector,
+            node_affinity: &self.node_affinity,
+            topology_spread: &self.topology_spread,
+            pod_affinity: &self.pod_affinity,
+            pod_anti_affinity: &self.pod_anti_affinity,
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum RawOverflow {
+    #[default]
+    Drop,
+    Queue,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSlo {
+    min_success_ratio: Option<f64>,
+    max_latency: Option<Literal>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVpa {
+    #[serde(default)]
+    mode: VpaMode,
+}
+
+/// `load = { … }`: exactly one shape, plus noise and tick.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLoad {
+    constant: Option<f64>,
+    steps: Option<RawSteps>,
+    ramp: Option<RawRamp>,
+    diurnal: Option<RawDiurnal>,
+    spikes: Option<RawSpikes>,
+    points: Option<Vec<(Literal, f64)>>,
+    noise: Option<f64>,
+    tick: Option<Literal>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSteps {
+    initial: f64,
+    steps: Vec<(Literal, f64)>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRamp {
+    from: f64,
+    to: f64,
+    start: Literal,
+    end: Literal,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDiurnal {
+    mean: f64,
+    amplitude: f64,
+    period: Option<Literal>,
+    peak_at: Option<Literal>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSpikes {
+    base: f64,
+    height: f64,
+    every: Literal,
+    duration: Literal,
+}
+
+/// `[services.autoscaler]` for `policy = "hpa"` (the default).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHpa {
+    #[allow(dead_code)]
+    policy: Option<String>,
+    min_replicas: Option<u32>,
+    max_replicas: u32,
+    metrics: Vec<RawMetric>,
+    behavior: Option<Behavior>,
+    #[serde(default)]
+    legacy: bool,
+    tolerance: Option<f64>,
+    sync_period: Option<Literal>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMetric {
+    cpu_utilization: Option<f64>,
+    requests_per_pod: Option<f64>,
+}
+
+/// `[node_autoscaler]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawNodeAutoscaler {
+    policy: String,
+    max_node_provision_time: Option<Literal>,
+    scan_interval: Option<Literal>,
+    expander: Option<Expander>,
+    scale_down_enabled: Option<bool>,
+    scale_down_utilization_threshold: Option<f64>,
+    scale_down_unneeded_time: Option<Literal>,
+    scale_down_delay_after_add: Option<Literal>,
+    scale_down_delay_after_delete: Option<Literal>,
+    max_empty_bulk_delete: Option<u32>,
+}
+
+/// A validated service with its policies.
+#[derive(Clone, Debug)]
+pub struct ServiceConfig {
+    /// The service.
+    pub spec: ServiceSpec,
+    /// Its replica autoscaler, if any.
+    pub autoscaler: Option<ReplicaAutoscalerConfig>,
+    /// Its vertical autoscaler, if any.
+    pub vpa: Option<VpaConfig>,
+}
+
+/// kube-scheduler's system default spread (`defaultingType: System`), applied
+/// to pods owned by a ReplicaSet that set no constraints of their own: skew 3
+/// over hostnames and 5 over zones, both ScheduleAnyway.
+fn system_default_spread() -> Vec<SpreadConstraint> {
+    [("kubernetes.io/hostname", 3), ("topology.kubernetes.io/zone", 5)]
+        .map(|(key, skew)| SpreadConstraint {
+            max_skew: skew,
+            topology_key: key.to_string(),
+            when_unsatisfiable: WhenUnsatisfiable::ScheduleAnyway,
+            selector: PodSelector::Workload,
+        })
+        .to_vec()
+}
+
+impl Validator<'_> {
+    fn time_of(&mut self, field: &str, lit: &Literal) -> SimTime {
+        SimTime::ZERO + self.duration(field, lit).unwrap_or_default()
+    }
+
+    fn rate(&mut self, field: &str, v: f64) -> f64 {
+        if !(v >= 0.0 && v.is_finite()) {
+            self.error(field, format!("a request rate must be a finite number ≥ 0, got {v}"));
+            return 0.0;
+        }
+        v
+    }
+
+    fn points(&mut self, field: &str, raw: &[(Literal, f64)]) -> Vec<(SimTime, f64)> {
+        let mut out: Vec<(SimTime, f64)> = Vec::with_capacity(raw.len());
+        for (k, (t, r)) in raw.iter().enumerate() {
+            let at = self.time_of(&format!("{field}[{k}]"), t);
+            let rate = self.rate(&format!("{field}[{k}]"), *r);
+            if out.last().is_some_and(|(prev, _)| *prev >= at) {
+                self.error(&format!("{field}[{k}]"), "times must increase");
+            }
+            out.push((at, rate));
+        }
+        out
+    }
+
+    fn load(&mut self, prefix: &str, raw: &RawLoad, _base: &Path) -> LoadSpec {
+        let f = |name: &str| format!("{prefix}.load.{name}");
+        let shapes = [
+            raw.constant.is_some(),
+            raw.steps.is_some(),
+            raw.ramp.is_some(),
+            raw.diurnal.is_some(),
+            raw.spikes.is_some(),
+            raw.points.is_some(),
+        ];
+        if shapes.iter().filter(|s| **s).count() != 1 {
+            self.error(&format!("{prefix}.load"), "give exactly one of constant, steps, ramp, diurnal, spikes or points");
+        }
+        let shape = if let Some(rate) = raw.constant {
+            LoadShape::Constant { rate: self.rate(&f("constant"), rate) }
+        } else if let Some(s) = &raw.steps {
+            LoadShape::Steps { initial: self.rate(&f("steps.initial"), s.initial), steps: self.points(&f("steps.steps"), &s.steps) }
+        } else if let Some(r) = &raw.ramp {
+            let (start, end) = (self.time_of(&f("ramp.start"), &r.start), self.time_of(&f("ramp.end"), &r.end));
+            if end <= start {
+                self.error(&f("ramp.end"), "must be after `start`");
+            }
+            LoadShape::Ramp { from: self.rate(&f("ramp.from"), r.from), to: self.rate(&f("ramp.to"), r.to), start, end }
+        } else if let Some(d) = &raw.diurnal {
+            let period = d.period.as_ref().and_then(|p| self.duration(&f("diurnal.period"), p)).unwrap_or(SimDuration::from_secs(86_400));
+            if period == SimDuration::ZERO {
+                self.error(&f("diurnal.period"), "must be positive");
+            }
+            let peak_at = d.peak_at.as_ref().map_or(SimTime::from_secs(14 * 3600), |p| self.time_of(&f("diurnal.peak_at"), p));
+            LoadShape::Diurnal { mean: self.rate(&f("diurnal.mean"), d.mean), amplitude: d.amplitude.abs(), period, peak_at }
+        } else if let Some(s) = &raw.spikes {
+            let every = self.duration(&f("spikes.every"), &s.every).unwrap_or(SimDuration::from_secs(1));
+            let duration = self.duration(&f("spikes.duration"), &s.duration).unwrap_or_default();
+            if every == SimDuration::ZERO || duration >= every {
+                self.error(&f("spikes.duration"), "a spike must be shorter than the period `every`");
+            }
+            LoadShape::Spikes {
+                base: self.rate(&f("spikes.base"), s.base),
+                height: self.rate(&f("spikes.height"), s.height),
+                every,
+                duration,
+            }
+        } else if let Some(p) = &raw.points {
+            if p.is_empty() {
+                self.error(&f("points"), "give at least one [time, rate] point");
+            }
+            LoadShape::Series { points: self.points(&f("points"), p) }
+        } else {
+            LoadShape::Constant { rate: 0.0 }
+        };
+        let noise = raw.noise.unwrap_or(0.0);
+        if !(0.0..=10.0).contains(&noise) {
+            self.error(&f("noise"), format!("a relative standard deviation between 0 and 10, got {noise}"));
+        }
+        let tick = raw.tick.as_ref().and_then(|t| self.duration(&f("tick"), t)).unwrap_or(DEFAULT_LOAD_TICK);
+        if tick < SimDuration::from_secs(1) {
+            self.error(&f("tick"), "must be at least 1s");
+        }
+        LoadSpec { shape, noise, tick }
+    }
+
+    fn replica_autoscaler(&mut self, prefix: &str, table: &toml::Table, replicas: u32) -> Option<ReplicaAutoscalerConfig> {
+        let field = format!("{prefix}.autoscaler");
+        let policy = match table.get("policy") {
+            None => "hpa".to_string(),
+            Some(toml::Value::String(p)) => p.clone(),
+            Some(_) => {
+                self.error(&format!("{field}.policy"), "must be a string such as \"hpa\"");
+                return None;
+            }
+        };
+        if policy != "hpa" {
+            let Some(plugin) = self.registry.autoscaler(&policy) else {
+                let known: Vec<&str> = std::iter::once("hpa").chain(self.registry.autoscaler_names()).collect();
+                self.error(&format!("{field}.policy"), format!("unknown autoscaler `{policy}`; known: {}", known.join(", ")));
+                return None;
+            };
+            let mut params = table.clone();
+            params.remove("policy");
+            return match plugin.validate(&params) {
+                Ok(()) => Some(ReplicaAutoscalerConfig::Custom { name: policy, params, plugin }),
+                Err(message) => {
+                    self.error(&field, message);
+                    None
+                }
+            };
+        }
+        let raw: RawHpa = match table.clone().try_into() {
+            Ok(r) => r,
+            Err(e) => {
+                self.error(&field, e.to_string().trim().to_string());
+                return None;
+            }
+        };
+        let min = raw.min_replicas.unwrap_or(1);
+        if raw.max_replicas < min.max(1) {
+            self.error(&format!("{field}.max_replicas"), format!("must be at least min_replicas ({min}) and 1"));
+        }
+        if replicas < min || replicas > raw.max_replicas {
+            self.error(&format!("{prefix}.replicas"), format!("the starting replicas must lie within [{min}, {}]", raw.max_replicas));
+        }
+        if raw.metrics.is_empty() {
+            self.error(&format!("{field}.metrics"), "name at least one metric, e.g. { cpu_utilization = 60 }");
+        }
+        let mut metrics = Vec::new();
+        for (k, m) in raw.metrics.iter().enumerate() {
+            let mf = format!("{field}.metrics[{k}]");
+            match (m.cpu_utilization, m.requests_per_pod) {
+                (Some(u), None) if u > 0.0 && u.is_finite() => metrics.push(MetricTarget::CpuUtilization(u / 100.0)),
+                (None, Some(r)) if r > 0.0 && r.is_finite() => metrics.push(MetricTarget::RequestsPerPod(r)),
+                (Some(_), Some(_)) | (None, None) => self.error(&mf, "give exactly one of cpu_utilization (percent) or requests_per_pod"),
+                _ => self.error(&mf, "the target must be positive"),
+            }
+        }
+        if raw.legacy && raw.behavior.is_some() {
+            self.error(&format!("{field}.legacy"), "the legacy algorithm has no `behavior`; remove one of them");
+        }
+        let behavior = if raw.legacy { None } else { Some(raw.behavior.unwrap_or_default()) };
+        let mut hpa = Hpa::new(HpaSpec { min_replicas: min, max_replicas: raw.max_replicas, behavior }, metrics);
+        if let Some(t) = raw.tolerance {
+            if !(0.0..1.0).contains(&t) {
+                self.error(&format!("{field}.tolerance"), format!("must be in [0, 1), got {t}"));
+            }
+            hpa.tolerance = t;
+        }
+        if let Some(p) = &raw.sync_period {
+            hpa.sync_period = self.duration(&format!("{field}.sync_period"), p).unwrap_or(hpa.sync_period).max(SimDuration::from_secs(1));
+        }
+        Some(ReplicaAutoscalerConfig::Hpa(hpa))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn services(
+        &mut self,
+        raw: &[RawService],
+        image_index: &BTreeMap<String, ImageId>,
+        class_names: &[String],
+        batch_count: usize,
+        base: &Path,
+    ) -> Vec<ServiceConfig> {
+        let mut out = Vec::new();
+        for (i, s) in raw.iter().enumerate() {
+            let prefix = format!("services[{i}]");
+            let f = |name: &str| format!("{prefix}.{name}");
+            if class_names[..batch_count + i].contains(&s.name) {
+                self.error(&f("name"), format!("`{}` is already the name of a workload", s.name));
+            }
+            let cpu = self.positive_quantity(&f("cpu"), &s.cpu, Unit::Cpu);
+            let memory = self.positive_quantity(&f("memory"), &s.memory, Unit::Bytes);
+            let requests = Resources { cpu_milli: cpu, memory_bytes: memory, gpu: s.gpu };
+            let limit_factor = self.limit_factor(&prefix, s.limits.as_ref());
+            let limits = Resources {
+                cpu_milli: (cpu as f64 * limit_factor.0).round() as u64,
+                memory_bytes: (memory as f64 * limit_factor.1).round() as u64,
+                gpu: s.gpu,
+            };
+            let startup_default = RawDist::Constant(Literal::Number(DEFAULT_STARTUP.as_secs_f64()));
+            let startup = self.dist(&f("startup"), s.startup.as_ref().unwrap_or(&startup_default), Unit::Duration);
+            let image = self.image_refs(&f("image"), std::slice::from_ref(&s.image), image_index).first().copied();
+            let mut placement = self.placement(&prefix, s.placement(), class_names);
+            if placement.topology_spread.is_empty() {
+                placement.topology_spread = system_default_spread();
+            }
+            let disruption_budget = self.budget(
+                &prefix,
+                s.disruption_budget.as_ref(),
+                "give the budget as min_available (max_unavailable, relative to the replica count, is not modelled yet)",
+            );
+            if !(s.capacity_rps > 0.0 && s.capacity_rps.is_finite()) {
+                self.error(
+                    &f("capacity_rps"),
+                    format!("requests/s one replica serves at its CPU request; must be positive, got {}", s.capacity_rps),
+                );
+            }
+            let memory_utilization = s.memory_utilization.unwrap_or(0.5);
+            if !(0.0..=10.0).contains(&memory_utilization) {
+                self.error(&f("memory_utilization"), format!("a fraction of the memory request, got {memory_utilization}"));
+            }
+            let load = self.load(&prefix, &s.load, base);
+            let slo = match &s.slo {
+                None => Slo::default(),
+                Some(r) => {
+                    let min_success_ratio = r.min_success_ratio.unwrap_or(Slo::default().min_success_ratio);
+                    if !(0.0..=1.0).contains(&min_success_ratio) {
+                        self.error(&f("slo.min_success_ratio"), format!("must be between 0 and 1, got {min_success_ratio}"));
+                    }
+                    let max_latency = r.max_latency.as_ref().and_then(|l| self.duration(&f("slo.max_latency"), l));
+                    if max_latency.is_some() && matches!(s.overflow, RawOverflow::Drop) {
+                        self.error(
+                            &f("slo.max_latency"),
+                            "a latency objective needs overflow = \"queue\" (dropped requests have no latency)",
+                        );
+                    }
+                    Slo { min_success_ratio, max_latency }
+                }
+            };
+            let autoscaler = s.autoscaler.as_ref().and_then(|t| self.replica_autoscaler(&prefix, t, s.replicas));
+            let (Some(startup), Some(image)) = (startup, image) else { continue };
+            out.push(ServiceConfig {
+                spec: ServiceSpec {
+                    name: s.name.clone(),
+                    replicas: s.replicas,
+                    image,
+                    requests,
+                    limits,
+                    startup,
+                    priority: s.priority,
+                    tolerations: Arc::from(s.tolerations.clone()),
+                    placement: Arc::new(placement),
+                    disruption_budget,
+                    capacity_rps: s.capacity_rps,
+                    memory_utilization,
+                    load,
+                    overflow: match s.overflow {
+                        RawOverflow::Drop => Overflow::Drop,
+                        RawOverflow::Queue => Overflow::Queue,
+                    },
+                    slo,
+                },
+                autoscaler,
+                vpa: s.vpa.as_ref().map(|v| VpaConfig { mode: v.mode }),
+            });
+        }
+        out
+    }
+
+    pub(super) fn node_autoscaler(&mut self, raw: &RawNodeAutoscaler) -> Option<(NodeAutoscalerConfig, SimDuration)> {
+        let f = |name: &str| format!("node_autoscaler.{name}");
+        let dur = |v: &mut Self, name: &str, lit: &Option<Literal>, default: SimDuration| {
+            lit.as_ref().and_then(|l| v.duration(&f(name), l)).unwrap_or(default)
+        };
+        let max_provision = dur(self, "max_node_provision_time", &raw.max_node_provision_time, DEFAULT_MAX_PROVISION_TIME);
+        let config = match raw.policy.as_str() {
+            "cluster-autoscaler" => {
+                let d = CaParams::default();
+                let threshold = raw.scale_down_utilization_threshold.unwrap_or(d.utilization_threshold);
+                if !(0.0..=1.0).contains(&threshold) {
+                    self.error(&f("scale_down_utilization_threshold"), format!("must be between 0 and 1, got {threshold}"));
+                }
+                let params = CaParams {
+                    scan_interval: dur(self, "scan_interval", &raw.scan_interval, d.scan_interval).max(SimDuration::from_secs(1)),
+                    expander: raw.expander.unwrap_or(d.expander),
+                    scale_down_enabled: raw.scale_down_enabled.unwrap_or(d.scale_down_enabled),
+                    utilization_threshold: threshold,
+                    unneeded_time: dur(self, "scale_down_unneeded_time", &raw.scale_down_unneeded_time, d.unneeded_time),
+                    delay_after_add: dur(self, "scale_down_delay_after_add", &raw.scale_down_delay_after_add, d.delay_after_add),
+                    delay_after_delete: dur(
+                        self,
+                        "scale_down_delay_after_delete",
+                        &raw.scale_down_delay_after_delete,
+                        d.delay_after_delete,
+                    ),
+                    max_empty_bulk_delete: raw.max_empty_bulk_delete.unwrap_or(d.max_empty_bulk_delete).max(1),
+                };
+                NodeAutoscalerConfig::ClusterAutoscaler(params)
+            }
+            other => {
+                self.error(&f("policy"), format!("unknown node autoscaler `{other}`; known: {}", NodeAutoscalerConfig::NAMES.join(", ")));
+                return None;
+            }
+        };
+        Some((config, max_provision))
+    }
+}

@@ -1,0 +1,324 @@
+//! Services in a run: the ReplicaSet controller, load and serving, the
+//! metrics pipeline (scrape every 15 s of a 60 s window) and the replica
+//! autoscalers that act on what it reports.
+
+use std::collections::BTreeMap;
+
+use super::{SimError, Simulation};
+use crate::controller::replicaset::{pods_to_delete, slow_start_batches, PodStanding};
+use crate::engine::{stream_rng, SimRng, StreamId, WorkloadField};
+use crate::event::Event;
+use crate::metrics::services::{ScalingEvent, ServiceSample, ServiceStats};
+use crate::metrics::window::{UsageWindow, SCRAPE_INTERVAL, USAGE_WINDOW};
+use crate::model::load::LoadGenerator;
+use crate::model::service::{ServiceSpec, Traffic};
+use crate::model::{Pod, PodId, PodPhase, PodTemplate};
+use crate::policy::autoscaler::vpa::Recommender;
+use crate::policy::autoscaler::{PodMetrics, ReplicaAutoscaler, ServiceView, VpaConfig};
+use crate::scenario::ServiceConfig;
+use crate::time::{SimDuration, SimTime};
+
+/// What the metrics pipeline last reported for a pod: (scrape time, CPU
+/// millicores, requests/s).
+type Scraped = (SimTime, Option<f64>, Option<f64>);
+
+/// One service's state during a run.
+pub(super) struct ServiceRuntime {
+    pub(super) spec: ServiceSpec,
+    template: PodTemplate,
+    /// The scale's `spec.replicas`.
+    pub(super) desired: u32,
+    /// Pods not yet deleted, in creation order.
+    pub(super) pods: Vec<PodId>,
+    created: u32,
+    load: LoadGenerator,
+    startup_rng: SimRng,
+    offered: f64,
+    traffic: Traffic,
+    ready: u32,
+    /// Per pod: CPU and requests/s as piecewise-constant signals.
+    windows: BTreeMap<PodId, (UsageWindow, UsageWindow)>,
+    scraped: BTreeMap<PodId, Scraped>,
+    pub(super) autoscaler: Option<Box<dyn ReplicaAutoscaler>>,
+    pub(super) autoscaler_name: String,
+    vpa: Option<(VpaConfig, Recommender)>,
+    pub(super) stats: ServiceStats,
+}
+
+impl ServiceRuntime {
+    /// Service `index` (workload `workload`) of `config`, with its streams.
+    pub(super) fn new(config: &ServiceConfig, index: u32, workload: u32, seed: u64) -> Self {
+        let spec = config.spec.clone();
+        let template = PodTemplate {
+            workload,
+            requests: spec.requests,
+            limits: spec.limits,
+            priority: spec.priority,
+            image: spec.image,
+            tolerations: spec.tolerations.clone(),
+            placement: spec.placement.clone(),
+        };
+        // Services draw from the workload streams numbered after the batch
+        // classes, so adding a service never shifts a batch class's draws.
+        let load = LoadGenerator::new(spec.load.clone(), stream_rng(seed, 0, StreamId::workload(workload, WorkloadField::Arrivals)));
+        let startup_rng = stream_rng(seed, 0, StreamId::workload(workload, WorkloadField::Startup));
+        let autoscaler = config.autoscaler.as_ref().map(|a| a.build(stream_rng(seed, 0, StreamId::autoscaler(index))));
+        ServiceRuntime {
+            desired: spec.replicas,
+            template,
+            pods: Vec::new(),
+            created: 0,
+            load,
+            startup_rng,
+            offered: 0.0,
+            traffic: Traffic::serve(0.0, 0, 0.0, spec.overflow),
+            ready: 0,
+            windows: BTreeMap::new(),
+            scraped: BTreeMap::new(),
+            autoscaler_name: config.autoscaler.as_ref().map_or(String::new(), |a| a.name().to_string()),
+            autoscaler,
+            vpa: config.vpa.map(|v| (v, Recommender::default())),
+            stats: ServiceStats::default(),
+            spec,
+        }
+    }
+
+    /// Integrates the traffic so far, then recomputes it for the ready
+    /// replicas and offered load at `now`, and sets each ready pod's usage.
+    fn refresh(&mut self, now: SimTime, pods: &[Pod]) {
+        self.stats.advance(now, &self.traffic, self.ready, &self.spec.slo, self.spec.overflow);
+        let running: Vec<PodId> = self.pods.iter().copied().filter(|p| pods[p.index()].phase == PodPhase::Running).collect();
+        self.ready = running.len() as u32;
+        self.traffic = Traffic::serve(self.offered, self.ready, self.spec.max_rps_per_replica(), self.spec.overflow);
+        let per_pod = if self.ready == 0 { 0.0 } else { self.traffic.served / self.ready as f64 };
+        let cpu = self.spec.cpu_for(per_pod);
+        for p in running {
+            let (c, r) = self.windows.entry(p).or_default();
+            c.set(now, cpu);
+            r.set(now, per_pod);
+        }
+    }
+
+    /// CPU used by the ready replicas over their requests.
+    fn cpu_utilization(&self) -> f64 {
+        if self.ready == 0 || self.spec.requests.cpu_milli == 0 {
+            return 0.0;
+        }
+        let per_pod = self.traffic.served / self.ready as f64;
+        self.spec.cpu_for(per_pod) / self.spec.requests.cpu_milli as f64
+    }
+
+    /// The sample row at `now`.
+    pub(super) fn sample(&self, now: SimTime) -> ServiceSample {
+        let rec = self.vpa.as_ref().map(|(_, r)| r.recommend());
+        ServiceSample {
+            time_s: now.as_secs_f64(),
+            service: self.spec.name.clone(),
+            load_rps: self.traffic.offered,
+            served_rps: self.traffic.served,
+            dropped_rps: self.traffic.dropped,
+            latency_ms: self.traffic.latency_s.map(|s| s * 1000.0),
+            replicas_desired: self.desired,
+            replicas_ready: self.ready,
+            replicas_total: self.pods.len() as u32,
+            cpu_utilization: self.cpu_utilization(),
+            vpa_cpu_target_m: rec.map(|r| r.cpu_milli[1]),
+            vpa_memory_target_mib: rec.map(|r| r.memory_bytes[1] / (1u64 << 20) as f64),
+        }
+    }
+
+    /// Closes the integrals at the end of the run.
+    pub(super) fn finish(&mut self, end: SimTime) {
+        self.stats.advance(end, &self.traffic, self.ready, &self.spec.slo, self.spec.overflow);
+    }
+}
+
+impl Simulation {
+    /// Schedules the services' periodic events and creates their first replicas.
+    pub(super) fn start_services(&mut self) -> Result<(), SimError> {
+        if self.services.is_empty() {
+            return Ok(());
+        }
+        self.push(SimTime::ZERO, Event::MetricsScrape)?;
+        for s in 0..self.services.len() {
+            self.push(SimTime::ZERO, Event::LoadTick { service: s as u32 })?;
+            if let Some(a) = &self.services[s].autoscaler {
+                let first = SimTime::ZERO + a.interval();
+                self.push(first, Event::AutoscalerSync { service: s as u32 })?;
+            }
+            self.reconcile(s, SimTime::ZERO);
+        }
+        Ok(())
+    }
+
+    /// The ReplicaSet controller's sync: creates pods (slow-start batches, at
+    /// most `burstReplicas`) or deletes the least valuable ones until the
+    /// service has `desired` pods. Pod creation never fails in the model, so
+    /// the batches all succeed within one sync.
+    pub(super) fn reconcile(&mut self, s: usize, now: SimTime) {
+        let have = self.services[s].pods.len() as u32;
+        let want = self.services[s].desired;
+        if want > have {
+            for batch in slow_start_batches(want - have) {
+                for _ in 0..batch {
+                    self.create_replica(s, now);
+                }
+            }
+        } else if want < have {
+            let svc = &self.services[s];
+            let standing: Vec<PodStanding> = svc
+                .pods
+                .iter()
+                .map(|&p| {
+                    let pod = self.cluster.pod(p);
+                    PodStanding {
+                        assigned: pod.node.is_some(),
+                        running: pod.phase == PodPhase::Running,
+                        ready_since: pod.started,
+                        restarts: 0,
+                        created: pod.submitted,
+                    }
+                })
+                .collect();
+            let victims: Vec<PodId> = pods_to_delete(&standing, (have - want) as usize).into_iter().map(|i| svc.pods[i]).collect();
+            for p in victims {
+                self.delete_pod(p, now);
+            }
+        }
+    }
+
+    fn create_replica(&mut self, s: usize, now: SimTime) {
+        let svc = &mut self.services[s];
+        let startup = SimDuration::from_micros(svc.spec.startup.sample(&mut svc.startup_rng));
+        let id = PodId(self.cluster.pods.len() as u32);
+        // A service is one "job" for selectors and fair queuing; numbered from
+        // the top so batch job numbers do not depend on the services.
+        let job = u32::MAX - s as u32;
+        self.cluster.submit(Pod::pending(id, job, svc.created, &svc.template, None, startup, now));
+        svc.created += 1;
+        svc.pods.push(id);
+        self.pod_events.push(None);
+        self.enqueue(id, now);
+    }
+
+    /// Deletes a pod that has not finished (scaled away, or drained with its
+    /// node): cancels its pending start, frees its node, and, for a service
+    /// replica, takes it out of the service and re-balances the load.
+    pub(super) fn delete_pod(&mut self, pod: PodId, now: SimTime) {
+        if let Some(id) = self.pod_events[pod.index()].take() {
+            self.events.cancel(id);
+            self.state_events -= 1;
+        }
+        self.cluster.delete(pod, now);
+        if let Some(s) = self.service_of(pod) {
+            let svc = &mut self.services[s];
+            svc.pods.retain(|&p| p != pod);
+            svc.windows.remove(&pod);
+            svc.scraped.remove(&pod);
+            svc.refresh(now, &self.cluster.pods);
+        }
+        if self.allocation_interval.is_some() {
+            self.pending.remove_pod(self.cluster.pod(pod).workload, pod);
+        }
+        self.to_log.push(pod);
+    }
+
+    /// The service a pod belongs to, if any.
+    pub(super) fn service_of(&self, pod: PodId) -> Option<usize> {
+        (self.cluster.pod(pod).workload as usize).checked_sub(self.workloads.len())
+    }
+
+    /// A pod started or left: its service's load is re-balanced.
+    pub(super) fn service_pod_changed(&mut self, pod: PodId, now: SimTime) {
+        if let Some(s) = self.service_of(pod) {
+            self.services[s].refresh(now, &self.cluster.pods);
+        }
+    }
+
+    /// The next load tick of service `s`.
+    pub(super) fn load_tick(&mut self, s: usize, now: SimTime) -> Result<(), SimError> {
+        let svc = &mut self.services[s];
+        svc.offered = svc.load.next_rate(now);
+        let next = now + svc.load.tick();
+        svc.refresh(now, &self.cluster.pods);
+        self.push(next, Event::LoadTick { service: s as u32 })?;
+        Ok(())
+    }
+
+    /// metrics-server's scrape: each ready pod's mean usage over the last
+    /// window, as the autoscalers (and the VPA recommender) will see it.
+    pub(super) fn scrape(&mut self, now: SimTime) -> Result<(), SimError> {
+        for svc in &mut self.services {
+            let mut scraped = BTreeMap::new();
+            for &p in &svc.pods {
+                let pod = &self.cluster.pods[p.index()];
+                if pod.phase != PodPhase::Running {
+                    continue;
+                }
+                let Some((c, r)) = svc.windows.get_mut(&p) else { continue };
+                let (cpu, rps) = (c.mean(now, USAGE_WINDOW, SCRAPE_INTERVAL), r.mean(now, USAGE_WINDOW, SCRAPE_INTERVAL));
+                if let (Some(cpu), Some((_, rec))) = (cpu, svc.vpa.as_mut()) {
+                    rec.add_cpu(cpu, pod.requests.cpu_milli as f64, now);
+                    rec.add_memory(pod.requests.memory_bytes as f64 * svc.spec.memory_utilization, now);
+                }
+                if cpu.is_some() || rps.is_some() {
+                    scraped.insert(p, (now, cpu, rps));
+                }
+            }
+            svc.scraped = scraped;
+        }
+        self.push(now + SCRAPE_INTERVAL, Event::MetricsScrape)?;
+        Ok(())
+    }
+
+    /// One sync of service `s`'s replica autoscaler.
+    pub(super) fn autoscaler_sync(&mut self, s: usize, now: SimTime) -> Result<(), SimError> {
+        let svc = &mut self.services[s];
+        let pods: Vec<PodMetrics> = svc
+            .pods
+            .iter()
+            .map(|&p| {
+                let pod = &self.cluster.pods[p.index()];
+                let (scraped_at, cpu_milli, rps) = match svc.scraped.get(&p) {
+                    Some(&(t, c, r)) => (Some(t), c, r),
+                    None => (None, None, None),
+                };
+                PodMetrics {
+                    pod: p,
+                    cpu_request_milli: pod.requests.cpu_milli as f64,
+                    cpu_milli,
+                    rps,
+                    scraped_at,
+                    phase: pod.phase,
+                    started: pod.bound,
+                    ready_since: pod.started,
+                }
+            })
+            .collect();
+        let view = ServiceView { now, service: &svc.spec.name, replicas: svc.desired, pods: &pods, capacity_rps: svc.spec.capacity_rps };
+        let autoscaler = svc.autoscaler.as_mut().expect("only services with an autoscaler sync");
+        let desired = autoscaler.desired_replicas(&view);
+        let interval = autoscaler.interval();
+        let from = svc.desired;
+        if desired != from {
+            if desired > from {
+                svc.stats.scale_ups += 1;
+            } else {
+                svc.stats.scale_downs += 1;
+            }
+            svc.desired = desired;
+            self.scaling_events.push(ScalingEvent {
+                time_s: now.as_secs_f64(),
+                kind: "replicas",
+                target: svc.spec.name.clone(),
+                from,
+                to: desired,
+                policy: svc.autoscaler_name.clone(),
+                reason: if desired > from { "metrics above target" } else { "metrics below target" }.to_string(),
+            });
+            self.reconcile(s, now);
+        }
+        self.push(now + interval, Event::AutoscalerSync { service: s as u32 })?;
+        Ok(())
+    }
+}
