@@ -706,8 +706,8 @@ impl Validator<'_> {
             if groups.iter().any(|o| o.name == g.name) {
                 self.error(&f("name"), format!("node group `{}` is defined twice", g.name));
             }
-            if g.count == 0 {
-                self.error(&f("count"), "must be at least 1");
+            if g.count == 0 && g.max.unwrap_or(0) == 0 {
+                self.error(&f("count"), "must be at least 1 (or give the pool a `max` for a node autoscaler to fill)");
             }
             let cpu = self.positive_quantity(&f("cpu"), &g.cpu, Unit::Cpu);
             let memory = self.positive_quantity(&f("memory"), &g.memory, Unit::Bytes);
@@ -978,7 +978,7 @@ impl Validator<'_> {
             return;
         }
         for (i, b) in batch.iter().enumerate() {
-            if b.placement.is_empty() || groups.iter().any(|g| (0..g.count).any(|k| b.placement.allows(&g.node_labels(k)))) {
+            if b.placement.is_empty() || groups.iter().any(|g| (0..g.count.max(1)).any(|k| b.placement.allows(&g.node_labels(k)))) {
                 continue;
             }
             let field = if b.placement.node_selector.is_empty() { "node_affinity" } else { "node_selector" };

@@ -1,5 +1,6 @@
 //! Integration tests: one binary, one module per concern.
 
+mod autoscaling;
 mod bad_input;
 mod behaviour;
 mod determinism;

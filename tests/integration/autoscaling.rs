@@ -1,0 +1,190 @@
+//! Services and autoscalers in whole runs, with vectors from
+//! shared/reference/semantics.md §2–§3.
+
+use orchsim::metrics::services::ScalingEvent;
+
+use crate::support::{run, scenario};
+
+/// A service `web` of `replicas` replicas (500m, 100 req/s each) under
+/// constant `load`, with `autoscaler` lines appended to its table.
+fn web(replicas: u32, load: f64, extra: &str) -> String {
+    format!(
+        "[[services]]\nname = \"web\"\nreplicas = {replicas}\nimage = \"app:1\"\ncpu = \"500m\"\nmemory = \"256Mi\"\nstartup = \"0s\"\n\
+         capacity_rps = 100\nload = {{ constant = {load} }}\n{extra}\n"
+    )
+}
+
+/// Nodes: `count` of 4 CPUs in a pool `pool` with the image preloaded.
+fn cluster(count: u32, pool_extra: &str, duration: &str) -> String {
+    format!(
+        "name = \"t\"\n[simulation]\nduration = \"{duration}\"\nsample_interval = \"15s\"\n\
+         [[images]]\nname = \"app:1\"\nsize = \"1Gi\"\n\
+         [[node_groups]]\nname = \"pool\"\ncount = {count}\ncpu = \"4\"\nmemory = \"16Gi\"\npreloaded_images = [\"app:1\"]\n{pool_extra}\n"
+    )
+}
+
+fn node_events(events: &[ScalingEvent]) -> Vec<(f64, u32, u32, &str)> {
+    events.iter().filter(|e| e.kind == "nodes").map(|e| (e.time_s, e.from, e.to, e.reason.as_str())).collect()
+}
+
+#[test]
+fn hpa_doubles_three_replicas_at_twice_the_target() {
+    // 3 replicas serving 90 req/s take 30 each, 150m: 30 % of their 500m
+    // request, twice the 15 % target → ceil(3 · 30/15) = 6 replicas
+    // (semantics.md §2). After that, 15 req/s each = 15 %: no change.
+    let hpa = "[services.autoscaler]\nmax_replicas = 20\nmetrics = [{ cpu_utilization = 15 }]\n";
+    let s = scenario(&(cluster(2, "", "10m") + &web(3, 90.0, hpa)));
+    let (out, _) = run(&s);
+    let changes: Vec<(u32, u32)> = out.scaling_events.iter().filter(|e| e.kind == "replicas").map(|e| (e.from, e.to)).collect();
+    assert_eq!(changes, vec![(3, 6)], "{:?}", out.scaling_events);
+    // Within the 5-minute CPU initialization period a pod whose reported
+    // window began before it was ready counts as not ready: the pods became
+    // ready at 0 s, so the HPA first trusts their CPU at 0 + 60 s.
+    assert_eq!(out.scaling_events[0].time_s, 60.0);
+    let last = out.services.last().unwrap();
+    assert_eq!((last.replicas_desired, last.replicas_ready), (6, 6));
+    assert_eq!(out.summary.request_success_ratio, 1.0);
+}
+
+#[test]
+fn overload_is_dropped_and_counted_against_the_slo() {
+    // Two replicas, no autoscaler, 300 req/s: 200 served, 100 dropped.
+    let s = scenario(&(cluster(1, "", "100s") + &web(2, 300.0, "")));
+    let (out, _) = run(&s);
+    let last = out.services.last().unwrap();
+    assert_eq!((last.served_rps, last.dropped_rps), (200.0, 100.0));
+    let sum = &out.service_summaries[0];
+    assert!((sum.success_ratio - 2.0 / 3.0).abs() < 1e-9, "{}", sum.success_ratio);
+    assert_eq!(sum.slo_violation_s, 100.0);
+    assert_eq!(last.cpu_utilization, 1.0, "each replica at its full request");
+}
+
+#[test]
+fn cluster_autoscaler_adds_three_four_cpu_nodes_for_ten_one_cpu_pods() {
+    // 10 pending pods of 1 CPU, an empty pool of 4-CPU nodes: binpacking
+    // gives 3 nodes (semantics.md §3). The pods fail at 0 s, the first scan
+    // at 10 s asks for 3 nodes, which join 120 s later.
+    let pool = "min = 0\nmax = 10\nprovisioning_delay = \"120s\"\nprice_per_hour = 0.5\n";
+    let batch = "[[batch]]\nname = \"b\"\njobs = 1\ntasks = 10\ninterarrival = \"1s\"\nduration = \"1h\"\nstartup = \"0s\"\n\
+                 cpu = \"1\"\nmemory = \"1Gi\"\nimages = [\"app:1\"]\n[node_autoscaler]\npolicy = \"cluster-autoscaler\"\n\
+                 scale_down_enabled = false\n";
+    let s = scenario(&(cluster(0, pool, "30m") + batch));
+    let (out, pods) = run(&s);
+    assert_eq!(node_events(&out.scaling_events), vec![(10.0, 0, 3, "unschedulable pods")]);
+    assert!(pods.iter().all(|p| p.bind_s == Some(130.0)), "{:?}", pods.iter().map(|p| p.bind_s).collect::<Vec<_>>());
+    // Cost: 3 nodes billed from the request at 10 s to the end at 1800 s.
+    assert!((out.summary.cost - 3.0 * 1790.0 / 3600.0 * 0.5).abs() < 1e-9, "{}", out.summary.cost);
+}
+
+#[test]
+fn an_idle_node_goes_only_after_ten_minutes_unneeded() {
+    // Two empty nodes, min 1: both are unneeded from the first scan (10 s);
+    // one is removed at the first scan 10 minutes later, the other stays.
+    let s = scenario(&(cluster(2, "min = 1\nmax = 4\n", "30m") + "[node_autoscaler]\npolicy = \"cluster-autoscaler\"\n"));
+    let (out, _) = run(&s);
+    assert_eq!(node_events(&out.scaling_events), vec![(610.0, 2, 1, "empty")]);
+    assert_eq!(out.samples.last().unwrap().nodes, 1);
+}
+
+#[test]
+fn least_waste_grows_the_pool_that_wastes_least() {
+    // 6 pods of 1 CPU and 1 GiB: a 4-CPU pool needs 2 nodes (2 CPUs idle of
+    // 8), an 8-CPU pool 1 node (2 idle of 8) but with 64 GiB of memory mostly
+    // wasted; least-waste adds CPU and memory fractions, so the 4-CPU pool.
+    let text = format!(
+        "{}[[node_groups]]\nname = \"big\"\ncount = 0\nmin = 0\nmax = 5\ncpu = \"8\"\nmemory = \"64Gi\"\nprovisioning_delay = \"60s\"\n\
+         price_per_hour = 0.8\n\
+         [[batch]]\nname = \"b\"\njobs = 1\ntasks = 6\ninterarrival = \"1s\"\nduration = \"1h\"\nstartup = \"0s\"\ncpu = \"1\"\n\
+         memory = \"1Gi\"\nimages = [\"app:1\"]\n[node_autoscaler]\npolicy = \"cluster-autoscaler\"\nexpander = \"least-waste\"\n",
+        cluster(0, "min = 0\nmax = 5\nprovisioning_delay = \"60s\"\nprice_per_hour = 0.5\n", "10m")
+    );
+    let (out, _) = run(&scenario(&text));
+    let grown: Vec<&str> = out.scaling_events.iter().filter(|e| e.kind == "nodes").map(|e| e.target.as_str()).collect();
+    assert_eq!(grown, vec!["pool"]);
+    // The price expander picks the cheaper option: 1 big node at 0.8/h
+    // against 2 small ones at 0.5/h.
+    let priced = text.replace("expander = \"least-waste\"", "expander = \"price\"");
+    let (out, _) = run(&scenario(&priced));
+    let grown: Vec<&str> = out.scaling_events.iter().filter(|e| e.kind == "nodes").map(|e| e.target.as_str()).collect();
+    assert_eq!(grown, vec!["big"], "{:?}", out.scaling_events);
+}
+
+#[test]
+fn a_cold_image_delays_readiness_by_the_pull_and_a_warm_one_does_not() {
+    // A new node without the 1 GiB image pulls it at 100 MiB/s after 0.5 s
+    // latency: 10.74 s before the replica can start.
+    let base = |preloaded: &str| {
+        format!(
+            "name = \"t\"\n[simulation]\nduration = \"5m\"\n[[images]]\nname = \"app:1\"\nsize = \"1Gi\"\n\
+             [[node_groups]]\nname = \"pool\"\ncount = 1\ncpu = \"4\"\nmemory = \"16Gi\"\nimage_pull_bandwidth = \"100Mi\"\n\
+             image_pull_latency = \"500ms\"\n{preloaded}\n{}",
+            web(1, 10.0, "")
+        )
+    };
+    let (_, cold) = run(&scenario(&base("")));
+    let (_, warm) = run(&scenario(&base("preloaded_images = [\"app:1\"]")));
+    assert_eq!(cold[0].image_pull_s, Some(10.74));
+    assert_eq!(cold[0].start_s, Some(10.74));
+    assert_eq!((warm[0].image_pull_s, warm[0].start_s), (Some(0.0), Some(0.0)));
+}
+
+#[test]
+fn adding_a_service_leaves_the_batch_workload_unchanged() {
+    // Common random numbers: the batch class draws the same jobs with or
+    // without a service beside it.
+    let batch = "[[batch]]\nname = \"b\"\njobs = 20\ntasks = { dist = \"uniform\", low = 1, high = 4 }\n\
+                 interarrival = { dist = \"exponential\", mean = \"5s\" }\nduration = { dist = \"exponential\", mean = \"30s\" }\n\
+                 cpu = { dist = \"uniform\", low = \"100m\", high = \"900m\" }\nmemory = \"256Mi\"\nimages = [\"app:1\"]\n";
+    let alone = scenario(&(cluster(3, "", "30m") + batch));
+    let with = scenario(&(cluster(3, "", "30m") + batch + &web(2, 50.0, "")));
+    let key = |pods: Vec<orchsim::metrics::PodRecord>| {
+        let mut v: Vec<(u32, u32, String, u64, u64)> = pods
+            .into_iter()
+            .filter(|p| p.workload == "b")
+            .map(|p| (p.job, p.task, format!("{:.6}", p.submit_s), p.cpu_request_m, (p.memory_request_mib * 1024.0) as u64))
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(key(run(&alone).1), key(run(&with).1));
+}
+
+#[test]
+fn service_runs_are_reproducible() {
+    let text = std::fs::read_to_string(crate::support::repo().join("scenarios/hpa-diurnal.toml")).unwrap();
+    let s = orchsim::Scenario::parse(&text, "hpa-diurnal.toml").unwrap();
+    let (a, _) = run(&s);
+    let (b, _) = run(&s);
+    assert_eq!(a.services, b.services);
+    assert_eq!(a.scaling_events, b.scaling_events);
+    assert_eq!(a.summary, b.summary);
+    assert!(a.summary.replica_scaling_events > 4, "the HPA follows the day: {}", a.summary.replica_scaling_events);
+    assert!(a.summary.node_scale_ups > 0 && a.summary.node_scale_downs > 0);
+}
+
+#[test]
+fn bad_service_and_pool_settings_are_located() {
+    let cases = [
+        (web(3, 10.0, "[services.autoscaler]\nmax_replicas = 2\nmetrics = [{ cpu_utilization = 50 }]\n"), "services[0].replicas"),
+        (
+            web(3, 10.0, "[services.autoscaler]\nmax_replicas = 5\nmetrics = [{ cpu_utilization = 50, requests_per_pod = 3 }]\n"),
+            "metrics[0]",
+        ),
+        (web(3, 10.0, "[services.autoscaler]\npolicy = \"nope\"\nmax_replicas = 5\nmetrics = []\n"), "unknown autoscaler `nope`"),
+        (web(1, 10.0, "").replace("capacity_rps = 100", "capacity_rps = 0"), "services[0].capacity_rps"),
+        (
+            web(1, 10.0, "")
+                .replace("load = { constant = 10 }", "load = { constant = 1, ramp = { from = 1, to = 2, start = \"0s\", end = \"1s\" } }"),
+            "exactly one",
+        ),
+        ("[node_autoscaler]\npolicy = \"magic\"\n".to_string(), "unknown node autoscaler `magic`"),
+    ];
+    for (extra, expect) in cases {
+        let text = cluster(1, "", "10m") + &extra;
+        let err = orchsim::Scenario::parse(&text, "t.toml").unwrap_err().to_string();
+        assert!(err.contains(expect) && err.contains("t.toml:"), "expected `{expect}` in:\n{err}");
+    }
+    let no_duration = cluster(1, "", "10m").replace("duration = \"10m\"\n", "") + &web(1, 1.0, "");
+    let err = orchsim::Scenario::parse(&no_duration, "t.toml").unwrap_err().to_string();
+    assert!(err.contains("give the run a duration"), "{err}");
+}
