@@ -9,7 +9,9 @@
 //! * **workloads** that submit batch jobs whose tasks become [`model::Pod`]s;
 //! * a **scheduler** policy ([`policy::scheduler::Scheduler`]) that binds pods to
 //!   nodes, fed by Kubernetes' scheduling queue ([`scheduling_queue`]);
-//! * **metrics** ([`metrics`]) written as CSV ([`report`]) and charts ([`plot`]).
+//! * **metrics** ([`metrics`]) written as CSV ([`report`]) and charts ([`plot`]);
+//! * **traces** ([`trace`]): streaming readers of recorded traces, such as the
+//!   request-rate series that drive autoscaling.
 //!
 //! Runs are deterministic: time is integer microseconds ([`time`]), events at
 //! one instant run in a defined order ([`engine::queue`]), and every source of
@@ -34,6 +36,7 @@ pub mod scenario;
 pub mod scheduling_queue;
 pub mod simulation;
 pub mod time;
+pub mod trace;
 
 pub use scenario::Scenario;
 pub use simulation::{RunOutput, SimError, Simulation};
