@@ -19,6 +19,7 @@ use crate::policy::autoscaler::cluster_autoscaler::{CaParams, Expander};
 use crate::policy::autoscaler::hpa::{Behavior, Hpa, HpaSpec, MetricTarget};
 use crate::policy::autoscaler::{NodeAutoscalerConfig, ReplicaAutoscalerConfig, VpaConfig, VpaMode};
 use crate::time::{SimDuration, SimTime};
+use crate::trace::{read_rate_series, resolve_path, RateFormat, RateOptions};
 
 /// Default load tick: the rate is redrawn every 10 s.
 pub const DEFAULT_LOAD_TICK: SimDuration = SimDuration::from_secs(10);
@@ -107,6 +108,7 @@ struct RawLoad {
     diurnal: Option<RawDiurnal>,
     spikes: Option<RawSpikes>,
     points: Option<Vec<(Literal, f64)>>,
+    series: Option<RawSeries>,
     noise: Option<f64>,
     tick: Option<Literal>,
 }
@@ -134,6 +136,20 @@ struct RawDiurnal {
     amplitude: f64,
     period: Option<Literal>,
     peak_at: Option<Literal>,
+}
+
+/// A request-rate trace: `file` (`@traces/…` is the traces folder, see
+/// `crate::trace::traces_dir`), its `format`, and the window and scaling.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSeries {
+    file: String,
+    format: RateFormat,
+    skip: Option<Literal>,
+    take: Option<Literal>,
+    bin: Option<Literal>,
+    scale: Option<f64>,
+    speedup: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -235,7 +251,7 @@ impl Validator<'_> {
         out
     }
 
-    fn load(&mut self, prefix: &str, raw: &RawLoad, _base: &Path) -> LoadSpec {
+    fn load(&mut self, prefix: &str, raw: &RawLoad, base: &Path) -> LoadSpec {
         let f = |name: &str| format!("{prefix}.load.{name}");
         let shapes = [
             raw.constant.is_some(),
@@ -244,9 +260,10 @@ impl Validator<'_> {
             raw.diurnal.is_some(),
             raw.spikes.is_some(),
             raw.points.is_some(),
+            raw.series.is_some(),
         ];
         if shapes.iter().filter(|s| **s).count() != 1 {
-            self.error(&format!("{prefix}.load"), "give exactly one of constant, steps, ramp, diurnal, spikes or points");
+            self.error(&format!("{prefix}.load"), "give exactly one of constant, steps, ramp, diurnal, spikes, points or series");
         }
         let shape = if let Some(rate) = raw.constant {
             LoadShape::Constant { rate: self.rate(&f("constant"), rate) }
@@ -282,6 +299,8 @@ impl Validator<'_> {
                 self.error(&f("points"), "give at least one [time, rate] point");
             }
             LoadShape::Series { points: self.points(&f("points"), p) }
+        } else if let Some(s) = &raw.series {
+            LoadShape::Series { points: self.rate_series(&f("series"), s, base) }
         } else {
             LoadShape::Constant { rate: 0.0 }
         };
@@ -294,6 +313,29 @@ impl Validator<'_> {
             self.error(&f("tick"), "must be at least 1s");
         }
         LoadSpec { shape, noise, tick }
+    }
+
+    /// Reads a request-rate trace now, so a bad file is reported like any
+    /// other scenario error (file, line and column of the trace).
+    fn rate_series(&mut self, field: &str, s: &RawSeries, base: &Path) -> Vec<(SimTime, f64)> {
+        let secs = |v: &mut Self, name: &str, lit: &Option<Literal>| {
+            lit.as_ref().and_then(|l| v.duration(&format!("{field}.{name}"), l)).map(|d| d.as_secs_f64())
+        };
+        let opts = RateOptions {
+            skip_s: secs(self, "skip", &s.skip).unwrap_or(0.0),
+            take_s: secs(self, "take", &s.take),
+            bin_s: secs(self, "bin", &s.bin),
+            scale: s.scale.unwrap_or(1.0),
+            speedup: s.speedup.unwrap_or(1.0),
+        };
+        let path = resolve_path(&s.file, base);
+        match read_rate_series(&path, s.format, &opts) {
+            Ok(series) => series.points,
+            Err(e) => {
+                self.error(&format!("{field}.file"), e.to_string());
+                Vec::new()
+            }
+        }
     }
 
     fn replica_autoscaler(&mut self, prefix: &str, table: &toml::Table, replicas: u32) -> Option<ReplicaAutoscalerConfig> {
