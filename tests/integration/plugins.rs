@@ -136,3 +136,61 @@ fn the_readme_shows_the_example_as_it_is() {
     assert!(readme.contains(&example), "README.md's \"Write your own scheduler\" must embed examples/custom_scheduler.rs verbatim");
     assert!(example.lines().count() <= 40, "the example promises under 40 lines");
 }
+
+/// A replica autoscaler that always asks for `n` replicas.
+struct Fixed(u32);
+
+impl orchsim::policy::autoscaler::ReplicaAutoscaler for Fixed {
+    fn name(&self) -> &'static str {
+        "fixed"
+    }
+    fn desired_replicas(&mut self, _: &orchsim::policy::autoscaler::ServiceView<'_>) -> u32 {
+        self.0
+    }
+}
+
+/// Builds [`Fixed`] from `n = …`, checking it.
+struct FixedPlugin;
+
+impl orchsim::policy::autoscaler::ReplicaAutoscalerPlugin for FixedPlugin {
+    fn validate(&self, params: &toml::Table) -> Result<(), String> {
+        match params.get("n").and_then(|v| v.as_integer()) {
+            Some(n) if n > 0 && params.len() == 1 => Ok(()),
+            _ => Err("give only `n`, a positive replica count".into()),
+        }
+    }
+    fn build(&self, params: &toml::Table, _: SimRng) -> Box<dyn orchsim::policy::autoscaler::ReplicaAutoscaler> {
+        Box::new(Fixed(params["n"].as_integer().unwrap_or(1) as u32))
+    }
+}
+
+#[test]
+fn registered_autoscalers_run_with_their_parameters() {
+    let mut registry = Registry::default();
+    registry.register_autoscaler("fixed", FixedPlugin);
+    let text = |table: &str| {
+        format!(
+            "{}[simulation]\nduration = \"2m\"\n[[services]]\nname = \"s\"\nreplicas = 1\nimage = \"app:1\"\ncpu = \"100m\"\nmemory = \"64Mi\"\n\
+             capacity_rps = 10\nload = {{ constant = 5 }}\n[services.autoscaler]\n{table}\n",
+            crate::support::preloaded_nodes("fx", 1, 4)
+        )
+    };
+    let s = Scenario::parse_with(&text("policy = \"fixed\"\nn = 3"), "f.toml", &registry).unwrap();
+    let (out, _) = crate::support::run(&s);
+    let e = &out.scaling_events[0];
+    assert_eq!((e.time_s, e.from, e.to, e.policy.as_str()), (15.0, 1, 3, "fixed"));
+    assert_eq!(out.services.last().unwrap().replicas_ready, 3);
+    let err = Scenario::parse_with(&text("policy = \"other\""), "f.toml", &registry).unwrap_err().to_string();
+    assert!(err.contains("unknown autoscaler `other`; known: hpa, fixed"), "{err}");
+    let err = Scenario::parse_with(&text("policy = \"fixed\"\nn = 0"), "f.toml", &registry).unwrap_err().to_string();
+    assert!(err.contains("f.toml:") && err.contains("services[0].autoscaler") && err.contains("positive replica count"), "{err}");
+}
+
+#[test]
+fn the_readme_shows_the_autoscaler_example_as_it_is() {
+    let root = crate::support::repo();
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let example = std::fs::read_to_string(root.join("examples/custom_autoscaler.rs")).unwrap();
+    assert!(readme.contains(&example), "README.md's \"Write your own autoscaler\" must embed examples/custom_autoscaler.rs verbatim");
+    assert!(example.lines().count() < 40, "the example promises under 40 lines");
+}
