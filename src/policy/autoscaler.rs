@@ -240,12 +240,11 @@ impl NodeAutoscalerConfig {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum VpaMode {
-    /// Recommend only (`Off`): recommendations are reported, pods untouched.
+    /// Recommend only (`Off`): recommendations are reported in
+    /// `services.csv`, pods untouched. (Applying them, `Recreate`, is not
+    /// modelled yet.)
     #[default]
     Off,
-    /// Apply by evicting pods whose requests fall outside the recommended
-    /// range; the replacements get the target (`Recreate`).
-    Recreate,
 }
 
 /// A service's VerticalPodAutoscaler.

@@ -188,3 +188,17 @@ fn bad_service_and_pool_settings_are_located() {
     let err = orchsim::Scenario::parse(&no_duration, "t.toml").unwrap_err().to_string();
     assert!(err.contains("give the run a duration"), "{err}");
 }
+
+#[test]
+fn the_vpa_recommends_the_p90_usage_plus_fifteen_percent() {
+    // Each of 2 replicas serves 25 req/s: 125m of its 500m request, steadily.
+    // Target = p90 of the CPU histogram (bucket upper bound, buckets 5 %
+    // wide) + 15 % margin: within a bucket of 125 · 1.15 = 143.75m.
+    let s = scenario(&(cluster(1, "", "2h") + &web(2, 50.0, "vpa = { mode = \"off\" }\n")));
+    let (out, _) = run(&s);
+    let target = out.services.last().unwrap().vpa_cpu_target_m.unwrap();
+    assert!((143.75..=143.75 * 1.06).contains(&target), "{target}");
+    // Memory: half the 256Mi request, + 15 %, at least 250 MB.
+    let mem = out.services.last().unwrap().vpa_memory_target_mib.unwrap();
+    assert!((250e6 / 1048576.0..=250e6 / 1048576.0 * 1.06).contains(&mem), "{mem}");
+}
