@@ -13,7 +13,9 @@
 
 pub mod cluster_autoscaler;
 pub mod hpa;
+pub mod karpenter;
 pub mod repack;
+pub mod target_tracking;
 pub mod vpa;
 
 use std::sync::Arc;

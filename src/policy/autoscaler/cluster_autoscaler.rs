@@ -18,7 +18,7 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::SimRng;
-use crate::model::{Node, NodeId, PodPhase, Resources};
+use crate::model::{Node, NodeId, Pod, PodPhase, Resources};
 use crate::policy::autoscaler::repack::{utilization, Repacker};
 use crate::policy::autoscaler::{NodeAction, NodeAutoscaler, NodeScalingView};
 use crate::policy::scheduler::filter;
@@ -133,6 +133,73 @@ pub fn choose(options: &[ScaleUpOption], expander: Expander, rng: &mut SimRng) -
     Some(ties[if ties.len() > 1 { rng.random_range(0..ties.len()) } else { 0 }])
 }
 
+/// `filterOutSchedulable`: the pods of `view.unschedulable` still pending that
+/// would stay pending without new nodes. Pods that fit a schedulable node in
+/// service, then a node already being provisioned (its pool's template), are
+/// placed there in turn (first fit, in node order, then pool order) and left
+/// out. Shared by every node autoscaler that scales up on pending pods.
+pub(crate) fn pods_needing_nodes<'a>(view: &NodeScalingView<'a>) -> Vec<&'a Pod> {
+    let cluster = view.cluster;
+    let pending: Vec<&'a Pod> = view.unschedulable.iter().map(|&p| cluster.pod(p)).filter(|p| p.phase == PodPhase::Pending).collect();
+    if pending.is_empty() {
+        return pending;
+    }
+    let mut free: Vec<(Resources, u32)> = cluster.nodes.iter().map(|n| (n.free(), n.max_pods.saturating_sub(n.pod_count))).collect();
+    let mut upcoming: Vec<(usize, Resources, u32)> = Vec::new();
+    for (i, pool) in view.pools.iter().enumerate() {
+        let t = pool.template;
+        upcoming.extend((0..pool.provisioning).map(|_| (i, t.allocatable, t.max_pods)));
+    }
+    let fits = |pod: &Pod, node: &Node, room: &mut (Resources, u32)| {
+        let ok = room.1 > 0 && pod.requests.fits_in(&room.0) && filter::check_except_resources(pod, node);
+        if ok {
+            room.0 = room.0.saturating_sub(&pod.requests);
+            room.1 -= 1;
+        }
+        ok
+    };
+    pending
+        .into_iter()
+        .filter(|pod| {
+            let existing = cluster.nodes.iter().zip(free.iter_mut()).any(|(n, room)| n.schedulable && fits(pod, n, room));
+            let mut coming = || {
+                upcoming.iter_mut().any(|(pool, alloc, pods)| {
+                    let mut room = (*alloc, *pods);
+                    let ok = fits(pod, view.pools[*pool].template, &mut room);
+                    (*alloc, *pods) = room;
+                    ok
+                })
+            };
+            !existing && !coming()
+        })
+        .collect()
+}
+
+/// One [`ScaleUpOption`] per pool with headroom whose template takes some of
+/// `pods` ([`estimate_nodes`] over the pods its filters admit, capped by the
+/// headroom), in pool order.
+pub(crate) fn scale_up_options(view: &NodeScalingView<'_>, pods: &[&Pod]) -> Vec<ScaleUpOption> {
+    view.pools
+        .iter()
+        .enumerate()
+        .filter(|(_, pool)| pool.headroom() > 0)
+        .filter_map(|(i, pool)| {
+            let t = pool.template;
+            let requests: Vec<Resources> = pods.iter().filter(|p| filter::check(p, t).is_none()).map(|p| p.requests).collect();
+            let (nodes, requested, placed) = estimate_nodes(&requests, t.allocatable, t.max_pods, pool.headroom());
+            (nodes > 0).then_some(ScaleUpOption {
+                pool: i,
+                nodes,
+                pods: placed,
+                requested,
+                node_allocatable: t.allocatable,
+                price_per_hour: pool.price_per_hour,
+                priority: pool.priority,
+            })
+        })
+        .collect()
+}
+
 /// The flags that matter to the model, with upstream's defaults.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CaParams {
@@ -187,62 +254,11 @@ impl ClusterAutoscaler {
 
     /// The scale-up, if pending pods need one.
     fn scale_up(&mut self, view: &NodeScalingView<'_>) -> Option<NodeAction> {
-        let cluster = view.cluster;
-        let pending: Vec<_> = view.unschedulable.iter().map(|&p| cluster.pod(p)).filter(|p| p.phase == PodPhase::Pending).collect();
-        if pending.is_empty() {
+        let helpless = pods_needing_nodes(view);
+        if helpless.is_empty() {
             return None;
         }
-        // `filterOutSchedulable`: pods that fit existing nodes, then nodes
-        // already on their way, will be placed without a scale-up.
-        let mut free: Vec<(Resources, u32)> = cluster.nodes.iter().map(|n| (n.free(), n.max_pods.saturating_sub(n.pod_count))).collect();
-        let mut upcoming: Vec<(usize, Resources, u32)> = Vec::new();
-        for (i, pool) in view.pools.iter().enumerate() {
-            let t = pool.template;
-            upcoming.extend((0..pool.provisioning).map(|_| (i, t.allocatable, t.max_pods)));
-        }
-        let fits = |pod: &crate::model::Pod, node: &Node, room: &mut (Resources, u32)| {
-            let ok = room.1 > 0 && pod.requests.fits_in(&room.0) && filter::check_except_resources(pod, node);
-            if ok {
-                room.0 = room.0.saturating_sub(&pod.requests);
-                room.1 -= 1;
-            }
-            ok
-        };
-        let helpless: Vec<_> = pending
-            .into_iter()
-            .filter(|pod| {
-                let existing = cluster.nodes.iter().zip(free.iter_mut()).any(|(n, room)| n.schedulable && fits(pod, n, room));
-                let mut coming = || {
-                    upcoming.iter_mut().any(|(pool, alloc, pods)| {
-                        let mut room = (*alloc, *pods);
-                        let ok = fits(pod, view.pools[*pool].template, &mut room);
-                        (*alloc, *pods) = room;
-                        ok
-                    })
-                };
-                !existing && !coming()
-            })
-            .collect();
-        let options: Vec<ScaleUpOption> = view
-            .pools
-            .iter()
-            .enumerate()
-            .filter(|(_, pool)| pool.headroom() > 0)
-            .filter_map(|(i, pool)| {
-                let t = pool.template;
-                let requests: Vec<Resources> = helpless.iter().filter(|p| filter::check(p, t).is_none()).map(|p| p.requests).collect();
-                let (nodes, requested, pods) = estimate_nodes(&requests, t.allocatable, t.max_pods, pool.headroom());
-                (nodes > 0).then_some(ScaleUpOption {
-                    pool: i,
-                    nodes,
-                    pods,
-                    requested,
-                    node_allocatable: t.allocatable,
-                    price_per_hour: pool.price_per_hour,
-                    priority: pool.priority,
-                })
-            })
-            .collect();
+        let options = scale_up_options(view, &helpless);
         let best = &options[choose(&options, self.params.expander, &mut self.rng)?];
         Some(NodeAction::Provision { pool: best.pool as u32, count: best.nodes, reason: "unschedulable pods" })
     }
