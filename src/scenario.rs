@@ -591,7 +591,7 @@ impl Validator<'_> {
         if !services.is_empty() && duration.is_none() {
             self.error("simulation.duration", "services run until stopped: give the run a duration");
         }
-        let node_autoscaler = raw.node_autoscaler.as_ref().and_then(|n| self.node_autoscaler(n));
+        let node_autoscaler = raw.node_autoscaler.as_ref().and_then(|n| self.node_autoscaler(n, &node_groups));
         if node_autoscaler.is_some() && !node_groups.iter().any(|g| g.max > g.min) {
             self.error("node_autoscaler", "no node group can change size: give one `min` and `max`");
         }

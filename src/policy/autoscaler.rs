@@ -224,16 +224,22 @@ impl ReplicaAutoscalerConfig {
 pub enum NodeAutoscalerConfig {
     /// Kubernetes Cluster Autoscaler.
     ClusterAutoscaler(cluster_autoscaler::CaParams),
+    /// A Karpenter-like consolidating provisioner.
+    Karpenter(karpenter::KarpenterParams),
+    /// A cloud target-tracking node group policy.
+    TargetTracking(target_tracking::TargetTrackingParams),
 }
 
 impl NodeAutoscalerConfig {
     /// The names a scenario may give as `[node_autoscaler] policy`.
-    pub const NAMES: &'static [&'static str] = &["cluster-autoscaler"];
+    pub const NAMES: &'static [&'static str] = &["cluster-autoscaler", "karpenter", "target-tracking"];
 
     /// A fresh autoscaler for one run.
     pub fn build(&self, rng: SimRng) -> Box<dyn NodeAutoscaler> {
         match self {
             NodeAutoscalerConfig::ClusterAutoscaler(p) => Box::new(cluster_autoscaler::ClusterAutoscaler::new(p.clone(), rng)),
+            NodeAutoscalerConfig::Karpenter(p) => Box::new(karpenter::Karpenter::new(p.clone())),
+            NodeAutoscalerConfig::TargetTracking(p) => Box::new(target_tracking::TargetTracking::new(p.clone())),
         }
     }
 }

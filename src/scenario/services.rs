@@ -17,7 +17,10 @@ use crate::model::service::{Overflow, ServiceSpec, Slo};
 use crate::model::{ImageId, Resources, Toleration};
 use crate::policy::autoscaler::cluster_autoscaler::{CaParams, Expander};
 use crate::policy::autoscaler::hpa::{Behavior, Hpa, HpaSpec, MetricTarget};
+use crate::policy::autoscaler::karpenter::{ConsolidationPolicy, KarpenterParams};
+use crate::policy::autoscaler::target_tracking::{TargetTrackingParams, TrackedMetric};
 use crate::policy::autoscaler::{NodeAutoscalerConfig, ReplicaAutoscalerConfig, VpaConfig, VpaMode};
+use crate::scenario::NodeGroup;
 use crate::time::{SimDuration, SimTime};
 use crate::trace::{read_rate_series, resolve_path, RateFormat, RateOptions};
 
@@ -198,6 +201,53 @@ pub(super) struct RawNodeAutoscaler {
     scale_down_delay_after_add: Option<Literal>,
     scale_down_delay_after_delete: Option<Literal>,
     max_empty_bulk_delete: Option<u32>,
+    consolidation: Option<bool>,
+    consolidation_policy: Option<ConsolidationPolicy>,
+    consolidate_after: Option<Literal>,
+    budget_percent: Option<u32>,
+    metric: Option<TrackedMetric>,
+    target: Option<f64>,
+    scale_out_cooldown: Option<Literal>,
+    scale_in_cooldown: Option<Literal>,
+    scale_in_step: Option<u32>,
+    scale_in_enabled: Option<bool>,
+    pool: Option<String>,
+}
+
+impl RawNodeAutoscaler {
+    /// The keys given that belong to policies other than `policy`.
+    fn foreign_keys(&self) -> Vec<&'static str> {
+        let ca = [
+            ("expander", self.expander.is_some()),
+            ("scale_down_enabled", self.scale_down_enabled.is_some()),
+            ("scale_down_utilization_threshold", self.scale_down_utilization_threshold.is_some()),
+            ("scale_down_unneeded_time", self.scale_down_unneeded_time.is_some()),
+            ("scale_down_delay_after_add", self.scale_down_delay_after_add.is_some()),
+            ("scale_down_delay_after_delete", self.scale_down_delay_after_delete.is_some()),
+            ("max_empty_bulk_delete", self.max_empty_bulk_delete.is_some()),
+        ];
+        let karpenter = [
+            ("consolidation", self.consolidation.is_some()),
+            ("consolidation_policy", self.consolidation_policy.is_some()),
+            ("consolidate_after", self.consolidate_after.is_some()),
+            ("budget_percent", self.budget_percent.is_some()),
+        ];
+        let tracking = [
+            ("metric", self.metric.is_some()),
+            ("target", self.target.is_some()),
+            ("scale_out_cooldown", self.scale_out_cooldown.is_some()),
+            ("scale_in_cooldown", self.scale_in_cooldown.is_some()),
+            ("scale_in_step", self.scale_in_step.is_some()),
+            ("scale_in_enabled", self.scale_in_enabled.is_some()),
+            ("pool", self.pool.is_some()),
+        ];
+        let mine: &[(&'static str, bool)] = match self.policy.as_str() {
+            "cluster-autoscaler" => &ca,
+            "karpenter" => &karpenter,
+            _ => &tracking,
+        };
+        ca.iter().chain(&karpenter).chain(&tracking).filter(|(k, set)| *set && !mine.iter().any(|(m, _)| m == k)).map(|(k, _)| *k).collect()
+    }
 }
 
 /// A validated service with its policies.
@@ -503,7 +553,7 @@ impl Validator<'_> {
         out
     }
 
-    pub(super) fn node_autoscaler(&mut self, raw: &RawNodeAutoscaler) -> Option<(NodeAutoscalerConfig, SimDuration)> {
+    pub(super) fn node_autoscaler(&mut self, raw: &RawNodeAutoscaler, pools: &[NodeGroup]) -> Option<(NodeAutoscalerConfig, SimDuration)> {
         let f = |name: &str| format!("node_autoscaler.{name}");
         let dur = |v: &mut Self, name: &str, lit: &Option<Literal>, default: SimDuration| {
             lit.as_ref().and_then(|l| v.duration(&f(name), l)).unwrap_or(default)
@@ -533,11 +583,51 @@ impl Validator<'_> {
                 };
                 NodeAutoscalerConfig::ClusterAutoscaler(params)
             }
+            "karpenter" => {
+                let d = KarpenterParams::default();
+                let budget_percent = raw.budget_percent.unwrap_or(d.budget_percent);
+                if !(1..=100).contains(&budget_percent) {
+                    self.error(&f("budget_percent"), format!("must be between 1 and 100, got {budget_percent}"));
+                }
+                NodeAutoscalerConfig::Karpenter(KarpenterParams {
+                    interval: dur(self, "scan_interval", &raw.scan_interval, d.interval).max(SimDuration::from_secs(1)),
+                    consolidation: raw.consolidation.unwrap_or(d.consolidation),
+                    consolidation_policy: raw.consolidation_policy.unwrap_or(d.consolidation_policy),
+                    consolidate_after: dur(self, "consolidate_after", &raw.consolidate_after, d.consolidate_after),
+                    budget_percent,
+                    ..d
+                })
+            }
+            "target-tracking" => {
+                let d = TargetTrackingParams::default();
+                let target = raw.target.unwrap_or(d.target);
+                if !(target > 0.0 && target <= 1.0) {
+                    self.error(&f("target"), format!("a utilization in (0, 1], got {target}"));
+                }
+                if let Some(p) = &raw.pool {
+                    if !pools.iter().any(|g| &g.name == p) {
+                        self.error(&f("pool"), format!("no node group is named `{p}`"));
+                    }
+                }
+                NodeAutoscalerConfig::TargetTracking(TargetTrackingParams {
+                    interval: dur(self, "scan_interval", &raw.scan_interval, d.interval).max(SimDuration::from_secs(1)),
+                    metric: raw.metric.unwrap_or(d.metric),
+                    target,
+                    scale_out_cooldown: dur(self, "scale_out_cooldown", &raw.scale_out_cooldown, d.scale_out_cooldown),
+                    scale_in_cooldown: dur(self, "scale_in_cooldown", &raw.scale_in_cooldown, d.scale_in_cooldown),
+                    scale_in_step: raw.scale_in_step.unwrap_or(d.scale_in_step).max(1),
+                    scale_in_enabled: raw.scale_in_enabled.unwrap_or(d.scale_in_enabled),
+                    pool: raw.pool.clone(),
+                })
+            }
             other => {
                 self.error(&f("policy"), format!("unknown node autoscaler `{other}`; known: {}", NodeAutoscalerConfig::NAMES.join(", ")));
                 return None;
             }
         };
+        for key in raw.foreign_keys() {
+            self.error(&f(key), format!("`{key}` is not a parameter of `{}`", raw.policy));
+        }
         Some((config, max_provision))
     }
 }

@@ -202,3 +202,21 @@ fn the_vpa_recommends_the_p90_usage_plus_fifteen_percent() {
     let mem = out.services.last().unwrap().vpa_memory_target_mib.unwrap();
     assert!((250e6 / 1048576.0..=250e6 / 1048576.0 * 1.06).contains(&mem), "{mem}");
 }
+
+#[test]
+fn every_node_autoscaler_grows_and_shrinks_the_burst_cluster() {
+    let text = std::fs::read_to_string(crate::support::repo().join("scenarios/cluster-autoscaler-burst.toml")).unwrap();
+    for policy in ["cluster-autoscaler", "karpenter", "target-tracking"] {
+        let t = text.replace("policy = \"cluster-autoscaler\"\nexpander = \"least-waste\"", &format!("policy = \"{policy}\""));
+        let s = orchsim::Scenario::parse(&t, "burst.toml").unwrap_or_else(|e| panic!("{policy}: {e}"));
+        let (out, _) = run(&s);
+        let ev = node_events(&out.scaling_events);
+        assert!(ev.iter().any(|e| e.2 > e.1) && ev.iter().any(|e| e.2 < e.1), "{policy}: {ev:?}");
+        assert!(out.scaling_events.iter().filter(|e| e.kind == "nodes").all(|e| e.policy == policy || e.policy.is_empty()));
+        assert_eq!(out.summary.pods_pending_at_end, 0, "{policy}: the burst is served");
+        assert!(out.summary.cost > 0.0);
+    }
+    let wrong = text.replace("expander = \"least-waste\"", "expander = \"least-waste\"\nbudget_percent = 20");
+    let err = orchsim::Scenario::parse(&wrong, "burst.toml").unwrap_err().to_string();
+    assert!(err.contains("node_autoscaler.budget_percent") && err.contains("not a parameter of `cluster-autoscaler`"), "{err}");
+}
