@@ -280,4 +280,16 @@ fn print_summary(s: &Summary) {
         "pending time: p50 {:.2} s, p95 {:.2} s, p99 {:.2} s; makespan {:.0} s; {} image pulls",
         s.pending_p50_s, s.pending_p95_s, s.pending_p99_s, s.makespan_s, s.image_pulls
     );
+    if s.requests > 0.0 {
+        println!(
+            "services: {:.0} requests, {:.4} served, SLO missed {:.0} s, replicas mean {:.1} / p95 {}, {} replica changes",
+            s.requests, s.request_success_ratio, s.slo_violation_s, s.replicas_mean, s.replicas_p95, s.replica_scaling_events
+        );
+    }
+    if s.cost > 0.0 || s.node_scale_ups + s.node_scale_downs > 0 {
+        println!(
+            "nodes: {:.1} node-hours, cost {:.2}, {} scale-ups, {} removals",
+            s.node_hours, s.cost, s.node_scale_ups, s.node_scale_downs
+        );
+    }
 }
