@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 
 use crate::explain::{CsvDecisionLog, DecisionLog};
 use crate::metrics::Summary;
-use crate::plot::utilization_chart;
+use crate::plot::{autoscaling_chart, utilization_chart};
 use crate::policy::scheduler::SchedulerConfig;
 use crate::report::{write_csv, write_run, CsvPodLog};
 use crate::scenario::{Scenario, ScenarioError};
@@ -40,7 +40,7 @@ pub enum Command {
         /// Output directory [default: results/<scenario name>/].
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Skip drawing utilization.png.
+        /// Skip drawing utilization.png (and autoscaling.png).
         #[arg(long)]
         no_chart: bool,
         /// Also write decisions.csv: every scheduling attempt with its outcome,
@@ -166,7 +166,8 @@ fn run(path: Option<&Path>, seed: Option<u64>, out: Option<PathBuf>, no_chart: b
 }
 
 /// Runs `scenario` with `seed` and writes summary.csv, timeseries.csv, pods.csv,
-/// (with `chart`) utilization.png and (with `explain = Some(top)`)
+/// (with `chart`) utilization.png, and autoscaling.png if the scenario has
+/// services, and (with `explain = Some(top)`)
 /// decisions.csv into `dir`, creating it.
 pub fn run_to_dir(scenario: &Scenario, seed: u64, dir: &Path, chart: bool, explain: Option<usize>) -> Result<RunOutput, Failure> {
     // An output directory that cannot be made is a bad --out (or scenario name): exit 2.
@@ -186,6 +187,11 @@ pub fn run_to_dir(scenario: &Scenario, seed: u64, dir: &Path, chart: bool, expla
         let title = format!("{} ({})", scenario.name, scenario.scheduler.name());
         utilization_chart(&tmp, &title, &output.samples).map_err(Failure::internal)?;
         std::fs::rename(&tmp, dir.join("utilization.png")).context("cannot move the chart into place").map_err(Failure::internal)?;
+        if !output.services.is_empty() {
+            let tmp = dir.join("autoscaling.tmp.png");
+            autoscaling_chart(&tmp, &title, &output.services, &output.samples).map_err(Failure::internal)?;
+            std::fs::rename(&tmp, dir.join("autoscaling.png")).context("cannot move the chart into place").map_err(Failure::internal)?;
+        }
     }
     if output.stopped_at_horizon {
         eprintln!(
