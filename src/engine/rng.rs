@@ -55,9 +55,17 @@ impl StreamId {
     pub const fn autoscaler(i: u32) -> Self {
         StreamId { kind: 101, index: i }
     }
-    /// Failure models' stream `i`.
+    /// Failure models' stream `i` (indices below [`PROVISIONING_BASE`](Self::PROVISIONING_BASE)).
     pub const fn failures(i: u32) -> Self {
         StreamId { kind: 200, index: i }
+    }
+    /// Where node pools' provisioning-delay streams start among the failure
+    /// streams (a provider failing to deliver a node on time is a failure
+    /// model; the numbering is kept so published runs stay reproducible).
+    pub const PROVISIONING_BASE: u32 = 1000;
+    /// Node pool `pool`'s provisioning delays.
+    pub const fn provisioning(pool: u32) -> Self {
+        Self::failures(Self::PROVISIONING_BASE + pool)
     }
 
     fn as_u64(self) -> u64 {

@@ -168,8 +168,6 @@ struct RawSpikes {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawHpa {
-    #[allow(dead_code)]
-    policy: Option<String>,
     min_replicas: Option<u32>,
     max_replicas: u32,
     metrics: Vec<RawMetric>,
@@ -414,7 +412,9 @@ impl Validator<'_> {
                 }
             };
         }
-        let raw: RawHpa = match table.clone().try_into() {
+        let mut table = table.clone();
+        table.remove("policy");
+        let raw: RawHpa = match table.try_into() {
             Ok(r) => r,
             Err(e) => {
                 self.error(&field, e.to_string().trim().to_string());

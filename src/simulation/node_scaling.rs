@@ -36,10 +36,9 @@ impl PoolRuntime {
             provisioning: 0,
             live: group.count,
             next_index: group.count,
-            // Provisioning delays have their own stream per pool (failure
-            // streams are numbered per pool too), so a node autoscaler's
-            // decisions never shift the workload's draws.
-            delay_rng: stream_rng(seed, 0, StreamId::failures(1000 + gi as u32)),
+            // Provisioning delays have their own stream per pool, so a node
+            // autoscaler's decisions never shift the workload's draws.
+            delay_rng: stream_rng(seed, 0, StreamId::provisioning(gi as u32)),
             billed_us: 0,
             last: SimTime::ZERO,
             group,
@@ -55,8 +54,7 @@ impl PoolRuntime {
 
     /// Cost so far at `now`: node-hours × price.
     pub(super) fn cost(&self, now: SimTime) -> f64 {
-        let pending = now.saturating_since(self.last).as_micros() as u128 * (self.live + self.provisioning) as u128;
-        (self.billed_us + pending) as f64 / 3.6e9 * self.group.price_per_hour
+        self.node_hours(now) * self.group.price_per_hour
     }
 
     /// Node-hours so far at `now`.

@@ -87,12 +87,12 @@ impl ServiceRuntime {
     /// replicas and offered load at `now`, and sets each ready pod's usage.
     fn refresh(&mut self, now: SimTime, pods: &[Pod]) {
         self.stats.advance(now, &self.traffic, self.ready, &self.spec.slo, self.spec.overflow);
-        let running: Vec<PodId> = self.pods.iter().copied().filter(|p| pods[p.index()].phase == PodPhase::Running).collect();
-        self.ready = running.len() as u32;
+        let running = |p: &&PodId| pods[p.index()].phase == PodPhase::Running;
+        self.ready = self.pods.iter().filter(running).count() as u32;
         self.traffic = Traffic::serve(self.offered, self.ready, self.spec.max_rps_per_replica(), self.spec.overflow);
         let per_pod = if self.ready == 0 { 0.0 } else { self.traffic.served / self.ready as f64 };
         let cpu = self.spec.cpu_for(per_pod);
-        for p in running {
+        for &p in self.pods.iter().filter(running) {
             let (c, r) = self.windows.entry(p).or_default();
             c.set(now, cpu);
             r.set(now, per_pod);

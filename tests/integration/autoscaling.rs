@@ -220,3 +220,14 @@ fn every_node_autoscaler_grows_and_shrinks_the_burst_cluster() {
     let err = orchsim::Scenario::parse(&wrong, "burst.toml").unwrap_err().to_string();
     assert!(err.contains("node_autoscaler.budget_percent") && err.contains("not a parameter of `cluster-autoscaler`"), "{err}");
 }
+
+#[test]
+fn service_pods_get_the_system_default_spread_unless_they_set_their_own() {
+    let defaults = scenario(&(cluster(1, "", "1m") + &web(1, 1.0, "")));
+    let spread = &defaults.services[0].spec.placement.topology_spread;
+    let keys: Vec<(&str, u32)> = spread.iter().map(|c| (c.topology_key.as_str(), c.max_skew)).collect();
+    assert_eq!(keys, vec![("kubernetes.io/hostname", 3), ("topology.kubernetes.io/zone", 5)]);
+    let own = web(1, 1.0, "topology_spread = [{ max_skew = 1, topology_key = \"topology.kubernetes.io/zone\" }]\n");
+    let own = scenario(&(cluster(1, "", "1m") + &own));
+    assert_eq!(own.services[0].spec.placement.topology_spread.len(), 1);
+}

@@ -116,6 +116,19 @@ mod tests {
     use crate::model::pod::tests_support::pod;
 
     #[test]
+    fn a_single_pod_leaves_its_queue_and_the_count() {
+        let mut pending = PendingTasks::default();
+        for i in 0..3 {
+            pending.push(1, PodId(i));
+        }
+        pending.remove_pod(1, PodId(1));
+        pending.remove_pod(1, PodId(7));
+        pending.remove_pod(5, PodId(0));
+        assert_eq!(pending.queue(1).iter().copied().collect::<Vec<_>>(), vec![PodId(0), PodId(2)]);
+        assert_eq!(pending.len(), 2, "absent pods and unknown workloads change nothing");
+    }
+
+    #[test]
     fn removal_handles_fronts_and_pods_from_the_middle() {
         let image = crate::model::ImageSpec { name: "a:1".into(), size_bytes: 1 };
         let mut c = Cluster::new(vec![node(4000, 1 << 30)], vec![image.clone(), image]);
