@@ -2,4 +2,5 @@
 //! a decision value; the simulation applies it. Policies never mutate the world.
 
 pub mod autoscaler;
+pub mod failure;
 pub mod scheduler;

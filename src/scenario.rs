@@ -24,6 +24,7 @@ use crate::model::image::normalize_image_name;
 use crate::model::workload::BatchWorkload;
 use crate::model::{DisruptionBudget, ImageId, ImageSpec, Node, Resources, Taint, Toleration};
 use crate::policy::autoscaler::NodeAutoscalerConfig;
+use crate::policy::failure::FailureConfig;
 use crate::policy::scheduler::{CustomScheduler, Registry, SchedulerConfig};
 use crate::time::{SimDuration, SimTime};
 use dist::{Dist, RawDist};
@@ -345,6 +346,8 @@ pub struct Scenario {
     pub node_autoscaler: Option<(NodeAutoscalerConfig, SimDuration)>,
     /// Scheduler policy.
     pub scheduler: SchedulerConfig,
+    /// What fails, and changes to how the control plane reacts (`[failures]`).
+    pub failures: FailureConfig,
 }
 
 /// Default kubelet `maxPods`.
@@ -612,6 +615,7 @@ impl Validator<'_> {
             services,
             node_autoscaler,
             scheduler: scheduler?,
+            failures: FailureConfig::default(),
         })
     }
 

@@ -52,6 +52,12 @@ pub struct Toleration {
     /// Effect to match; absent matches all effects.
     #[serde(default)]
     pub effect: Option<TaintEffect>,
+    /// With effect NoExecute: how long the pod stays bound after the taint
+    /// appears (`tolerationSeconds`; absent means for ever, negative as 0).
+    /// The taint manager reads it for the `node.kubernetes.io/unreachable`
+    /// taint of a lost node.
+    #[serde(default)]
+    pub toleration_seconds: Option<i64>,
 }
 
 impl Toleration {
