@@ -63,6 +63,76 @@ pub enum Event {
         /// The node group index.
         pool: u32,
     },
+    /// A node fails under node-failure model `model`.
+    NodeFailed {
+        /// The node.
+        node: NodeId,
+        /// Index of the `[[failures.nodes]]` model.
+        model: u16,
+    },
+    /// A node failed under model `model` is repaired.
+    NodeRepaired {
+        /// The node.
+        node: NodeId,
+        /// Index of the `[[failures.nodes]]` model.
+        model: u16,
+    },
+    /// The control plane declares a silent node lost (Kubernetes: NotReady
+    /// after the node monitor grace period).
+    NodeLost {
+        /// The node.
+        node: NodeId,
+    },
+    /// An outage of `[[failures.outages]]` entry `model` starts.
+    OutageStarted {
+        /// The outage model.
+        model: u32,
+    },
+    /// The current outage of `model` ends.
+    OutageEnded {
+        /// The outage model.
+        model: u32,
+    },
+    /// `[[failures.script]]` entry `index` happens.
+    Scripted {
+        /// The entry.
+        index: u32,
+    },
+    /// The timed effect of script entry `index` ends (repair, uncordon).
+    ScriptUndone {
+        /// The entry.
+        index: u32,
+    },
+    /// A running pod's container crashes (or is OOM-killed).
+    PodCrashed {
+        /// The pod.
+        pod: PodId,
+    },
+    /// The taint manager evicts a pod of a lost node (its toleration ran out).
+    PodEvicted {
+        /// The pod.
+        pod: PodId,
+    },
+    /// A failed pod's replacement is created after its backoff.
+    PodRequeued {
+        /// The pod.
+        pod: PodId,
+    },
+    /// A drain retries the evictions its disruption budgets blocked (every 5 s).
+    DrainRetry {
+        /// The node.
+        node: NodeId,
+    },
+    /// The provider warns that a spot node will be reclaimed.
+    SpotNotice {
+        /// The node.
+        node: NodeId,
+    },
+    /// The provider takes a spot node back.
+    SpotReclaimed {
+        /// The node.
+        node: NodeId,
+    },
 }
 
 impl Event {
@@ -76,9 +146,23 @@ impl Event {
             | Event::PodFinished { .. }
             | Event::LoadTick { .. }
             | Event::NodeJoined { .. }
-            | Event::ProvisionFailed { .. } => Phase::STATE,
+            | Event::ProvisionFailed { .. }
+            | Event::NodeFailed { .. }
+            | Event::NodeRepaired { .. }
+            | Event::NodeLost { .. }
+            | Event::OutageStarted { .. }
+            | Event::OutageEnded { .. }
+            | Event::Scripted { .. }
+            | Event::ScriptUndone { .. }
+            | Event::PodCrashed { .. }
+            | Event::PodEvicted { .. }
+            | Event::PodRequeued { .. }
+            | Event::SpotNotice { .. }
+            | Event::SpotReclaimed { .. } => Phase::STATE,
             Event::MetricsScrape => Phase::SCRAPE,
-            Event::AutoscalerSync { .. } | Event::NodeScan => Phase::CONTROL,
+            // A drain retry blocked by a budget for ever must not keep a run
+            // without a duration alive: it is housekeeping, not a state change.
+            Event::AutoscalerSync { .. } | Event::NodeScan | Event::DrainRetry { .. } => Phase::CONTROL,
             Event::BackoffFlush | Event::UnschedulableFlush => Phase::QUEUE,
             Event::SchedulingCycle => Phase::SCHEDULE,
             Event::Sample => Phase::OBSERVE,

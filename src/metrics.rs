@@ -5,6 +5,7 @@
 //! over time is advanced at every event (`Σ requested · Δt` in integers) and
 //! divided by the integral of capacity at the end.
 
+pub mod failures;
 pub mod services;
 pub mod window;
 
@@ -39,6 +40,14 @@ pub struct Sample {
     pub nodes_provisioning: u64,
     /// Cost so far: node-hours × price per hour.
     pub cost: f64,
+    /// Nodes in service whose machine is down.
+    pub nodes_down: u64,
+    /// Nodes the control plane has declared lost (NotReady).
+    pub nodes_not_ready: u64,
+    /// Container restarts and task replacements after failures so far.
+    pub restarts: u64,
+    /// Pods lost with their nodes so far.
+    pub pods_lost: u64,
 }
 
 /// One row of `pods.csv`. Times are seconds; empty where the pod never got there.
@@ -76,7 +85,9 @@ pub struct PodRecord {
     pub attempts: u32,
     /// Times preempted.
     pub preemptions: u32,
-    /// Final phase: Pending, Starting, Running, Succeeded or Terminated.
+    /// Container restarts and replacements after failures.
+    pub restarts: u32,
+    /// Final phase: Pending, Starting, Running, Succeeded, Terminated or Failed.
     pub phase: &'static str,
 }
 
@@ -101,6 +112,7 @@ impl PodRecord {
             pending_s: pod.bound.map(|b| (b - pod.queued_at).as_secs_f64()),
             attempts: pod.attempts,
             preemptions: pod.preemptions,
+            restarts: pod.restarts,
             phase: pod.phase.name(),
         }
     }
@@ -198,11 +210,37 @@ pub struct Summary {
     pub replicas_p95: u64,
     /// Replica scale-ups and scale-downs by the replica autoscalers.
     pub replica_scaling_events: u64,
+    /// Node failures (an outage counts each node it takes down).
+    pub node_failures: u64,
+    /// Node-seconds spent down.
+    pub node_downtime_s: f64,
+    /// Pods lost with their nodes (evicted after detection, or reclaimed).
+    pub pods_lost: u64,
+    /// Pods evicted by drains.
+    pub evictions: u64,
+    /// Container crashes, OOM kills included.
+    pub crashes: u64,
+    /// OOM kills.
+    pub oom_kills: u64,
+    /// Container restarts and task replacements after failures.
+    pub restarts: u64,
+    /// Batch tasks killed by failures.
+    pub tasks_lost: u64,
+    /// Batch tasks tried again after a failure.
+    pub tasks_retried: u64,
+    /// Batch jobs failed after their retry limit.
+    pub jobs_failed: u64,
+    /// CPU-seconds of batch work lost to failures (request × time run).
+    pub failure_lost_cpu_seconds: f64,
+    /// Mean over services of the fraction of time with a serving replica (1 without services).
+    pub availability: f64,
+    /// Mean over services of the fraction of time with every desired replica serving.
+    pub full_availability: f64,
     /// Events processed.
     pub events: u64,
 }
 
-/// What autoscaling contributes to the run summary.
+/// What autoscaling and failures contribute to the run summary.
 pub struct ScalingTotals<'a> {
     /// Cost of all pools.
     pub cost: f64,
@@ -212,6 +250,10 @@ pub struct ScalingTotals<'a> {
     pub events: &'a [services::ScalingEvent],
     /// Per-service summaries.
     pub services: &'a [services::ServiceSummary],
+    /// Failure counts.
+    pub failures: &'a failures::FailureTotals,
+    /// Node-seconds down.
+    pub node_downtime_s: f64,
 }
 
 /// Accumulates metrics as the run goes.
@@ -246,6 +288,15 @@ fn ratio(num: u128, den: u128) -> f64 {
         0.0
     } else {
         num as f64 / den as f64
+    }
+}
+
+/// The mean of `value` over `services`, 1 without any.
+fn mean_over(services: &[services::ServiceSummary], value: impl Fn(&services::ServiceSummary) -> f64) -> f64 {
+    if services.is_empty() {
+        1.0
+    } else {
+        services.iter().map(value).sum::<f64>() / services.len() as f64
     }
 }
 
@@ -289,7 +340,8 @@ impl Collector {
     }
 
     /// Takes a sample of `cluster` at `now`.
-    pub fn sample(&mut self, now: SimTime, cluster: &Cluster, nodes_provisioning: u64, cost: f64) {
+    /// `failures` is (restarts, pods lost) so far.
+    pub fn sample(&mut self, now: SimTime, cluster: &Cluster, nodes_provisioning: u64, cost: f64, failures: (u64, u64)) {
         let (req, cap) = (cluster.requested(), cluster.allocatable());
         let c = cluster.counts();
         self.samples.push(Sample {
@@ -301,9 +353,13 @@ impl Collector {
             pods_starting: c.starting,
             pods_running: c.running,
             pods_succeeded: c.succeeded,
-            nodes: cluster.nodes.iter().filter(|n| !n.removed).count() as u64,
+            nodes: cluster.live_nodes().count() as u64,
             nodes_provisioning,
             cost,
+            nodes_down: cluster.live_nodes().filter(|(_, n)| !n.up).count() as u64,
+            nodes_not_ready: cluster.live_nodes().filter(|(_, n)| !n.ready).count() as u64,
+            restarts: failures.0,
+            pods_lost: failures.1,
         });
     }
 
@@ -321,7 +377,7 @@ impl Collector {
         events: u64,
         scaling: &ScalingTotals<'_>,
     ) -> (Summary, Vec<Sample>) {
-        let svc = scaling.services;
+        let (svc, f) = (scaling.services, scaling.failures);
         let requests: f64 = svc.iter().map(|s| s.requests).sum();
         let served: f64 = svc.iter().map(|s| s.served).sum();
         let nodes_changed = |up: bool| scaling.events.iter().filter(|e| e.kind == "nodes" && (e.to > e.from) == up).count() as u64;
@@ -372,6 +428,19 @@ impl Collector {
             replicas_mean: svc.iter().map(|s| s.replicas_mean).sum(),
             replicas_p95: svc.iter().map(|s| s.replicas_p95 as u64).sum(),
             replica_scaling_events: svc.iter().map(|s| (s.scale_ups + s.scale_downs) as u64).sum(),
+            node_failures: f.node_failures,
+            node_downtime_s: scaling.node_downtime_s,
+            pods_lost: f.pods_lost,
+            evictions: f.evictions,
+            crashes: f.crashes,
+            oom_kills: f.oom_kills,
+            restarts: f.restarts,
+            tasks_lost: f.tasks_lost(),
+            tasks_retried: f.tasks_retried(),
+            jobs_failed: f.jobs_failed(),
+            failure_lost_cpu_seconds: f.lost_cpu_seconds(),
+            availability: mean_over(svc, |s| s.available_fraction),
+            full_availability: mean_over(svc, |s| s.fully_available_fraction),
             events,
         };
         (summary, self.samples)

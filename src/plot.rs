@@ -431,6 +431,10 @@ mod tests {
             nodes,
             nodes_provisioning: 0,
             cost: 0.0,
+            nodes_down: 0,
+            nodes_not_ready: 0,
+            restarts: 0,
+            pods_lost: 0,
         }
     }
 
@@ -444,6 +448,7 @@ mod tests {
             latency_ms: None,
             replicas_desired: desired,
             replicas_ready: ready,
+            replicas_serving: ready,
             replicas_total: desired,
             cpu_utilization: 0.6,
             vpa_cpu_target_m: None,

@@ -118,9 +118,10 @@ impl PodLog for CsvPodLog {
     }
 }
 
-/// Writes `summary.csv` and `timeseries.csv` into `dir`, and, for runs with
+/// Writes `summary.csv` and `timeseries.csv` into `dir`; for runs with
 /// services or a node autoscaler, `services.csv`, `services_summary.csv` and
-/// `scaling_events.csv`.
+/// `scaling_events.csv`; for runs with batch classes, `batch_summary.csv`;
+/// and for runs where something failed, `failure_events.csv`.
 pub fn write_run(dir: &Path, output: &RunOutput) -> Result<(), ReportError> {
     write_csv(&dir.join("summary.csv"), std::iter::once(&output.summary))?;
     write_csv(&dir.join("timeseries.csv"), &output.samples)?;
@@ -130,6 +131,12 @@ pub fn write_run(dir: &Path, output: &RunOutput) -> Result<(), ReportError> {
     }
     if !output.service_summaries.is_empty() || !output.scaling_events.is_empty() {
         write_csv(&dir.join("scaling_events.csv"), &output.scaling_events)?;
+    }
+    if !output.failure_events.is_empty() {
+        write_csv(&dir.join("failure_events.csv"), &output.failure_events)?;
+    }
+    if !output.batch_summaries.is_empty() {
+        write_csv(&dir.join("batch_summary.csv"), &output.batch_summaries)?;
     }
     Ok(())
 }

@@ -317,6 +317,10 @@ impl NodeGroup {
             image_ready_at,
             schedulable: true,
             removed: false,
+            up: true,
+            ready: true,
+            cordoned: false,
+            down_since: None,
         }
     }
 }

@@ -9,6 +9,7 @@
 //! println!("mean CPU allocated: {:.3}", output.summary.mean_cpu_allocated);
 //! ```
 
+mod failures;
 mod node_scaling;
 mod services;
 
@@ -17,17 +18,20 @@ use rand::Rng;
 use crate::engine::{stream_rng, EventId, EventQueue, ScheduleError, StreamId};
 use crate::event::Event;
 use crate::explain::{Candidate, Decision, DecisionLog};
+use crate::metrics::failures::{BatchSummary, FailureEvent};
 use crate::metrics::services::{ScalingEvent, ServiceSample, ServiceSummary};
 use crate::metrics::{Collector, PodLog, PodRecord, Sample, ScalingTotals, Summary};
 use crate::model::cluster::Cluster;
 use crate::model::workload::{BatchWorkload, WorkloadStreams};
 use crate::model::{ImageId, Node, NodeId, Pod, PodId, PodPhase, PodTemplate, Resources};
 use crate::policy::autoscaler::{NodeAction, NodeAutoscaler};
+use crate::policy::failure::Reactions;
 use crate::policy::scheduler::offers::PendingTasks;
 use crate::policy::scheduler::{filter, ClusterView, Placement, Scheduler};
 use crate::scenario::{Scenario, MAX_HORIZON};
 use crate::scheduling_queue::{QueueTimings, SchedulingQueue};
 use crate::time::{SimDuration, SimTime};
+use failures::FailureRuntime;
 use node_scaling::PoolRuntime;
 use services::ServiceRuntime;
 
@@ -77,6 +81,10 @@ pub struct RunOutput {
     pub service_summaries: Vec<ServiceSummary>,
     /// Replica and node scaling decisions, in time order.
     pub scaling_events: Vec<ScalingEvent>,
+    /// Failures and the reactions to them, in time order.
+    pub failure_events: Vec<FailureEvent>,
+    /// Per batch class: what failures cost it.
+    pub batch_summaries: Vec<BatchSummary>,
 }
 
 /// A run in progress. Build with [`Simulation::new`], then [`run`](Self::run)
@@ -126,6 +134,7 @@ pub struct Simulation {
     service_samples: Vec<ServiceSample>,
     /// Pods deleted during the current event, for the pod log.
     to_log: Vec<PodId>,
+    failures: FailureRuntime,
 }
 
 /// Builds the nodes of every node group: `name-i`, zones round-robin, labels
@@ -149,6 +158,7 @@ impl Simulation {
     /// own scheduler").
     pub fn with_policy(scenario: &Scenario, seed: u64, mut scheduler: Box<dyn Scheduler>) -> Simulation {
         let allocation_interval = scheduler.offers().map(|o| o.allocation_interval());
+        let reactions = Reactions::resolve(scheduler.name(), &scenario.failures.reactions);
         let mut cluster = Cluster::new(build_nodes(scenario), scenario.images.clone());
         let budgets = scenario.batch.iter().map(|b| b.disruption_budget).chain(scenario.services.iter().map(|s| s.spec.disruption_budget));
         cluster.set_disruption_budgets(budgets.collect());
@@ -197,6 +207,7 @@ impl Simulation {
             scaling_events: Vec::new(),
             service_samples: Vec::new(),
             to_log: Vec::new(),
+            failures: FailureRuntime::new(scenario, reactions, seed),
         };
         for (i, w) in scenario.batch.iter().enumerate() {
             if w.jobs != Some(0) && w.until.is_none_or(|u| w.start <= u) {
@@ -206,6 +217,7 @@ impl Simulation {
         sim.push(SimTime::ZERO, Event::Sample).expect("time zero is never in the past");
         sim.start_services().expect("time zero is never in the past");
         sim.start_node_autoscaler().expect("time zero is never in the past");
+        sim.start_failures().expect("failure events are never in the past");
         sim
     }
 
@@ -239,8 +251,14 @@ impl Simulation {
         self.events.schedule(at, event.phase(), event)
     }
 
-    /// Schedules `pod`'s next lifecycle event (start or finish), remembered so
-    /// that a preemption can cancel it.
+    /// Cancels a pending state-changing event.
+    fn cancel(&mut self, id: EventId) {
+        self.events.cancel(id);
+        self.state_events -= 1;
+    }
+
+    /// Schedules `pod`'s next lifecycle event (start, finish, crash, eviction
+    /// or re-queue), remembered so that a preemption or failure can cancel it.
     fn push_lifecycle(&mut self, at: SimTime, event: Event, pod: PodId) -> Result<(), ScheduleError> {
         let id = self.push(at, event)?;
         self.pod_events[pod.index()] = Some(id);
@@ -319,14 +337,7 @@ impl Simulation {
         match event {
             Event::JobArrival { workload } => self.job_arrival(workload as usize, now)?,
             Event::ImagePulled { node, image } => self.cluster.image_pulled(node, ImageId(image as u32)),
-            Event::PodStarted { pod } => {
-                self.pod_events[pod.index()] = None;
-                self.cluster.start(pod, now);
-                match self.cluster.pod(pod).duration {
-                    Some(duration) => self.push_lifecycle(now + duration, Event::PodFinished { pod }, pod)?,
-                    None => self.service_pod_changed(pod, now),
-                }
-            }
+            Event::PodStarted { pod } => self.pod_started(pod, now)?,
             Event::PodFinished { pod } => self.pod_finished(pod, now, log)?,
             Event::BackoffFlush => {
                 self.backoff_tick_scheduled = false;
@@ -346,8 +357,21 @@ impl Simulation {
             Event::MetricsScrape => self.scrape(now)?,
             Event::AutoscalerSync { service } => self.autoscaler_sync(service as usize, now)?,
             Event::NodeScan => self.node_scan(now)?,
-            Event::NodeJoined { pool } => self.node_joined(pool as usize, now),
+            Event::NodeJoined { pool } => self.node_joined(pool as usize, now)?,
             Event::ProvisionFailed { pool } => self.provision_failed(pool as usize, now),
+            Event::NodeFailed { node, model } => self.node_failed(node, model as usize, now)?,
+            Event::NodeRepaired { node, model } => self.node_repaired(node, model as usize, now)?,
+            Event::NodeLost { node } => self.node_lost(node, now)?,
+            Event::OutageStarted { model } => self.outage_started(model as usize, now)?,
+            Event::OutageEnded { model } => self.outage_ended(model as usize, now)?,
+            Event::Scripted { index } => self.scripted(index as usize, now)?,
+            Event::ScriptUndone { index } => self.script_undone(index as usize, now)?,
+            Event::PodCrashed { pod } => self.pod_crashed(pod, now)?,
+            Event::PodEvicted { pod } => self.pod_evicted(pod, now)?,
+            Event::PodRequeued { pod } => self.pod_requeued(pod, now),
+            Event::DrainRetry { node } => self.drain_retry(node, now)?,
+            Event::SpotNotice { node } => self.spot_notice(node, now)?,
+            Event::SpotReclaimed { node } => self.spot_reclaimed(node, now)?,
         }
         for pod in std::mem::take(&mut self.to_log) {
             let p = self.cluster.pod(pod);
@@ -413,6 +437,8 @@ impl Simulation {
             node_hours: self.pools.iter().map(|p| p.node_hours(end)).sum(),
             events: &self.scaling_events,
             services: &service_summaries,
+            failures: &self.failures.totals,
+            node_downtime_s: self.node_downtime_s(end),
         };
         let (summary, samples) = metrics.finish(identity, end, &self.cluster, self.events_processed, &scaling);
         Ok(RunOutput {
@@ -422,13 +448,16 @@ impl Simulation {
             services: std::mem::take(&mut self.service_samples),
             service_summaries,
             scaling_events: std::mem::take(&mut self.scaling_events),
+            failure_events: std::mem::take(&mut self.failures.log),
+            batch_summaries: self.batch_summaries(),
         })
     }
 
     /// Samples the cluster and every service.
     fn sample(&mut self, now: SimTime) {
         let provisioning = self.pools.iter().map(|p| p.provisioning as u64).sum();
-        self.metrics.sample(now, &self.cluster, provisioning, self.cost(now));
+        let t = &self.failures.totals;
+        self.metrics.sample(now, &self.cluster, provisioning, self.cost(now), (t.restarts, t.pods_lost));
         for s in &self.services {
             self.service_samples.push(s.sample(now));
         }
@@ -442,6 +471,7 @@ impl Simulation {
         let s = &mut self.streams[wi];
         let tasks = w.tasks.sample(&mut s.tasks).max(1);
         let image = w.images[if w.images.len() > 1 { s.image.random_range(0..w.images.len()) } else { 0 }];
+        self.failures.job_submitted(PodId(self.cluster.pods.len() as u32), tasks as u32);
         for task in 0..tasks {
             let duration = SimDuration::from_micros(w.duration.sample(&mut s.duration));
             let startup = SimDuration::from_micros(w.startup.sample(&mut s.startup));
@@ -610,12 +640,46 @@ impl Simulation {
         self.bind(pod_id, node, now)
     }
 
+    /// A pod's containers are running, unless its node failed meanwhile (it
+    /// then waits for the node's repair or its eviction). Its finish, or its
+    /// crash if that comes first, is scheduled.
+    fn pod_started(&mut self, pod: PodId, now: SimTime) -> Result<(), SimError> {
+        self.pod_events[pod.index()] = None;
+        let node = self.cluster.pod(pod).node.expect("starting pods are bound");
+        if !self.cluster.node(node).up {
+            return Ok(());
+        }
+        self.cluster.start(pod, now);
+        let crash = self.crash_after(pod);
+        match (self.cluster.pod(pod).duration, crash) {
+            (Some(run), Some(c)) if c < run => self.push_lifecycle(now + c, Event::PodCrashed { pod }, pod)?,
+            (Some(run), _) => self.push_lifecycle(now + run, Event::PodFinished { pod }, pod)?,
+            (None, Some(c)) => self.push_lifecycle(now + c, Event::PodCrashed { pod }, pod)?,
+            (None, None) => {}
+        }
+        if self.cluster.pod(pod).duration.is_none() {
+            self.service_pod_changed(pod, now);
+        }
+        Ok(())
+    }
+
+    /// Per batch class: pods, completions, and what failures cost it.
+    fn batch_summaries(&self) -> Vec<BatchSummary> {
+        let mut rows = self.failures.totals.batch.clone();
+        for p in &self.cluster.pods {
+            if let Some(row) = rows.get_mut(p.workload as usize) {
+                row.pods += 1;
+                row.pods_completed += (p.phase == PodPhase::Succeeded) as u64;
+            }
+        }
+        rows
+    }
+
     /// Evicts a bound pod: cancels its pending start or finish, counts the
     /// work it loses, and puts it back where pending pods wait.
     fn evict(&mut self, pod: PodId, now: SimTime) {
         if let Some(id) = self.pod_events[pod.index()].take() {
-            self.events.cancel(id);
-            self.state_events -= 1;
+            self.cancel(id);
         }
         let victim = self.cluster.pod(pod);
         if let Some(started) = victim.started {

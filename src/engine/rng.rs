@@ -37,6 +37,19 @@ pub enum WorkloadField {
     Usage = 8,
 }
 
+/// The kinds of failure model, each with its own streams.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FailureStream {
+    /// `[[failures.nodes]]`: times to failure and to repair.
+    Nodes = 201,
+    /// `[[failures.outages]]`: times between outages, their lengths and values.
+    Outages = 202,
+    /// `[[failures.crashes]]`: running times before crashes.
+    Crashes = 203,
+    /// `[[failures.spot]]`: times to reclaim.
+    Spot = 204,
+}
+
 /// Identifies one random stream: a kind and an index (e.g. the workload class).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct StreamId {
@@ -66,6 +79,13 @@ impl StreamId {
     /// Node pool `pool`'s provisioning delays.
     pub const fn provisioning(pool: u32) -> Self {
         Self::failures(Self::PROVISIONING_BASE + pool)
+    }
+
+    /// The stream of failure model `index` of one kind (`[failures]`): each
+    /// model draws from its own, so adding one never shifts another's draws
+    /// or the workload's.
+    pub const fn failure(kind: FailureStream, index: u32) -> Self {
+        StreamId { kind: kind as u32, index }
     }
 
     fn as_u64(self) -> u64 {

@@ -26,8 +26,12 @@ pub struct ServiceSample {
     pub latency_ms: Option<f64>,
     /// Replicas wanted (the scale's `spec.replicas`).
     pub replicas_desired: u32,
-    /// Replicas Ready (serving).
+    /// Replicas Ready as the control plane sees them (the endpoints load is
+    /// sent to). A replica on a failed node stays Ready until the failure
+    /// is detected, dropping its share of the load meanwhile.
     pub replicas_ready: u32,
+    /// Replicas actually running on a node that is up.
+    pub replicas_serving: u32,
     /// Replicas that exist (pending, starting or ready).
     pub replicas_total: u32,
     /// CPU used by the ready replicas over their CPU requests.
@@ -74,8 +78,27 @@ pub struct ServiceSummary {
     pub success_ratio: f64,
     /// Seconds in which the SLO was not met.
     pub slo_violation_s: f64,
-    /// Seconds with no ready replica.
+    /// Seconds with no serving replica.
     pub unavailable_s: f64,
+    /// Fraction of the run with at least one serving replica.
+    pub available_fraction: f64,
+    /// Fraction of the run with every desired replica serving.
+    pub fully_available_fraction: f64,
+    /// Outages: periods with no serving replica after the service first served.
+    pub outages: u32,
+    /// Their total length, seconds (an outage still open at the end counts to the end).
+    pub outage_s: f64,
+    /// The longest, seconds.
+    pub longest_outage_s: f64,
+    /// Recoveries: a failure took serving replicas away and the service got
+    /// back to every desired replica serving.
+    pub recoveries: u32,
+    /// Mean time from the failure to full recovery, seconds (empty without one).
+    pub mean_recovery_s: Option<f64>,
+    /// Longest time to recover, seconds (empty without a recovery).
+    pub max_recovery_s: Option<f64>,
+    /// Failures still not recovered from at the end of the run.
+    pub unrecovered: u32,
     /// Time-weighted mean of ready replicas.
     pub replicas_mean: f64,
     /// Time-weighted 95th percentile of ready replicas.
@@ -86,6 +109,17 @@ pub struct ServiceSummary {
     pub scale_downs: u32,
     /// Mean response time of served requests, ms (queue mode).
     pub mean_latency_ms: Option<f64>,
+}
+
+/// A service's replica counts at one moment.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReplicaCounts {
+    /// Wanted (`spec.replicas`).
+    pub desired: u32,
+    /// Ready in the control plane's view.
+    pub ready: u32,
+    /// Actually serving.
+    pub serving: u32,
 }
 
 /// Exact integrals of one service's traffic and replicas over time.
@@ -101,6 +135,18 @@ pub struct ServiceStats {
     unavailable_us: u64,
     /// Time spent at each ready-replica count.
     ready_time: BTreeMap<u32, u64>,
+    /// Counts since the last call to `advance`.
+    counts: ReplicaCounts,
+    total_us: u64,
+    available_us: u64,
+    full_us: u64,
+    first_served: bool,
+    outage_since: Option<SimTime>,
+    outages: u32,
+    outage_us: u64,
+    longest_outage_us: u64,
+    degraded_since: Option<SimTime>,
+    recovery_us: Vec<u64>,
     /// Replica scale-ups and scale-downs decided.
     pub scale_ups: u32,
     /// See `scale_ups`.
@@ -108,11 +154,65 @@ pub struct ServiceStats {
 }
 
 impl ServiceStats {
-    /// Integrates `traffic` with `ready` replicas from the last call to `now`.
-    pub fn advance(&mut self, now: SimTime, traffic: &Traffic, ready: u32, slo: &Slo, overflow: Overflow) {
+    /// Integrates `traffic` and the replica counts held since the last call
+    /// up to `now`, then takes `counts` as the counts from `now` on.
+    pub fn advance(&mut self, now: SimTime, traffic: &Traffic, counts: ReplicaCounts, slo: &Slo, overflow: Overflow) {
+        self.integrate(now, traffic, slo, overflow);
+        self.observe(now, counts);
+    }
+
+    /// A failure took serving replicas away at `now`: the time to recover
+    /// counts from here (unless a recovery is already under way).
+    pub fn failure_hit(&mut self, now: SimTime) {
+        self.degraded_since.get_or_insert(now);
+    }
+
+    /// Outage and recovery transitions at `now`.
+    fn observe(&mut self, now: SimTime, counts: ReplicaCounts) {
+        self.counts = counts;
+        let serving = counts.serving;
+        if serving > 0 {
+            self.first_served = true;
+            if let Some(since) = self.outage_since.take() {
+                self.close_outage(now - since);
+            }
+        } else if self.first_served && self.outage_since.is_none() {
+            self.outage_since = Some(now);
+            self.outages += 1;
+        }
+        if serving >= counts.desired {
+            if let Some(since) = self.degraded_since.take() {
+                self.recovery_us.push((now - since).as_micros());
+            }
+        }
+    }
+
+    fn close_outage(&mut self, length: crate::time::SimDuration) {
+        let us = length.as_micros();
+        self.outage_us += us;
+        self.longest_outage_us = self.longest_outage_us.max(us);
+    }
+
+    /// Closes the integrals at the end of the run.
+    pub fn finish(&mut self, end: SimTime, traffic: &Traffic, slo: &Slo, overflow: Overflow) {
+        self.integrate(end, traffic, slo, overflow);
+        if let Some(since) = self.outage_since.take() {
+            self.close_outage(end.saturating_since(since));
+        }
+    }
+
+    fn integrate(&mut self, now: SimTime, traffic: &Traffic, slo: &Slo, overflow: Overflow) {
         let us = now.saturating_since(self.last).as_micros();
         if us == 0 {
             return;
+        }
+        let (ready, c) = (self.counts.ready, self.counts);
+        self.total_us += us;
+        if c.serving > 0 {
+            self.available_us += us;
+        }
+        if c.serving >= c.desired {
+            self.full_us += us;
         }
         let dt = us as f64 / 1e6;
         self.requests += traffic.offered * dt;
@@ -124,7 +224,7 @@ impl ServiceStats {
         if !traffic.meets(slo, overflow) {
             self.slo_violation_us += us;
         }
-        if ready == 0 {
+        if c.serving == 0 {
             self.unavailable_us += us;
         }
         *self.ready_time.entry(ready).or_insert(0) += us;
@@ -134,6 +234,8 @@ impl ServiceStats {
     /// The summary row.
     pub fn summary(&self, service: &str, autoscaler: &str, overflow: Overflow) -> ServiceSummary {
         let total: u64 = self.ready_time.values().sum();
+        let fraction = |us: u64| if self.total_us == 0 { 1.0 } else { us as f64 / self.total_us as f64 };
+        let recoveries = self.recovery_us.len() as u32;
         let mean = if total == 0 { 0.0 } else { self.ready_time.iter().map(|(&r, &us)| r as f64 * us as f64).sum::<f64>() / total as f64 };
         // Time-weighted quantile: the smallest count held, with the counts
         // below it, for at least 95 % of the time.
@@ -151,6 +253,15 @@ impl ServiceStats {
             success_ratio: if self.requests > 0.0 { self.served / self.requests } else { 1.0 },
             slo_violation_s: self.slo_violation_us as f64 / 1e6,
             unavailable_s: self.unavailable_us as f64 / 1e6,
+            available_fraction: fraction(self.available_us),
+            fully_available_fraction: fraction(self.full_us),
+            outages: self.outages,
+            outage_s: self.outage_us as f64 / 1e6,
+            longest_outage_s: self.longest_outage_us as f64 / 1e6,
+            recoveries,
+            mean_recovery_s: (recoveries > 0).then(|| self.recovery_us.iter().sum::<u64>() as f64 / recoveries as f64 / 1e6),
+            max_recovery_s: self.recovery_us.iter().max().map(|&us| us as f64 / 1e6),
+            unrecovered: self.degraded_since.is_some() as u32,
             replicas_mean: mean,
             replicas_p95: p95.map_or(0, |(&r, _)| r),
             scale_ups: self.scale_ups,
@@ -169,13 +280,47 @@ mod tests {
         let mut s = ServiceStats::default();
         let slo = Slo::default();
         let t = SimTime::from_secs;
+        let counts = |n| ReplicaCounts { desired: 2, ready: n, serving: n };
         // 100 s at 2 ready serving everything, then 10 s at 0 ready.
-        s.advance(t(100), &Traffic::serve(50.0, 2, 100.0, Overflow::Drop), 2, &slo, Overflow::Drop);
-        s.advance(t(110), &Traffic::serve(50.0, 0, 100.0, Overflow::Drop), 0, &slo, Overflow::Drop);
+        let idle = Traffic::serve(0.0, 0, 100.0, Overflow::Drop);
+        s.advance(t(0), &idle, counts(2), &slo, Overflow::Drop);
+        s.advance(t(100), &Traffic::serve(50.0, 2, 100.0, Overflow::Drop), counts(0), &slo, Overflow::Drop);
+        s.finish(t(110), &Traffic::serve(50.0, 0, 100.0, Overflow::Drop), &slo, Overflow::Drop);
         let sum = s.summary("web", "hpa", Overflow::Drop);
+        assert_eq!((sum.available_fraction, sum.fully_available_fraction), (100.0 / 110.0, 100.0 / 110.0));
+        assert_eq!((sum.outages, sum.outage_s, sum.longest_outage_s), (1, 10.0, 10.0), "an outage open at the end counts to the end");
         assert_eq!((sum.requests, sum.served, sum.dropped), (5500.0, 5000.0, 500.0));
         assert_eq!((sum.slo_violation_s, sum.unavailable_s), (10.0, 10.0));
         assert!((sum.replicas_mean - 200.0 / 110.0).abs() < 1e-12);
         assert_eq!(sum.replicas_p95, 2, "0 ready for 9 % of the time only");
+    }
+
+    #[test]
+    fn outages_and_recoveries_are_timed_from_the_failure() {
+        let mut s = ServiceStats::default();
+        let (slo, t, idle) = (Slo::default(), SimTime::from_secs, Traffic::serve(0.0, 0, 1.0, Overflow::Drop));
+        let at = |s: &mut ServiceStats, secs, serving| {
+            s.advance(t(secs), &idle, ReplicaCounts { desired: 3, ready: serving, serving }, &slo, Overflow::Drop)
+        };
+        // Starting up is neither an outage nor a recovery.
+        at(&mut s, 0, 0);
+        at(&mut s, 20, 3);
+        // A node failure takes 2 of 3 away at 100 s; back at 160 s.
+        s.failure_hit(t(100));
+        at(&mut s, 100, 1);
+        at(&mut s, 130, 2);
+        at(&mut s, 160, 3);
+        // A zone outage takes all 3 at 200 s: an outage of 50 s, recovered at 300 s.
+        s.failure_hit(t(200));
+        at(&mut s, 200, 0);
+        at(&mut s, 250, 1);
+        at(&mut s, 300, 3);
+        s.finish(t(400), &idle, &slo, Overflow::Drop);
+        let sum = s.summary("web", "", Overflow::Drop);
+        assert_eq!((sum.outages, sum.outage_s), (1, 50.0));
+        assert_eq!((sum.recoveries, sum.mean_recovery_s, sum.max_recovery_s), (2, Some(80.0), Some(100.0)));
+        assert_eq!(sum.unrecovered, 0);
+        assert_eq!(sum.available_fraction, (400.0 - 20.0 - 50.0) / 400.0);
+        assert_eq!(sum.fully_available_fraction, (400.0 - 20.0 - 60.0 - 100.0) / 400.0);
     }
 }

@@ -20,12 +20,14 @@ pub struct PodCounts {
     pub succeeded: u64,
     /// Deleted before finishing (service replicas scaled away).
     pub terminated: u64,
+    /// Given up on after too many failures.
+    pub failed: u64,
 }
 
 impl PodCounts {
     /// Every pod ever submitted: pods are conserved across phases.
     pub fn total(&self) -> u64 {
-        self.pending + self.starting + self.running + self.succeeded + self.terminated
+        self.pending + self.starting + self.running + self.succeeded + self.terminated + self.failed
     }
 
     fn slot(&mut self, phase: PodPhase) -> &mut u64 {
@@ -35,6 +37,7 @@ impl PodCounts {
             PodPhase::Running => &mut self.running,
             PodPhase::Succeeded => &mut self.succeeded,
             PodPhase::Terminated => &mut self.terminated,
+            PodPhase::Failed => &mut self.failed,
         }
     }
 }
@@ -237,13 +240,57 @@ impl Cluster {
     /// (its node stays recorded), a pending one simply leaves the queue's
     /// concern (queues drop pods that are no longer pending when they pop).
     pub fn delete(&mut self, pod_id: PodId, now: SimTime) {
-        let phase = self.pods[pod_id.index()].phase;
-        debug_assert!(!phase.is_final());
-        if matches!(phase, PodPhase::Starting | PodPhase::Running) {
+        self.end(pod_id, PodPhase::Terminated, now);
+    }
+
+    /// Gives up on a pod that has not finished (its job failed), as [`delete`](Self::delete).
+    pub fn fail(&mut self, pod_id: PodId, now: SimTime) {
+        self.end(pod_id, PodPhase::Failed, now);
+    }
+
+    fn end(&mut self, pod_id: PodId, phase: PodPhase, now: SimTime) {
+        let old = self.pods[pod_id.index()].phase;
+        debug_assert!(!old.is_final() && phase.is_final());
+        if matches!(old, PodPhase::Starting | PodPhase::Running) {
             self.release(pod_id);
         }
         self.pods[pod_id.index()].finished = Some(now);
-        self.set_phase(pod_id, PodPhase::Terminated);
+        self.set_phase(pod_id, phase);
+    }
+
+    /// A running pod's containers stopped (a crash, an OOM kill, its node
+    /// rebooted) and will start again where they are: it holds its node and
+    /// requests but is no longer running.
+    pub fn restart(&mut self, pod: PodId) {
+        let p = &mut self.pods[pod.index()];
+        p.restarts += 1;
+        if p.phase == PodPhase::Running {
+            p.started = None;
+            let workload = p.workload;
+            self.usage_mut(workload).running -= 1;
+            self.set_phase(pod, PodPhase::Starting);
+        }
+    }
+
+    /// Sets a node's machine and control-plane state (see [`Node`]), keeping
+    /// `schedulable` in step. Returns whether the node now admits pods and did
+    /// not before.
+    pub fn set_node_state(&mut self, id: NodeId, up: bool, ready: bool, cordoned: bool, now: SimTime) -> bool {
+        let node = &mut self.nodes[id.index()];
+        let admitted = node.schedulable;
+        match (node.up, up) {
+            (true, false) => node.down_since = Some(now),
+            (false, true) => node.down_since = None,
+            _ => {}
+        }
+        node.up = up;
+        node.ready = ready;
+        node.cordoned = cordoned;
+        node.schedulable = node.admits_pods();
+        if node.schedulable != admitted {
+            self.version += 1;
+        }
+        node.schedulable && !admitted
     }
 
     /// Adds a node that has just joined (a node autoscaler's provisioning
@@ -285,9 +332,15 @@ impl Cluster {
         self.nodes.iter().enumerate().filter(|(_, n)| !n.removed).map(|(i, n)| (NodeId(i as u32), n))
     }
 
-    /// Preempts a bound pod: releases its requests and makes it pending again,
-    /// as if never bound (its work so far is lost).
+    /// Preempts a bound pod: [`unbind`](Self::unbind)s it and counts the preemption.
     pub fn evict(&mut self, pod_id: PodId, now: SimTime) {
+        self.unbind(pod_id, now);
+        self.pods[pod_id.index()].preemptions += 1;
+    }
+
+    /// Takes a bound pod off its node and makes it pending again, as if never
+    /// bound (its work so far is lost).
+    pub fn unbind(&mut self, pod_id: PodId, now: SimTime) {
         debug_assert!(matches!(self.pods[pod_id.index()].phase, PodPhase::Starting | PodPhase::Running));
         self.release(pod_id);
         let pod = &mut self.pods[pod_id.index()];
@@ -296,7 +349,6 @@ impl Cluster {
         pod.started = None;
         pod.image_wait = crate::time::SimDuration::ZERO;
         pod.pulled_image = false;
-        pod.preemptions += 1;
         pod.queued_at = now;
         self.set_phase(pod_id, PodPhase::Pending);
     }

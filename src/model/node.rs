@@ -57,13 +57,29 @@ pub struct Node {
     /// never pulled. Indexed by [`ImageId`].
     pub image_ready_at: Vec<Option<SimTime>>,
     /// Whether new pods may be bound here (kube-scheduler's NodeUnschedulable
-    /// filter): false once the node is removed, cordoned or draining.
+    /// filter): false once the node is removed, cordoned, draining or
+    /// declared lost. Kept equal to [`Node::admits_pods`] by the cluster.
     pub schedulable: bool,
     /// Removed from the cluster (scaled down); kept so ids stay stable.
     pub removed: bool,
+    /// The machine runs. A failed node runs nothing, but the control plane
+    /// only learns of it after its detection time.
+    pub up: bool,
+    /// The control plane's view: false once it has declared the node lost
+    /// (Kubernetes' NotReady, with the unreachable taints).
+    pub ready: bool,
+    /// Cordoned (`kubectl cordon`, a drain, a spot reclaim notice).
+    pub cordoned: bool,
+    /// When the machine went down, while it is down.
+    pub down_since: Option<SimTime>,
 }
 
 impl Node {
+    /// Whether the node takes new pods: in service, ready and not cordoned.
+    pub fn admits_pods(&self) -> bool {
+        !self.removed && self.ready && !self.cordoned
+    }
+
     /// Resources not yet requested by bound pods.
     pub fn free(&self) -> Resources {
         self.allocatable.saturating_sub(&self.requested)
@@ -128,6 +144,10 @@ pub(crate) mod tests_support {
             image_ready_at: vec![None, None],
             schedulable: true,
             removed: false,
+            up: true,
+            ready: true,
+            cordoned: false,
+            down_since: None,
         }
     }
 }

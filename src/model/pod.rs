@@ -36,6 +36,9 @@ pub enum PodPhase {
     /// Deleted before finishing: a service replica scaled away, or a pod
     /// removed with its node. Its controller replaces it if still wanted.
     Terminated,
+    /// Given up on: its batch job failed more often than its retry limit
+    /// (Job `backoffLimit`).
+    Failed,
 }
 
 impl PodPhase {
@@ -47,12 +50,13 @@ impl PodPhase {
             PodPhase::Running => "Running",
             PodPhase::Succeeded => "Succeeded",
             PodPhase::Terminated => "Terminated",
+            PodPhase::Failed => "Failed",
         }
     }
 
     /// Whether the pod is gone for good (finished or deleted).
     pub fn is_final(self) -> bool {
-        matches!(self, PodPhase::Succeeded | PodPhase::Terminated)
+        matches!(self, PodPhase::Succeeded | PodPhase::Terminated | PodPhase::Failed)
     }
 }
 
@@ -107,6 +111,9 @@ pub struct Pod {
     pub attempts: u32,
     /// Times the pod was preempted (evicted and re-queued, its work lost).
     pub preemptions: u32,
+    /// Times its containers were restarted or the pod was replaced after a
+    /// failure (a crash, an OOM kill, its node lost or repaired).
+    pub restarts: u32,
 }
 
 /// What the pods of one workload share: everything but their identity,
@@ -165,6 +172,7 @@ impl Pod {
             pulled_image: false,
             attempts: 0,
             preemptions: 0,
+            restarts: 0,
         }
     }
 }

@@ -126,6 +126,20 @@ impl Traffic {
         Traffic { offered, served, dropped: offered - served, latency_s }
     }
 
+    /// `offered` requests/s spread evenly over `endpoints` replicas of which
+    /// only `serving` run: the load balancer keeps sending a dead replica its
+    /// share until the control plane takes it out of the endpoints, and that
+    /// share is dropped.
+    pub fn serve_endpoints(offered: f64, endpoints: u32, serving: u32, per_replica: f64, overflow: Overflow) -> Traffic {
+        let alive = serving.min(endpoints);
+        if alive == endpoints {
+            return Traffic::serve(offered, alive, per_replica, overflow);
+        }
+        let reaching = if endpoints == 0 { 0.0 } else { offered * alive as f64 / endpoints as f64 };
+        let t = Traffic::serve(reaching, alive, per_replica, overflow);
+        Traffic { offered, served: t.served, dropped: offered - t.served, latency_s: t.latency_s }
+    }
+
     /// Whether the tick meets `slo`. A tick with no load meets it.
     pub fn meets(&self, slo: &Slo, overflow: Overflow) -> bool {
         let ratio_ok = self.offered <= 0.0 || self.served / self.offered >= slo.min_success_ratio;
@@ -140,6 +154,16 @@ impl Traffic {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dead_endpoints_drop_their_share() {
+        // 4 endpoints, 1 on a failed node: a quarter of the load is lost even
+        // though the other three could serve it all.
+        let t = Traffic::serve_endpoints(300.0, 4, 3, 1000.0, Overflow::Drop);
+        assert_eq!((t.served, t.dropped), (225.0, 75.0));
+        assert_eq!(Traffic::serve_endpoints(300.0, 4, 4, 1000.0, Overflow::Drop), Traffic::serve(300.0, 4, 1000.0, Overflow::Drop));
+        assert_eq!(Traffic::serve_endpoints(300.0, 0, 0, 1000.0, Overflow::Drop).dropped, 300.0);
+    }
 
     #[test]
     fn excess_load_is_dropped() {

@@ -87,21 +87,11 @@ impl Backoff {
     };
     /// The Job controller's delay before replacing a failed pod: 10 s, 20 s,
     /// 40 s …, capped at six minutes.
-    pub const JOB_POD_FAILURE: Backoff = Backoff {
-        immediate: false,
-        initial: SimDuration::from_secs(10),
-        factor: 2.0,
-        max: SimDuration::from_secs(360),
-        reset_after: None,
-    };
+    pub const JOB_POD_FAILURE: Backoff =
+        Backoff { immediate: false, initial: SimDuration::from_secs(10), factor: 2.0, max: SimDuration::from_secs(360), reset_after: None };
     /// SwarmKit's restart policy: a fixed 5 s delay before the new task.
-    pub const SWARM_RESTART: Backoff = Backoff {
-        immediate: false,
-        initial: SimDuration::from_secs(5),
-        factor: 1.0,
-        max: SimDuration::from_secs(5),
-        reset_after: None,
-    };
+    pub const SWARM_RESTART: Backoff =
+        Backoff { immediate: false, initial: SimDuration::from_secs(5), factor: 1.0, max: SimDuration::from_secs(5), reset_after: None };
     /// Marathon's launch backoff: 1 s × 1.15 per failure, capped at 1 h
     /// (`backoffSeconds`, `backoffFactor`, `maxLaunchDelaySeconds`).
     pub const MARATHON_LAUNCH: Backoff = Backoff {
@@ -207,6 +197,8 @@ pub const SWARM_HEARTBEAT_TIMEOUT: SimDuration = SimDuration::from_secs(15);
 pub const MESOS_AGENT_PING_TIMEOUT: SimDuration = SimDuration::from_secs(75);
 /// Borg: the paper gives no number ("several poll messages"); 4 polls of 5 s.
 pub const BORG_DOWN_AFTER: SimDuration = SimDuration::from_secs(20);
+/// How often `kubectl drain` retries evictions a disruption budget refused.
+pub const DRAIN_RETRY_INTERVAL: SimDuration = SimDuration::from_secs(5);
 /// AWS's spot interruption notice: two minutes.
 pub const DEFAULT_SPOT_NOTICE: SimDuration = SimDuration::from_secs(120);
 

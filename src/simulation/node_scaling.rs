@@ -119,7 +119,7 @@ impl Simulation {
         SimError::BadScaling { policy, why }
     }
 
-    fn provision(&mut self, pool: usize, count: u32, reason: &str, policy: &'static str, now: SimTime) -> Result<(), SimError> {
+    pub(super) fn provision(&mut self, pool: usize, count: u32, reason: &str, policy: &'static str, now: SimTime) -> Result<(), SimError> {
         let max_time = self.max_provision_time;
         let Some(p) = self.pools.get_mut(pool) else {
             return Err(Self::bad_scaling(policy, format!("asked for nodes of pool {pool}, which does not exist")));
@@ -159,18 +159,27 @@ impl Simulation {
         Ok(())
     }
 
-    /// A provisioned node joins: it is ready for pods, and pods that failed
-    /// for lack of room are retried (kube-scheduler's NodeAdd event).
-    pub(super) fn node_joined(&mut self, pool: usize, now: SimTime) {
-        let images = self.cluster.images.len();
+    /// A provisioned node joins.
+    pub(super) fn node_joined(&mut self, pool: usize, now: SimTime) -> Result<(), SimError> {
         let p = &mut self.pools[pool];
         p.advance(now);
         p.provisioning -= 1;
+        let node = self.join_node(pool, now);
+        self.arm_node(node, now)
+    }
+
+    /// A new node of `pool` joins at `now`: it is ready for pods, and pods
+    /// that failed for lack of room are retried (kube-scheduler's NodeAdd event).
+    pub(super) fn join_node(&mut self, pool: usize, now: SimTime) -> NodeId {
+        let images = self.cluster.images.len();
+        let p = &mut self.pools[pool];
+        p.advance(now);
         p.live += 1;
         let node = p.group.node(pool as u32, p.next_index, images, now);
         p.next_index += 1;
-        self.cluster.add_node(node);
+        let id = self.cluster.add_node(node);
         self.queue.move_all(now);
+        id
     }
 
     /// A provisioning that did not complete in time.
@@ -218,6 +227,17 @@ impl Simulation {
         for s in services {
             self.reconcile(s, now);
         }
+        self.retire_node(node, reason, policy, now);
+        Ok(())
+    }
+
+    /// Takes an empty node out of its pool and the cluster, and records it.
+    pub(super) fn retire_node(&mut self, node: NodeId, reason: &str, policy: &'static str, now: SimTime) {
+        let n = self.cluster.node(node);
+        let (gi, name) = (n.group as usize, n.name.clone());
+        if let Some(since) = n.down_since {
+            self.failures.totals.node_down_us += now.saturating_since(since).as_micros() as u128;
+        }
         let p = &mut self.pools[gi];
         p.advance(now);
         p.live -= 1;
@@ -232,6 +252,5 @@ impl Simulation {
             policy: policy.to_string(),
             reason: reason.to_string(),
         });
-        Ok(())
     }
 }

@@ -8,8 +8,9 @@ use super::{SimError, Simulation};
 use crate::controller::replicaset::{pods_to_delete, slow_start_batches, PodStanding};
 use crate::engine::{stream_rng, SimRng, StreamId, WorkloadField};
 use crate::event::Event;
-use crate::metrics::services::{ScalingEvent, ServiceSample, ServiceStats};
+use crate::metrics::services::{ReplicaCounts, ScalingEvent, ServiceSample, ServiceStats};
 use crate::metrics::window::{UsageWindow, SCRAPE_INTERVAL, USAGE_WINDOW};
+use crate::model::cluster::Cluster;
 use crate::model::load::LoadGenerator;
 use crate::model::service::{ServiceSpec, Traffic};
 use crate::model::{Pod, PodId, PodPhase, PodTemplate};
@@ -35,7 +36,7 @@ pub(super) struct ServiceRuntime {
     startup_rng: SimRng,
     offered: f64,
     traffic: Traffic,
-    ready: u32,
+    counts: ReplicaCounts,
     /// Per pod: CPU and requests/s as piecewise-constant signals.
     windows: BTreeMap<PodId, (UsageWindow, UsageWindow)>,
     scraped: BTreeMap<PodId, Scraped>,
@@ -72,7 +73,7 @@ impl ServiceRuntime {
             startup_rng,
             offered: 0.0,
             traffic: Traffic::serve(0.0, 0, 0.0, spec.overflow),
-            ready: 0,
+            counts: ReplicaCounts::default(),
             windows: BTreeMap::new(),
             scraped: BTreeMap::new(),
             autoscaler_name: config.autoscaler.as_ref().map_or(String::new(), |a| a.name().to_string()),
@@ -83,28 +84,36 @@ impl ServiceRuntime {
         }
     }
 
-    /// Integrates the traffic so far, then recomputes it for the ready
-    /// replicas and offered load at `now`, and sets each ready pod's usage.
-    fn refresh(&mut self, now: SimTime, pods: &[Pod]) {
-        self.stats.advance(now, &self.traffic, self.ready, &self.spec.slo, self.spec.overflow);
-        let running = |p: &&PodId| pods[p.index()].phase == PodPhase::Running;
-        self.ready = self.pods.iter().filter(running).count() as u32;
-        self.traffic = Traffic::serve(self.offered, self.ready, self.spec.max_rps_per_replica(), self.spec.overflow);
-        let per_pod = if self.ready == 0 { 0.0 } else { self.traffic.served / self.ready as f64 };
+    /// Integrates the traffic so far, then recomputes it for the replicas
+    /// and offered load at `now`, and sets each serving pod's usage.
+    pub(super) fn refresh(&mut self, now: SimTime, cluster: &Cluster) {
+        let (mut ready, mut serving) = (0, 0);
+        for &p in &self.pods {
+            let (endpoint, up) = endpoint_and_up(cluster, p);
+            ready += endpoint as u32;
+            serving += (endpoint && up) as u32;
+        }
+        let counts = ReplicaCounts { desired: self.desired, ready, serving };
+        self.stats.advance(now, &self.traffic, counts, &self.spec.slo, self.spec.overflow);
+        self.counts = counts;
+        self.traffic = Traffic::serve_endpoints(self.offered, ready, serving, self.spec.max_rps_per_replica(), self.spec.overflow);
+        let per_pod = if serving == 0 { 0.0 } else { self.traffic.served / serving as f64 };
         let cpu = self.spec.cpu_for(per_pod);
-        for &p in self.pods.iter().filter(running) {
+        let serves = |p: &&PodId| endpoint_and_up(cluster, **p) == (true, true);
+        for &p in self.pods.iter().filter(serves) {
             let (c, r) = self.windows.entry(p).or_default();
             c.set(now, cpu);
             r.set(now, per_pod);
         }
     }
 
-    /// CPU used by the ready replicas over their requests.
+    /// CPU used by the serving replicas over their requests.
     fn cpu_utilization(&self) -> f64 {
-        if self.ready == 0 || self.spec.requests.cpu_milli == 0 {
+        let serving = self.counts.serving;
+        if serving == 0 || self.spec.requests.cpu_milli == 0 {
             return 0.0;
         }
-        let per_pod = self.traffic.served / self.ready as f64;
+        let per_pod = self.traffic.served / serving as f64;
         self.spec.cpu_for(per_pod) / self.spec.requests.cpu_milli as f64
     }
 
@@ -119,7 +128,8 @@ impl ServiceRuntime {
             dropped_rps: self.traffic.dropped,
             latency_ms: self.traffic.latency_s.map(|s| s * 1000.0),
             replicas_desired: self.desired,
-            replicas_ready: self.ready,
+            replicas_ready: self.counts.ready,
+            replicas_serving: self.counts.serving,
             replicas_total: self.pods.len() as u32,
             cpu_utilization: self.cpu_utilization(),
             vpa_cpu_target_m: rec.map(|r| r.cpu_milli[1]),
@@ -129,7 +139,20 @@ impl ServiceRuntime {
 
     /// Closes the integrals at the end of the run.
     pub(super) fn finish(&mut self, end: SimTime) {
-        self.stats.advance(end, &self.traffic, self.ready, &self.spec.slo, self.spec.overflow);
+        self.stats.finish(end, &self.traffic, &self.spec.slo, self.spec.overflow);
+    }
+}
+
+/// Whether a pod is one of its service's endpoints (running, on a node the
+/// control plane considers ready) and whether its node is actually up.
+fn endpoint_and_up(cluster: &Cluster, pod: PodId) -> (bool, bool) {
+    let p = cluster.pod(pod);
+    match p.node {
+        Some(n) if p.phase == PodPhase::Running => {
+            let node = cluster.node(n);
+            (node.ready, node.up)
+        }
+        _ => (false, false),
     }
 }
 
@@ -175,7 +198,7 @@ impl Simulation {
                         assigned: pod.node.is_some(),
                         running: pod.phase == PodPhase::Running,
                         ready_since: pod.started,
-                        restarts: 0,
+                        restarts: pod.restarts,
                         created: pod.submitted,
                     }
                 })
@@ -205,17 +228,26 @@ impl Simulation {
     /// node): cancels its pending start, frees its node, and, for a service
     /// replica, takes it out of the service and re-balances the load.
     pub(super) fn delete_pod(&mut self, pod: PodId, now: SimTime) {
+        self.end_pod(pod, PodPhase::Terminated, now);
+    }
+
+    /// Ends a pod that has not finished, as [`delete_pod`](Self::delete_pod)
+    /// does, in `phase` (Terminated, or Failed when its job gave up).
+    pub(super) fn end_pod(&mut self, pod: PodId, phase: PodPhase, now: SimTime) {
         if let Some(id) = self.pod_events[pod.index()].take() {
-            self.events.cancel(id);
-            self.state_events -= 1;
+            self.cancel(id);
         }
-        self.cluster.delete(pod, now);
+        if phase == PodPhase::Failed {
+            self.cluster.fail(pod, now);
+        } else {
+            self.cluster.delete(pod, now);
+        }
         if let Some(s) = self.service_of(pod) {
             let svc = &mut self.services[s];
             svc.pods.retain(|&p| p != pod);
             svc.windows.remove(&pod);
             svc.scraped.remove(&pod);
-            svc.refresh(now, &self.cluster.pods);
+            svc.refresh(now, &self.cluster);
         }
         if self.allocation_interval.is_some() {
             self.pending.remove_pod(self.cluster.pod(pod).workload, pod);
@@ -231,7 +263,7 @@ impl Simulation {
     /// A pod started or left: its service's load is re-balanced.
     pub(super) fn service_pod_changed(&mut self, pod: PodId, now: SimTime) {
         if let Some(s) = self.service_of(pod) {
-            self.services[s].refresh(now, &self.cluster.pods);
+            self.services[s].refresh(now, &self.cluster);
         }
     }
 
@@ -240,7 +272,7 @@ impl Simulation {
         let svc = &mut self.services[s];
         svc.offered = svc.load.next_rate(now);
         let next = now + svc.load.tick();
-        svc.refresh(now, &self.cluster.pods);
+        svc.refresh(now, &self.cluster);
         self.push(next, Event::LoadTick { service: s as u32 })?;
         Ok(())
     }
@@ -251,10 +283,11 @@ impl Simulation {
         for svc in &mut self.services {
             let mut scraped = BTreeMap::new();
             for &p in &svc.pods {
-                let pod = &self.cluster.pods[p.index()];
-                if pod.phase != PodPhase::Running {
+                // metrics-server reaches only pods that are running.
+                if !endpoint_and_up(&self.cluster, p).1 {
                     continue;
                 }
+                let pod = &self.cluster.pods[p.index()];
                 let Some((c, r)) = svc.windows.get_mut(&p) else { continue };
                 let (cpu, rps) = (c.mean(now, USAGE_WINDOW, SCRAPE_INTERVAL), r.mean(now, USAGE_WINDOW, SCRAPE_INTERVAL));
                 if let (Some(cpu), Some((_, rec))) = (cpu, svc.vpa.as_mut()) {

@@ -82,7 +82,7 @@ proptest! {
             }
             // Pods are conserved: the incremental phase counts match a recount,
             // and every pod ever submitted is in exactly one phase.
-            let mut by_phase = [0u64; 5];
+            let mut by_phase = [0u64; 6];
             for p in &c.pods {
                 by_phase[match p.phase {
                     PodPhase::Pending => 0,
@@ -90,10 +90,11 @@ proptest! {
                     PodPhase::Running => 2,
                     PodPhase::Succeeded => 3,
                     PodPhase::Terminated => 4,
+                    PodPhase::Failed => 5,
                 }] += 1;
             }
             let k = c.counts();
-            prop_assert_eq!([k.pending, k.starting, k.running, k.succeeded, k.terminated], by_phase, "phase counts drifted");
+            prop_assert_eq!([k.pending, k.starting, k.running, k.succeeded, k.terminated, k.failed], by_phase, "phase counts drifted");
             prop_assert_eq!(by_phase.iter().sum::<u64>(), c.pods.len() as u64);
             prop_assert!(steps < 1_000_000, "run does not terminate");
         }

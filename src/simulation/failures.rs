@@ -1,0 +1,655 @@
+//! Failures in a run: the failure models' random processes and scripts, and
+//! the control plane's reactions (detection, eviction, restarts, retries)
+//! from the run's [`Reactions`] profile.
+//!
+//! A node that fails stops running its pods at once, but the control plane
+//! learns of it only after its detection time: until then the node takes new
+//! pods and its replicas stay endpoints that drop their share of the load.
+//! Once the node is declared lost, its pods are evicted (at once, or after
+//! their NoExecute toleration under Kubernetes) and replaced by their
+//! controllers. Every model draws from its own random stream, so turning
+//! failures on never changes the workload's draws.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rand::Rng;
+
+use super::{SimError, Simulation};
+use crate::engine::{stream_rng, EventId, FailureStream, SimRng, StreamId};
+use crate::event::Event;
+use crate::metrics::failures::{BatchSummary, FailureEvent, FailureTotals};
+use crate::model::{NodeId, PodId, PodPhase};
+use crate::policy::failure::{FailureConfig, NodeTarget, Reactions, RestartMode, RetryCount, ScriptAction, DRAIN_RETRY_INTERVAL};
+use crate::scenario::Scenario;
+use crate::time::{SimDuration, SimTime};
+
+/// One batch job, for its retry limit.
+#[derive(Clone, Copy, Debug)]
+struct JobRecord {
+    first: PodId,
+    tasks: u32,
+    failures: u32,
+}
+
+/// The failure models' state during a run.
+pub(super) struct FailureRuntime {
+    pub(super) reactions: Reactions,
+    config: FailureConfig,
+    node_rngs: Vec<SimRng>,
+    outage_rngs: Vec<SimRng>,
+    crash_rngs: Vec<SimRng>,
+    spot_rngs: Vec<SimRng>,
+    /// Per node: how many failures hold it down (its own failure and a zone
+    /// outage may overlap; it comes back when the last ends).
+    down_causes: Vec<u32>,
+    /// Per node: its pending detection.
+    detection: Vec<Option<EventId>>,
+    /// Per outage model: the nodes its current outage took down.
+    outage_nodes: Vec<Vec<NodeId>>,
+    /// Per script entry: the nodes it acted on, for its timed undo.
+    script_nodes: Vec<Vec<NodeId>>,
+    /// Consecutive failures of pods that failed, for their backoff.
+    retries: BTreeMap<PodId, RetryCount>,
+    /// Batch jobs by job number.
+    jobs: Vec<JobRecord>,
+    pub(super) totals: FailureTotals,
+    pub(super) log: Vec<FailureEvent>,
+}
+
+impl FailureRuntime {
+    pub(super) fn new(scenario: &Scenario, reactions: Reactions, seed: u64) -> Self {
+        let config = scenario.failures.clone();
+        let rngs = |kind, n: usize| (0..n as u32).map(|i| stream_rng(seed, 0, StreamId::failure(kind, i))).collect();
+        FailureRuntime {
+            reactions,
+            node_rngs: rngs(FailureStream::Nodes, config.nodes.len()),
+            outage_rngs: rngs(FailureStream::Outages, config.outages.len()),
+            crash_rngs: rngs(FailureStream::Crashes, config.crashes.len()),
+            spot_rngs: rngs(FailureStream::Spot, config.spot.len()),
+            down_causes: Vec::new(),
+            detection: Vec::new(),
+            outage_nodes: vec![Vec::new(); config.outages.len()],
+            script_nodes: vec![Vec::new(); config.script.len()],
+            retries: BTreeMap::new(),
+            jobs: Vec::new(),
+            totals: FailureTotals {
+                batch: scenario.batch.iter().map(|b| BatchSummary { workload: b.name.clone(), ..Default::default() }).collect(),
+                ..Default::default()
+            },
+            log: Vec::new(),
+            config,
+        }
+    }
+
+    /// Records a batch job's pods (they are numbered consecutively).
+    pub(super) fn job_submitted(&mut self, first: PodId, tasks: u32) {
+        self.jobs.push(JobRecord { first, tasks, failures: 0 });
+    }
+
+    fn note(&mut self, now: SimTime, kind: &'static str, target: impl Into<String>, detail: impl Into<String>) {
+        self.log.push(FailureEvent { time_s: now.as_secs_f64(), kind, target: target.into(), detail: detail.into() });
+    }
+
+    fn causes(&mut self, node: NodeId) -> &mut u32 {
+        if self.down_causes.len() <= node.index() {
+            self.down_causes.resize(node.index() + 1, 0);
+            self.detection.resize(node.index() + 1, None);
+        }
+        &mut self.down_causes[node.index()]
+    }
+
+    /// Running time before the next crash of a pod of `workload` with
+    /// `image` that just started: the earliest of the applicable models' draws.
+    fn time_to_crash(&mut self, workload: u32, image: crate::model::ImageId) -> Option<SimDuration> {
+        let mut earliest: Option<SimDuration> = None;
+        for (m, rng) in self.config.crashes.iter().zip(&mut self.crash_rngs) {
+            if m.applies(workload, image) {
+                let d = SimDuration::from_micros(m.time_to_crash.sample(rng));
+                earliest = Some(earliest.map_or(d, |e| e.min(d)));
+            }
+        }
+        earliest
+    }
+}
+
+impl Simulation {
+    /// Schedules the failure models' first events and arms every node.
+    pub(super) fn start_failures(&mut self) -> Result<(), SimError> {
+        for n in 0..self.cluster.nodes.len() {
+            self.arm_node(NodeId(n as u32), SimTime::ZERO)?;
+        }
+        for m in 0..self.failures.config.outages.len() {
+            let first = self.failures.config.outages[m].time_between.sample(&mut self.failures.outage_rngs[m]);
+            self.push(SimTime::ZERO + SimDuration::from_micros(first), Event::OutageStarted { model: m as u32 })?;
+        }
+        for i in 0..self.failures.config.script.len() {
+            self.push(self.failures.config.script[i].at, Event::Scripted { index: i as u32 })?;
+        }
+        Ok(())
+    }
+
+    /// Starts the random failure processes and spot reclaim clock of a node
+    /// that has just joined (or exists at time zero).
+    pub(super) fn arm_node(&mut self, node: NodeId, now: SimTime) -> Result<(), SimError> {
+        let group = self.cluster.node(node).group;
+        let f = &mut self.failures;
+        let mut due = Vec::new();
+        for (m, model) in f.config.nodes.iter().enumerate() {
+            if model.pools.is_empty() || model.pools.contains(&group) {
+                let ttf = SimDuration::from_micros(model.time_to_failure.sample(&mut f.node_rngs[m]));
+                due.push((now + ttf, Event::NodeFailed { node, model: m as u16 }));
+            }
+        }
+        for (m, model) in f.config.spot.iter().enumerate() {
+            if model.pool == group {
+                let ttr = SimDuration::from_micros(model.time_to_reclaim.sample(&mut f.spot_rngs[m]));
+                due.push((now + ttr, Event::SpotNotice { node }));
+            }
+        }
+        for (at, event) in due {
+            self.push(at, event)?;
+        }
+        Ok(())
+    }
+
+    /// A node of a random failure model fails; its repair is drawn.
+    pub(super) fn node_failed(&mut self, node: NodeId, model: usize, now: SimTime) -> Result<(), SimError> {
+        if self.cluster.node(node).removed {
+            return Ok(());
+        }
+        self.take_down(node, now, "failure")?;
+        let m = &self.failures.config.nodes[model];
+        let ttr = SimDuration::from_micros(m.time_to_repair.sample(&mut self.failures.node_rngs[model]));
+        self.push(now + ttr, Event::NodeRepaired { node, model: model as u16 })?;
+        Ok(())
+    }
+
+    /// A node of a random failure model is repaired; its next failure is drawn.
+    pub(super) fn node_repaired(&mut self, node: NodeId, model: usize, now: SimTime) -> Result<(), SimError> {
+        if self.cluster.node(node).removed {
+            return Ok(());
+        }
+        self.bring_up(node, now, false)?;
+        let m = &self.failures.config.nodes[model];
+        let ttf = SimDuration::from_micros(m.time_to_failure.sample(&mut self.failures.node_rngs[model]));
+        self.push(now + ttf, Event::NodeFailed { node, model: model as u16 })?;
+        Ok(())
+    }
+
+    /// A node goes down (one more cause). Its pods stop at once; the
+    /// control plane declares it lost after the detection time.
+    fn take_down(&mut self, node: NodeId, now: SimTime, cause: &str) -> Result<(), SimError> {
+        let causes = self.failures.causes(node);
+        *causes += 1;
+        if *causes > 1 {
+            return Ok(());
+        }
+        let n = self.cluster.node(node);
+        let (ready, cordoned, name) = (n.ready, n.cordoned, n.name.clone());
+        self.cluster.set_node_state(node, false, ready, cordoned, now);
+        self.failures.totals.node_failures += 1;
+        self.failures.note(now, "node-down", name, cause);
+        let pods = self.cluster.pods_on(node).to_vec();
+        for &pod in &pods {
+            self.cancel_lifecycle(pod);
+            if let Some(s) = self.service_of(pod) {
+                if self.cluster.pod(pod).phase == PodPhase::Running {
+                    self.services[s].stats.failure_hit(now);
+                }
+            }
+        }
+        self.refresh_services_of(&pods, now);
+        let id = self.push(now + self.failures.reactions.detection, Event::NodeLost { node })?;
+        self.failures.detection[node.index()] = Some(id);
+        Ok(())
+    }
+
+    /// A node comes back: one cause fewer, or all of them (`all`, a scripted
+    /// repair). When none is left, pods still bound to it start again where
+    /// they are (kubelet restarts them after the reboot).
+    fn bring_up(&mut self, node: NodeId, now: SimTime, all: bool) -> Result<(), SimError> {
+        let causes = self.failures.causes(node);
+        if *causes == 0 {
+            return Ok(());
+        }
+        *causes = if all { 0 } else { *causes - 1 };
+        if *causes > 0 {
+            return Ok(());
+        }
+        if let Some(id) = self.failures.detection[node.index()].take() {
+            self.cancel(id);
+        }
+        let n = self.cluster.node(node);
+        let (cordoned, name, since) = (n.cordoned, n.name.clone(), n.down_since.unwrap_or(now));
+        self.failures.totals.node_down_us += now.saturating_since(since).as_micros() as u128;
+        let pods = self.cluster.pods_on(node).to_vec();
+        for &pod in &pods {
+            self.abandon_work(pod, since);
+        }
+        let admits = self.cluster.set_node_state(node, true, true, cordoned, now);
+        self.failures.note(now, "node-up", name, "");
+        for &pod in &pods {
+            self.cancel_lifecycle(pod);
+            if self.cluster.pod(pod).phase == PodPhase::Running {
+                self.cluster.restart(pod);
+                self.failures.totals.restarts += 1;
+            }
+            let startup = self.cluster.pod(pod).startup;
+            self.push_lifecycle(now + startup, Event::PodStarted { pod }, pod)?;
+        }
+        self.refresh_services_of(&pods, now);
+        if admits {
+            self.queue.move_all(now);
+        }
+        Ok(())
+    }
+
+    /// The control plane declares `node` lost: it takes no new pods, its
+    /// replicas leave the endpoints, and its pods are evicted after their
+    /// toleration (Kubernetes) or at once (the other families).
+    pub(super) fn node_lost(&mut self, node: NodeId, now: SimTime) -> Result<(), SimError> {
+        self.failures.causes(node);
+        self.failures.detection[node.index()] = None;
+        let n = self.cluster.node(node);
+        if n.removed || n.up {
+            return Ok(());
+        }
+        let (cordoned, name) = (n.cordoned, n.name.clone());
+        self.cluster.set_node_state(node, false, false, cordoned, now);
+        let detail = format!("after {}", self.failures.reactions.detection);
+        self.failures.note(now, "node-lost", name, detail);
+        let pods = self.cluster.pods_on(node).to_vec();
+        self.refresh_services_of(&pods, now);
+        for pod in pods {
+            match self.failures.reactions.eviction_delay(&self.cluster.pod(pod).tolerations) {
+                None => {}
+                Some(d) if d == SimDuration::ZERO => self.lose_pod(pod, now)?,
+                Some(d) => self.push_lifecycle(now + d, Event::PodEvicted { pod }, pod)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// The taint manager's eviction of a pod of a lost node.
+    pub(super) fn pod_evicted(&mut self, pod: PodId, now: SimTime) -> Result<(), SimError> {
+        self.pod_events[pod.index()] = None;
+        self.lose_pod(pod, now)
+    }
+
+    /// A pod taken off a node that is lost (or reclaimed): its controller
+    /// replaces it.
+    fn lose_pod(&mut self, pod: PodId, now: SimTime) -> Result<(), SimError> {
+        let p = self.cluster.pod(pod);
+        let (node, workload) = (p.node.expect("pods of a lost node are bound"), p.workload as usize);
+        let n = self.cluster.node(node);
+        let (until, detail) = (n.down_since.unwrap_or(now), format!("{}: node {} lost", self.workload_names[workload], n.name));
+        self.failures.totals.pods_lost += 1;
+        self.abandon_work(pod, until);
+        self.failures.note(now, "pod-evicted", pod_name(pod), detail);
+        self.replace_failed(pod, now)
+    }
+
+    /// A running pod's container crashes (or is OOM-killed).
+    pub(super) fn pod_crashed(&mut self, pod: PodId, now: SimTime) -> Result<(), SimError> {
+        self.pod_events[pod.index()] = None;
+        let oom = self.is_oom(pod);
+        let t = &mut self.failures.totals;
+        t.crashes += 1;
+        t.oom_kills += oom as u64;
+        self.abandon_work(pod, now);
+        let p = self.cluster.pod(pod);
+        let detail = self.workload_names[p.workload as usize].clone();
+        self.failures.note(now, if oom { "oom-kill" } else { "crash" }, pod_name(pod), detail);
+        if let Some(s) = self.service_of(pod) {
+            self.services[s].stats.failure_hit(now);
+        }
+        if self.failures.reactions.restart == RestartMode::Reschedule {
+            return self.replace_failed(pod, now);
+        }
+        if self.service_of(pod).is_none() && self.job_failure(pod, now) {
+            return Ok(());
+        }
+        // kubelet restarts the container in place after CrashLoopBackOff.
+        let r = self.failures.reactions;
+        let delay = self.failures.retries.entry(pod).or_default().next_delay(&r.restart_backoff, now);
+        self.cluster.restart(pod);
+        self.failures.totals.restarts += 1;
+        let startup = self.cluster.pod(pod).startup;
+        self.push_lifecycle(now + delay + startup, Event::PodStarted { pod }, pod)?;
+        self.service_pod_changed(pod, now);
+        Ok(())
+    }
+
+    /// Whether a pod's modelled memory use is over its limit: services use
+    /// `memory_utilization` × their request.
+    fn is_oom(&self, pod: PodId) -> bool {
+        let p = self.cluster.pod(pod);
+        self.service_of(pod).is_some_and(|s| {
+            let used = self.services[s].spec.memory_utilization * p.requests.memory_bytes as f64;
+            p.limits.memory_bytes > 0 && used > p.limits.memory_bytes as f64
+        })
+    }
+
+    /// Replaces a pod killed by a failure, as its controller does: Kubernetes
+    /// recreates a Service's pod at once and a Job's pod after the Job
+    /// backoff (up to its `backoffLimit`); the other families start a new
+    /// task after their restart delay.
+    fn replace_failed(&mut self, pod: PodId, now: SimTime) -> Result<(), SimError> {
+        let r = self.failures.reactions;
+        let service = self.service_of(pod);
+        if let Some(s) = service {
+            if r.restart == RestartMode::InPlace {
+                self.delete_pod(pod, now);
+                self.reconcile(s, now);
+                self.queue.move_all(now);
+                return Ok(());
+            }
+        } else if self.job_failure(pod, now) {
+            return Ok(());
+        }
+        let delay = match (service, r.restart) {
+            (None, RestartMode::InPlace) => {
+                let failures = self.failures.jobs.get(self.cluster.pod(pod).job as usize).map_or(1, |j| j.failures);
+                r.batch_backoff.delay(failures.saturating_sub(1))
+            }
+            (None, RestartMode::Reschedule) => self.failures.retries.entry(pod).or_default().next_delay(&r.batch_backoff, now),
+            (Some(_), _) => self.failures.retries.entry(pod).or_default().next_delay(&r.restart_backoff, now),
+        };
+        if service.is_none() {
+            let w = self.cluster.pod(pod).workload as usize;
+            self.failures.totals.batch[w].tasks_retried += 1;
+        }
+        self.cancel_lifecycle(pod);
+        self.cluster.unbind(pod, now);
+        self.cluster.pods[pod.index()].restarts += 1;
+        self.failures.totals.restarts += 1;
+        self.service_pod_changed(pod, now);
+        self.queue.move_all(now);
+        if delay == SimDuration::ZERO {
+            self.enqueue(pod, now);
+        } else {
+            self.push_lifecycle(now + delay, Event::PodRequeued { pod }, pod)?;
+        }
+        Ok(())
+    }
+
+    /// A failed pod's replacement is created.
+    pub(super) fn pod_requeued(&mut self, pod: PodId, now: SimTime) {
+        self.pod_events[pod.index()] = None;
+        if self.cluster.pod(pod).phase == PodPhase::Pending {
+            self.enqueue(pod, now);
+        }
+    }
+
+    /// Counts a batch pod's failure against its job's retry limit; when the
+    /// limit is passed the job fails (`BackoffLimitExceeded`): the pod is
+    /// marked Failed and the job's other unfinished pods are deleted.
+    /// Returns whether the job failed.
+    fn job_failure(&mut self, pod: PodId, now: SimTime) -> bool {
+        let p = self.cluster.pod(pod);
+        let (job, w) = (p.job as usize, p.workload as usize);
+        self.failures.totals.batch[w].tasks_lost += 1;
+        let Some(limit) = self.failures.reactions.batch_retry_limit else { return false };
+        let Some(rec) = self.failures.jobs.get_mut(job) else { return false };
+        rec.failures += 1;
+        if rec.failures <= limit {
+            return false;
+        }
+        let rec = *rec;
+        self.failures.totals.batch[w].jobs_failed += 1;
+        self.failures.note(now, "job-failed", format!("job-{job}"), format!("{} failures, backoffLimit {limit}", rec.failures));
+        for i in 0..rec.tasks {
+            let other = PodId(rec.first.0 + i);
+            if !self.cluster.pod(other).phase.is_final() {
+                let phase = if other == pod { PodPhase::Failed } else { PodPhase::Terminated };
+                self.end_pod(other, phase, now);
+            }
+        }
+        self.queue.move_all(now);
+        true
+    }
+
+    /// Adds the CPU-seconds a batch pod had run (up to `until`) to the work
+    /// lost to failures, once: its start is forgotten.
+    fn abandon_work(&mut self, pod: PodId, until: SimTime) {
+        if self.service_of(pod).is_some() {
+            return;
+        }
+        let p = &mut self.cluster.pods[pod.index()];
+        if let (Some(started), PodPhase::Running) = (p.started, p.phase) {
+            let lost = p.requests.cpu_milli as f64 / 1000.0 * until.saturating_since(started).as_secs_f64();
+            self.failures.totals.batch[p.workload as usize].lost_cpu_seconds += lost;
+        }
+    }
+
+    /// Cancels a pod's pending lifecycle event, if any.
+    fn cancel_lifecycle(&mut self, pod: PodId) {
+        if let Some(id) = self.pod_events[pod.index()].take() {
+            self.cancel(id);
+        }
+    }
+
+    /// Re-balances the services that own any of `pods`.
+    fn refresh_services_of(&mut self, pods: &[PodId], now: SimTime) {
+        let services: BTreeSet<usize> = pods.iter().filter_map(|&p| self.service_of(p)).collect();
+        for s in services {
+            self.services[s].refresh(now, &self.cluster);
+        }
+    }
+
+    /// Cordons or uncordons a node.
+    fn set_cordon(&mut self, node: NodeId, cordoned: bool, now: SimTime) {
+        let n = self.cluster.node(node);
+        if n.cordoned == cordoned || n.removed {
+            return;
+        }
+        let (up, ready, name) = (n.up, n.ready, n.name.clone());
+        if self.cluster.set_node_state(node, up, ready, cordoned, now) {
+            self.queue.move_all(now);
+        }
+        self.failures.note(now, if cordoned { "cordon" } else { "uncordon" }, name, "");
+    }
+
+    /// `kubectl drain`: cordons the node and evicts its pods through the
+    /// Eviction API, which refuses while a pod's disruption budget allows no
+    /// disruption; refused evictions are retried every 5 s.
+    pub(super) fn drain(&mut self, node: NodeId, now: SimTime) -> Result<(), SimError> {
+        if self.cluster.node(node).removed {
+            return Ok(());
+        }
+        self.set_cordon(node, true, now);
+        let mut blocked = false;
+        for pod in self.cluster.pods_on(node).to_vec() {
+            if self.cluster.disruptions_allowed(self.cluster.pod(pod).workload).is_some_and(|a| a <= 0) {
+                blocked = true;
+                continue;
+            }
+            self.failures.totals.evictions += 1;
+            match self.service_of(pod) {
+                Some(s) => {
+                    self.delete_pod(pod, now);
+                    self.reconcile(s, now);
+                }
+                None => {
+                    self.abandon_work(pod, now);
+                    self.cancel_lifecycle(pod);
+                    self.cluster.unbind(pod, now);
+                    self.enqueue(pod, now);
+                }
+            }
+        }
+        self.queue.move_all(now);
+        if blocked {
+            self.push(now + DRAIN_RETRY_INTERVAL, Event::DrainRetry { node })?;
+        }
+        Ok(())
+    }
+
+    /// A drain retries: only while the node is still cordoned.
+    pub(super) fn drain_retry(&mut self, node: NodeId, now: SimTime) -> Result<(), SimError> {
+        if self.cluster.node(node).cordoned {
+            self.drain(node, now)?;
+        }
+        Ok(())
+    }
+
+    /// Nodes in service that `target` names.
+    fn resolve(&self, target: &NodeTarget) -> Vec<NodeId> {
+        self.cluster
+            .live_nodes()
+            .filter(|(_, n)| match target {
+                NodeTarget::Node(name) => n.name == *name,
+                NodeTarget::Label { key, value } => n.labels.get(key) == Some(value),
+                NodeTarget::Pool(g) => n.group == *g,
+            })
+            .map(|(id, _)| id)
+            .collect()
+    }
+
+    /// A scripted event.
+    pub(super) fn scripted(&mut self, index: usize, now: SimTime) -> Result<(), SimError> {
+        let ev = self.failures.config.script[index].clone();
+        let nodes = if matches!(ev.action, ScriptAction::Add(_)) { Vec::new() } else { self.resolve(&ev.target) };
+        for &node in &nodes {
+            match ev.action {
+                ScriptAction::Fail => self.take_down(node, now, "scripted")?,
+                ScriptAction::Repair => self.bring_up(node, now, true)?,
+                ScriptAction::Drain => self.drain(node, now)?,
+                ScriptAction::Cordon => self.set_cordon(node, true, now),
+                ScriptAction::Uncordon => self.set_cordon(node, false, now),
+                ScriptAction::Add(_) => {}
+            }
+        }
+        if let (ScriptAction::Add(count), NodeTarget::Pool(pool)) = (ev.action, &ev.target) {
+            for _ in 0..count {
+                let node = self.join_node(*pool as usize, now);
+                self.arm_node(node, now)?;
+            }
+            self.failures.note(now, "nodes-added", self.pools[*pool as usize].group.name.clone(), format!("{count} nodes"));
+        }
+        if let Some(d) = ev.duration {
+            self.failures.script_nodes[index] = nodes;
+            self.push(now + d, Event::ScriptUndone { index: index as u32 })?;
+        }
+        Ok(())
+    }
+
+    /// The timed effect of a scripted event ends.
+    pub(super) fn script_undone(&mut self, index: usize, now: SimTime) -> Result<(), SimError> {
+        let action = self.failures.config.script[index].action;
+        for node in std::mem::take(&mut self.failures.script_nodes[index]) {
+            if self.cluster.node(node).removed {
+                continue;
+            }
+            match action {
+                ScriptAction::Fail => self.bring_up(node, now, false)?,
+                ScriptAction::Cordon | ScriptAction::Drain => self.set_cordon(node, false, now),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// An outage starts: every node in service with the model's label value
+    /// (or a value drawn among those on nodes in service) goes down.
+    pub(super) fn outage_started(&mut self, model: usize, now: SimTime) -> Result<(), SimError> {
+        let m = &self.failures.config.outages[model];
+        let label = m.label.clone();
+        let value = match &m.value {
+            Some(v) => Some(v.clone()),
+            None => {
+                let values: BTreeSet<&String> = self.cluster.live_nodes().filter_map(|(_, n)| n.labels.get(&label)).collect();
+                let k = if values.is_empty() { 0 } else { self.failures.outage_rngs[model].random_range(0..values.len()) };
+                values.into_iter().nth(k).cloned()
+            }
+        };
+        let m = &self.failures.config.outages[model];
+        let length = SimDuration::from_micros(m.duration.sample(&mut self.failures.outage_rngs[model]));
+        if let Some(value) = value {
+            let nodes = self.resolve(&NodeTarget::Label { key: label.clone(), value: value.clone() });
+            self.failures.note(now, "outage", format!("{label}={value}"), format!("{} nodes for {length}", nodes.len()));
+            for &node in &nodes {
+                self.take_down(node, now, "outage")?;
+            }
+            self.failures.outage_nodes[model] = nodes;
+        }
+        self.push(now + length, Event::OutageEnded { model: model as u32 })?;
+        Ok(())
+    }
+
+    /// The outage of `model` ends; the next is drawn.
+    pub(super) fn outage_ended(&mut self, model: usize, now: SimTime) -> Result<(), SimError> {
+        let nodes = std::mem::take(&mut self.failures.outage_nodes[model]);
+        self.failures.note(now, "outage-end", self.failures.config.outages[model].label.clone(), format!("{} nodes", nodes.len()));
+        for node in nodes {
+            if !self.cluster.node(node).removed {
+                self.bring_up(node, now, false)?;
+            }
+        }
+        let m = &self.failures.config.outages[model];
+        let next = SimDuration::from_micros(m.time_between.sample(&mut self.failures.outage_rngs[model]));
+        self.push(now + next, Event::OutageStarted { model: model as u32 })?;
+        Ok(())
+    }
+
+    /// A spot node's reclaim notice: the node is cordoned and drained (a
+    /// termination handler's work) and taken back when the notice runs out.
+    pub(super) fn spot_notice(&mut self, node: NodeId, now: SimTime) -> Result<(), SimError> {
+        if self.cluster.node(node).removed {
+            return Ok(());
+        }
+        self.failures.note(
+            now,
+            "spot-notice",
+            self.cluster.node(node).name.clone(),
+            format!("reclaimed in {}", self.failures.reactions.spot_notice),
+        );
+        self.drain(node, now)?;
+        self.push(now + self.failures.reactions.spot_notice, Event::SpotReclaimed { node })?;
+        Ok(())
+    }
+
+    /// The provider takes a spot node back: pods still on it are lost at once
+    /// (the node object goes, so nothing waits for a detection), and the
+    /// group replaces the node if it does so.
+    pub(super) fn spot_reclaimed(&mut self, node: NodeId, now: SimTime) -> Result<(), SimError> {
+        if self.cluster.node(node).removed {
+            return Ok(());
+        }
+        let pods = self.cluster.pods_on(node).to_vec();
+        for &pod in &pods {
+            if let Some(s) = self.service_of(pod) {
+                self.services[s].stats.failure_hit(now);
+            }
+            self.cancel_lifecycle(pod);
+            self.lose_pod(pod, now)?;
+        }
+        let group = self.cluster.node(node).group as usize;
+        self.failures.note(now, "spot-reclaim", self.cluster.node(node).name.clone(), format!("{} pods lost", pods.len()));
+        self.retire_node(node, "spot reclaim", "spot", now);
+        let replace = self.failures.config.spot.iter().any(|m| m.pool as usize == group && m.replace);
+        if replace {
+            self.provision(group, 1, "replace reclaimed spot node", "spot", now)?;
+        }
+        Ok(())
+    }
+
+    /// When a pod that just started crashes, if it does.
+    pub(super) fn crash_after(&mut self, pod: PodId) -> Option<SimDuration> {
+        if self.is_oom(pod) {
+            return Some(SimDuration::ZERO);
+        }
+        let p = self.cluster.pod(pod);
+        self.failures.time_to_crash(p.workload, p.image)
+    }
+
+    /// Node-seconds down so far at `now`.
+    pub(super) fn node_downtime_s(&self, now: SimTime) -> f64 {
+        self.failures.totals.downtime_s(now, self.cluster.live_nodes().filter_map(|(_, n)| n.down_since))
+    }
+}
+
+/// A pod's name in the failure log: `pod-<index>`, its row in `pods.csv`.
+fn pod_name(pod: PodId) -> String {
+    format!("pod-{}", pod.0)
+}
