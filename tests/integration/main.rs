@@ -4,6 +4,7 @@ mod autoscaling;
 mod bad_input;
 mod behaviour;
 mod determinism;
+mod failures;
 mod invariants;
 mod mesos;
 mod plugins;

@@ -1,0 +1,241 @@
+//! Failures and the reactions to them in whole runs, with vectors from
+//! shared/reference/semantics.md §5–§8.
+
+use orchsim::metrics::failures::FailureEvent;
+use orchsim::metrics::PodRecord;
+use orchsim::policy::failure::{CrashModel, CrashTarget, FailureConfig, NodeTarget, ScriptAction, ScriptedEvent};
+use orchsim::scenario::dist::Dist;
+use orchsim::time::{SimDuration, SimTime};
+use orchsim::Scenario;
+
+use crate::support::{run, scenario};
+
+/// `count` nodes of 4 CPUs over zones a, b, c (round-robin) with `app:1`
+/// preloaded, sampled every second for `duration`.
+fn cluster(count: u32, duration: &str, scheduler: &str) -> String {
+    format!(
+        "name = \"t\"\n[simulation]\nduration = \"{duration}\"\nsample_interval = \"1s\"\n\
+         [scheduler]\nkind = \"{scheduler}\"\n\
+         [[images]]\nname = \"app:1\"\nsize = \"1Gi\"\n\
+         [[node_groups]]\nname = \"pool\"\ncount = {count}\ncpu = \"4\"\nmemory = \"16Gi\"\nzones = [\"a\", \"b\", \"c\"]\n\
+         preloaded_images = [\"app:1\"]\n"
+    )
+}
+
+/// A service `web` of `replicas` replicas, 100 req/s each under 50 req/s per
+/// replica, with `extra` lines appended to its table.
+fn web(replicas: u32, extra: &str) -> String {
+    format!(
+        "[[services]]\nname = \"web\"\nreplicas = {replicas}\nimage = \"app:1\"\ncpu = \"500m\"\nmemory = \"256Mi\"\nstartup = \"0s\"\n\
+         capacity_rps = 100\nload = {{ constant = {} }}\n{extra}\n",
+        50 * replicas
+    )
+}
+
+fn script(at: u64, action: ScriptAction, target: NodeTarget, duration: Option<u64>) -> ScriptedEvent {
+    ScriptedEvent { at: SimTime::from_secs(at), action, target, duration: duration.map(SimDuration::from_secs) }
+}
+
+fn with_failures(mut s: Scenario, failures: FailureConfig) -> Scenario {
+    s.failures = failures;
+    s
+}
+
+fn fail_node_at(node: &str, at: u64) -> FailureConfig {
+    FailureConfig { script: vec![script(at, ScriptAction::Fail, NodeTarget::Node(node.into()), None)], ..Default::default() }
+}
+
+fn crashes(workload: u32, every: &str) -> FailureConfig {
+    let secs = every.trim_end_matches('s').parse::<f64>().unwrap();
+    FailureConfig {
+        crashes: vec![CrashModel { target: CrashTarget::Workload(workload), time_to_crash: Dist::constant(secs * 1e6) }],
+        ..Default::default()
+    }
+}
+
+fn events<'a>(log: &'a [FailureEvent], kind: &str) -> Vec<&'a FailureEvent> {
+    log.iter().filter(|e| e.kind == kind).collect()
+}
+
+/// The web replica that ran on `node`, and the replica created to replace it.
+fn replaced_on(pods: &[PodRecord], node: &str) -> (PodRecord, PodRecord) {
+    let lost = pods.iter().find(|p| p.node.as_deref() == Some(node) && p.phase == "Terminated").expect("a replica ran there").clone();
+    let lost_at = lost.finish_s.unwrap();
+    let new = pods.iter().find(|p| p.workload == "web" && p.submit_s == lost_at).expect("a replacement").clone();
+    (lost, new)
+}
+
+#[test]
+fn a_lost_nodes_pods_are_not_ready_after_50s_and_recreated_after_300s_more() {
+    let s = with_failures(scenario(&(cluster(3, "20m", "kubernetes") + &web(3, ""))), fail_node_at("pool-0", 600));
+    let (out, pods) = run(&s);
+    let at = |t: f64| out.services.iter().find(|x| x.time_s == t).unwrap();
+    // Serving drops at once; the control plane sees it 50 s later.
+    assert_eq!((at(599.0).replicas_ready, at(599.0).replicas_serving), (3, 3));
+    assert_eq!((at(600.0).replicas_ready, at(600.0).replicas_serving), (3, 2));
+    assert_eq!(at(649.0).replicas_ready, 3);
+    assert_eq!((at(650.0).replicas_ready, at(650.0).replicas_serving), (2, 2));
+    // A dead endpoint keeps its share of the load until then: a third is dropped.
+    assert!((at(620.0).dropped_rps - 50.0).abs() < 1e-9, "{}", at(620.0).dropped_rps);
+    assert_eq!(at(660.0).dropped_rps, 0.0);
+    // Evicted after the default 300 s toleration, and replaced elsewhere.
+    let (lost, new) = replaced_on(&pods, "pool-0");
+    assert_eq!(lost.finish_s, Some(950.0));
+    assert_ne!(new.node.as_deref(), Some("pool-0"));
+    assert_eq!(new.start_s, Some(950.0));
+    assert_eq!(at(950.0).replicas_ready, 3);
+    let lost_events = events(&out.failure_events, "node-lost");
+    assert_eq!((lost_events.len(), lost_events[0].time_s), (1, 650.0));
+    let summary = &out.service_summaries[0];
+    assert_eq!((summary.recoveries, summary.max_recovery_s), (1, Some(350.0)));
+    assert_eq!(summary.outages, 0);
+    assert_eq!(out.summary.pods_lost, 1);
+}
+
+#[test]
+fn a_30s_toleration_recreates_pods_80s_after_the_failure() {
+    let tol = "tolerations = [{ key = \"node.kubernetes.io/unreachable\", operator = \"Exists\", effect = \"NoExecute\", toleration_seconds = 30 }]";
+    let s = with_failures(scenario(&(cluster(3, "20m", "kubernetes") + &web(3, tol))), fail_node_at("pool-0", 600));
+    let (_, pods) = run(&s);
+    let (lost, new) = replaced_on(&pods, "pool-0");
+    assert_eq!((lost.finish_s, new.start_s), (Some(680.0), Some(680.0)));
+}
+
+#[test]
+fn swarm_reschedules_after_the_heartbeat_timeout_and_restart_delay() {
+    // SwarmKit: down after 5 s × 3 heartbeats, a new task after the 5 s restart delay.
+    let s = with_failures(scenario(&(cluster(3, "20m", "swarmkit") + &web(3, ""))), fail_node_at("pool-0", 600));
+    let (out, pods) = run(&s);
+    assert_eq!(events(&out.failure_events, "node-lost")[0].time_s, 615.0);
+    let moved = pods.iter().find(|p| p.workload == "web" && p.restarts == 1).expect("the task on pool-0 is replaced");
+    assert_eq!((moved.bind_s, moved.node.as_deref() != Some("pool-0")), (Some(620.0), true));
+}
+
+#[test]
+fn crash_loop_delays_double_from_zero_to_300s() {
+    // A replica that crashes after 60 s of running, for ever.
+    let s = with_failures(scenario(&(cluster(1, "2h", "kubernetes") + &web(1, ""))), crashes(0, "60s"));
+    let (out, _) = run(&s);
+    let times: Vec<f64> = events(&out.failure_events, "crash").iter().map(|e| e.time_s).collect();
+    let delays: Vec<f64> = times.windows(2).map(|w| w[1] - w[0] - 60.0).collect();
+    assert_eq!(delays[..9], [0.0, 10.0, 20.0, 40.0, 80.0, 160.0, 300.0, 300.0, 300.0]);
+}
+
+#[test]
+fn crash_loop_backoff_resets_after_ten_minutes_of_running() {
+    // Crashes 700 s apart: each comes more than 10 min after the last, so
+    // every restart is immediate again.
+    let s = with_failures(scenario(&(cluster(1, "2h", "kubernetes") + &web(1, ""))), crashes(0, "700s"));
+    let (out, _) = run(&s);
+    let times: Vec<f64> = events(&out.failure_events, "crash").iter().map(|e| e.time_s).collect();
+    assert!(times.len() >= 8);
+    assert!(times.windows(2).all(|w| w[1] - w[0] == 700.0), "{times:?}");
+}
+
+#[test]
+fn a_zone_outage_spares_a_service_spread_over_three_zones() {
+    let outage = FailureConfig {
+        script: vec![script(
+            600,
+            ScriptAction::Fail,
+            NodeTarget::Label { key: "topology.kubernetes.io/zone".into(), value: "a".into() },
+            Some(1800),
+        )],
+        ..Default::default()
+    };
+    let spread =
+        "topology_spread = [{ max_skew = 1, topology_key = \"topology.kubernetes.io/zone\", when_unsatisfiable = \"DoNotSchedule\" }]";
+    let one_zone = "node_selector = { \"topology.kubernetes.io/zone\" = \"a\" }";
+    let run_with = |extra: &str| {
+        let s = with_failures(scenario(&(cluster(6, "1h", "kubernetes") + &web(3, extra))), outage.clone());
+        run(&s).0
+    };
+    let spread = run_with(spread);
+    let s = &spread.service_summaries[0];
+    assert_eq!((s.available_fraction, s.outages), (1.0, 0), "two zones keep serving");
+    assert!(s.fully_available_fraction < 1.0, "the replica in zone a is lost for a while");
+    let packed = run_with(one_zone);
+    let p = &packed.service_summaries[0];
+    assert_eq!(p.outages, 1);
+    assert_eq!(p.outage_s, 1800.0, "nothing serves until the zone is back");
+    assert!(p.success_ratio < 0.6);
+    assert_eq!(packed.summary.node_failures, 2);
+    assert_eq!(packed.summary.node_downtime_s, 3600.0);
+}
+
+#[test]
+fn jobs_fail_after_six_retries_under_kubernetes_and_never_under_borg() {
+    let batch =
+        "[[batch]]\nname = \"etl\"\njobs = 1\ninterarrival = \"1s\"\ntasks = 2\nduration = \"10m\"\ncpu = \"1\"\nmemory = \"1Gi\"\n\
+                 images = [\"app:1\"]\n";
+    let k8s = with_failures(scenario(&(cluster(1, "3h", "kubernetes") + batch)), crashes(0, "60s"));
+    let (out, pods) = run(&k8s);
+    assert_eq!(out.summary.jobs_failed, 1);
+    // backoffLimit 6: the 7th failure fails the job; its other task is deleted.
+    assert_eq!(out.summary.tasks_lost, 7);
+    let phases: Vec<&str> = pods.iter().map(|p| p.phase).collect();
+    assert!(phases.contains(&"Failed") && phases.contains(&"Terminated"), "{phases:?}");
+    assert!(out.summary.failure_lost_cpu_seconds >= 7.0 * 60.0);
+    let b = &out.batch_summaries[0];
+    assert_eq!((b.workload.as_str(), b.jobs_failed, b.pods_completed), ("etl", 1, 0));
+
+    let borg = with_failures(scenario(&(cluster(1, "3h", "borg") + batch)), crashes(0, "60s"));
+    let (out, _) = run(&borg);
+    assert_eq!(out.summary.jobs_failed, 0);
+    assert!(out.summary.tasks_retried > 100, "re-queued at once, again and again");
+}
+
+#[test]
+fn a_drain_respects_the_disruption_budget() {
+    // Two replicas on one node (the other is cordoned), a budget of 1: the
+    // drain evicts one, waits for its replacement to run, then the other.
+    let base = cluster(2, "30m", "kubernetes") + &web(2, "startup = \"12s\"\ndisruption_budget = { min_available = 1 }");
+    let base = base.replace("startup = \"0s\"\n", "");
+    let failures = FailureConfig {
+        script: vec![
+            script(0, ScriptAction::Cordon, NodeTarget::Node("pool-1".into()), Some(300)),
+            script(600, ScriptAction::Drain, NodeTarget::Node("pool-0".into()), None),
+        ],
+        ..Default::default()
+    };
+    let (out, pods) = run(&with_failures(scenario(&base), failures));
+    let mut drained: Vec<f64> =
+        pods.iter().filter(|p| p.node.as_deref() == Some("pool-0") && p.phase == "Terminated").map(|p| p.finish_s.unwrap()).collect();
+    drained.sort_by(f64::total_cmp);
+    // The first replacement runs 12 s later; the retry every 5 s sees it at 615 s.
+    assert_eq!(drained, [600.0, 615.0]);
+    assert_eq!(out.summary.evictions, 2);
+    assert!(out.services.iter().all(|s| s.time_s < 12.0 || s.replicas_serving >= 1), "the budget kept one serving");
+}
+
+#[test]
+fn same_seed_same_failures_and_failures_never_change_arrivals() {
+    let text = cluster(8, "6h", "kubernetes")
+        + "[[batch]]\nname = \"b\"\ninterarrival = { dist = \"exponential\", mean = \"20s\" }\ntasks = { dist = \"uniform\", low = 1, high = 4 }\n\
+           duration = { dist = \"exponential\", mean = \"5m\" }\ncpu = \"500m\"\nmemory = \"1Gi\"\nimages = [\"app:1\"]\n"
+        + &web(4, "");
+    let failures = FailureConfig {
+        nodes: vec![orchsim::policy::failure::NodeFailureModel {
+            pools: vec![],
+            time_to_failure: Dist::exponential(3600e6),
+            time_to_repair: Dist::exponential(600e6),
+        }],
+        crashes: vec![CrashModel { target: CrashTarget::All, time_to_crash: Dist::exponential(1800e6) }],
+        ..Default::default()
+    };
+    let on = with_failures(scenario(&text), failures);
+    let (a, pods_a) = run(&on);
+    let (b, pods_b) = run(&on);
+    assert!(a.summary.node_failures > 0 && a.summary.crashes > 0);
+    assert_eq!((&a.summary, &a.failure_events, &a.services, &a.samples), (&b.summary, &b.failure_events, &b.services, &b.samples));
+    assert_eq!(pods_a, pods_b);
+    let (_, pods_off) = run(&scenario(&text));
+    let arrivals = |pods: &[PodRecord]| {
+        let mut v: Vec<(u32, u32, u64, u64)> =
+            pods.iter().filter(|p| p.workload == "b").map(|p| (p.job, p.task, (p.submit_s * 1e6) as u64, p.cpu_request_m)).collect();
+        v.sort_unstable();
+        v
+    };
+    let (on_arrivals, off_arrivals) = (arrivals(&pods_a), arrivals(&pods_off));
+    assert_eq!(on_arrivals, off_arrivals, "common random numbers: failures leave the workload alone");
+}
