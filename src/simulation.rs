@@ -203,7 +203,9 @@ impl Simulation {
             pools: (0..scenario.node_groups.len()).map(|gi| PoolRuntime::new(scenario, gi, seed)).collect(),
             node_autoscaler: scenario.node_autoscaler.as_ref().map(|(c, _)| c.build(stream_rng(seed, 0, StreamId::autoscaler(u32::MAX)))),
             node_actions: Vec::new(),
-            max_provision_time: scenario.node_autoscaler.as_ref().map_or(SimDuration::ZERO, |(_, t)| *t),
+            // Without a node autoscaler nothing gives up on a provisioning (a spot
+            // group replacing a reclaimed node).
+            max_provision_time: scenario.node_autoscaler.as_ref().map_or(MAX_HORIZON, |(_, t)| *t),
             scaling_events: Vec::new(),
             service_samples: Vec::new(),
             to_log: Vec::new(),

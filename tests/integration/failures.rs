@@ -239,3 +239,79 @@ fn same_seed_same_failures_and_failures_never_change_arrivals() {
     let (on_arrivals, off_arrivals) = (arrivals(&pods_a), arrivals(&pods_off));
     assert_eq!(on_arrivals, off_arrivals, "common random numbers: failures leave the workload alone");
 }
+
+#[test]
+fn spot_nodes_are_drained_at_the_notice_reclaimed_two_minutes_later_and_replaced() {
+    let text = cluster(2, "2h", "kubernetes").replace("name = \"pool\"", "name = \"spot\"") + &web(2, "");
+    let failures = FailureConfig {
+        spot: vec![orchsim::policy::failure::SpotModel { pool: 0, time_to_reclaim: Dist::constant(3600e6), replace: true }],
+        ..Default::default()
+    };
+    let (out, pods) = run(&with_failures(scenario(&text), failures));
+    let kinds: Vec<(f64, &str)> = out.failure_events.iter().filter(|e| e.target == "spot-0").map(|e| (e.time_s, e.kind)).collect();
+    assert_eq!(kinds[..2], [(3600.0, "spot-notice"), (3600.0, "cordon")]);
+    assert!(kinds.contains(&(3720.0, "spot-reclaim")), "{kinds:?}");
+    // Its replica was moved at the notice, not lost at the reclaim.
+    let moved = pods.iter().find(|p| p.node.as_deref() == Some("spot-0")).unwrap();
+    assert_eq!(moved.finish_s, Some(3600.0));
+    assert_eq!(out.summary.pods_lost, 0);
+    // The group replaces each reclaimed node after the provisioning delay (3 min).
+    let replaced: Vec<(f64, &str)> =
+        out.scaling_events.iter().filter(|e| e.policy == "spot").map(|e| (e.time_s, e.reason.as_str())).collect();
+    assert_eq!(replaced[..2], [(3720.0, "spot reclaim"), (3720.0, "replace reclaimed spot node")]);
+    assert!(out.samples.iter().any(|s| s.time_s == 3720.0 + 180.0 && s.nodes == 2));
+}
+
+#[test]
+fn a_memory_limit_below_the_modelled_usage_oom_kills_every_start() {
+    let s = scenario(&(cluster(1, "30m", "kubernetes") + &web(1, "memory_utilization = 1.5")));
+    let (out, _) = run(&s);
+    assert!(out.summary.oom_kills >= 5, "{}", out.summary.oom_kills);
+    assert_eq!(out.summary.oom_kills, out.summary.crashes);
+    assert!(out.service_summaries[0].available_fraction < 0.01);
+}
+
+#[test]
+fn random_zone_outages_take_a_drawn_zone_down_for_a_drawn_time() {
+    let failures = FailureConfig {
+        outages: vec![orchsim::policy::failure::OutageModel {
+            label: "topology.kubernetes.io/zone".into(),
+            value: None,
+            time_between: Dist::exponential(4.0 * 3600e6),
+            duration: Dist::constant(1800e6),
+        }],
+        ..Default::default()
+    };
+    let (out, _) = run(&with_failures(scenario(&(cluster(6, "3d", "kubernetes") + &web(3, ""))), failures));
+    let starts = events(&out.failure_events, "outage");
+    let ends = events(&out.failure_events, "outage-end");
+    assert!(starts.len() >= 5, "about 14 expected over 3 days, got {}", starts.len());
+    for (s, e) in starts.iter().zip(&ends) {
+        assert_eq!(e.time_s - s.time_s, 1800.0);
+        assert!(["topology.kubernetes.io/zone=a", "topology.kubernetes.io/zone=b", "topology.kubernetes.io/zone=c"]
+            .contains(&s.target.as_str()));
+    }
+    let zones: std::collections::BTreeSet<&str> = starts.iter().map(|s| s.target.as_str()).collect();
+    assert!(zones.len() >= 2, "zones are drawn, not fixed: {zones:?}");
+    assert_eq!(out.summary.node_failures, 2 * starts.len() as u64);
+}
+
+#[test]
+fn mesos_removes_an_agent_after_75s_and_the_framework_relaunches_its_tasks() {
+    let batch = "[[batch]]\nname = \"etl\"\njobs = 1\ninterarrival = \"1s\"\ntasks = 2\nduration = \"1h\"\ncpu = \"3\"\nmemory = \"1Gi\"\n\
+                 images = [\"app:1\"]\n";
+    let s = with_failures(scenario(&(cluster(3, "3h", "mesos-drf") + batch)), fail_node_at("pool-0", 600));
+    let (out, pods) = run(&s);
+    assert_eq!(events(&out.failure_events, "node-lost")[0].time_s, 675.0);
+    let lost: Vec<&PodRecord> = pods.iter().filter(|p| p.restarts == 1).collect();
+    assert_eq!(lost.len(), 1, "one task ran on pool-0");
+    // Marathon's first launch delay is 1 s; the task then waits for an offer.
+    assert!(lost[0].bind_s.unwrap() >= 676.0 && lost[0].bind_s.unwrap() < 680.0, "{:?}", lost[0].bind_s);
+    assert_eq!(lost[0].phase, "Succeeded");
+    let b = &out.batch_summaries[0];
+    assert_eq!((b.tasks_lost, b.tasks_retried), (1, 1));
+    // 3 CPUs from its start (an allocation tick and the 1 s default startup
+    // after submission) to the failure.
+    let ran = 600.0 - lost[0].submit_s;
+    assert!(b.lost_cpu_seconds <= 3.0 * ran && b.lost_cpu_seconds >= 3.0 * (ran - 3.0), "{}", b.lost_cpu_seconds);
+}
