@@ -8,6 +8,7 @@
 //! The format is documented in `scenarios/quickstart.toml` and README.md.
 
 pub mod dist;
+mod failures;
 pub mod locate;
 pub mod quantity;
 pub mod services;
@@ -103,6 +104,7 @@ struct RawScenario {
     #[serde(default)]
     services: Vec<services::RawService>,
     node_autoscaler: Option<services::RawNodeAutoscaler>,
+    failures: Option<failures::RawFailures>,
     /// Kept raw: built-in kinds are read again with spans, registered ones
     /// are handed to their plugin.
     scheduler: Option<toml::Table>,
@@ -287,8 +289,8 @@ impl NodeGroup {
     /// `kubernetes.io/hostname` and `orchsim.io/node-group`.
     pub fn node_labels(&self, k: u32) -> BTreeMap<String, String> {
         let mut labels = self.labels.clone();
-        labels.insert("topology.kubernetes.io/zone".into(), self.zone_of(k).to_string());
-        labels.insert("kubernetes.io/hostname".into(), self.node_name(k));
+        labels.insert(ZONE_LABEL.into(), self.zone_of(k).to_string());
+        labels.insert(HOSTNAME_LABEL.into(), self.node_name(k));
         labels.insert("orchsim.io/node-group".into(), self.name.clone());
         labels
     }
@@ -353,6 +355,11 @@ pub struct Scenario {
     /// What fails, and changes to how the control plane reacts (`[failures]`).
     pub failures: FailureConfig,
 }
+
+/// The label carrying a node's zone (`zone = "a"` targets in `[failures]` mean it).
+pub const ZONE_LABEL: &str = "topology.kubernetes.io/zone";
+/// The label carrying a node's name.
+pub const HOSTNAME_LABEL: &str = "kubernetes.io/hostname";
 
 /// Default kubelet `maxPods`.
 pub const DEFAULT_MAX_PODS: u32 = 110;
@@ -602,6 +609,7 @@ impl Validator<'_> {
         if node_autoscaler.is_some() && !node_groups.iter().any(|g| g.max > g.min) {
             self.error("node_autoscaler", "no node group can change size: give one `min` and `max`");
         }
+        let failures = raw.failures.as_ref().map(|f| self.failures(f, &node_groups, &image_index, &names, duration)).unwrap_or_default();
 
         let scheduler = self.scheduler(raw.scheduler.as_ref(), &names);
         if !self.diagnostics.is_empty() {
@@ -619,7 +627,7 @@ impl Validator<'_> {
             services,
             node_autoscaler,
             scheduler: scheduler?,
-            failures: FailureConfig::default(),
+            failures,
         })
     }
 

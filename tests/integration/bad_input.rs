@@ -212,3 +212,49 @@ fn batch_disruption_budgets_take_min_available_only() {
     );
     assert_rejected("images =", "images = [\"app:1\"]\ndisruption_budget = { min_avail = 1 }", &["unknown field `min_avail`"]);
 }
+
+/// BASE with a `[failures]` part appended, and the line of the part's first
+/// line containing `marker`.
+fn with_failures(part: &str, marker: &str) -> (String, usize) {
+    let text = format!("{BASE}{part}");
+    let start = BASE.lines().count();
+    let line = text.lines().skip(start).position(|l| l.contains(marker)).unwrap_or_else(|| panic!("no line contains {marker}"));
+    (text, start + line + 1)
+}
+
+#[test]
+fn failure_script_naming_an_unknown_node() {
+    let (text, line) = with_failures("[[failures.script]]\nat = \"1m\"\naction = \"fail\"\nnode = \"n-9\"\n", "node =");
+    assert_text_rejected(&text, &[line], &["failures.script[0].node", "no node is named `n-9`", "n-0 … n-3"]);
+}
+
+#[test]
+fn failure_script_count_needs_action_add() {
+    let (text, line) = with_failures("[[failures.script]]\nat = \"1m\"\naction = \"fail\"\npool = \"n\"\ncount = 2\n", "count =");
+    assert_text_rejected(&text, &[line], &["failures.script[0].count", "only `add` takes a count"]);
+}
+
+#[test]
+fn failure_model_with_both_mtbf_and_a_distribution() {
+    let part =
+        "[[failures.nodes]]\nmtbf = \"30d\"\ntime_to_failure = { dist = \"weibull\", shape = 0.7, scale = \"20d\" }\nmttr = \"1h\"\n";
+    let (text, line) = with_failures(&format!("[simulation]\nduration = \"1d\"\n{part}"), "time_to_failure");
+    assert_text_rejected(&text, &[line], &["failures.nodes[0].time_to_failure", "not both"]);
+}
+
+#[test]
+fn random_failures_need_a_run_duration() {
+    let (text, line) = with_failures("[[failures.crashes]]\nworkload = \"jobs\"\nmtbf = \"2h\"\n", "[[failures.crashes]]");
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("bad.toml"), text).unwrap();
+    for cmd in ["validate", "run"] {
+        let o = orchsim(tmp.path(), &[cmd, "bad.toml"]);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "`{cmd}`: {stderr}");
+        // No [simulation] section to point at: the message names the model and its line.
+        for m in ["bad.toml", "simulation.duration", &format!("[[failures.crashes]] (line {line})"), "give the run a duration"] {
+            assert!(stderr.contains(m), "`{cmd}`: expected `{m}` in: {stderr}");
+        }
+    }
+    assert!(!tmp.path().join("results").exists());
+}
