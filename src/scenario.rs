@@ -444,11 +444,24 @@ impl Scenario {
                 gpu: g.allocatable.gpu * n,
             }
         });
-        let expected_tasks: f64 = self.batch.iter().filter_map(|b| b.jobs.map(|j| j as f64 * b.tasks.mean())).sum();
-        let jobs: u64 = self.batch.iter().filter_map(|b| b.jobs).sum();
+        // Classes bounded by time (`until`, or the run) have no job count to show.
+        let jobs = match self.batch.iter().map(|b| b.jobs.map(|j| (j, j as f64 * b.tasks.mean()))).collect::<Option<Vec<_>>>() {
+            Some(counted) => {
+                let (jobs, tasks) = counted.iter().fold((0, 0.0), |(j, t), (cj, ct)| (j + cj, t + ct));
+                format!("{jobs} jobs (~{tasks:.0} tasks)")
+            }
+            None => "arrivals over time".to_string(),
+        };
         let duration = self.duration.map_or("until all work is done".to_string(), |d| format!("for {d}"));
+        let failures = &self.failures;
+        let failures = if failures.is_empty() {
+            String::new()
+        } else {
+            let models = failures.nodes.len() + failures.outages.len() + failures.crashes.len() + failures.spot.len();
+            format!(", {models} failure model(s) and {} scripted event(s)", failures.script.len())
+        };
         format!(
-            "{}: {} nodes in {} group(s) ({} cores, {:.0} GiB, {} GPUs), {} image(s), {} batch class(es) with {} jobs (~{:.0} tasks), scheduler {}, seed {}, runs {}",
+            "{}: {} nodes in {} group(s) ({} cores, {:.0} GiB, {} GPUs), {} image(s), {} batch class(es) with {}, scheduler {}, seed {}{failures}, runs {}",
             self.name,
             self.node_count(),
             self.node_groups.len(),
@@ -458,7 +471,6 @@ impl Scenario {
             self.images.len(),
             self.batch.len(),
             jobs,
-            expected_tasks,
             self.scheduler.name(),
             self.seed,
             duration

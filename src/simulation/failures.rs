@@ -310,6 +310,9 @@ impl Simulation {
             return Ok(());
         }
         // kubelet restarts the container in place after CrashLoopBackOff.
+        if let Some(w) = self.batch_class(pod) {
+            self.failures.totals.batch[w].tasks_retried += 1;
+        }
         let r = self.failures.reactions;
         let delay = self.failures.retries.entry(pod).or_default().next_delay(&r.restart_backoff, now);
         self.cluster.restart(pod);
@@ -355,8 +358,7 @@ impl Simulation {
             (None, RestartMode::Reschedule) => self.failures.retries.entry(pod).or_default().next_delay(&r.batch_backoff, now),
             (Some(_), _) => self.failures.retries.entry(pod).or_default().next_delay(&r.restart_backoff, now),
         };
-        if service.is_none() {
-            let w = self.cluster.pod(pod).workload as usize;
+        if let Some(w) = self.batch_class(pod) {
             self.failures.totals.batch[w].tasks_retried += 1;
         }
         self.cancel_lifecycle(pod);
@@ -407,6 +409,12 @@ impl Simulation {
         }
         self.queue.move_all(now);
         true
+    }
+
+    /// The batch class of a pod, `None` for a service replica.
+    fn batch_class(&self, pod: PodId) -> Option<usize> {
+        let w = self.cluster.pod(pod).workload as usize;
+        (w < self.workloads.len()).then_some(w)
     }
 
     /// Adds the CPU-seconds a batch pod had run (up to `until`) to the work

@@ -315,3 +315,32 @@ fn mesos_removes_an_agent_after_75s_and_the_framework_relaunches_its_tasks() {
     let ran = 600.0 - lost[0].submit_s;
     assert!(b.lost_cpu_seconds <= 3.0 * ran && b.lost_cpu_seconds >= 3.0 * (ran - 3.0), "{}", b.lost_cpu_seconds);
 }
+
+#[test]
+fn the_zone_outage_scenario_recovers_as_each_control_plane_does() {
+    let text = std::fs::read_to_string(crate::support::repo().join("scenarios/zone-outage.toml")).unwrap();
+    let recovery = |extra: &str| {
+        let s = Scenario::parse(&format!("{text}\n{extra}"), "zone-outage.toml").unwrap_or_else(|e| panic!("{e}"));
+        let out = run(&s).0;
+        let by_name = |n: &str| out.service_summaries.iter().find(|s| s.service == n).unwrap().clone();
+        (by_name("checkout"), by_name("ledger"))
+    };
+    let (checkout, ledger) = recovery("");
+    // 50 s grace + 300 s toleration + 8 s startup of the replacement.
+    assert_eq!((checkout.outages, checkout.max_recovery_s), (0, Some(358.0)));
+    assert_eq!((ledger.outages, ledger.outage_s), (1, 1820.0));
+    let (checkout, _) = recovery("[scheduler]\nkind = \"swarmkit\"\n");
+    // 15 s heartbeat timeout + 5 s restart delay + 8 s startup.
+    assert_eq!(checkout.max_recovery_s, Some(28.0));
+}
+
+#[test]
+fn failures_are_read_from_the_scenario_file() {
+    let text = cluster(3, "1h", "kubernetes")
+        + &web(3, "")
+        + "[failures]\ndefault_toleration_seconds = 60\n[[failures.script]]\nat = \"10m\"\naction = \"fail\"\nnode = \"pool-1\"\n";
+    let (out, pods) = run(&scenario(&text));
+    let (lost, _) = replaced_on(&pods, "pool-1");
+    assert_eq!(lost.finish_s, Some(600.0 + 50.0 + 60.0));
+    assert_eq!(out.summary.node_failures, 1);
+}
