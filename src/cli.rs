@@ -271,8 +271,26 @@ fn compare(
             s.makespan_s
         );
     }
+    if summaries.iter().any(had_failures) {
+        println!();
+        println!(
+            "{:<14} {:>9} {:>9} {:>8} {:>10} {:>11} {:>12} {:>9}",
+            "policy", "node fail", "pods lost", "crashes", "tasks lost", "jobs failed", "availability", "full"
+        );
+        for s in &summaries {
+            println!(
+                "{:<14} {:>9} {:>9} {:>8} {:>10} {:>11} {:>12.4} {:>9.4}",
+                s.policy, s.node_failures, s.pods_lost, s.crashes, s.tasks_lost, s.jobs_failed, s.availability, s.full_availability
+            );
+        }
+    }
     eprintln!("{} policies in {:.2} s; outputs in {}", summaries.len(), started.elapsed().as_secs_f64(), dir.display());
     Ok(())
+}
+
+/// Whether anything failed in the run (its failure columns are worth printing).
+fn had_failures(s: &Summary) -> bool {
+    s.node_failures + s.crashes + s.evictions + s.pods_lost > 0
 }
 
 fn print_summary(s: &Summary) {
@@ -297,5 +315,26 @@ fn print_summary(s: &Summary) {
             "nodes: {:.1} node-hours, cost {:.2}, {} scale-ups, {} removals",
             s.node_hours, s.cost, s.node_scale_ups, s.node_scale_downs
         );
+    }
+    if had_failures(s) {
+        println!(
+            "failures: {} node failures ({:.1} node-hours down), {} pods lost, {} crashes ({} OOM), {} restarts, {} evictions",
+            s.node_failures,
+            s.node_downtime_s / 3600.0,
+            s.pods_lost,
+            s.crashes,
+            s.oom_kills,
+            s.restarts,
+            s.evictions
+        );
+        if s.requests > 0.0 {
+            println!("availability (mean over services): {:.4} with a replica serving, {:.4} fully", s.availability, s.full_availability);
+        }
+        if s.tasks_lost > 0 {
+            println!(
+                "batch: {} tasks lost, {} retried, {} jobs failed, {:.0} CPU-seconds of work lost",
+                s.tasks_lost, s.tasks_retried, s.jobs_failed, s.failure_lost_cpu_seconds
+            );
+        }
     }
 }
