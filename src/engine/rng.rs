@@ -93,6 +93,17 @@ impl StreamId {
     }
 }
 
+/// The stream `stream` of master seed `master_seed` for one entity named by
+/// `key` (a pod's workload, job, task and restart count): a failure model
+/// that draws from it gives each entity the same draws whatever order the
+/// entities come in, so two policies that start pods in different orders
+/// still see the same crash for the same task.
+pub fn keyed_rng(master_seed: u64, stream: StreamId, key: [u64; 3]) -> SimRng {
+    let mixed = key.iter().fold(splitmix64(master_seed), |acc, &k| splitmix64(acc ^ splitmix64(k)));
+    // `run` keys replications; keyed streams set its top bit to stay apart.
+    stream_rng(mixed, 1 << 63, stream)
+}
+
 /// SplitMix64 finalizer: spreads nearby seeds over the whole key space.
 fn splitmix64(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);

@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use rand::Rng;
 
 use super::{SimError, Simulation};
-use crate::engine::{stream_rng, EventId, FailureStream, SimRng, StreamId};
+use crate::engine::{keyed_rng, stream_rng, EventId, FailureStream, SimRng, StreamId};
 use crate::event::Event;
 use crate::metrics::failures::{BatchSummary, FailureEvent, FailureTotals};
 use crate::model::{NodeId, PodId, PodPhase};
@@ -35,9 +35,9 @@ struct JobRecord {
 pub(super) struct FailureRuntime {
     pub(super) reactions: Reactions,
     config: FailureConfig,
+    seed: u64,
     node_rngs: Vec<SimRng>,
     outage_rngs: Vec<SimRng>,
-    crash_rngs: Vec<SimRng>,
     spot_rngs: Vec<SimRng>,
     /// Per node: how many failures hold it down (its own failure and a zone
     /// outage may overlap; it comes back when the last ends).
@@ -64,7 +64,7 @@ impl FailureRuntime {
             reactions,
             node_rngs: rngs(FailureStream::Nodes, config.nodes.len()),
             outage_rngs: rngs(FailureStream::Outages, config.outages.len()),
-            crash_rngs: rngs(FailureStream::Crashes, config.crashes.len()),
+            seed,
             spot_rngs: rngs(FailureStream::Spot, config.spot.len()),
             down_causes: Vec::new(),
             detection: Vec::new(),
@@ -98,13 +98,17 @@ impl FailureRuntime {
         &mut self.down_causes[node.index()]
     }
 
-    /// Running time before the next crash of a pod of `workload` with
-    /// `image` that just started: the earliest of the applicable models' draws.
-    fn time_to_crash(&mut self, workload: u32, image: crate::model::ImageId) -> Option<SimDuration> {
+    /// Running time before the next crash of `pod`, which just started: the
+    /// earliest of the applicable models' draws. Each draw is keyed by the
+    /// pod's workload, job, task and restart count, so every policy sees the
+    /// same crash for the same task (common random numbers).
+    fn time_to_crash(&self, pod: &crate::model::Pod) -> Option<SimDuration> {
+        let key = [pod.workload as u64, (pod.job as u64) << 32 | pod.task as u64, pod.restarts as u64];
         let mut earliest: Option<SimDuration> = None;
-        for (m, rng) in self.config.crashes.iter().zip(&mut self.crash_rngs) {
-            if m.applies(workload, image) {
-                let d = SimDuration::from_micros(m.time_to_crash.sample(rng));
+        for (m, model) in self.config.crashes.iter().enumerate() {
+            if model.applies(pod.workload, pod.image) {
+                let mut rng = keyed_rng(self.seed, StreamId::failure(FailureStream::Crashes, m as u32), key);
+                let d = SimDuration::from_micros(model.time_to_crash.sample(&mut rng));
                 earliest = Some(earliest.map_or(d, |e| e.min(d)));
             }
         }
@@ -647,8 +651,7 @@ impl Simulation {
         if self.is_oom(pod) {
             return Some(SimDuration::ZERO);
         }
-        let p = self.cluster.pod(pod);
-        self.failures.time_to_crash(p.workload, p.image)
+        self.failures.time_to_crash(self.cluster.pod(pod))
     }
 
     /// Node-seconds down so far at `now`.
