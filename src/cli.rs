@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 
 use crate::explain::{CsvDecisionLog, DecisionLog};
 use crate::metrics::Summary;
-use crate::plot::{autoscaling_chart, utilization_chart};
+use crate::plot::{autoscaling_chart, availability_chart, utilization_chart};
 use crate::policy::scheduler::SchedulerConfig;
 use crate::report::{write_csv, write_run, CsvPodLog};
 use crate::scenario::{Scenario, ScenarioError};
@@ -29,8 +29,13 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run one scenario and write summary.csv, timeseries.csv, pods.csv and
-    /// utilization.png.
+    /// Run one scenario and write summary.csv, timeseries.csv, pods.csv and the
+    /// charts: utilization.png, autoscaling.png (with services) and
+    /// availability.png (if anything failed).
+    ///
+    /// availability.png shows replicas desired, ready and actually serving, the
+    /// load served, and nodes down and declared lost, with the failure events
+    /// marked.
     Run {
         /// Scenario file (TOML). Without it, the built-in quickstart scenario runs.
         scenario: Option<PathBuf>,
@@ -40,7 +45,7 @@ pub enum Command {
         /// Output directory [default: results/<scenario name>/].
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Skip drawing utilization.png (and autoscaling.png).
+        /// Skip drawing the charts (utilization.png, autoscaling.png, availability.png).
         #[arg(long)]
         no_chart: bool,
         /// Also write decisions.csv: every scheduling attempt with its outcome,
@@ -166,9 +171,9 @@ fn run(path: Option<&Path>, seed: Option<u64>, out: Option<PathBuf>, no_chart: b
 }
 
 /// Runs `scenario` with `seed` and writes summary.csv, timeseries.csv, pods.csv,
-/// (with `chart`) utilization.png, and autoscaling.png if the scenario has
-/// services, and (with `explain = Some(top)`)
-/// decisions.csv into `dir`, creating it.
+/// (with `chart`) utilization.png, autoscaling.png if the scenario has
+/// services and availability.png if anything failed, and (with
+/// `explain = Some(top)`) decisions.csv into `dir`, creating it.
 pub fn run_to_dir(scenario: &Scenario, seed: u64, dir: &Path, chart: bool, explain: Option<usize>) -> Result<RunOutput, Failure> {
     // An output directory that cannot be made is a bad --out (or scenario name): exit 2.
     std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create output directory", dir.display())).map_err(Failure::input)?;
@@ -191,6 +196,11 @@ pub fn run_to_dir(scenario: &Scenario, seed: u64, dir: &Path, chart: bool, expla
             let tmp = dir.join("autoscaling.tmp.png");
             autoscaling_chart(&tmp, &title, &output.services, &output.samples).map_err(Failure::internal)?;
             std::fs::rename(&tmp, dir.join("autoscaling.png")).context("cannot move the chart into place").map_err(Failure::internal)?;
+        }
+        if !output.failure_events.is_empty() {
+            let tmp = dir.join("availability.tmp.png");
+            availability_chart(&tmp, &title, &output.services, &output.samples, &output.failure_events).map_err(Failure::internal)?;
+            std::fs::rename(&tmp, dir.join("availability.png")).context("cannot move the chart into place").map_err(Failure::internal)?;
         }
     }
     if output.stopped_at_horizon {

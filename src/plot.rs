@@ -12,6 +12,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::FontStyle;
 
+use crate::metrics::failures::FailureEvent;
 use crate::metrics::services::ServiceSample;
 use crate::metrics::Sample;
 
@@ -331,18 +332,8 @@ pub fn autoscaling_chart(path: &Path, title: &str, services: &[ServiceSample], s
     root.fill(&WHITE).map_err(|e| err(&e))?;
     let (top, bottom) = root.split_vertically(380);
 
-    // Services in the order they first appear, each with its rows.
-    let mut order: Vec<(&str, Vec<&ServiceSample>)> = Vec::new();
-    let mut index: BTreeMap<&str, usize> = BTreeMap::new();
-    for row in services {
-        let i = *index.entry(&row.service).or_insert_with(|| {
-            order.push((&row.service, Vec::new()));
-            order.len() - 1
-        });
-        order[i].1.push(row);
-    }
-    let end_s = samples.iter().map(|s| s.time_s).chain(services.iter().map(|s| s.time_s)).filter(|t| t.is_finite()).fold(0.0, f64::max);
-    let axis = TimeAxis::new(end_s);
+    let order = by_service(services);
+    let axis = TimeAxis::new(last_time(samples.iter().map(|s| s.time_s).chain(services.iter().map(|s| s.time_s))));
     let unit = axis.unit;
     let per_line = order.len() <= LEGEND_ENTRY_PER_LINE_MAX;
 
@@ -401,6 +392,405 @@ pub fn autoscaling_chart(path: &Path, title: &str, services: &[ServiceSample], s
     key_entry(&mut chart, "nodes in service (right axis)", legend_line(nodes_style())).map_err(|e| err(&e))?;
     draw_legend(&mut chart, SeriesLabelPosition::UpperLeft).map_err(|e| err(&e))?;
     root.present().map_err(|e| err(&e))
+}
+
+/// Width of the key column right of each panel of `availability.png`, pixels.
+/// The key stays off the plots: a failure can fall at any time, so no corner of
+/// a panel is safe to cover.
+const KEY_WIDTH: u32 = 330;
+/// Size of `availability.png`, pixels: the plots as wide as the other charts', and the key.
+const AVAILABILITY_SIZE: (u32, u32) = (1200 + KEY_WIDTH, 900);
+/// Height of one key entry, pixels.
+const KEY_ROW: i32 = 22;
+/// Height of a pod event's tick, as a fraction of its panel's height.
+const TICK: f64 = 0.05;
+/// Room above the highest value in `availability.png`: its keys are off the
+/// plots, so only enough that the top line is not the frame.
+const KEYED_OFF_HEADROOM: f64 = 0.1;
+
+/// How `availability.png` marks a failure event.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum EventMark {
+    /// Capacity lost or about to be: a node down or declared lost, an outage, a spot notice or reclaim.
+    Failure,
+    /// Capacity back: a node up, an outage over, nodes added.
+    Recovery,
+    /// An operator's action: cordon, uncordon, drain.
+    Maintenance,
+    /// Something that happened to one pod or job: a crash, an OOM kill, an eviction, a failed job.
+    Pod,
+}
+
+impl EventMark {
+    /// Every mark with its key label, in the order they are drawn (later on top,
+    /// so a failure shows where it falls on the same pixel as a recovery).
+    const ALL: [(EventMark, &'static str); 4] = [
+        (EventMark::Pod, "pod crash, OOM kill, eviction, job failed"),
+        (EventMark::Maintenance, "cordon, uncordon, drain"),
+        (EventMark::Recovery, "node up, outage end, nodes added"),
+        (EventMark::Failure, "node down or lost, outage, spot"),
+    ];
+
+    /// The mark of an event kind (see [`FailureEvent::kind`]); `None` for a kind
+    /// this chart does not know, which it leaves out rather than guess its family.
+    fn of(kind: &str) -> Option<EventMark> {
+        match kind {
+            "node-down" | "node-lost" | "outage" | "spot-notice" | "spot-reclaim" => Some(EventMark::Failure),
+            "node-up" | "outage-end" | "nodes-added" => Some(EventMark::Recovery),
+            "cordon" | "uncordon" | "drain" => Some(EventMark::Maintenance),
+            "crash" | "oom-kill" | "pod-evicted" | "job-failed" => Some(EventMark::Pod),
+            _ => None,
+        }
+    }
+
+    /// The mark's colour: red, green and orange lines; pod events in dark grey.
+    fn color(self) -> RGBColor {
+        match self {
+            EventMark::Failure => RGBColor(220, 30, 30),
+            EventMark::Recovery => RGBColor(30, 160, 30),
+            EventMark::Maintenance => RGBColor(245, 150, 0),
+            EventMark::Pod => RGBColor(70, 70, 70),
+        }
+    }
+
+    /// The mark in the key: event lines as in a run with few events, ticks as drawn.
+    fn key_style(self) -> ShapeStyle {
+        let opacity = if self == EventMark::Pod { 1.0 } else { MARKER_OPACITY.1 };
+        self.color().mix(opacity).stroke_width(1)
+    }
+}
+
+/// Opacity of the event lines: `.0` with many events, `.1` with few (see
+/// [`draw_event_lines`]).
+const MARKER_OPACITY: (f64, f64) = (0.3, 0.8);
+/// Event lines in a chart past which they fade below the highest opacity.
+const MARKERS_OPAQUE_MAX: f64 = 30.0;
+
+/// Draws the node-level events of `marked` (times in axis units) as vertical
+/// lines from 0 to `y_top`; pod events are left to [`draw_pod_ticks`]. The
+/// lines fade as they grow many (a node failure model on a large cluster
+/// makes hundreds), so that they shade the panel rather than paint it over,
+/// while a few stay bold enough to see at a glance; events of one family on
+/// the same pixel column (the nodes of an outage) make one line.
+fn draw_event_lines<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Panel<'a, DB>,
+    marked: &[(f64, EventMark)],
+    y_top: f64,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let mut columns: BTreeMap<(usize, i32), f64> = BTreeMap::new();
+    for &(x, mark) in marked.iter().filter(|(_, m)| *m != EventMark::Pod) {
+        let family = EventMark::ALL.iter().position(|(m, _)| *m == mark).unwrap_or(0);
+        columns.entry((family, chart.backend_coord(&(x, 0.0)).0)).or_insert(x);
+    }
+    let (faint, bold) = MARKER_OPACITY;
+    let opacity = (bold * MARKERS_OPAQUE_MAX / columns.len().max(1) as f64).clamp(faint, bold);
+    // In the families' order, so that later ones draw on top.
+    chart.draw_series(columns.into_iter().map(|((family, _), x)| {
+        let style = EventMark::ALL[family].0.color().mix(opacity).stroke_width(1);
+        PathElement::new(vec![(x, 0.0), (x, y_top)], style)
+    }))?;
+    Ok(())
+}
+
+/// Draws the pod events of `marked` as short ticks up from the bottom of a
+/// panel `y_top` high.
+fn draw_pod_ticks<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Panel<'a, DB>,
+    marked: &[(f64, EventMark)],
+    y_top: f64,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let style = EventMark::Pod.color().stroke_width(1);
+    let ticks =
+        marked.iter().filter(|(_, m)| *m == EventMark::Pod).map(|&(x, _)| PathElement::new(vec![(x, 0.0), (x, y_top * TICK)], style));
+    chart.draw_series(ticks)?;
+    Ok(())
+}
+
+/// The mark of a key entry.
+#[derive(Clone, Copy)]
+enum Swatch {
+    /// A line.
+    Line(ShapeStyle),
+    /// A dashed line.
+    Dashed(ShapeStyle),
+    /// A shaded area.
+    Area(ShapeStyle),
+    /// A vertical line: an event marker.
+    Marker(ShapeStyle),
+    /// A short vertical line on the baseline: a pod event's tick.
+    Tick(ShapeStyle),
+}
+
+/// Draws `entries` down the key column `area` beside a panel, from the top of
+/// its plot. Entries that do not fit are counted in the last row.
+fn draw_key<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    entries: &[(String, Swatch)],
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    // The panel's caption is above its plot: start below it.
+    let top = MARGIN as i32 + 40;
+    let rows = ((area.dim_in_pixel().1 as i32 - top) / KEY_ROW).max(1) as usize;
+    let shown = if entries.len() > rows { rows - 1 } else { entries.len() };
+    let font = ("sans-serif", 15).into_font().color(&BLACK).pos(Pos::new(HPos::Left, VPos::Center));
+    let x = 8;
+    let row_y = |i: usize| top + KEY_ROW * i as i32 + KEY_ROW / 2;
+    for (i, (label, swatch)) in entries.iter().take(shown).enumerate() {
+        let y = row_y(i);
+        match *swatch {
+            Swatch::Line(style) => area.draw(&legend_line(style)((x, y)))?,
+            Swatch::Dashed(style) => area.draw(&legend_dashed(style)((x, y)))?,
+            Swatch::Area(style) => area.draw(&legend_area(style)((x, y)))?,
+            Swatch::Marker(style) => area.draw(&PathElement::new(vec![(x + 10, y - 8), (x + 10, y + 8)], style))?,
+            Swatch::Tick(style) => area.draw(&PathElement::new(vec![(x + 10, y + 2), (x + 10, y + 8)], style))?,
+        }
+        area.draw(&Text::new(label.as_str(), (x + 28, y), font.clone()))?;
+    }
+    if shown < entries.len() {
+        area.draw(&Text::new(format!("… and {} more", entries.len() - shown), (x + 28, row_y(shown)), font))?;
+    }
+    Ok(())
+}
+
+/// Styles of the availability chart's replica lines: dashed desired, thin
+/// ready, bold serving, and the detection window (ready, not serving) shaded.
+fn serving_style(color: RGBColor) -> ShapeStyle {
+    color.stroke_width(3)
+}
+fn ready_thin_style(color: RGBColor) -> ShapeStyle {
+    color.stroke_width(1)
+}
+fn unserved_style(color: RGBColor) -> ShapeStyle {
+    color.mix(0.3).filled()
+}
+/// Nodes whose machine is down, NotReady nodes, and the cumulative counts.
+fn down_style() -> ShapeStyle {
+    RGBColor(220, 30, 30).mix(0.3).filled()
+}
+fn not_ready_style() -> ShapeStyle {
+    RGBColor(150, 0, 0).stroke_width(2)
+}
+fn restarts_style() -> ShapeStyle {
+    PALETTE[4].stroke_width(2)
+}
+fn pods_lost_style() -> ShapeStyle {
+    PALETTE[5].stroke_width(2)
+}
+
+/// Heights of the replica and load panels of `availability.png`, pixels; the
+/// node panel has the rest.
+const REPLICA_PANEL: u32 = 360;
+const LOAD_PANEL: u32 = 200;
+
+/// Draws `availability.png`, for runs where something failed, in three panels
+/// over the same time axis. Top, per service: desired replicas (dashed), ready
+/// replicas as the control plane sees them (thin) and replicas actually
+/// serving on a node that is up (bold), with the gap between ready and serving
+/// shaded: the detection window, when endpoints still send load to replicas
+/// on a dead node. Middle, per service: the fraction of the offered load
+/// served. Bottom: nodes in service (black), nodes whose machine is down
+/// (shaded red) and nodes the control plane has declared lost (dark red,
+/// dashed), with container restarts and pods lost with their nodes so far on
+/// the right axis. Without services the bottom panel is the only one.
+///
+/// Failure events are thin vertical lines across every panel: node failures,
+/// outages and spot notices and reclaims red, recoveries (node up, outage end,
+/// nodes added) green, cordons, uncordons and drains orange; they fade as they
+/// grow many. Pod-level events (crash, OOM kill, eviction, failed job) are
+/// short dark ticks along the bottom of the top panel (of the node panel
+/// without services), whatever their number: a crash loop makes one every few
+/// minutes per pod, and a full-height line for each would bury the replica
+/// lines, while a threshold would make one run's chart look unlike the next.
+/// Event kinds the chart does not know are left out.
+///
+/// The keys are in a column right of the panels, so they never hide a failure;
+/// with more than three services they name each service once and key the line
+/// styles separately, as in [`autoscaling_chart`]. Counts are drawn as steps.
+/// Values that are not finite are left out; nothing in the data makes it fail
+/// or panic.
+pub fn availability_chart(
+    path: &Path,
+    title: &str,
+    services: &[ServiceSample],
+    samples: &[Sample],
+    events: &[FailureEvent],
+) -> Result<(), PlotError> {
+    register_font();
+    let err = plot_error(path);
+    let root = BitMapBackend::new(path, AVAILABILITY_SIZE).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| err(&e))?;
+    let order = by_service(services);
+    let times = samples.iter().map(|s| s.time_s).chain(services.iter().map(|s| s.time_s)).chain(events.iter().map(|e| e.time_s));
+    let axis = TimeAxis::new(last_time(times));
+    let unit = axis.unit;
+    let marked: Vec<(f64, EventMark)> =
+        events.iter().filter(|e| e.time_s.is_finite()).filter_map(|e| EventMark::of(e.kind).map(|m| (e.time_s / unit, m))).collect();
+    let plot_width = AVAILABILITY_SIZE.0 - KEY_WIDTH;
+
+    let (nodes_area, nodes_caption) = if order.is_empty() {
+        (root.clone(), format!("{title}: nodes, restarts and pods lost"))
+    } else {
+        let (top, rest) = root.split_vertically(REPLICA_PANEL);
+        let (middle, bottom) = rest.split_vertically(LOAD_PANEL);
+        let (plot, key) = top.split_horizontally(plot_width);
+        let caption = format!("{title}: replicas per service");
+        let entries = replicas_panel(&plot, &caption, &axis, &order, services, &marked).map_err(|e| err(&e))?;
+        draw_key(&key, &entries).map_err(|e| err(&e))?;
+        let (plot, key) = middle.split_horizontally(plot_width);
+        let entries = load_panel(&plot, &axis, &order, &marked).map_err(|e| err(&e))?;
+        draw_key(&key, &entries).map_err(|e| err(&e))?;
+        (bottom, "nodes, restarts and pods lost".to_string())
+    };
+    let (plot, key) = nodes_area.split_horizontally(plot_width);
+    nodes_panel(&plot, &nodes_caption, &axis, samples, &marked, order.is_empty()).map_err(|e| err(&e))?;
+    let mut entries = vec![
+        ("nodes in service".to_string(), Swatch::Line(nodes_style())),
+        ("nodes down (machine)".to_string(), Swatch::Area(down_style())),
+        ("nodes NotReady (declared lost)".to_string(), Swatch::Dashed(not_ready_style())),
+        ("restarts (right axis)".to_string(), Swatch::Line(restarts_style())),
+        ("pods lost with nodes (right axis)".to_string(), Swatch::Line(pods_lost_style())),
+    ];
+    for (mark, label) in EventMark::ALL.into_iter().rev() {
+        let swatch = if mark == EventMark::Pod { Swatch::Tick(mark.key_style()) } else { Swatch::Marker(mark.key_style()) };
+        entries.push((label.to_string(), swatch));
+    }
+    draw_key(&key, &entries).map_err(|e| err(&e))?;
+    root.present().map_err(|e| err(&e))
+}
+
+/// Draws the replica panel of [`availability_chart`] on `on` and returns its key.
+fn replicas_panel<DB: DrawingBackend>(
+    on: &DrawingArea<DB, Shift>,
+    caption: &str,
+    axis: &TimeAxis,
+    order: &[(&str, Vec<&ServiceSample>)],
+    services: &[ServiceSample],
+    marked: &[(f64, EventMark)],
+) -> Result<Vec<(String, Swatch)>, DrawingAreaErrorKind<DB::ErrorType>> {
+    let unit = axis.unit;
+    let per_line = order.len() <= LEGEND_ENTRY_PER_LINE_MAX;
+    let replicas_top =
+        axis_top(services.iter().map(|s| f64::from(s.replicas_desired.max(s.replicas_ready).max(s.replicas_serving))), KEYED_OFF_HEADROOM);
+    let mut chart = time_panel(on, caption, axis, replicas_top, RightSide::Blank)?;
+    draw_time_mesh(&mut chart, axis, "replicas (pods)", Some(&count_label))?;
+    draw_event_lines(&mut chart, marked, replicas_top)?;
+    let mut entries = Vec::new();
+    if !per_line {
+        // The line styles first: should the key not fit, it is service names that are left out.
+        entries.push(("desired (dashed)".to_string(), Swatch::Dashed(desired_style(BLACK))));
+        entries.push(("ready (thin)".to_string(), Swatch::Line(ready_thin_style(BLACK))));
+        entries.push(("serving (bold)".to_string(), Swatch::Line(serving_style(BLACK))));
+        entries.push(("ready, not serving (shaded)".to_string(), Swatch::Area(unserved_style(BLACK))));
+    }
+    for (i, (name, rows)) in order.iter().enumerate() {
+        let color = PALETTE[i % PALETTE.len()];
+        let rows: Vec<&&ServiceSample> = rows.iter().filter(|s| s.time_s.is_finite()).collect();
+        let ready = steps(rows.iter().map(|s| (s.time_s / unit, f64::from(s.replicas_ready))));
+        let serving = steps(rows.iter().map(|s| (s.time_s / unit, f64::from(s.replicas_serving))));
+        let desired = steps(rows.iter().map(|s| (s.time_s / unit, f64::from(s.replicas_desired))));
+        // The detection window: down from ready to serving, where serving is the lower.
+        let floor = steps(rows.iter().map(|s| (s.time_s / unit, f64::from(s.replicas_serving.min(s.replicas_ready)))));
+        let gap: Vec<(f64, f64)> = ready.iter().copied().chain(floor.into_iter().rev()).collect();
+        chart.draw_series([Polygon::new(gap, unserved_style(color))])?;
+        chart.draw_series(LineSeries::new(serving, serving_style(color)))?;
+        chart.draw_series(LineSeries::new(ready, ready_thin_style(color)))?;
+        chart.draw_series(DashedLineSeries::new(desired, DASH, DASH_GAP, desired_style(color)))?;
+        if per_line {
+            entries.push((format!("{name} desired"), Swatch::Dashed(desired_style(color))));
+            entries.push((format!("{name} ready"), Swatch::Line(ready_thin_style(color))));
+            entries.push((format!("{name} serving"), Swatch::Line(serving_style(color))));
+            entries.push((format!("{name} ready, not serving"), Swatch::Area(unserved_style(color))));
+        } else {
+            entries.push(((*name).to_string(), Swatch::Line(serving_style(color))));
+        }
+    }
+    draw_pod_ticks(&mut chart, marked, replicas_top)?;
+    Ok(entries)
+}
+
+/// Draws the load panel of [`availability_chart`] on `on`: per service, the
+/// fraction of the offered load served. Samples with no load offered are left
+/// out (nothing could be dropped). Returns its key.
+fn load_panel<DB: DrawingBackend>(
+    on: &DrawingArea<DB, Shift>,
+    axis: &TimeAxis,
+    order: &[(&str, Vec<&ServiceSample>)],
+    marked: &[(f64, EventMark)],
+) -> Result<Vec<(String, Swatch)>, DrawingAreaErrorKind<DB::ErrorType>> {
+    // A little room above 100 %, so that the usual level is not the frame.
+    let top = 1.1;
+    let mut chart = time_panel(on, "load served", axis, top, RightSide::Blank)?;
+    draw_time_mesh(&mut chart, axis, "served / offered (%)", Some(&|v: &f64| number_label(&(v * 100.0).round())))?;
+    draw_event_lines(&mut chart, marked, top)?;
+    let mut entries = Vec::new();
+    for (i, (name, rows)) in order.iter().enumerate() {
+        let color = PALETTE[i % PALETTE.len()];
+        let served =
+            finite(rows.iter().filter(|s| s.load_rps > 0.0).map(|s| (s.time_s / axis.unit, (s.served_rps / s.load_rps).clamp(0.0, 1.0))));
+        chart.draw_series(LineSeries::new(served, served_style(color)))?;
+        if order.len() <= LEGEND_ENTRY_PER_LINE_MAX {
+            entries.push((format!("{name} served / offered"), Swatch::Line(served_style(color))));
+        }
+    }
+    if order.len() > LEGEND_ENTRY_PER_LINE_MAX {
+        entries.push(("served / offered, per service".to_string(), Swatch::Line(served_style(BLACK))));
+    }
+    Ok(entries)
+}
+
+/// Draws the node panel of [`availability_chart`] on `on`, with the pod
+/// events' ticks when `ticks` (there is no replica panel to take them).
+fn nodes_panel<DB: DrawingBackend>(
+    on: &DrawingArea<DB, Shift>,
+    caption: &str,
+    axis: &TimeAxis,
+    samples: &[Sample],
+    marked: &[(f64, EventMark)],
+    ticks: bool,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let unit = axis.unit;
+    // Different headrooms, so that the node count and the counts so far do not
+    // draw one line wherever both are at their highest (the end of most runs).
+    let nodes_top = axis_top(samples.iter().map(|s| s.nodes.max(s.nodes_down).max(s.nodes_not_ready) as f64), HEADROOM);
+    let counts_top = axis_top(samples.iter().map(|s| s.restarts.max(s.pods_lost) as f64), KEYED_OFF_HEADROOM);
+    let chart = time_panel(on, caption, axis, nodes_top, RightSide::Axis)?;
+    let mut chart = chart.set_secondary_coord(0.0..axis.max, 0.0..counts_top);
+    draw_time_mesh(&mut chart, axis, "nodes", Some(&count_label))?;
+    chart.configure_secondary_axes().y_desc("restarts, pods lost (so far)").y_label_formatter(&count_label).draw()?;
+    draw_event_lines(&mut chart, marked, nodes_top)?;
+    let down = area(steps(samples.iter().map(|s| (s.time_s / unit, s.nodes_down as f64))));
+    chart.draw_series([Polygon::new(down, down_style())])?;
+    let not_ready = steps(samples.iter().map(|s| (s.time_s / unit, s.nodes_not_ready as f64)));
+    chart.draw_series(DashedLineSeries::new(not_ready, DASH, DASH_GAP, not_ready_style()))?;
+    let nodes = steps(samples.iter().map(|s| (s.time_s / unit, s.nodes as f64)));
+    chart.draw_series(LineSeries::new(nodes, nodes_style()))?;
+    let restarts = steps(samples.iter().map(|s| (s.time_s / unit, s.restarts as f64)));
+    chart.draw_secondary_series(LineSeries::new(restarts, restarts_style()))?;
+    let pods_lost = steps(samples.iter().map(|s| (s.time_s / unit, s.pods_lost as f64)));
+    chart.draw_secondary_series(LineSeries::new(pods_lost, pods_lost_style()))?;
+    if ticks {
+        draw_pod_ticks(&mut chart, marked, nodes_top)?;
+    }
+    Ok(())
+}
+
+/// Services in the order they first appear (the order that picks their
+/// colours), each with its rows.
+fn by_service(services: &[ServiceSample]) -> Vec<(&str, Vec<&ServiceSample>)> {
+    let mut order: Vec<(&str, Vec<&ServiceSample>)> = Vec::new();
+    let mut index: BTreeMap<&str, usize> = BTreeMap::new();
+    for row in services {
+        let i = *index.entry(&row.service).or_insert_with(|| {
+            order.push((&row.service, Vec::new()));
+            order.len() - 1
+        });
+        order[i].1.push(row);
+    }
+    order
+}
+
+/// The latest finite time among `times` (0 if none), for [`TimeAxis::new`].
+fn last_time(times: impl Iterator<Item = f64>) -> f64 {
+    times.filter(|t| t.is_finite()).fold(0.0, f64::max)
 }
 
 /// Adds a legend entry with no line in the chart: the key to a line style.
@@ -525,6 +915,147 @@ mod tests {
         ];
         let samples = vec![sample(0.0, u64::MAX), sample(f64::NAN, 3), sample(f64::MAX, 0)];
         assert_eq!(render(&services, &samples)[..8], PNG_SIGNATURE);
+    }
+
+    fn event(time_s: f64, kind: &'static str, target: &str) -> FailureEvent {
+        FailureEvent { time_s, kind, target: target.to_string(), detail: String::new() }
+    }
+
+    /// Twenty minutes sampled every 10 s: a node of three fails at 300 s, is
+    /// declared lost 50 s later (serving below ready in between), its two web
+    /// replicas are evicted and replaced at 650 s, and it comes back at 900 s;
+    /// then a drain, and a crash a minute.
+    fn node_failure() -> (Vec<ServiceSample>, Vec<Sample>, Vec<FailureEvent>) {
+        let mut services = Vec::new();
+        let mut samples = Vec::new();
+        for step in 0..=120u32 {
+            let t = f64::from(step) * 10.0;
+            let down = (300.0..900.0).contains(&t);
+            let lost = (350.0..900.0).contains(&t);
+            let (ready, serving) = if !(300.0..650.0).contains(&t) {
+                (6, 6)
+            } else if t < 350.0 {
+                (6, 4)
+            } else {
+                (4, 4)
+            };
+            let mut web = service(t, "web", 500.0, ready, 6);
+            web.replicas_serving = serving;
+            web.served_rps = 500.0 * f64::from(serving) / 6.0;
+            web.dropped_rps = 500.0 - web.served_rps;
+            services.push(web);
+            let mut s = sample(t, 3);
+            s.nodes_down = u64::from(down);
+            s.nodes_not_ready = u64::from(lost);
+            s.pods_lost = if t >= 650.0 { 2 } else { 0 };
+            s.restarts = (t / 60.0) as u64;
+            samples.push(s);
+        }
+        let mut events = vec![
+            event(300.0, "node-down", "general-1"),
+            event(350.0, "node-lost", "general-1"),
+            event(650.0, "pod-evicted", "pod-1"),
+            event(650.0, "pod-evicted", "pod-2"),
+            event(900.0, "node-up", "general-1"),
+            event(1000.0, "drain", "general-2"),
+            event(1100.0, "uncordon", "general-2"),
+        ];
+        events.extend((1..20).map(|m| event(f64::from(m) * 60.0, "crash", "pod-3")));
+        events.sort_by(|a, b| a.time_s.total_cmp(&b.time_s));
+        (services, samples, events)
+    }
+
+    /// Draws the availability chart into a temporary directory and returns the PNG's bytes.
+    fn render_availability(services: &[ServiceSample], samples: &[Sample], events: &[FailureEvent]) -> Vec<u8> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("availability.png");
+        availability_chart(&path, "test", services, samples, events).unwrap();
+        std::fs::read(&path).unwrap()
+    }
+
+    /// A PNG's width and height, from its header.
+    fn png_size(png: &[u8]) -> (u32, u32) {
+        assert_eq!(png[..8], PNG_SIGNATURE);
+        assert_eq!(&png[12..16], b"IHDR");
+        let word = |at: usize| u32::from_be_bytes(png[at..at + 4].try_into().unwrap());
+        (word(16), word(20))
+    }
+
+    #[test]
+    fn availability_chart_draws_a_node_failure() {
+        let (services, samples, events) = node_failure();
+        let png = render_availability(&services, &samples, &events);
+        assert_eq!(png_size(&png), AVAILABILITY_SIZE);
+        assert!(png.len() > 10_000, "{} bytes: the chart looks empty", png.len());
+    }
+
+    #[test]
+    fn availability_chart_without_services_shows_the_nodes() {
+        let (_, samples, events) = node_failure();
+        let png = render_availability(&[], &samples, &events);
+        assert_eq!(png_size(&png), AVAILABILITY_SIZE);
+        assert!(png.len() > 10_000, "{} bytes", png.len());
+    }
+
+    #[test]
+    fn availability_chart_is_deterministic() {
+        let (services, samples, events) = node_failure();
+        assert_eq!(render_availability(&services, &samples, &events), render_availability(&services, &samples, &events));
+    }
+
+    #[test]
+    fn availability_chart_survives_degenerate_runs() {
+        let (services, samples, events) = node_failure();
+        // One sample, no events, nothing at all.
+        assert_eq!(png_size(&render_availability(&services[..1], &samples[..1], &[])), AVAILABILITY_SIZE);
+        assert_eq!(png_size(&render_availability(&[], &[], &[])), AVAILABILITY_SIZE);
+        // Events only, of kinds known and not, at times finite and not.
+        let odd = vec![
+            event(5.0, "node-down", "n"),
+            event(f64::NAN, "crash", "p"),
+            event(f64::INFINITY, "node-up", "n"),
+            event(9.0, "new-kind", "x"),
+        ];
+        assert_eq!(png_size(&render_availability(&[], &[], &odd)), AVAILABILITY_SIZE);
+        // Huge and non-finite values.
+        let mut wild = services.clone();
+        wild[3].load_rps = f64::NAN;
+        wild[4].served_rps = f64::INFINITY;
+        wild[5].replicas_ready = u32::MAX;
+        wild[6].time_s = f64::NAN;
+        let mut huge = samples.clone();
+        huge[2].nodes = u64::MAX;
+        huge[3].restarts = u64::MAX;
+        huge[4].time_s = f64::INFINITY;
+        assert_eq!(png_size(&render_availability(&wild, &huge, &events)), AVAILABILITY_SIZE);
+    }
+
+    #[test]
+    fn availability_chart_handles_many_services_and_events_over_days() {
+        // Eleven services over three days, a crash loop's worth of pod events
+        // and a node failure model's worth of node events.
+        let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"];
+        let (mut services, mut samples) = synthetic(&names);
+        for row in &mut services {
+            row.time_s *= 36.0;
+        }
+        for s in &mut samples {
+            s.time_s *= 36.0;
+        }
+        let kinds = ["node-down", "node-lost", "node-up", "crash", "oom-kill", "pod-evicted"];
+        let events: Vec<FailureEvent> = (0..5000u32).map(|i| event(f64::from(i) * 50.0, kinds[i as usize % kinds.len()], "x")).collect();
+        let png = render_availability(&services, &samples, &events);
+        assert_eq!(png_size(&png), AVAILABILITY_SIZE);
+    }
+
+    #[test]
+    fn event_kinds_are_marked_by_family() {
+        assert!(EventMark::of("node-down") == Some(EventMark::Failure));
+        assert!(EventMark::of("spot-reclaim") == Some(EventMark::Failure));
+        assert!(EventMark::of("outage-end") == Some(EventMark::Recovery));
+        assert!(EventMark::of("drain") == Some(EventMark::Maintenance));
+        assert!(EventMark::of("oom-kill") == Some(EventMark::Pod));
+        assert!(EventMark::of("replicas").is_none());
     }
 
     #[test]

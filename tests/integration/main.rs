@@ -3,6 +3,7 @@
 mod autoscaling;
 mod bad_input;
 mod behaviour;
+mod charts;
 mod determinism;
 mod failures;
 mod invariants;
