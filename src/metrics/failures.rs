@@ -13,7 +13,8 @@ pub struct FailureEvent {
     pub time_s: f64,
     /// What happened: `node-down`, `node-lost`, `node-up`, `outage`,
     /// `outage-end`, `cordon`, `uncordon`, `drain`, `nodes-added`, `crash`,
-    /// `oom-kill`, `pod-evicted`, `job-failed`, `spot-notice`, `spot-reclaim`.
+    /// `oom-kill`, `pod-evicted`, `job-failed`, `spot-notice`, `spot-reclaim`,
+    /// `script-no-match` (a scripted event found no node in service).
     pub kind: &'static str,
     /// The node, zone, pod or job.
     pub target: String,

@@ -330,6 +330,16 @@ pub enum NodeTarget {
     Pool(u32),
 }
 
+impl std::fmt::Display for NodeTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NodeTarget::Node(name) => f.write_str(name),
+            NodeTarget::Label { key, value } => write!(f, "{key}={value}"),
+            NodeTarget::Pool(g) => write!(f, "node group {g}"),
+        }
+    }
+}
+
 /// Correlated failures: every node with one value of a label (a zone, a rack)
 /// goes down together, for a drawn duration, at a drawn rate.
 #[derive(Clone, Debug)]

@@ -522,6 +522,11 @@ impl Simulation {
     pub(super) fn scripted(&mut self, index: usize, now: SimTime) -> Result<(), SimError> {
         let ev = self.failures.config.script[index].clone();
         let nodes = if matches!(ev.action, ScriptAction::Add(_)) { Vec::new() } else { self.resolve(&ev.target) };
+        if nodes.is_empty() && !matches!(ev.action, ScriptAction::Add(_)) {
+            // The named nodes may all have been scaled away: say so rather
+            // than do nothing silently.
+            self.failures.note(now, "script-no-match", ev.target.to_string(), ev.action.name());
+        }
         for &node in &nodes {
             match ev.action {
                 ScriptAction::Fail => self.take_down(node, now, "scripted")?,

@@ -344,3 +344,18 @@ fn failures_are_read_from_the_scenario_file() {
     assert_eq!(lost.finish_s, Some(600.0 + 50.0 + 60.0));
     assert_eq!(out.summary.node_failures, 1);
 }
+
+#[test]
+fn a_script_that_finds_no_node_says_so() {
+    let text = cluster(1, "1h", "kubernetes")
+        + "[[node_groups]]\nname = \"extra\"\ncount = 1\nmin = 0\nmax = 1\ncpu = \"1\"\nmemory = \"1Gi\"\n"
+        + "[[failures.script]]\nat = \"10m\"\naction = \"drain\"\nnode = \"extra-0\"\n\
+           [[failures.script]]\nat = \"20m\"\naction = \"fail\"\nnode = \"extra-0\"\n";
+    // Remove extra-0 in between, as a node autoscaler would: here by a spot reclaim.
+    let mut s = scenario(&text);
+    s.failures.spot.push(orchsim::policy::failure::SpotModel { pool: 1, time_to_reclaim: Dist::constant(900e6), replace: false });
+    let (out, _) = run(&s);
+    let miss = events(&out.failure_events, "script-no-match");
+    assert_eq!(miss.len(), 1, "{:?}", out.failure_events);
+    assert_eq!((miss[0].time_s, miss[0].target.as_str(), miss[0].detail.as_str()), (1200.0, "extra-0", "fail"));
+}
