@@ -265,6 +265,8 @@ impl Simulation {
         let pods = self.cluster.pods_on(node).to_vec();
         self.refresh_services_of(&pods, now);
         for pod in pods {
+            // A pod bound after the failure may still wait for its start.
+            self.cancel_lifecycle(pod);
             match self.failures.reactions.eviction_delay(&self.cluster.pod(pod).tolerations) {
                 None => {}
                 Some(d) if d == SimDuration::ZERO => self.lose_pod(pod, now)?,

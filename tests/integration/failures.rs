@@ -359,3 +359,33 @@ fn a_script_that_finds_no_node_says_so() {
     assert_eq!(miss.len(), 1, "{:?}", out.failure_events);
     assert_eq!((miss[0].time_s, miss[0].target.as_str(), miss[0].detail.as_str()), (1200.0, "extra-0", "fail"));
 }
+
+#[test]
+fn no_policy_places_or_preempts_on_a_lost_or_cordoned_node() {
+    // Found by the property test: mesos-drf offered a lost agent, and
+    // preemption (kubernetes, borg) evicted pods on a cordoned node.
+    let batch = "[[batch]]\nname = \"low\"\njobs = 4\ninterarrival = \"5s\"\nduration = \"10m\"\ncpu = \"1500m\"\nmemory = \"1Gi\"\n\
+                 images = [\"app:1\"]\n[[batch]]\nname = \"high\"\njobs = 4\nstart = \"2m\"\ninterarrival = \"5s\"\nduration = \"1m\"\n\
+                 cpu = \"1500m\"\nmemory = \"1Gi\"\nimages = [\"app:1\"]\npriority = 1000\n";
+    for policy in ["kubernetes", "borg", "mesos-drf", "swarmkit", "first-fit"] {
+        let failures = FailureConfig {
+            script: vec![
+                script(60, ScriptAction::Fail, NodeTarget::Node("pool-0".into()), Some(600)),
+                script(30, ScriptAction::Cordon, NodeTarget::Node("pool-1".into()), Some(900)),
+            ],
+            ..Default::default()
+        };
+        let s = with_failures(scenario(&(cluster(2, "1h", policy) + batch)), failures);
+        let mut pods = Vec::new();
+        let out = orchsim::Simulation::new(&s, s.seed).run(&mut pods).unwrap_or_else(|e| panic!("{policy}: {e}"));
+        let bound_while_out = pods.iter().filter(|p| {
+            let t = p.bind_s.unwrap_or(-1.0);
+            // Binding to pool-0 before the failure is detected is allowed (the
+            // control plane cannot know); 75 s is the slowest detection here.
+            (p.node.as_deref() == Some("pool-0") && (60.0 + 75.0..660.0).contains(&t))
+                || (p.node.as_deref() == Some("pool-1") && (30.0..930.0).contains(&t))
+        });
+        assert_eq!(bound_while_out.count(), 0, "{policy}");
+        assert!(out.summary.pods_completed > 0, "{policy}");
+    }
+}

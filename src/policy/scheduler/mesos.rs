@@ -363,7 +363,11 @@ impl Mesos {
 
 /// Whether an agent's free resources are worth offering.
 fn offerable(free: &Resources, node: &Node) -> bool {
-    node.pod_count < node.max_pods && (free.cpu_milli >= MIN_ALLOCATABLE_CPU_MILLI || free.memory_bytes >= MIN_ALLOCATABLE_MEMORY)
+    // The master offers nothing of an agent it has removed (lost, scaled
+    // away) or that is drained for maintenance.
+    node.schedulable
+        && node.pod_count < node.max_pods
+        && (free.cpu_milli >= MIN_ALLOCATABLE_CPU_MILLI || free.memory_bytes >= MIN_ALLOCATABLE_MEMORY)
 }
 
 impl OfferScheduler for Mesos {

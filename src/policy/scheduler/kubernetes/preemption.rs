@@ -63,8 +63,13 @@ pub const DEFAULT_MIN_CANDIDATE_NODES_ABSOLUTE: u32 = 100;
 /// evicted, so trying it would only waste the dry run.
 pub fn resolvable(r: Rejection) -> bool {
     let fixable = r.has(Rejection::CPU) || r.has(Rejection::MEMORY) || r.has(Rejection::GPU) || r.has(Rejection::TOO_MANY_PODS);
-    let unfixable =
-        r.has(Rejection::TAINT) || r.has(Rejection::NODE_AFFINITY) || r.has(Rejection::TOPOLOGY_SPREAD) || r.has(Rejection::POD_AFFINITY);
+    // NodeUnschedulable (cordoned, drained, lost, removed) is
+    // UnschedulableAndUnresolvable upstream: no eviction makes room there.
+    let unfixable = r.has(Rejection::NODE_UNSCHEDULABLE)
+        || r.has(Rejection::TAINT)
+        || r.has(Rejection::NODE_AFFINITY)
+        || r.has(Rejection::TOPOLOGY_SPREAD)
+        || r.has(Rejection::POD_AFFINITY);
     fixable && !unfixable
 }
 
