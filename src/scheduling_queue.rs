@@ -148,7 +148,8 @@ pub struct SchedulingQueue {
     sort: QueueSort,
     /// RoundRobin: each job's next round, each pod's round, and the latest
     /// round popped at each priority.
-    job_round: Vec<u32>,
+    /// (A map: services number their job from `u32::MAX` down.)
+    job_round: BTreeMap<u32, u32>,
     pod_round: Vec<u32>,
     served_round: BTreeMap<i32, u32>,
 }
@@ -166,7 +167,7 @@ impl SchedulingQueue {
             min_parked_request: NO_PARKED_PODS,
             next_seq: 0,
             sort,
-            job_round: Vec::new(),
+            job_round: BTreeMap::new(),
             pod_round: Vec::new(),
             served_round: BTreeMap::new(),
         }
@@ -179,16 +180,14 @@ impl SchedulingQueue {
         if self.sort == QueueSort::PrioritySort {
             return 0;
         }
-        let (j, p) = (job as usize, pod.index());
-        if j >= self.job_round.len() {
-            self.job_round.resize(j + 1, 0);
-        }
+        let p = pod.index();
         if p >= self.pod_round.len() {
             self.pod_round.resize(p + 1, 0);
         }
         let served = self.served_round.get(&priority).copied().unwrap_or(0);
-        let round = self.job_round[j].max(served);
-        self.job_round[j] = round + 1;
+        let next = self.job_round.entry(job).or_insert(0);
+        let round = (*next).max(served);
+        *next = round + 1;
         self.pod_round[p] = round;
         round
     }

@@ -262,6 +262,7 @@ impl Simulation {
     /// Schedules `pod`'s next lifecycle event (start, finish, crash, eviction
     /// or re-queue), remembered so that a preemption or failure can cancel it.
     fn push_lifecycle(&mut self, at: SimTime, event: Event, pod: PodId) -> Result<(), ScheduleError> {
+        debug_assert!(self.pod_events[pod.index()].is_none(), "pod {} already has a pending lifecycle event", pod.0);
         let id = self.push(at, event)?;
         self.pod_events[pod.index()] = Some(id);
         Ok(())
@@ -685,7 +686,9 @@ impl Simulation {
         }
         let victim = self.cluster.pod(pod);
         if let Some(started) = victim.started {
-            self.metrics.lost_cpu_seconds += victim.requests.cpu_milli as f64 / 1000.0 * (now - started).as_secs_f64();
+            // On a failed node the work stopped when the node did.
+            let until = victim.node.and_then(|n| self.cluster.node(n).down_since).unwrap_or(now);
+            self.metrics.lost_cpu_seconds += victim.requests.cpu_milli as f64 / 1000.0 * until.saturating_since(started).as_secs_f64();
         }
         self.cluster.evict(pod, now);
         self.service_pod_changed(pod, now);

@@ -257,6 +257,10 @@ impl Reactions {
         }
         if let Some(d) = overrides.max_restart_delay {
             r.restart_backoff.max = d;
+            // client-go forgets a backoff after 2 × its maximum.
+            if r.restart_backoff.reset_after.is_some() {
+                r.restart_backoff.reset_after = Some(d + d);
+            }
         }
         if let Some(limit) = overrides.backoff_limit {
             r.batch_retry_limit = limit;

@@ -23,6 +23,29 @@ use crate::policy::failure::{FailureConfig, NodeTarget, Reactions, RestartMode, 
 use crate::scenario::Scenario;
 use crate::time::{SimDuration, SimTime};
 
+/// What holds a node down. A node comes back when its last cause ends, and
+/// each cause ends only itself (a zone outage ending does not repair a node
+/// that also failed on its own).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Cause {
+    /// Its own failure under `[[failures.nodes]]` model `m`.
+    Model(u16),
+    /// The current outage of `[[failures.outages]]` model `m`.
+    Outage(u32),
+    /// `[[failures.script]]` entry `i`.
+    Script(u32),
+}
+
+impl Cause {
+    fn name(self) -> &'static str {
+        match self {
+            Cause::Model(_) => "failure",
+            Cause::Outage(_) => "outage",
+            Cause::Script(_) => "scripted",
+        }
+    }
+}
+
 /// One batch job, for its retry limit.
 #[derive(Clone, Copy, Debug)]
 struct JobRecord {
@@ -36,12 +59,9 @@ pub(super) struct FailureRuntime {
     pub(super) reactions: Reactions,
     config: FailureConfig,
     seed: u64,
-    node_rngs: Vec<SimRng>,
     outage_rngs: Vec<SimRng>,
-    spot_rngs: Vec<SimRng>,
-    /// Per node: how many failures hold it down (its own failure and a zone
-    /// outage may overlap; it comes back when the last ends).
-    down_causes: Vec<u32>,
+    /// Per node: what holds it down.
+    down_causes: Vec<BTreeSet<Cause>>,
     /// Per node: its pending detection.
     detection: Vec<Option<EventId>>,
     /// Per outage model: the nodes its current outage took down.
@@ -62,10 +82,8 @@ impl FailureRuntime {
         let rngs = |kind, n: usize| (0..n as u32).map(|i| stream_rng(seed, 0, StreamId::failure(kind, i))).collect();
         FailureRuntime {
             reactions,
-            node_rngs: rngs(FailureStream::Nodes, config.nodes.len()),
             outage_rngs: rngs(FailureStream::Outages, config.outages.len()),
             seed,
-            spot_rngs: rngs(FailureStream::Spot, config.spot.len()),
             down_causes: Vec::new(),
             detection: Vec::new(),
             outage_nodes: vec![Vec::new(); config.outages.len()],
@@ -90,12 +108,20 @@ impl FailureRuntime {
         self.log.push(FailureEvent { time_s: now.as_secs_f64(), kind, target: target.into(), detail: detail.into() });
     }
 
-    fn causes(&mut self, node: NodeId) -> &mut u32 {
+    fn causes(&mut self, node: NodeId) -> &mut BTreeSet<Cause> {
         if self.down_causes.len() <= node.index() {
-            self.down_causes.resize(node.index() + 1, 0);
+            self.down_causes.resize(node.index() + 1, BTreeSet::new());
             self.detection.resize(node.index() + 1, None);
         }
         &mut self.down_causes[node.index()]
+    }
+
+    /// A draw from `dist` for `node` under model `m` of `kind` at `now`,
+    /// keyed by them: a node's failures and repairs do not depend on how
+    /// many other nodes joined before (which differs between policies).
+    fn draw_for_node(&self, kind: FailureStream, m: usize, dist: &crate::scenario::dist::Dist, node: NodeId, now: SimTime) -> SimDuration {
+        let mut rng = keyed_rng(self.seed, StreamId::failure(kind, m as u32), [node.0 as u64, now.as_micros(), 0]);
+        SimDuration::from_micros(dist.sample(&mut rng))
     }
 
     /// Running time before the next crash of `pod`, which just started: the
@@ -136,17 +162,17 @@ impl Simulation {
     /// that has just joined (or exists at time zero).
     pub(super) fn arm_node(&mut self, node: NodeId, now: SimTime) -> Result<(), SimError> {
         let group = self.cluster.node(node).group;
-        let f = &mut self.failures;
+        let f = &self.failures;
         let mut due = Vec::new();
         for (m, model) in f.config.nodes.iter().enumerate() {
             if model.pools.is_empty() || model.pools.contains(&group) {
-                let ttf = SimDuration::from_micros(model.time_to_failure.sample(&mut f.node_rngs[m]));
+                let ttf = f.draw_for_node(FailureStream::Nodes, m, &model.time_to_failure, node, now);
                 due.push((now + ttf, Event::NodeFailed { node, model: m as u16 }));
             }
         }
         for (m, model) in f.config.spot.iter().enumerate() {
             if model.pool == group {
-                let ttr = SimDuration::from_micros(model.time_to_reclaim.sample(&mut f.spot_rngs[m]));
+                let ttr = f.draw_for_node(FailureStream::Spot, m, &model.time_to_reclaim, node, now);
                 due.push((now + ttr, Event::SpotNotice { node }));
             }
         }
@@ -161,9 +187,9 @@ impl Simulation {
         if self.cluster.node(node).removed {
             return Ok(());
         }
-        self.take_down(node, now, "failure")?;
+        self.take_down(node, now, Cause::Model(model as u16))?;
         let m = &self.failures.config.nodes[model];
-        let ttr = SimDuration::from_micros(m.time_to_repair.sample(&mut self.failures.node_rngs[model]));
+        let ttr = self.failures.draw_for_node(FailureStream::Nodes, model, &m.time_to_repair, node, now);
         self.push(now + ttr, Event::NodeRepaired { node, model: model as u16 })?;
         Ok(())
     }
@@ -173,26 +199,27 @@ impl Simulation {
         if self.cluster.node(node).removed {
             return Ok(());
         }
-        self.bring_up(node, now, false)?;
+        self.bring_up(node, now, Some(Cause::Model(model as u16)))?;
         let m = &self.failures.config.nodes[model];
-        let ttf = SimDuration::from_micros(m.time_to_failure.sample(&mut self.failures.node_rngs[model]));
+        let ttf = self.failures.draw_for_node(FailureStream::Nodes, model, &m.time_to_failure, node, now);
         self.push(now + ttf, Event::NodeFailed { node, model: model as u16 })?;
         Ok(())
     }
 
     /// A node goes down (one more cause). Its pods stop at once; the
     /// control plane declares it lost after the detection time.
-    fn take_down(&mut self, node: NodeId, now: SimTime, cause: &str) -> Result<(), SimError> {
+    fn take_down(&mut self, node: NodeId, now: SimTime, cause: Cause) -> Result<(), SimError> {
         let causes = self.failures.causes(node);
-        *causes += 1;
-        if *causes > 1 {
+        let was_up = causes.is_empty();
+        causes.insert(cause);
+        if !was_up {
             return Ok(());
         }
         let n = self.cluster.node(node);
         let (ready, cordoned, name) = (n.ready, n.cordoned, n.name.clone());
         self.cluster.set_node_state(node, false, ready, cordoned, now);
         self.failures.totals.node_failures += 1;
-        self.failures.note(now, "node-down", name, cause);
+        self.failures.note(now, "node-down", name, cause.name());
         let pods = self.cluster.pods_on(node).to_vec();
         for &pod in &pods {
             self.cancel_lifecycle(pod);
@@ -208,16 +235,21 @@ impl Simulation {
         Ok(())
     }
 
-    /// A node comes back: one cause fewer, or all of them (`all`, a scripted
-    /// repair). When none is left, pods still bound to it start again where
-    /// they are (kubelet restarts them after the reboot).
-    fn bring_up(&mut self, node: NodeId, now: SimTime, all: bool) -> Result<(), SimError> {
+    /// One cause of a node being down ends, or all of them (`None`, a
+    /// scripted repair). When none is left, pods still bound to it start
+    /// again where they are (kubelet restarts them after the reboot).
+    fn bring_up(&mut self, node: NodeId, now: SimTime, cause: Option<Cause>) -> Result<(), SimError> {
         let causes = self.failures.causes(node);
-        if *causes == 0 {
+        if causes.is_empty() {
             return Ok(());
         }
-        *causes = if all { 0 } else { *causes - 1 };
-        if *causes > 0 {
+        match cause {
+            Some(c) => {
+                causes.remove(&c);
+            }
+            None => causes.clear(),
+        }
+        if !causes.is_empty() {
             return Ok(());
         }
         if let Some(id) = self.failures.detection[node.index()].take() {
@@ -228,6 +260,13 @@ impl Simulation {
         self.failures.totals.node_down_us += now.saturating_since(since).as_micros() as u128;
         let pods = self.cluster.pods_on(node).to_vec();
         for &pod in &pods {
+            if self.cluster.pod(pod).phase == PodPhase::Running {
+                if let Some(w) = self.batch_class(pod) {
+                    let b = &mut self.failures.totals.batch[w];
+                    b.tasks_lost += 1;
+                    b.tasks_retried += 1;
+                }
+            }
             self.abandon_work(pod, since);
         }
         let admits = self.cluster.set_node_state(node, true, true, cordoned, now);
@@ -265,6 +304,10 @@ impl Simulation {
         let pods = self.cluster.pods_on(node).to_vec();
         self.refresh_services_of(&pods, now);
         for pod in pods {
+            // A job failed by an earlier pod of this loop has ended its others.
+            if !self.still_on(pod, node) {
+                continue;
+            }
             // A pod bound after the failure may still wait for its start.
             self.cancel_lifecycle(pod);
             match self.failures.reactions.eviction_delay(&self.cluster.pod(pod).tolerations) {
@@ -348,6 +391,8 @@ impl Simulation {
         let service = self.service_of(pod);
         if let Some(s) = service {
             if r.restart == RestartMode::InPlace {
+                // The ReplicaSet's new pod replaces it.
+                self.failures.totals.restarts += 1;
                 self.delete_pod(pod, now);
                 self.reconcile(s, now);
                 self.queue.move_all(now);
@@ -436,6 +481,12 @@ impl Simulation {
         }
     }
 
+    /// Whether `pod` is still bound to `node` and not finished.
+    fn still_on(&self, pod: PodId, node: NodeId) -> bool {
+        let p = self.cluster.pod(pod);
+        !p.phase.is_final() && p.node == Some(node)
+    }
+
     /// Cancels a pod's pending lifecycle event, if any.
     fn cancel_lifecycle(&mut self, pod: PodId) {
         if let Some(id) = self.pod_events[pod.index()].take() {
@@ -485,7 +536,8 @@ impl Simulation {
                     self.reconcile(s, now);
                 }
                 None => {
-                    self.abandon_work(pod, now);
+                    let until = self.cluster.node(node).down_since.unwrap_or(now);
+                    self.abandon_work(pod, until);
                     self.cancel_lifecycle(pod);
                     self.cluster.unbind(pod, now);
                     self.enqueue(pod, now);
@@ -531,8 +583,8 @@ impl Simulation {
         }
         for &node in &nodes {
             match ev.action {
-                ScriptAction::Fail => self.take_down(node, now, "scripted")?,
-                ScriptAction::Repair => self.bring_up(node, now, true)?,
+                ScriptAction::Fail => self.take_down(node, now, Cause::Script(index as u32))?,
+                ScriptAction::Repair => self.bring_up(node, now, None)?,
                 ScriptAction::Drain => self.drain(node, now)?,
                 ScriptAction::Cordon => self.set_cordon(node, true, now),
                 ScriptAction::Uncordon => self.set_cordon(node, false, now),
@@ -561,7 +613,7 @@ impl Simulation {
                 continue;
             }
             match action {
-                ScriptAction::Fail => self.bring_up(node, now, false)?,
+                ScriptAction::Fail => self.bring_up(node, now, Some(Cause::Script(index as u32)))?,
                 ScriptAction::Cordon | ScriptAction::Drain => self.set_cordon(node, false, now),
                 _ => {}
             }
@@ -588,7 +640,7 @@ impl Simulation {
             let nodes = self.resolve(&NodeTarget::Label { key: label.clone(), value: value.clone() });
             self.failures.note(now, "outage", format!("{label}={value}"), format!("{} nodes for {length}", nodes.len()));
             for &node in &nodes {
-                self.take_down(node, now, "outage")?;
+                self.take_down(node, now, Cause::Outage(model as u32))?;
             }
             self.failures.outage_nodes[model] = nodes;
         }
@@ -602,7 +654,7 @@ impl Simulation {
         self.failures.note(now, "outage-end", self.failures.config.outages[model].label.clone(), format!("{} nodes", nodes.len()));
         for node in nodes {
             if !self.cluster.node(node).removed {
-                self.bring_up(node, now, false)?;
+                self.bring_up(node, now, Some(Cause::Outage(model as u32)))?;
             }
         }
         let m = &self.failures.config.outages[model];
@@ -637,7 +689,10 @@ impl Simulation {
         }
         let pods = self.cluster.pods_on(node).to_vec();
         for &pod in &pods {
-            if let Some(s) = self.service_of(pod) {
+            if !self.still_on(pod, node) {
+                continue;
+            }
+            if let (Some(s), PodPhase::Running) = (self.service_of(pod), self.cluster.pod(pod).phase) {
                 self.services[s].stats.failure_hit(now);
             }
             self.cancel_lifecycle(pod);
@@ -647,8 +702,13 @@ impl Simulation {
         self.failures.note(now, "spot-reclaim", self.cluster.node(node).name.clone(), format!("{} pods lost", pods.len()));
         self.retire_node(node, "spot reclaim", "spot", now);
         let replace = self.failures.config.spot.iter().any(|m| m.pool as usize == group && m.replace);
-        if replace {
+        let p = &self.pools[group];
+        if replace && p.live + p.provisioning < p.group.max {
             self.provision(group, 1, "replace reclaimed spot node", "spot", now)?;
+        } else if replace {
+            // Scripted `add`s took the pool to its maximum.
+            let detail = format!("not replaced: the pool is at its max of {}", p.group.max);
+            self.failures.note(now, "spot-reclaim", p.group.name.clone(), detail);
         }
         Ok(())
     }

@@ -389,3 +389,44 @@ fn no_policy_places_or_preempts_on_a_lost_or_cordoned_node() {
         assert!(out.summary.pods_completed > 0, "{policy}");
     }
 }
+
+#[test]
+fn each_cause_of_a_node_being_down_ends_only_itself() {
+    // A timed failure, a repair, then a permanent failure: the timed
+    // failure's end must not bring the node back (found in review).
+    let node = || NodeTarget::Node("pool-0".into());
+    let failures = FailureConfig {
+        script: vec![
+            script(10, ScriptAction::Fail, node(), Some(1000)),
+            script(100, ScriptAction::Repair, node(), None),
+            script(200, ScriptAction::Fail, node(), None),
+        ],
+        ..Default::default()
+    };
+    let (out, _) = run(&with_failures(scenario(&cluster(2, "1h", "kubernetes")), failures));
+    let ups: Vec<f64> = events(&out.failure_events, "node-up").iter().map(|e| e.time_s).collect();
+    assert_eq!(ups, [100.0]);
+    assert_eq!(out.samples.last().unwrap().nodes_down, 1);
+}
+
+#[test]
+fn a_job_failed_while_its_node_is_lost_is_counted_once() {
+    // Swarm evicts at once; with a retry limit of 0 the first lost task fails
+    // the job and ends its other task on the same node.
+    let batch = "[[batch]]\nname = \"etl\"\njobs = 1\ninterarrival = \"1s\"\ntasks = 2\nduration = \"1h\"\ncpu = \"1\"\nmemory = \"1Gi\"\n\
+                 images = [\"app:1\"]\n[failures]\nbackoff_limit = 0\n";
+    let mut s = scenario(&(cluster(1, "2h", "swarmkit") + batch));
+    s.failures.script = fail_node_at("pool-0", 600).script;
+    let (out, pods) = run(&s);
+    assert_eq!((out.summary.jobs_failed, out.summary.tasks_lost, out.summary.pods_lost), (1, 1, 1));
+    let phases: Vec<&str> = pods.iter().map(|p| p.phase).collect();
+    assert!(phases.contains(&"Failed") && phases.contains(&"Terminated"), "{phases:?}");
+}
+
+#[test]
+fn services_run_under_borg() {
+    // Services number their job from u32::MAX down; Borg's round-robin queue
+    // once sized an array by job number.
+    let (out, _) = run(&scenario(&(cluster(3, "10m", "borg") + &web(3, ""))));
+    assert_eq!(out.service_summaries[0].fully_available_fraction, 1.0);
+}
