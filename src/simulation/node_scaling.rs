@@ -82,8 +82,15 @@ impl Simulation {
     /// One scan of the node autoscaler, and the application of its actions.
     pub(super) fn node_scan(&mut self, now: SimTime) -> Result<(), SimError> {
         let Some(mut autoscaler) = self.node_autoscaler.take() else { return Ok(()) };
-        let unschedulable: Vec<_> =
-            self.cluster.pods.iter().filter(|p| p.phase == PodPhase::Pending && p.attempts > 0).map(|p| p.id).collect();
+        // A pending pod with a lifecycle event is waiting out a retry backoff
+        // (its controller has not created the replacement yet): no node helps it.
+        let unschedulable: Vec<_> = self
+            .cluster
+            .pods
+            .iter()
+            .filter(|p| p.phase == PodPhase::Pending && p.attempts > 0 && self.pod_events[p.id.index()].is_none())
+            .map(|p| p.id)
+            .collect();
         let pools: Vec<PoolView<'_>> = self
             .pools
             .iter()
