@@ -344,6 +344,12 @@ impl Collector {
     pub fn sample(&mut self, now: SimTime, cluster: &Cluster, nodes_provisioning: u64, cost: f64, failures: (u64, u64)) {
         let (req, cap) = (cluster.requested(), cluster.allocatable());
         let c = cluster.counts();
+        let (mut nodes, mut nodes_down, mut nodes_not_ready) = (0, 0, 0);
+        for (_, n) in cluster.live_nodes() {
+            nodes += 1;
+            nodes_down += !n.up as u64;
+            nodes_not_ready += !n.ready as u64;
+        }
         self.samples.push(Sample {
             time_s: now.as_secs_f64(),
             cpu_allocated: ratio(req.cpu_milli as u128, cap.cpu_milli as u128),
@@ -353,11 +359,11 @@ impl Collector {
             pods_starting: c.starting,
             pods_running: c.running,
             pods_succeeded: c.succeeded,
-            nodes: cluster.live_nodes().count() as u64,
+            nodes,
             nodes_provisioning,
             cost,
-            nodes_down: cluster.live_nodes().filter(|(_, n)| !n.up).count() as u64,
-            nodes_not_ready: cluster.live_nodes().filter(|(_, n)| !n.ready).count() as u64,
+            nodes_down,
+            nodes_not_ready,
             restarts: failures.0,
             pods_lost: failures.1,
         });

@@ -317,7 +317,6 @@ impl NodeGroup {
             pull_latency: self.pull_latency,
             puller_free_at: now,
             image_ready_at,
-            schedulable: true,
             removed: false,
             up: true,
             ready: true,

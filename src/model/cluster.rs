@@ -272,12 +272,11 @@ impl Cluster {
         }
     }
 
-    /// Sets a node's machine and control-plane state (see [`Node`]), keeping
-    /// `schedulable` in step. Returns whether the node now admits pods and did
-    /// not before.
+    /// Sets a node's machine and control-plane state (see [`Node`]). Returns
+    /// whether the node is now schedulable and was not before.
     pub fn set_node_state(&mut self, id: NodeId, up: bool, ready: bool, cordoned: bool, now: SimTime) -> bool {
         let node = &mut self.nodes[id.index()];
-        let admitted = node.schedulable;
+        let admitted = node.schedulable();
         match (node.up, up) {
             (true, false) => node.down_since = Some(now),
             (false, true) => node.down_since = None,
@@ -286,11 +285,11 @@ impl Cluster {
         node.up = up;
         node.ready = ready;
         node.cordoned = cordoned;
-        node.schedulable = node.admits_pods();
-        if node.schedulable != admitted {
+        let admits = node.schedulable();
+        if admits != admitted {
             self.version += 1;
         }
-        node.schedulable && !admitted
+        admits && !admitted
     }
 
     /// Adds a node that has just joined (a node autoscaler's provisioning
@@ -318,7 +317,6 @@ impl Cluster {
             return;
         }
         node.removed = true;
-        node.schedulable = false;
         self.allocatable -= node.allocatable;
         // Only completed pulls were counted (see `image_pulled`).
         for (i, slot) in node.image_ready_at.iter().enumerate() {

@@ -56,10 +56,6 @@ pub struct Node {
     /// For each image, when it is (or will be) present on the node; `None` if
     /// never pulled. Indexed by [`ImageId`].
     pub image_ready_at: Vec<Option<SimTime>>,
-    /// Whether new pods may be bound here (kube-scheduler's NodeUnschedulable
-    /// filter): false once the node is removed, cordoned, draining or
-    /// declared lost. Kept equal to [`Node::admits_pods`] by the cluster.
-    pub schedulable: bool,
     /// Removed from the cluster (scaled down); kept so ids stay stable.
     pub removed: bool,
     /// The machine runs. A failed node runs nothing, but the control plane
@@ -75,8 +71,10 @@ pub struct Node {
 }
 
 impl Node {
-    /// Whether the node takes new pods: in service, ready and not cordoned.
-    pub fn admits_pods(&self) -> bool {
+    /// Whether new pods may be bound here (kube-scheduler's NodeUnschedulable
+    /// filter): in service, ready (not declared lost) and not cordoned or
+    /// draining.
+    pub fn schedulable(&self) -> bool {
         !self.removed && self.ready && !self.cordoned
     }
 
@@ -142,7 +140,6 @@ pub(crate) mod tests_support {
             pull_latency: SimDuration::from_millis(500),
             puller_free_at: SimTime::ZERO,
             image_ready_at: vec![None, None],
-            schedulable: true,
             removed: false,
             up: true,
             ready: true,

@@ -529,6 +529,10 @@ mod tests {
         assert_eq!(secs(Reactions::resolve("mesos-drf", &ReactionOverrides::default()).detection), 75);
         let o = ReactionOverrides { profile: Some(Family::Borg), ..Default::default() };
         assert_eq!(Reactions::resolve("kubernetes", &o).family, Family::Borg);
+        // KubeletCrashLoopBackOffMax: the count is forgotten after 2 × the cap.
+        let o = ReactionOverrides { max_restart_delay: Some(SimDuration::from_secs(60)), ..Default::default() };
+        let b = Reactions::resolve("kubernetes", &o).restart_backoff;
+        assert_eq!((b.max, b.reset_after), (SimDuration::from_secs(60), Some(SimDuration::from_secs(120))));
     }
 
     #[test]

@@ -46,6 +46,15 @@ impl Cause {
     }
 }
 
+/// One node's failure state.
+#[derive(Clone, Debug, Default)]
+struct NodeFailure {
+    /// What holds it down; up when empty.
+    causes: BTreeSet<Cause>,
+    /// Its pending detection (`NodeLost`), while down and undetected.
+    detection: Option<EventId>,
+}
+
 /// One batch job, for its retry limit.
 #[derive(Clone, Copy, Debug)]
 struct JobRecord {
@@ -60,10 +69,8 @@ pub(super) struct FailureRuntime {
     config: FailureConfig,
     seed: u64,
     outage_rngs: Vec<SimRng>,
-    /// Per node: what holds it down.
-    down_causes: Vec<BTreeSet<Cause>>,
-    /// Per node: its pending detection.
-    detection: Vec<Option<EventId>>,
+    /// Per node (grown as nodes join).
+    nodes: Vec<NodeFailure>,
     /// Per outage model: the nodes its current outage took down.
     outage_nodes: Vec<Vec<NodeId>>,
     /// Per script entry: the nodes it acted on, for its timed undo.
@@ -84,8 +91,7 @@ impl FailureRuntime {
             reactions,
             outage_rngs: rngs(FailureStream::Outages, config.outages.len()),
             seed,
-            down_causes: Vec::new(),
-            detection: Vec::new(),
+            nodes: Vec::new(),
             outage_nodes: vec![Vec::new(); config.outages.len()],
             script_nodes: vec![Vec::new(); config.script.len()],
             retries: BTreeMap::new(),
@@ -108,12 +114,11 @@ impl FailureRuntime {
         self.log.push(FailureEvent { time_s: now.as_secs_f64(), kind, target: target.into(), detail: detail.into() });
     }
 
-    fn causes(&mut self, node: NodeId) -> &mut BTreeSet<Cause> {
-        if self.down_causes.len() <= node.index() {
-            self.down_causes.resize(node.index() + 1, BTreeSet::new());
-            self.detection.resize(node.index() + 1, None);
+    fn node(&mut self, node: NodeId) -> &mut NodeFailure {
+        if self.nodes.len() <= node.index() {
+            self.nodes.resize(node.index() + 1, NodeFailure::default());
         }
-        &mut self.down_causes[node.index()]
+        &mut self.nodes[node.index()]
     }
 
     /// A draw from `dist` for `node` under model `m` of `kind` at `now`,
@@ -209,7 +214,7 @@ impl Simulation {
     /// A node goes down (one more cause). Its pods stop at once; the
     /// control plane declares it lost after the detection time.
     fn take_down(&mut self, node: NodeId, now: SimTime, cause: Cause) -> Result<(), SimError> {
-        let causes = self.failures.causes(node);
+        let causes = &mut self.failures.node(node).causes;
         let was_up = causes.is_empty();
         causes.insert(cause);
         if !was_up {
@@ -231,7 +236,7 @@ impl Simulation {
         }
         self.refresh_services_of(&pods, now);
         let id = self.push(now + self.failures.reactions.detection, Event::NodeLost { node })?;
-        self.failures.detection[node.index()] = Some(id);
+        self.failures.node(node).detection = Some(id);
         Ok(())
     }
 
@@ -239,7 +244,7 @@ impl Simulation {
     /// scripted repair). When none is left, pods still bound to it start
     /// again where they are (kubelet restarts them after the reboot).
     fn bring_up(&mut self, node: NodeId, now: SimTime, cause: Option<Cause>) -> Result<(), SimError> {
-        let causes = self.failures.causes(node);
+        let causes = &mut self.failures.node(node).causes;
         if causes.is_empty() {
             return Ok(());
         }
@@ -252,7 +257,7 @@ impl Simulation {
         if !causes.is_empty() {
             return Ok(());
         }
-        if let Some(id) = self.failures.detection[node.index()].take() {
+        if let Some(id) = self.failures.node(node).detection.take() {
             self.cancel(id);
         }
         let n = self.cluster.node(node);
@@ -291,8 +296,7 @@ impl Simulation {
     /// replicas leave the endpoints, and its pods are evicted after their
     /// toleration (Kubernetes) or at once (the other families).
     pub(super) fn node_lost(&mut self, node: NodeId, now: SimTime) -> Result<(), SimError> {
-        self.failures.causes(node);
-        self.failures.detection[node.index()] = None;
+        self.failures.node(node).detection = None;
         let n = self.cluster.node(node);
         if n.removed || n.up {
             return Ok(());
@@ -316,13 +320,16 @@ impl Simulation {
                 Some(d) => self.push_lifecycle(now + d, Event::PodEvicted { pod }, pod)?,
             }
         }
+        self.queue.move_all(now);
         Ok(())
     }
 
     /// The taint manager's eviction of a pod of a lost node.
     pub(super) fn pod_evicted(&mut self, pod: PodId, now: SimTime) -> Result<(), SimError> {
         self.pod_events[pod.index()] = None;
-        self.lose_pod(pod, now)
+        self.lose_pod(pod, now)?;
+        self.queue.move_all(now);
+        Ok(())
     }
 
     /// A pod taken off a node that is lost (or reclaimed): its controller
@@ -353,7 +360,9 @@ impl Simulation {
             self.services[s].stats.failure_hit(now);
         }
         if self.failures.reactions.restart == RestartMode::Reschedule {
-            return self.replace_failed(pod, now);
+            self.replace_failed(pod, now)?;
+            self.queue.move_all(now);
+            return Ok(());
         }
         if self.service_of(pod).is_none() && self.job_failure(pod, now) {
             return Ok(());
@@ -385,7 +394,8 @@ impl Simulation {
     /// Replaces a pod killed by a failure, as its controller does: Kubernetes
     /// recreates a Service's pod at once and a Job's pod after the Job
     /// backoff (up to its `backoffLimit`); the other families start a new
-    /// task after their restart delay.
+    /// task after their restart delay. The caller retries the waiting pods
+    /// once for all the room freed (`queue.move_all`).
     fn replace_failed(&mut self, pod: PodId, now: SimTime) -> Result<(), SimError> {
         let r = self.failures.reactions;
         let service = self.service_of(pod);
@@ -395,7 +405,6 @@ impl Simulation {
                 self.failures.totals.restarts += 1;
                 self.delete_pod(pod, now);
                 self.reconcile(s, now);
-                self.queue.move_all(now);
                 return Ok(());
             }
         } else if self.job_failure(pod, now) {
@@ -417,7 +426,6 @@ impl Simulation {
         self.cluster.pods[pod.index()].restarts += 1;
         self.failures.totals.restarts += 1;
         self.service_pod_changed(pod, now);
-        self.queue.move_all(now);
         if delay == SimDuration::ZERO {
             self.enqueue(pod, now);
         } else {
@@ -698,6 +706,7 @@ impl Simulation {
             self.cancel_lifecycle(pod);
             self.lose_pod(pod, now)?;
         }
+        self.queue.move_all(now);
         let group = self.cluster.node(node).group as usize;
         self.failures.note(now, "spot-reclaim", self.cluster.node(node).name.clone(), format!("{} pods lost", pods.len()));
         self.retire_node(node, "spot reclaim", "spot", now);

@@ -45,8 +45,8 @@ fn fail_node_at(node: &str, at: u64) -> FailureConfig {
     FailureConfig { script: vec![script(at, ScriptAction::Fail, NodeTarget::Node(node.into()), None)], ..Default::default() }
 }
 
-fn crashes(workload: u32, every: &str) -> FailureConfig {
-    let secs = every.trim_end_matches('s').parse::<f64>().unwrap();
+/// Pods of `workload` crash after `secs` of running, every time.
+fn crashes(workload: u32, secs: f64) -> FailureConfig {
     FailureConfig {
         crashes: vec![CrashModel { target: CrashTarget::Workload(workload), time_to_crash: Dist::constant(secs * 1e6) }],
         ..Default::default()
@@ -114,7 +114,7 @@ fn swarm_reschedules_after_the_heartbeat_timeout_and_restart_delay() {
 #[test]
 fn crash_loop_delays_double_from_zero_to_300s() {
     // A replica that crashes after 60 s of running, for ever.
-    let s = with_failures(scenario(&(cluster(1, "2h", "kubernetes") + &web(1, ""))), crashes(0, "60s"));
+    let s = with_failures(scenario(&(cluster(1, "2h", "kubernetes") + &web(1, ""))), crashes(0, 60.0));
     let (out, _) = run(&s);
     let times: Vec<f64> = events(&out.failure_events, "crash").iter().map(|e| e.time_s).collect();
     let delays: Vec<f64> = times.windows(2).map(|w| w[1] - w[0] - 60.0).collect();
@@ -125,7 +125,7 @@ fn crash_loop_delays_double_from_zero_to_300s() {
 fn crash_loop_backoff_resets_after_ten_minutes_of_running() {
     // Crashes 700 s apart: each comes more than 10 min after the last, so
     // every restart is immediate again.
-    let s = with_failures(scenario(&(cluster(1, "2h", "kubernetes") + &web(1, ""))), crashes(0, "700s"));
+    let s = with_failures(scenario(&(cluster(1, "2h", "kubernetes") + &web(1, ""))), crashes(0, 700.0));
     let (out, _) = run(&s);
     let times: Vec<f64> = events(&out.failure_events, "crash").iter().map(|e| e.time_s).collect();
     assert!(times.len() >= 8);
@@ -168,7 +168,7 @@ fn jobs_fail_after_six_retries_under_kubernetes_and_never_under_borg() {
     let batch =
         "[[batch]]\nname = \"etl\"\njobs = 1\ninterarrival = \"1s\"\ntasks = 2\nduration = \"10m\"\ncpu = \"1\"\nmemory = \"1Gi\"\n\
                  images = [\"app:1\"]\n";
-    let k8s = with_failures(scenario(&(cluster(1, "3h", "kubernetes") + batch)), crashes(0, "60s"));
+    let k8s = with_failures(scenario(&(cluster(1, "3h", "kubernetes") + batch)), crashes(0, 60.0));
     let (out, pods) = run(&k8s);
     assert_eq!(out.summary.jobs_failed, 1);
     // backoffLimit 6: the 7th failure fails the job; its other task is deleted.
@@ -179,7 +179,7 @@ fn jobs_fail_after_six_retries_under_kubernetes_and_never_under_borg() {
     let b = &out.batch_summaries[0];
     assert_eq!((b.workload.as_str(), b.jobs_failed, b.pods_completed), ("etl", 1, 0));
 
-    let borg = with_failures(scenario(&(cluster(1, "3h", "borg") + batch)), crashes(0, "60s"));
+    let borg = with_failures(scenario(&(cluster(1, "3h", "borg") + batch)), crashes(0, 60.0));
     let (out, _) = run(&borg);
     assert_eq!(out.summary.jobs_failed, 0);
     assert!(out.summary.tasks_retried > 100, "re-queued at once, again and again");
@@ -429,4 +429,24 @@ fn services_run_under_borg() {
     // once sized an array by job number.
     let (out, _) = run(&scenario(&(cluster(3, "10m", "borg") + &web(3, ""))));
     assert_eq!(out.service_summaries[0].fully_available_fraction, 1.0);
+}
+
+#[test]
+fn scripted_nodes_join_at_once_and_a_full_spot_pool_is_not_replaced() {
+    let text = cluster(2, "2h", "kubernetes").replace("name = \"pool\"", "name = \"spot\"");
+    let failures = FailureConfig {
+        script: vec![script(600, ScriptAction::Add(1), NodeTarget::Pool(0), None)],
+        spot: vec![orchsim::policy::failure::SpotModel { pool: 0, time_to_reclaim: Dist::constant(3600e6), replace: true }],
+        ..Default::default()
+    };
+    let (out, _) = run(&with_failures(scenario(&text), failures));
+    let nodes_at = |t: f64| out.samples.iter().find(|s| s.time_s == t).unwrap().nodes;
+    assert_eq!((nodes_at(599.0), nodes_at(600.0)), (2, 3));
+    assert_eq!(events(&out.failure_events, "nodes-added")[0].detail, "1 nodes");
+    // spot-0 and spot-1 go at 3,720 s: the first leaves the pool at its max
+    // of 2 (the added node counts), the second is replaced; so is spot-2,
+    // reclaimed an hour after it joined.
+    let not_replaced = out.failure_events.iter().filter(|e| e.detail.starts_with("not replaced")).count();
+    assert_eq!(not_replaced, 1);
+    assert_eq!(out.scaling_events.iter().filter(|e| e.reason == "replace reclaimed spot node").count(), 2);
 }

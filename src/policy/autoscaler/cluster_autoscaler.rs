@@ -161,7 +161,7 @@ pub(crate) fn pods_needing_nodes<'a>(view: &NodeScalingView<'a>) -> Vec<&'a Pod>
     pending
         .into_iter()
         .filter(|pod| {
-            let existing = cluster.nodes.iter().zip(free.iter_mut()).any(|(n, room)| n.schedulable && fits(pod, n, room));
+            let existing = cluster.nodes.iter().zip(free.iter_mut()).any(|(n, room)| n.schedulable() && fits(pod, n, room));
             let mut coming = || {
                 upcoming.iter_mut().any(|(pool, alloc, pods)| {
                     let mut room = (*alloc, *pods);
@@ -266,7 +266,7 @@ impl ClusterAutoscaler {
     /// Updates the unneeded set and appends the removals due now.
     fn scale_down(&mut self, view: &NodeScalingView<'_>, actions: &mut Vec<NodeAction>) {
         let (now, p) = (view.now, &self.params);
-        let live: Vec<(NodeId, &Node)> = view.cluster.live_nodes().filter(|(_, n)| n.schedulable).collect();
+        let live: Vec<(NodeId, &Node)> = view.cluster.live_nodes().filter(|(_, n)| n.schedulable()).collect();
         let mut unneeded = BTreeMap::new();
         for &(id, n) in &live {
             if utilization(n) < p.utilization_threshold {

@@ -480,7 +480,7 @@ impl Karpenter {
     fn context<'v, 'a>(&self, view: &'v NodeScalingView<'a>, provisioned: Option<(usize, u32)>) -> Context<'v, 'a> {
         let (now, cluster, p) = (view.now, view.cluster, &self.params);
         let replaced: BTreeSet<NodeId> = self.replacements.iter().flat_map(|r| r.old.iter().copied()).collect();
-        let deleting = |id: NodeId, n: &Node| !n.schedulable || self.removing.contains(&id) || replaced.contains(&id);
+        let deleting = |id: NodeId, n: &Node| !n.schedulable() || self.removing.contains(&id) || replaced.contains(&id);
         let (mut total, mut disrupting) = (0u32, 0u32);
         let mut left = vec![0u32; view.pools.len()];
         let mut base = Repacker::new();

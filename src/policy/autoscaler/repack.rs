@@ -91,7 +91,7 @@ impl Repacker {
     /// takes `pod` given the moves in `added`.
     fn target(&self, cluster: &Cluster, pod: &Pod, except: Option<NodeId>, added: &BTreeMap<NodeId, (Resources, u32)>) -> Option<NodeId> {
         let (id, _) = cluster.live_nodes().find(|&(id, n)| {
-            if Some(id) == except || !n.schedulable || self.drained.contains(&id) || !filter::check_except_resources(pod, n) {
+            if Some(id) == except || !n.schedulable() || self.drained.contains(&id) || !filter::check_except_resources(pod, n) {
                 return false;
             }
             let (extra, pods) = added.get(&id).copied().unwrap_or((Resources::ZERO, 0));

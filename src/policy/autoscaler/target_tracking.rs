@@ -185,7 +185,7 @@ impl NodeAutoscaler for TargetTracking {
         self.last_in.resize(pools, None);
         self.removing.retain(|&id| !cluster.node(id).removed);
 
-        let in_service = |id: NodeId, n: &crate::model::Node| n.schedulable && !self.removing.contains(&id);
+        let in_service = |id: NodeId, n: &crate::model::Node| n.schedulable() && !self.removing.contains(&id);
         let mut demand = cluster.requested();
         for &pod in view.unschedulable {
             let pod = cluster.pod(pod);

@@ -209,7 +209,7 @@ impl Scheduler for Borg {
             let freed = if r.is_none() {
                 self.victims.clear();
                 Resources::ZERO
-            } else if node.schedulable && self.victims_for(pod, id, view) {
+            } else if node.schedulable() && self.victims_for(pod, id, view) {
                 self.victims.iter().fold(Resources::ZERO, |acc, &v| acc + view.cluster().pod(v).requests)
             } else {
                 counts.record(r);

@@ -120,7 +120,7 @@ pub fn check_resources(pod: &Pod, node: &Node) -> Rejection {
 #[inline(always)]
 fn resource_bits(pod: &Pod, node: &Node) -> u16 {
     let mut r = 0u16;
-    if !node.schedulable {
+    if !node.schedulable() {
         r |= Rejection::NODE_UNSCHEDULABLE.0;
     }
     let free = node.free();

@@ -365,7 +365,7 @@ impl Mesos {
 fn offerable(free: &Resources, node: &Node) -> bool {
     // The master offers nothing of an agent it has removed (lost, scaled
     // away) or that is drained for maintenance.
-    node.schedulable
+    node.schedulable()
         && node.pod_count < node.max_pods
         && (free.cpu_milli >= MIN_ALLOCATABLE_CPU_MILLI || free.memory_bytes >= MIN_ALLOCATABLE_MEMORY)
 }
