@@ -685,11 +685,9 @@ impl Simulation {
             self.cancel(id);
         }
         let victim = self.cluster.pod(pod);
-        if let Some(started) = victim.started {
-            // On a failed node the work stopped when the node did.
-            let until = victim.node.and_then(|n| self.cluster.node(n).down_since).unwrap_or(now);
-            self.metrics.lost_cpu_seconds += victim.requests.cpu_milli as f64 / 1000.0 * until.saturating_since(started).as_secs_f64();
-        }
+        // On a failed node the work stopped when the node did.
+        let until = victim.node.and_then(|n| self.cluster.node(n).down_since).unwrap_or(now);
+        self.metrics.lost_cpu_seconds += victim.cpu_seconds_run(until);
         self.cluster.evict(pod, now);
         self.service_pod_changed(pod, now);
         self.enqueue(pod, now);

@@ -116,6 +116,14 @@ pub struct Pod {
     pub restarts: u32,
 }
 
+impl Pod {
+    /// CPU-seconds of work done since its containers last started, up to
+    /// `until` (request × time run): what is lost if they stop there.
+    pub fn cpu_seconds_run(&self, until: SimTime) -> f64 {
+        self.started.map_or(0.0, |s| self.requests.cpu_milli as f64 / 1000.0 * until.saturating_since(s).as_secs_f64())
+    }
+}
+
 /// What the pods of one workload share: everything but their identity,
 /// duration and startup time.
 #[derive(Clone, Debug)]

@@ -477,15 +477,11 @@ impl Simulation {
     }
 
     /// Adds the CPU-seconds a batch pod had run (up to `until`) to the work
-    /// lost to failures, once: its start is forgotten.
+    /// lost to failures. Every caller then restarts, re-queues or ends the
+    /// pod, which clears its start, so nothing is counted twice.
     fn abandon_work(&mut self, pod: PodId, until: SimTime) {
-        if self.service_of(pod).is_some() {
-            return;
-        }
-        let p = &mut self.cluster.pods[pod.index()];
-        if let (Some(started), PodPhase::Running) = (p.started, p.phase) {
-            let lost = p.requests.cpu_milli as f64 / 1000.0 * until.saturating_since(started).as_secs_f64();
-            self.failures.totals.batch[p.workload as usize].lost_cpu_seconds += lost;
+        if let Some(w) = self.batch_class(pod) {
+            self.failures.totals.batch[w].lost_cpu_seconds += self.cluster.pod(pod).cpu_seconds_run(until);
         }
     }
 
