@@ -10,6 +10,8 @@
 //! line and the column, so that the user can open the file at the right place.
 
 pub mod request_rate;
+pub(crate) mod rows;
+pub mod tasks;
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -18,6 +20,7 @@ use std::path::{Path, PathBuf};
 use flate2::read::MultiGzDecoder;
 
 pub use request_rate::{read_rate_series, RateFormat, RateOptions, RateSeries};
+pub use tasks::{BadRows, GpuRequest, Outcome, Scale, TaskFormat, TaskTrace, TaskUnits, TraceInputs, TraceMachine, TraceTask};
 
 /// The environment variable that points at a folder of traces, for users whose
 /// full downloads live elsewhere than the shared samples.
