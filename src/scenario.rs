@@ -22,7 +22,7 @@ use serde::Deserialize;
 
 use crate::model::affinity::{AffinitySelector, NodeAffinity, NodePlacement, PodAffinity, SpreadConstraint};
 use crate::model::image::normalize_image_name;
-use crate::model::workload::BatchWorkload;
+use crate::model::workload::{BatchWorkload, DrawnJobs, JobSource};
 use crate::model::{DisruptionBudget, ImageId, ImageSpec, Node, Resources, Taint, Toleration};
 use crate::policy::autoscaler::NodeAutoscalerConfig;
 use crate::policy::failure::FailureConfig;
@@ -444,7 +444,11 @@ impl Scenario {
             }
         });
         // Classes bounded by time (`until`, or the run) have no job count to show.
-        let jobs = match self.batch.iter().map(|b| b.jobs.map(|j| (j, j as f64 * b.tasks.mean()))).collect::<Option<Vec<_>>>() {
+        let expected = |b: &BatchWorkload| match &b.source {
+            JobSource::Drawn(d) => d.jobs.map(|j| (j, j as f64 * d.tasks.mean())),
+            JobSource::Trace(t) => Some((t.replay.counts.jobs as u64, t.replay.counts.pods as f64)),
+        };
+        let jobs = match self.batch.iter().map(expected).collect::<Option<Vec<_>>>() {
             Some(counted) => {
                 let (jobs, tasks) = counted.iter().fold((0, 0.0), |(j, t), (cj, ct)| (j + cj, t + ct));
                 format!("{jobs} jobs (~{tasks:.0} tasks)")
@@ -902,16 +906,18 @@ impl Validator<'_> {
             };
             out.push(BatchWorkload {
                 name: b.name.clone(),
-                jobs: b.jobs,
-                start: SimTime::ZERO + start,
-                until,
-                interarrival,
-                tasks,
-                duration,
+                source: JobSource::Drawn(Arc::new(DrawnJobs {
+                    jobs: b.jobs,
+                    start: SimTime::ZERO + start,
+                    until,
+                    interarrival,
+                    tasks,
+                    duration,
+                    cpu,
+                    memory,
+                    gpu: b.gpu,
+                })),
                 startup,
-                cpu,
-                memory,
-                gpu: b.gpu,
                 limit_factor,
                 images,
                 priority: b.priority,
@@ -1017,7 +1023,9 @@ impl Validator<'_> {
     /// almost certainly a unit mistake ("8" cores vs "8Gi"), so it is an error.
     fn pods_fit_some_node(&mut self, batch: &[BatchWorkload], groups: &[NodeGroup]) {
         for (i, b) in batch.iter().enumerate() {
-            let smallest = Resources { cpu_milli: b.cpu.lower_bound() as u64, memory_bytes: b.memory.lower_bound() as u64, gpu: b.gpu };
+            // A trace's tasks are what they were: the validate summary counts those that fit no node.
+            let JobSource::Drawn(d) = &b.source else { continue };
+            let smallest = Resources { cpu_milli: d.cpu.lower_bound() as u64, memory_bytes: d.memory.lower_bound() as u64, gpu: d.gpu };
             if groups.is_empty() || groups.iter().any(|g| smallest.fits_in(&g.allocatable)) {
                 continue;
             }

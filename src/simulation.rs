@@ -13,6 +13,8 @@ mod failures;
 mod node_scaling;
 mod services;
 
+use std::sync::Arc;
+
 use rand::Rng;
 
 use crate::engine::{stream_rng, EventId, EventQueue, ScheduleError, StreamId};
@@ -22,7 +24,7 @@ use crate::metrics::failures::{BatchSummary, FailureEvent};
 use crate::metrics::services::{ScalingEvent, ServiceSample, ServiceSummary};
 use crate::metrics::{Collector, PodLog, PodRecord, Sample, ScalingTotals, Summary};
 use crate::model::cluster::Cluster;
-use crate::model::workload::{BatchWorkload, WorkloadStreams};
+use crate::model::workload::{BatchWorkload, JobSource, WorkloadStreams};
 use crate::model::{ImageId, Node, NodeId, Pod, PodId, PodPhase, PodTemplate, Resources};
 use crate::policy::autoscaler::{NodeAction, NodeAutoscaler};
 use crate::policy::failure::Reactions;
@@ -31,6 +33,7 @@ use crate::policy::scheduler::{filter, ClusterView, Placement, Scheduler};
 use crate::scenario::{Scenario, MAX_HORIZON};
 use crate::scheduling_queue::{QueueTimings, SchedulingQueue};
 use crate::time::{SimDuration, SimTime};
+use crate::trace::keeps_job;
 use failures::FailureRuntime;
 use node_scaling::PoolRuntime;
 use services::ServiceRuntime;
@@ -97,6 +100,8 @@ pub struct Simulation {
     workloads: Vec<BatchWorkload>,
     streams: Vec<WorkloadStreams>,
     jobs_left: Vec<Option<u64>>,
+    /// Per replayed trace class: the index of its next task.
+    trace_next: Vec<usize>,
     arrivals_scheduled: usize,
     events: EventQueue<Event>,
     state_events: usize,
@@ -173,7 +178,8 @@ impl Simulation {
             sample_interval: scenario.sample_interval,
             workloads: scenario.batch.clone(),
             streams,
-            jobs_left: scenario.batch.iter().map(|b| b.jobs).collect(),
+            jobs_left: scenario.batch.iter().map(|b| if let JobSource::Drawn(d) = &b.source { d.jobs } else { None }).collect(),
+            trace_next: vec![0; scenario.batch.len()],
             arrivals_scheduled: 0,
             events: EventQueue::with_capacity(1024),
             state_events: 0,
@@ -212,8 +218,12 @@ impl Simulation {
             failures: FailureRuntime::new(scenario, reactions, seed),
         };
         for (i, w) in scenario.batch.iter().enumerate() {
-            if w.jobs != Some(0) && w.until.is_none_or(|u| w.start <= u) {
-                sim.push(w.start, Event::JobArrival { workload: i as u32 }).expect("time zero is never in the past");
+            let first = match &w.source {
+                JobSource::Drawn(d) => (d.jobs != Some(0) && d.until.is_none_or(|u| d.start <= u)).then_some(d.start),
+                JobSource::Trace(t) => t.replay.tasks.first().map(|task| task.at),
+            };
+            if let Some(at) = first {
+                sim.push(at, Event::JobArrival { workload: i as u32 }).expect("time zero is never in the past");
             }
         }
         sim.push(SimTime::ZERO, Event::Sample).expect("time zero is never in the past");
@@ -468,51 +478,112 @@ impl Simulation {
 
     fn job_arrival(&mut self, wi: usize, now: SimTime) -> Result<(), SimError> {
         self.arrivals_scheduled -= 1;
-        let job = self.metrics.jobs as u32;
-        self.metrics.jobs += 1;
-        let w = &self.workloads[wi];
+        let next = match &self.workloads[wi].source {
+            JobSource::Drawn(_) => self.drawn_arrival(wi, now),
+            JobSource::Trace(_) => self.trace_arrival(wi, now),
+        };
+        if let Some(next) = next {
+            self.push(next, Event::JobArrival { workload: wi as u32 })?;
+        }
+        Ok(())
+    }
+
+    /// A job drawn from a `[[batch]]` class's distributions; returns when the
+    /// next one arrives, if any.
+    fn drawn_arrival(&mut self, wi: usize, now: SimTime) -> Option<SimTime> {
+        let job = self.new_job();
+        let JobSource::Drawn(w) = &self.workloads[wi].source else { unreachable!("a drawn arrival for a trace class") };
+        let w = Arc::clone(w);
         let s = &mut self.streams[wi];
         let tasks = w.tasks.sample(&mut s.tasks).max(1);
-        let image = w.images[if w.images.len() > 1 { s.image.random_range(0..w.images.len()) } else { 0 }];
         self.failures.job_submitted(PodId(self.cluster.pods.len() as u32), tasks as u32);
+        let image = self.pick_image(wi);
         for task in 0..tasks {
+            let s = &mut self.streams[wi];
             let duration = SimDuration::from_micros(w.duration.sample(&mut s.duration));
-            let startup = SimDuration::from_micros(w.startup.sample(&mut s.startup));
             let requests = Resources { cpu_milli: w.cpu.sample(&mut s.cpu), memory_bytes: w.memory.sample(&mut s.memory), gpu: w.gpu };
-            let template = PodTemplate {
-                workload: wi as u32,
-                requests,
-                limits: Resources {
-                    cpu_milli: (requests.cpu_milli as f64 * w.limit_factor.0).round() as u64,
-                    memory_bytes: (requests.memory_bytes as f64 * w.limit_factor.1).round() as u64,
-                    gpu: requests.gpu,
-                },
-                priority: w.priority,
-                image,
-                tolerations: w.tolerations.clone(),
-                placement: w.placement.clone(),
-            };
-            let id = PodId(self.cluster.pods.len() as u32);
-            self.cluster.submit(Pod::pending(id, job, task as u32, &template, Some(duration), startup, now));
-            self.pod_events.push(None);
-            // `enqueue`, spelled out: `w` and `s` borrow other fields.
-            if self.allocation_interval.is_some() {
-                self.pending.push(wi as u32, id);
-            } else {
-                self.queue.add(id, w.priority, job, now);
-            }
+            let priority = self.workloads[wi].priority;
+            self.submit_batch_pod(wi, (job, task as u32), requests, Some(duration), (priority, image), now);
         }
         let left = &mut self.jobs_left[wi];
         if let Some(n) = left {
             *n -= 1;
         }
-        if *left != Some(0) {
-            let next = now + SimDuration::from_micros(w.interarrival.sample(&mut s.arrivals));
-            if w.until.is_none_or(|u| next <= u) {
-                self.push(next, Event::JobArrival { workload: wi as u32 })?;
+        if *left == Some(0) {
+            return None;
+        }
+        let next = now + SimDuration::from_micros(w.interarrival.sample(&mut self.streams[wi].arrivals));
+        w.until.is_none_or(|u| next <= u).then_some(next)
+    }
+
+    /// The tasks of one trace job submitted at this instant (those of the run's
+    /// sample); returns when the trace's next task arrives, if any.
+    fn trace_arrival(&mut self, wi: usize, now: SimTime) -> Option<SimTime> {
+        let JobSource::Trace(trace) = &self.workloads[wi].source else { unreachable!("a trace arrival for a drawn class") };
+        let (replay, format, sample) = (Arc::clone(&trace.replay), trace.format, trace.sample);
+        let start = self.trace_next[wi];
+        let group = &replay.tasks[start];
+        let end = start + replay.tasks[start..].iter().take_while(|t| (t.at, t.job) == (group.at, group.job)).count();
+        self.trace_next[wi] = end;
+        if keeps_job(self.seed, group.job, sample) {
+            let job = self.new_job();
+            let pods: u64 = replay.tasks[start..end].iter().map(|t| t.instances as u64).sum();
+            self.failures.job_submitted(PodId(self.cluster.pods.len() as u32), pods as u32);
+            let image = self.pick_image(wi);
+            let mut index = 0;
+            for t in &replay.tasks[start..end] {
+                let priority = self.workloads[wi].priority.saturating_add(format.pod_priority(t.trace_priority));
+                for _ in 0..t.instances {
+                    self.submit_batch_pod(wi, (job, index), t.requests, t.duration, (priority, image), now);
+                    index += 1;
+                }
             }
         }
-        Ok(())
+        replay.tasks.get(end).map(|t| t.at)
+    }
+
+    /// Numbers a new job.
+    fn new_job(&mut self) -> u32 {
+        let job = self.metrics.jobs as u32;
+        self.metrics.jobs += 1;
+        job
+    }
+
+    /// The image of a new job of class `wi`: one of the class's, uniformly.
+    fn pick_image(&mut self, wi: usize) -> ImageId {
+        let images = &self.workloads[wi].images;
+        images[if images.len() > 1 { self.streams[wi].image.random_range(0..images.len()) } else { 0 }]
+    }
+
+    /// Submits task `task` of job `job` of batch class `wi` and queues it.
+    fn submit_batch_pod(
+        &mut self,
+        wi: usize,
+        (job, task): (u32, u32),
+        requests: Resources,
+        duration: Option<SimDuration>,
+        (priority, image): (i32, ImageId),
+        now: SimTime,
+    ) {
+        let w = &self.workloads[wi];
+        let startup = SimDuration::from_micros(w.startup.sample(&mut self.streams[wi].startup));
+        let template = PodTemplate {
+            workload: wi as u32,
+            requests,
+            limits: Resources {
+                cpu_milli: (requests.cpu_milli as f64 * w.limit_factor.0).round() as u64,
+                memory_bytes: (requests.memory_bytes as f64 * w.limit_factor.1).round() as u64,
+                gpu: requests.gpu,
+            },
+            priority,
+            image,
+            tolerations: w.tolerations.clone(),
+            placement: w.placement.clone(),
+        };
+        let id = PodId(self.cluster.pods.len() as u32);
+        self.cluster.submit(Pod::pending(id, job, task, &template, duration, startup, now));
+        self.pod_events.push(None);
+        self.enqueue(id, now);
     }
 
     fn scheduling_cycle(&mut self, now: SimTime, explain: &mut Option<(&mut dyn DecisionLog, usize)>) -> Result<(), SimError> {

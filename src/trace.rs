@@ -9,6 +9,7 @@
 //! A bad row fails the read with a [`TraceError`] naming the file, the 1-based
 //! line and the column, so that the user can open the file at the right place.
 
+pub mod replay;
 pub mod request_rate;
 pub(crate) mod rows;
 pub mod tasks;
@@ -19,8 +20,9 @@ use std::path::{Path, PathBuf};
 
 use flate2::read::MultiGzDecoder;
 
+pub use replay::{keeps_job, Replay, ReplayTask, ReplayWindow};
 pub use request_rate::{read_rate_series, RateFormat, RateOptions, RateSeries};
-pub use tasks::{BadRows, GpuRequest, Outcome, Scale, TaskFormat, TaskTrace, TaskUnits, TraceInputs, TraceMachine, TraceTask};
+pub use tasks::{Absolute, BadRows, GpuRequest, Outcome, Scale, TaskFormat, TaskTrace, TaskUnits, TraceInputs, TraceMachine, TraceTask};
 
 /// The environment variable that points at a folder of traces, for users whose
 /// full downloads live elsewhere than the shared samples.
