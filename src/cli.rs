@@ -10,10 +10,12 @@ use clap::{Parser, Subcommand};
 use crate::explain::{CsvDecisionLog, DecisionLog};
 use crate::metrics::Summary;
 use crate::plot::{autoscaling_chart, availability_chart, utilization_chart};
+use crate::policy::scheduler::Registry;
 use crate::policy::scheduler::SchedulerConfig;
 use crate::report::{write_csv, write_run, CsvPodLog};
-use crate::scenario::{Scenario, ScenarioError};
+use crate::scenario::{LoadOptions, Scenario, ScenarioError};
 use crate::simulation::{RunOutput, Simulation};
+use crate::trace::{self, Absolute, RateFormat, RateOptions, Scale, TaskFormat, TraceInputs};
 use rayon::prelude::*;
 
 /// orchsim: a deterministic discrete-event simulator of container
@@ -56,6 +58,10 @@ pub enum Command {
         /// Candidates per attempt in decisions.csv.
         #[arg(long, default_value_t = 3, requires = "explain")]
         explain_top: usize,
+        /// Skip and count malformed rows of the scenario's traces instead of
+        /// stopping at the first.
+        #[arg(long)]
+        skip_bad_rows: bool,
     },
     /// Run one scenario's workload under several scheduler policies (in
     /// parallel, same seed, so the same workload) and write one summary row per
@@ -80,14 +86,88 @@ pub enum Command {
         /// Skip drawing the charts.
         #[arg(long)]
         no_chart: bool,
+        /// Skip and count malformed rows of the scenario's traces.
+        #[arg(long)]
+        skip_bad_rows: bool,
     },
     /// Check a scenario: print a one-line summary, or every error with its line.
     Validate {
         /// Scenario file (TOML).
         scenario: PathBuf,
+        /// Skip and count malformed rows of the scenario's traces.
+        #[arg(long)]
+        skip_bad_rows: bool,
     },
     /// List every scheduler policy with its parameters and defaults.
     Policies,
+    /// Look into a trace before replaying it, or convert it to the native format.
+    Trace {
+        /// What to do with the trace.
+        #[command(subcommand)]
+        command: TraceCommand,
+    },
+}
+
+/// `orchsim trace …`.
+#[derive(Debug, Subcommand)]
+pub enum TraceCommand {
+    /// Print what a trace holds: rows, jobs, tasks, time span, arrivals over
+    /// time, quantiles of durations, requests and priorities (batch formats),
+    /// or the rate's level and shape (request-rate formats).
+    Inspect {
+        /// The trace.
+        #[command(flatten)]
+        trace: TraceArgs,
+    },
+    /// Write a trace in the native format: tasks as CSV (and, with
+    /// `--machines-out`, machines), or a rate series as `time_s,rate`.
+    /// Normalised CPU and memory become absolute with `--machine-cpu` and
+    /// `--machine-memory`.
+    Convert {
+        /// The trace.
+        #[command(flatten)]
+        trace: TraceArgs,
+        /// Output CSV.
+        #[arg(long)]
+        out: PathBuf,
+        /// Output CSV of the machines (batch formats that have them).
+        #[arg(long)]
+        machines_out: Option<PathBuf>,
+        /// Cores of the largest machine, for traces that normalise CPU to it.
+        #[arg(long)]
+        machine_cpu: Option<f64>,
+        /// Memory of the largest machine (e.g. "64Gi"), for traces that normalise memory to it.
+        #[arg(long)]
+        machine_memory: Option<String>,
+    },
+}
+
+/// The trace to read.
+#[derive(Debug, clap::Args)]
+pub struct TraceArgs {
+    /// The trace file, or a directory of its parts (the main table: task
+    /// events, batch tasks, pod list, SWF log, rate series).
+    pub file: PathBuf,
+    /// Its format: a batch format (native, google-2011, alibaba-2017,
+    /// cloudsimpy, alibaba-2018, alibaba-gpu-2023, swf) or a request-rate
+    /// format (native-rate, worldcup98-minute, nasa-second, …).
+    #[arg(long)]
+    pub format: String,
+    /// Google job_events.
+    #[arg(long)]
+    pub jobs: Option<PathBuf>,
+    /// Machines: Google machine_events, Alibaba 2018 machine_meta, the GPU node list, native machines.
+    #[arg(long)]
+    pub machines: Option<PathBuf>,
+    /// Alibaba 2018 batch_instance.
+    #[arg(long)]
+    pub instances: Option<PathBuf>,
+    /// Alibaba 2018 container_meta.
+    #[arg(long)]
+    pub containers: Option<PathBuf>,
+    /// Skip and count malformed rows instead of stopping at the first.
+    #[arg(long)]
+    pub skip_bad_rows: bool,
 }
 
 /// A failed command, with the exit code it maps to.
@@ -108,9 +188,12 @@ impl Failure {
     }
 }
 
-fn load(path: Option<&Path>) -> Result<Scenario, Failure> {
+fn load(path: Option<&Path>, skip_bad_rows: bool) -> Result<Scenario, Failure> {
+    let options = if skip_bad_rows { LoadOptions::skipping_bad_rows() } else { LoadOptions::default() };
     match path {
-        Some(p) => Scenario::load(p).map_err(|e: ScenarioError| Failure::input(anyhow::Error::new(e))),
+        Some(p) => {
+            Scenario::load_with_options(p, &Registry::default(), &options).map_err(|e: ScenarioError| Failure::input(anyhow::Error::new(e)))
+        }
         None => Ok(Scenario::quickstart()),
     }
 }
@@ -118,12 +201,16 @@ fn load(path: Option<&Path>) -> Result<Scenario, Failure> {
 /// Runs the parsed command line.
 pub fn execute(cli: Cli) -> Result<(), Failure> {
     match cli.command {
-        Command::Run { scenario, seed, out, no_chart, explain, explain_top } => {
-            run(scenario.as_deref(), seed, out, no_chart, explain.then_some(explain_top))
+        Command::Run { scenario, seed, out, no_chart, explain, explain_top, skip_bad_rows } => {
+            let scenario = load(scenario.as_deref(), skip_bad_rows)?;
+            run(&scenario, seed, out, no_chart, explain.then_some(explain_top))
         }
-        Command::Compare { scenario, policies, seed, out, jobs, no_chart } => compare(&scenario, &policies, seed, out, jobs, no_chart),
-        Command::Validate { scenario } => {
-            let s = load(Some(&scenario))?;
+        Command::Compare { scenario, policies, seed, out, jobs, no_chart, skip_bad_rows } => {
+            let scenario = load(Some(&scenario), skip_bad_rows)?;
+            compare(&scenario, &policies, seed, out, jobs, no_chart)
+        }
+        Command::Validate { scenario, skip_bad_rows } => {
+            let s = load(Some(&scenario), skip_bad_rows)?;
             println!("ok: {}", s.summary());
             Ok(())
         }
@@ -131,7 +218,88 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
             print!("{}", policies_text());
             Ok(())
         }
+        Command::Trace { command } => trace_command(command),
     }
+}
+
+/// A trace format named on the command line: a batch one or a rate one.
+enum AnyFormat {
+    Tasks(TaskFormat),
+    Rate(RateFormat),
+}
+
+fn any_format(name: &str) -> Result<AnyFormat, Failure> {
+    use serde::de::value::{Error, StrDeserializer};
+    use serde::Deserialize;
+    // "native" is the batch format; the rate format's native CSV is "native-rate".
+    let rate_name = if name == "native-rate" { "native" } else { name };
+    if let Ok(f) = TaskFormat::deserialize(StrDeserializer::<Error>::new(name)) {
+        return Ok(AnyFormat::Tasks(f));
+    }
+    match RateFormat::deserialize(StrDeserializer::<Error>::new(rate_name)) {
+        Ok(f) => Ok(AnyFormat::Rate(f)),
+        Err(e) => Err(Failure::input(anyhow::anyhow!("--format {name}: not a trace format (batch formats: {}); {e}", TaskFormat::names()))),
+    }
+}
+
+fn trace_command(command: TraceCommand) -> Result<(), Failure> {
+    let (TraceCommand::Inspect { trace: args } | TraceCommand::Convert { trace: args, .. }) = &command;
+    let format = any_format(&args.format)?;
+    let inputs = TraceInputs {
+        tasks: args.file.clone(),
+        jobs: args.jobs.clone(),
+        instances: args.instances.clone(),
+        machines: args.machines.clone(),
+        containers: args.containers.clone(),
+    };
+    match (format, &command) {
+        (AnyFormat::Tasks(f), TraceCommand::Inspect { .. }) => {
+            let trace = f.read(&inputs, args.skip_bad_rows).map_err(Failure::input)?;
+            print!("{}", trace::inspect::task_report(&trace, f.name()));
+        }
+        (AnyFormat::Rate(f), TraceCommand::Inspect { .. }) => {
+            let series = trace::read_rate_series(&args.file, f, &RateOptions::default()).map_err(Failure::input)?;
+            print!("{}", trace::inspect::rate_report(&series, &args.format));
+        }
+        (AnyFormat::Tasks(f), TraceCommand::Convert { out, machines_out, machine_cpu, machine_memory, .. }) => {
+            let trace = f.read(&inputs, args.skip_bad_rows).map_err(Failure::input)?;
+            let bytes = machine_memory
+                .as_deref()
+                .map(|m| crate::scenario::parse_memory(m).map_err(|e| Failure::input(anyhow::anyhow!("--machine-memory {m}: {e}"))))
+                .transpose()?;
+            for (scale, given, flag) in
+                [(trace.units.cpu, machine_cpu.is_some(), "--machine-cpu"), (trace.units.memory, bytes.is_some(), "--machine-memory")]
+            {
+                if scale == Scale::Normalized && !given {
+                    return Err(Failure::input(anyhow::anyhow!(
+                        "the {} trace is normalised to its largest machine: give {flag}",
+                        f.name()
+                    )));
+                }
+            }
+            let scale = Absolute { cores: machine_cpu.unwrap_or(1.0), bytes: bytes.unwrap_or(1.0) };
+            write_atomically(out, |w| trace::tasks::write_native_tasks(&trace, scale, w))?;
+            if let Some(path) = machines_out {
+                write_atomically(path, |w| trace::tasks::write_native_machines(&trace, scale, w))?;
+            }
+            eprintln!("wrote {} tasks ({} jobs) to {}", trace.tasks.len(), trace.jobs(), out.display());
+        }
+        (AnyFormat::Rate(f), TraceCommand::Convert { out, .. }) => {
+            let series = trace::read_rate_series(&args.file, f, &RateOptions::default()).map_err(Failure::input)?;
+            write_atomically(out, |w| series.write_native(w))?;
+            eprintln!("wrote {} points ({} requests) to {}", series.points.len(), series.requests, out.display());
+        }
+    }
+    Ok(())
+}
+
+/// Writes a file through a temporary one renamed into place, so an
+/// interrupted conversion never leaves a truncated CSV that looks complete.
+fn write_atomically(path: &Path, write: impl FnOnce(&mut std::fs::File) -> csv::Result<()>) -> Result<(), Failure> {
+    let tmp = path.with_extension("tmp");
+    let mut file = std::fs::File::create(&tmp).with_context(|| format!("{}: cannot create", tmp.display())).map_err(Failure::input)?;
+    write(&mut file).with_context(|| format!("{}: cannot write", tmp.display())).map_err(Failure::internal)?;
+    std::fs::rename(&tmp, path).with_context(|| format!("{}: cannot move into place", path.display())).map_err(Failure::internal)
 }
 
 /// The text of `orchsim policies`: each policy, what it does, and its default
@@ -152,12 +320,11 @@ pub fn policies_text() -> String {
     out
 }
 
-fn run(path: Option<&Path>, seed: Option<u64>, out: Option<PathBuf>, no_chart: bool, explain: Option<usize>) -> Result<(), Failure> {
-    let scenario = load(path)?;
+fn run(scenario: &Scenario, seed: Option<u64>, out: Option<PathBuf>, no_chart: bool, explain: Option<usize>) -> Result<(), Failure> {
     let seed = seed.unwrap_or(scenario.seed);
     let dir = out.unwrap_or_else(|| Path::new("results").join(&scenario.name));
     let started = Instant::now();
-    let output = run_to_dir(&scenario, seed, &dir, !no_chart, explain)?;
+    let output = run_to_dir(scenario, seed, &dir, !no_chart, explain)?;
     let secs = started.elapsed().as_secs_f64();
     print_summary(&output.summary);
     eprintln!(
@@ -234,16 +401,15 @@ fn compare_configs(scenario: &Scenario, names: &[String]) -> Result<Vec<Schedule
 }
 
 fn compare(
-    path: &Path,
+    scenario: &Scenario,
     names: &[String],
     seed: Option<u64>,
     out: Option<PathBuf>,
     jobs: Option<usize>,
     no_chart: bool,
 ) -> Result<(), Failure> {
-    let scenario = load(Some(path))?;
     let seed = seed.unwrap_or(scenario.seed);
-    let configs = compare_configs(&scenario, names)?;
+    let configs = compare_configs(scenario, names)?;
     let dir = out.unwrap_or_else(|| Path::new("results").join(format!("{}-compare", scenario.name)));
     std::fs::create_dir_all(&dir).with_context(|| format!("{}: cannot create output directory", dir.display())).map_err(Failure::input)?;
     let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs.unwrap_or(0)).build().map_err(Failure::internal)?;

@@ -22,12 +22,13 @@ use serde::Deserialize;
 
 use crate::model::affinity::{AffinitySelector, NodeAffinity, NodePlacement, PodAffinity, SpreadConstraint};
 use crate::model::image::normalize_image_name;
-use crate::model::workload::{BatchWorkload, DrawnJobs, JobSource};
+use crate::model::workload::{BatchWorkload, DrawnJobs, JobSource, TraceJobs};
 use crate::model::{DisruptionBudget, ImageId, ImageSpec, Node, Resources, Taint, Toleration};
 use crate::policy::autoscaler::NodeAutoscalerConfig;
 use crate::policy::failure::FailureConfig;
 use crate::policy::scheduler::{CustomScheduler, Registry, SchedulerConfig};
 use crate::time::{SimDuration, SimTime};
+use crate::trace::{self, Absolute, Replay, ReplayWindow, Scale, TaskFormat, TraceInputs};
 use dist::{Dist, RawDist};
 use quantity::{Literal, Unit};
 pub use services::ServiceConfig;
@@ -102,6 +103,8 @@ struct RawScenario {
     #[serde(default)]
     batch: Vec<RawBatch>,
     #[serde(default)]
+    trace: Vec<RawTrace>,
+    #[serde(default)]
     services: Vec<services::RawService>,
     node_autoscaler: Option<services::RawNodeAutoscaler>,
     failures: Option<failures::RawFailures>,
@@ -117,7 +120,7 @@ struct RawSimulation {
     sample_interval: Option<Literal>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawNodeGroup {
     name: String,
@@ -146,7 +149,7 @@ struct RawNodeGroup {
     provisioning_delay: Option<RawDist>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawImage {
     name: String,
@@ -185,6 +188,105 @@ struct RawBatch {
     #[serde(default)]
     pod_anti_affinity: PodAffinity<RawSelector>,
     disruption_budget: Option<RawBudget>,
+}
+
+/// `[[trace]]`: a batch class replayed from a trace (see `trace::replay`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTrace {
+    name: String,
+    format: TaskFormat,
+    tasks: String,
+    jobs: Option<String>,
+    instances: Option<String>,
+    machines: Option<String>,
+    containers: Option<String>,
+    start: Option<Literal>,
+    duration: Option<Literal>,
+    speedup: Option<f64>,
+    sample: Option<f64>,
+    machine_cpu: Option<Literal>,
+    machine_memory: Option<Literal>,
+    #[serde(default)]
+    skip_bad_rows: bool,
+    startup: Option<RawDist>,
+    limits: Option<RawLimits>,
+    #[serde(default)]
+    images: Vec<String>,
+    #[serde(default)]
+    priority: i32,
+    #[serde(default)]
+    tolerations: Vec<Toleration>,
+    #[serde(default)]
+    node_selector: BTreeMap<String, String>,
+    #[serde(default)]
+    node_affinity: NodeAffinity,
+    #[serde(default)]
+    topology_spread: Vec<SpreadConstraint>,
+    #[serde(default)]
+    pod_affinity: PodAffinity<RawSelector>,
+    #[serde(default)]
+    pod_anti_affinity: PodAffinity<RawSelector>,
+    disruption_budget: Option<RawBudget>,
+}
+
+impl RawTrace {
+    fn placement(&self) -> RawPlacement<'_> {
+        RawPlacement {
+            node_selector: &self.node_selector,
+            node_affinity: &self.node_affinity,
+            topology_spread: &self.topology_spread,
+            pod_affinity: &self.pod_affinity,
+            pod_anti_affinity: &self.pod_anti_affinity,
+        }
+    }
+}
+
+/// The image of a trace entry that names none.
+fn implicit_image(t: &RawTrace) -> String {
+    format!("{}-trace", t.name)
+}
+
+/// One node group per machine shape of the replay: `<trace>-<k>`, labelled
+/// with the GPU model when there is one.
+fn machine_groups(trace: &str, replay: &Replay) -> Vec<RawNodeGroup> {
+    let usable = replay.machines.iter().filter(|m| m.cpu_milli > 0 && m.memory_bytes > 0);
+    usable
+        .enumerate()
+        .map(|(k, m)| RawNodeGroup {
+            name: format!("{trace}-{k}"),
+            count: m.count,
+            cpu: Literal::Text(format!("{}m", m.cpu_milli)),
+            memory: Literal::Number(m.memory_bytes as f64),
+            gpu: m.gpus as u64,
+            max_pods: None,
+            zones: Vec::new(),
+            labels: if m.gpu_model.is_empty() {
+                BTreeMap::new()
+            } else {
+                BTreeMap::from([(GPU_MODEL_LABEL.to_string(), m.gpu_model.clone())])
+            },
+            taints: Vec::new(),
+            image_pull_bandwidth: None,
+            image_pull_latency: None,
+            preloaded_images: Vec::new(),
+            min: None,
+            max: None,
+            price_per_hour: 0.0,
+            priority: 0,
+            provisioning_delay: None,
+        })
+        .collect()
+}
+
+/// The label carrying a trace machine's GPU model.
+pub const GPU_MODEL_LABEL: &str = "orchsim.io/gpu-model";
+
+/// A `[[trace]]` entry once its trace is read: the replay, and the node
+/// groups its machines make (when it names machines).
+struct LoadedTrace {
+    replay: Arc<Replay>,
+    machine_groups: Vec<RawNodeGroup>,
 }
 
 /// Where a workload's pods may go, as written: the placement fields that
@@ -326,6 +428,27 @@ impl NodeGroup {
     }
 }
 
+/// Parses a memory quantity such as `"64Gi"` or `"512M"` into bytes.
+pub fn parse_memory(text: &str) -> Result<f64, String> {
+    Unit::Bytes.parse(&Literal::Text(text.to_string()))
+}
+
+/// How to load a scenario, beyond what the file says.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LoadOptions {
+    /// Skip and count malformed trace rows instead of failing (`--skip-bad-rows`),
+    /// whatever the `[[trace]]` entries say.
+    pub skip_bad_rows: bool,
+}
+
+impl LoadOptions {
+    /// Options that skip malformed trace rows.
+    pub fn skipping_bad_rows() -> LoadOptions {
+        LoadOptions { skip_bad_rows: true }
+    }
+}
+
 /// A validated scenario: everything a run needs.
 #[derive(Clone, Debug)]
 pub struct Scenario {
@@ -418,8 +541,19 @@ impl Scenario {
     /// Parses and validates `source`, which may name the schedulers in
     /// `registry` as well as the built-in ones.
     pub fn parse_with(source: &str, file: &str, registry: &Registry) -> Result<Scenario, ScenarioError> {
+        Scenario::parse_with_options(source, file, registry, &LoadOptions::default())
+    }
+
+    /// Reads and validates the scenario at `path` with `options`.
+    pub fn load_with_options(path: &Path, registry: &Registry, options: &LoadOptions) -> Result<Scenario, ScenarioError> {
+        let source = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io { path: path.display().to_string(), source })?;
+        Scenario::parse_with_options(&source, &path.display().to_string(), registry, options)
+    }
+
+    /// [`parse_with`](Self::parse_with), with `options`.
+    pub fn parse_with_options(source: &str, file: &str, registry: &Registry, options: &LoadOptions) -> Result<Scenario, ScenarioError> {
         let raw: RawScenario = toml::from_str(source).map_err(|e| ScenarioError::Invalid(vec![toml_diagnostic(source, file, &e)]))?;
-        let mut v = Validator { source, file, registry, diagnostics: Vec::new() };
+        let mut v = Validator { source, file, registry, options: *options, diagnostics: Vec::new() };
         let scenario = v.scenario(raw);
         if v.diagnostics.is_empty() {
             Ok(scenario.expect("no diagnostics means a scenario"))
@@ -504,6 +638,7 @@ struct Validator<'a> {
     source: &'a str,
     file: &'a str,
     registry: &'a Registry,
+    options: LoadOptions,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -606,17 +741,32 @@ impl Validator<'_> {
             }
         }
 
-        let images = self.images(&raw.images);
+        let base = Path::new(self.file).parent().unwrap_or(Path::new("."));
+        let loaded: Vec<Option<LoadedTrace>> = raw.trace.iter().enumerate().map(|(i, t)| self.load_trace(i, t, base, duration)).collect();
+        // A trace without images of its own gets an empty one (its pods then wait only for the pull latency).
+        let mut raw_images = raw.images.clone();
+        raw_images.extend(
+            raw.trace.iter().filter(|t| t.images.is_empty()).map(|t| RawImage { name: implicit_image(t), size: Literal::Number(0.0) }),
+        );
+        let images = self.images(&raw_images);
         let image_index: BTreeMap<String, ImageId> =
             images.iter().enumerate().map(|(i, im)| (im.name.clone(), ImageId(i as u32))).collect();
-        let node_groups = self.node_groups(&raw.node_groups, &image_index);
+        let mut raw_groups = raw.node_groups.clone();
+        raw_groups.extend(loaded.iter().flatten().flat_map(|l| l.machine_groups.iter().cloned()));
+        let node_groups = self.node_groups(&raw_groups, &image_index);
         self.cluster_size(&node_groups);
-        let names: Vec<String> = raw.batch.iter().map(|b| b.name.clone()).chain(raw.services.iter().map(|s| s.name.clone())).collect();
-        let batch = self.batch(&raw.batch, &image_index, duration, &names);
+        let names: Vec<String> = raw
+            .batch
+            .iter()
+            .map(|b| b.name.clone())
+            .chain(raw.trace.iter().map(|t| t.name.clone()))
+            .chain(raw.services.iter().map(|s| s.name.clone()))
+            .collect();
+        let mut batch = self.batch(&raw.batch, &image_index, duration, &names);
         self.pods_fit_some_node(&batch, &node_groups);
         self.affinity_matches_some_node(&batch, &node_groups);
-        let base = Path::new(self.file).parent().unwrap_or(Path::new("."));
-        let services = self.services(&raw.services, &image_index, &names, raw.batch.len(), base);
+        batch.extend(self.trace_classes(&raw.trace, loaded, &image_index, &names));
+        let services = self.services(&raw.services, &image_index, &names, raw.batch.len() + raw.trace.len(), base);
         if !services.is_empty() && duration.is_none() {
             self.error("simulation.duration", "services run until stopped: give the run a duration");
         }
@@ -922,6 +1072,121 @@ impl Validator<'_> {
                 images,
                 priority: b.priority,
                 tolerations: Arc::from(b.tolerations.clone()),
+                placement: Arc::new(placement),
+                disruption_budget,
+            });
+        }
+        out
+    }
+
+    /// Reads the trace of `[[trace]]` entry `i` and cuts its window; the
+    /// trace's own errors (file, line, column) become the diagnostic's message.
+    fn load_trace(&mut self, i: usize, t: &RawTrace, base: &Path, run: Option<SimDuration>) -> Option<LoadedTrace> {
+        let f = |name: &str| format!("trace[{i}].{name}");
+        let start = t.start.as_ref().and_then(|l| self.duration(&f("start"), l)).unwrap_or_default();
+        let length = t.duration.as_ref().and_then(|l| self.duration(&f("duration"), l));
+        if length == Some(SimDuration::ZERO) {
+            self.error(&f("duration"), "must be positive");
+        }
+        let speedup = t.speedup.unwrap_or(1.0);
+        if !(speedup.is_finite() && speedup > 0.0) {
+            self.error(&f("speedup"), format!("must be a finite number > 0, got {speedup}"));
+        }
+        let sample = t.sample.unwrap_or(1.0);
+        if !(sample > 0.0 && sample <= 1.0) {
+            self.error(&f("sample"), format!("is the fraction of jobs kept: > 0 and ≤ 1, got {sample}"));
+        }
+        let cores = t.machine_cpu.as_ref().and_then(|l| self.quantity(&f("machine_cpu"), l, Unit::Cpu)).map(|m| m / 1000.0);
+        let bytes = t.machine_memory.as_ref().and_then(|l| self.quantity(&f("machine_memory"), l, Unit::Bytes));
+        if !self.diagnostics.is_empty() {
+            // Reading a big trace only to report an unrelated mistake would waste the user's time.
+            return None;
+        }
+        let resolve = |p: &Option<String>| p.as_deref().map(|p| trace::resolve_path(p, base));
+        let inputs = TraceInputs {
+            tasks: trace::resolve_path(&t.tasks, base),
+            jobs: resolve(&t.jobs),
+            instances: resolve(&t.instances),
+            machines: resolve(&t.machines),
+            containers: resolve(&t.containers),
+        };
+        let read = match t.format.read(&inputs, t.skip_bad_rows || self.options.skip_bad_rows) {
+            Ok(read) => read,
+            Err(e) => {
+                self.error(&f("tasks"), format!("cannot read the {} trace: {e}", t.format.name()));
+                return None;
+            }
+        };
+        let normalised = [(read.units.cpu, cores, "machine_cpu", "CPU"), (read.units.memory, bytes, "machine_memory", "memory")];
+        for (scale, given, field, what) in normalised {
+            if scale == Scale::Normalized && given.is_none() {
+                let message = format!(
+                    "the {} trace gives {what} as a fraction of its largest machine's: give that machine's size here",
+                    t.format.name()
+                );
+                self.error(&f(field), message);
+            }
+        }
+        let window = ReplayWindow {
+            start_us: start.as_micros(),
+            length_us: length.map(SimDuration::as_micros),
+            speedup,
+            machine: Absolute { cores: cores.unwrap_or(1.0), bytes: bytes.unwrap_or(1.0) },
+        };
+        let replay = match Replay::new(&read, &window) {
+            Ok(replay) => replay,
+            Err(e) => {
+                self.error(&f("start"), e.to_string());
+                return None;
+            }
+        };
+        if replay.counts.pods as f64 > MAX_EXPECTED_PODS {
+            self.error(&f("sample"), format!("the window holds {} pods; orchsim runs at most {MAX_EXPECTED_PODS:.0}", replay.counts.pods));
+        }
+        if run.is_none() && replay.tasks.iter().any(|t| t.duration.is_none()) {
+            self.error(&f("name"), "some tasks were still running when the trace ends and never finish: give [simulation] a duration");
+        }
+        let machine_groups = if inputs.machines.is_some() { machine_groups(&t.name, &replay) } else { Vec::new() };
+        if inputs.machines.is_some() && machine_groups.is_empty() {
+            self.error(&f("machines"), "no machine with CPU and memory is present when the window opens");
+        }
+        Some(LoadedTrace { replay: Arc::new(replay), machine_groups })
+    }
+
+    /// The batch classes of the `[[trace]]` entries that could be read.
+    fn trace_classes(
+        &mut self,
+        raw: &[RawTrace],
+        loaded: Vec<Option<LoadedTrace>>,
+        image_index: &BTreeMap<String, ImageId>,
+        class_names: &[String],
+    ) -> Vec<BatchWorkload> {
+        let mut out = Vec::new();
+        for (i, (t, loaded)) in raw.iter().zip(loaded).enumerate() {
+            let f = |name: &str| format!("trace[{i}].{name}");
+            if class_names.iter().filter(|n| **n == t.name).count() > 1 {
+                self.error(&f("name"), format!("workload `{}` is defined twice", t.name));
+            }
+            let startup_default = RawDist::Constant(Literal::Number(DEFAULT_STARTUP.as_secs_f64()));
+            let startup = self.dist(&f("startup"), t.startup.as_ref().unwrap_or(&startup_default), Unit::Duration);
+            let limit_factor = self.limit_factor(&format!("trace[{i}]"), t.limits.as_ref());
+            let placement = self.placement(&format!("trace[{i}]"), t.placement(), class_names);
+            let disruption_budget = self.budget(
+                &format!("trace[{i}]"),
+                t.disruption_budget.as_ref(),
+                "batch jobs have no replica count, so Kubernetes accepts only an integer min_available for them",
+            );
+            let images = if t.images.is_empty() { vec![implicit_image(t)] } else { t.images.clone() };
+            let images = self.image_refs(&f("images"), &images, image_index);
+            let (Some(loaded), Some(startup)) = (loaded, startup) else { continue };
+            out.push(BatchWorkload {
+                name: t.name.clone(),
+                source: JobSource::Trace(TraceJobs { replay: loaded.replay, format: t.format, sample: t.sample.unwrap_or(1.0) }),
+                startup,
+                limit_factor,
+                images,
+                priority: t.priority,
+                tolerations: Arc::from(t.tolerations.clone()),
                 placement: Arc::new(placement),
                 disruption_budget,
             });

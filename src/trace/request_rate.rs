@@ -122,6 +122,20 @@ pub struct RateSeries {
     pub duration: SimDuration,
 }
 
+impl RateSeries {
+    /// Writes the series in the native rate format (`time_s,rate`), which
+    /// reads back to the same step function.
+    pub fn write_native(&self, out: impl std::io::Write) -> csv::Result<()> {
+        let mut w = csv::Writer::from_writer(out);
+        w.write_record(["time_s", "rate"])?;
+        for (t, rate) in &self.points {
+            w.write_record([t.as_secs_f64().to_string(), rate.to_string()])?;
+        }
+        w.flush()?;
+        Ok(())
+    }
+}
+
 /// Reads a request-rate series from `path` (gzipped if its name ends in `.gz`),
 /// streaming: memory holds the returned points, not the file.
 pub fn read_rate_series(path: &Path, format: RateFormat, opts: &RateOptions) -> Result<RateSeries, TraceError> {

@@ -292,6 +292,11 @@ impl TaskFormat {
     /// Every format, for help texts and errors.
     pub const ALL: [TaskFormat; 1] = [TaskFormat::Native];
 
+    /// Every format's name, comma-separated.
+    pub fn names() -> String {
+        TaskFormat::ALL.iter().map(|f| f.name()).collect::<Vec<_>>().join(", ")
+    }
+
     /// The name used in scenarios and on the command line.
     pub fn name(self) -> &'static str {
         match self {
