@@ -424,6 +424,7 @@ impl NodeGroup {
             ready: true,
             cordoned: false,
             down_since: None,
+            gpu_shares: Vec::new(),
         }
     }
 }

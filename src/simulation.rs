@@ -503,7 +503,7 @@ impl Simulation {
             let duration = SimDuration::from_micros(w.duration.sample(&mut s.duration));
             let requests = Resources { cpu_milli: w.cpu.sample(&mut s.cpu), memory_bytes: w.memory.sample(&mut s.memory), gpu: w.gpu };
             let priority = self.workloads[wi].priority;
-            self.submit_batch_pod(wi, (job, task as u32), requests, Some(duration), (priority, image), now);
+            self.submit_batch_pod(wi, (job, task as u32), (requests, 0), Some(duration), (priority, image), now);
         }
         let left = &mut self.jobs_left[wi];
         if let Some(n) = left {
@@ -534,7 +534,7 @@ impl Simulation {
             for t in &replay.tasks[start..end] {
                 let priority = self.workloads[wi].priority.saturating_add(format.pod_priority(t.trace_priority));
                 for _ in 0..t.instances {
-                    self.submit_batch_pod(wi, (job, index), t.requests, t.duration, (priority, image), now);
+                    self.submit_batch_pod(wi, (job, index), (t.requests, t.gpu_share), t.duration, (priority, image), now);
                     index += 1;
                 }
             }
@@ -560,7 +560,7 @@ impl Simulation {
         &mut self,
         wi: usize,
         (job, task): (u32, u32),
-        requests: Resources,
+        (requests, gpu_share): (Resources, u16),
         duration: Option<SimDuration>,
         (priority, image): (i32, ImageId),
         now: SimTime,
@@ -579,6 +579,7 @@ impl Simulation {
             image,
             tolerations: w.tolerations.clone(),
             placement: w.placement.clone(),
+            gpu_share,
         };
         let id = PodId(self.cluster.pods.len() as u32);
         self.cluster.submit(Pod::pending(id, job, task, &template, duration, startup, now));

@@ -189,7 +189,7 @@ impl Cluster {
     pub fn bind(&mut self, pod_id: PodId, node_id: NodeId, now: SimTime) -> SimTime {
         let pod = &self.pods[pod_id.index()];
         debug_assert_eq!(pod.phase, PodPhase::Pending);
-        let (requests, image, workload) = (pod.requests, pod.image, pod.workload);
+        let (requests, image, workload, share) = (pod.requests, pod.image, pod.workload, pod.gpu_share);
         let usage = self.usage_mut(workload);
         usage.requested += requests;
         usage.bound += 1;
@@ -199,11 +199,19 @@ impl Cluster {
         node.non_zero_requested += requests.non_zero();
         node.pod_count += 1;
         let (image_ready, pulled) = node.acquire_image(image, size, now);
+        let gpu_device = if share > 0 {
+            let (gpu, opened) = node.take_gpu_share(share);
+            self.requested.gpu += opened as u64;
+            gpu
+        } else {
+            0
+        };
         self.requested += requests;
         self.pods_on[node_id.index()].push(pod_id);
         self.version += 1;
         let pod = &mut self.pods[pod_id.index()];
         pod.node = Some(node_id);
+        pod.gpu_device = gpu_device;
         pod.bound = Some(now);
         pod.image_wait = image_ready - now;
         pod.pulled_image = pulled;
@@ -355,6 +363,7 @@ impl Cluster {
     fn release(&mut self, pod_id: PodId) {
         let pod = &self.pods[pod_id.index()];
         let (requests, workload, running) = (pod.requests, pod.workload, pod.phase == PodPhase::Running);
+        let (share, gpu) = (pod.gpu_share, pod.gpu_device);
         let node_id = pod.node.expect("bound pod has a node");
         let usage = self.usage_mut(workload);
         usage.requested -= requests;
@@ -364,6 +373,9 @@ impl Cluster {
         node.requested -= requests;
         node.non_zero_requested -= requests.non_zero();
         node.pod_count -= 1;
+        if share > 0 && node.return_gpu_share(gpu, share) {
+            self.requested.gpu -= 1;
+        }
         self.requested -= requests;
         let on = &mut self.pods_on[node_id.index()];
         if let Some(i) = on.iter().position(|&p| p == pod_id) {

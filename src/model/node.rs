@@ -68,6 +68,11 @@ pub struct Node {
     pub cordoned: bool,
     /// When the machine went down, while it is down.
     pub down_since: Option<SimTime>,
+    /// Thousandths in use of each GPU opened for sharing (pods that ask for a
+    /// share of one GPU, as in Alibaba's GPU-v2023 trace). A GPU holding any
+    /// share counts as one requested GPU, so whole-GPU pods never land on it;
+    /// an entry at 0 is a GPU given back, reused before another is opened.
+    pub gpu_shares: Vec<u16>,
 }
 
 impl Node {
@@ -81,6 +86,49 @@ impl Node {
     /// Resources not yet requested by bound pods.
     pub fn free(&self) -> Resources {
         self.allocatable.saturating_sub(&self.requested)
+    }
+
+    /// Whether a pod asking `share` thousandths of one GPU fits: on a shared
+    /// GPU with room left, or on a GPU nobody uses.
+    pub fn gpu_share_fits(&self, share: u16) -> bool {
+        share == 0 || self.gpu_shares.iter().any(|&used| used > 0 && used + share <= 1000) || self.free().gpu >= 1
+    }
+
+    /// Places a share of `share` thousandths (which must fit): on the fullest
+    /// shared GPU with room (best fit, keeping whole GPUs free for whole-GPU
+    /// pods, as GPU-sharing schedulers bin-pack), else on a GPU nobody uses.
+    /// Returns the GPU's index in [`gpu_shares`](Self::gpu_shares) and whether
+    /// it opened a GPU (one more requested GPU).
+    pub fn take_gpu_share(&mut self, share: u16) -> (u16, bool) {
+        let best = (0..self.gpu_shares.len())
+            .filter(|&i| self.gpu_shares[i] > 0 && self.gpu_shares[i] + share <= 1000)
+            .max_by_key(|&i| (self.gpu_shares[i], std::cmp::Reverse(i)));
+        if let Some(i) = best {
+            self.gpu_shares[i] += share;
+            return (i as u16, false);
+        }
+        debug_assert!(self.free().gpu >= 1, "{}: no GPU for a share of {share}", self.name);
+        let i = match self.gpu_shares.iter().position(|&used| used == 0) {
+            Some(i) => i,
+            None => {
+                self.gpu_shares.push(0);
+                self.gpu_shares.len() - 1
+            }
+        };
+        self.gpu_shares[i] = share;
+        self.requested.gpu += 1;
+        (i as u16, true)
+    }
+
+    /// Gives back a share taken with [`take_gpu_share`](Self::take_gpu_share);
+    /// returns whether its GPU is now unused (one fewer requested GPU).
+    pub fn return_gpu_share(&mut self, gpu: u16, share: u16) -> bool {
+        let used = &mut self.gpu_shares[gpu as usize];
+        *used -= share;
+        if *used == 0 {
+            self.requested.gpu -= 1;
+        }
+        *used == 0
     }
 
     /// Whether `image` is fully present on the node at `now`.
@@ -145,6 +193,7 @@ pub(crate) mod tests_support {
             ready: true,
             cordoned: false,
             down_since: None,
+            gpu_shares: Vec::new(),
         }
     }
 }
@@ -181,5 +230,29 @@ mod tests {
         let later = SimTime::from_secs(100);
         assert_eq!(n.acquire_image(ImageId(0), 200 << 20, later), (later, false));
         assert!(n.has_image(ImageId(0), later));
+    }
+
+    #[test]
+    fn gpu_shares_pack_best_fit_and_a_shared_gpu_counts_as_requested() {
+        let mut n = node();
+        n.allocatable.gpu = 2;
+        assert_eq!(n.take_gpu_share(500), (0, true));
+        assert_eq!(n.requested.gpu, 1);
+        // 300 fits beside the 500: no new GPU.
+        assert_eq!(n.take_gpu_share(300), (0, false));
+        // 400 does not fit on GPU 0 (800 used): it opens GPU 1.
+        assert_eq!(n.take_gpu_share(400), (1, true));
+        assert_eq!(n.requested.gpu, 2);
+        // Best fit: 200 goes to the fuller GPU 0 (800 used), not GPU 1 (400).
+        assert_eq!(n.take_gpu_share(200), (0, false));
+        assert_eq!(n.gpu_shares, [1000, 400]);
+        assert!(n.gpu_share_fits(600) && !n.gpu_share_fits(700), "GPU 1 has 600 left and no GPU is unused");
+        // GPU 1 emptied is given back, and reused before a new one is opened.
+        assert!(n.return_gpu_share(1, 400));
+        assert_eq!(n.requested.gpu, 1);
+        assert!(n.gpu_share_fits(1000) && n.free().gpu == 1);
+        assert_eq!(n.take_gpu_share(100), (1, true));
+        assert!(!n.return_gpu_share(0, 500));
+        assert_eq!(n.gpu_shares, [500, 100]);
     }
 }

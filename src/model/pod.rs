@@ -114,6 +114,10 @@ pub struct Pod {
     /// Times its containers were restarted or the pod was replaced after a
     /// failure (a crash, an OOM kill, its node lost or repaired).
     pub restarts: u32,
+    /// Thousandths of one shared GPU (0: none; whole GPUs are in `requests.gpu`).
+    pub gpu_share: u16,
+    /// While bound with a share: which of its node's shared GPUs holds it.
+    pub gpu_device: u16,
 }
 
 impl Pod {
@@ -142,6 +146,8 @@ pub struct PodTemplate {
     pub tolerations: Arc<[Toleration]>,
     /// Placement rules.
     pub placement: Arc<NodePlacement>,
+    /// Thousandths of one shared GPU (0: none).
+    pub gpu_share: u16,
 }
 
 impl Pod {
@@ -181,6 +187,8 @@ impl Pod {
             attempts: 0,
             preemptions: 0,
             restarts: 0,
+            gpu_share: template.gpu_share,
+            gpu_device: 0,
         }
     }
 }
@@ -201,6 +209,7 @@ pub(crate) mod tests_support {
             image: ImageId(0),
             tolerations: Arc::from(Vec::new()),
             placement: Arc::new(NodePlacement::default()),
+            gpu_share: 0,
         };
         Pod::pending(PodId(id), 0, id, &template, Some(SimDuration::from_secs(1)), SimDuration::ZERO, SimTime::ZERO)
     }

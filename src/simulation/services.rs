@@ -58,6 +58,7 @@ impl ServiceRuntime {
             image: spec.image,
             tolerations: spec.tolerations.clone(),
             placement: spec.placement.clone(),
+            gpu_share: 0,
         };
         // Services draw from the workload streams numbered after the batch
         // classes, so adding a service never shifts a batch class's draws.

@@ -13,3 +13,4 @@ mod pod_affinity;
 mod preemption;
 mod support;
 mod swarmkit;
+mod traces;

@@ -133,7 +133,7 @@ fn resource_bits(pod: &Pod, node: &Node) -> u16 {
     if pod.requests.memory_bytes > free.memory_bytes {
         r |= Rejection::MEMORY.0;
     }
-    if pod.requests.gpu > free.gpu {
+    if pod.requests.gpu > free.gpu || !node.gpu_share_fits(pod.gpu_share) {
         r |= Rejection::GPU.0;
     }
     r
