@@ -9,10 +9,12 @@
 //! A bad row fails the read with a [`TraceError`] naming the file, the 1-based
 //! line and the column, so that the user can open the file at the right place.
 
+pub mod alibaba_gpu;
 pub mod inspect;
 pub mod replay;
 pub mod request_rate;
 pub(crate) mod rows;
+pub mod swf;
 pub mod tasks;
 
 use std::fs::File;

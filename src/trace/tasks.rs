@@ -286,11 +286,16 @@ pub struct TraceInputs {
 pub enum TaskFormat {
     /// The native format (module docs): tasks, and machines if given.
     Native,
+    /// A Standard Workload Format log (see [`super::swf`]): tasks only; machines from its header.
+    Swf,
+    /// Alibaba GPU-v2023 (see [`super::alibaba_gpu`]): the pod list as tasks, the node list as machines.
+    #[serde(rename = "alibaba-gpu-2023")]
+    AlibabaGpu2023,
 }
 
 impl TaskFormat {
     /// Every format, for help texts and errors.
-    pub const ALL: [TaskFormat; 1] = [TaskFormat::Native];
+    pub const ALL: [TaskFormat; 3] = [TaskFormat::Native, TaskFormat::Swf, TaskFormat::AlibabaGpu2023];
 
     /// Every format's name, comma-separated.
     pub fn names() -> String {
@@ -301,6 +306,8 @@ impl TaskFormat {
     pub fn name(self) -> &'static str {
         match self {
             TaskFormat::Native => "native",
+            TaskFormat::Swf => "swf",
+            TaskFormat::AlibabaGpu2023 => "alibaba-gpu-2023",
         }
     }
 
@@ -308,6 +315,8 @@ impl TaskFormat {
     pub fn read(self, inputs: &TraceInputs, skip_bad_rows: bool) -> Result<TaskTrace, TraceError> {
         match self {
             TaskFormat::Native => read_native(&inputs.tasks, inputs.machines.as_deref(), skip_bad_rows),
+            TaskFormat::Swf => super::swf::read_swf(&inputs.tasks, skip_bad_rows),
+            TaskFormat::AlibabaGpu2023 => super::alibaba_gpu::read_gpu_2023(&inputs.tasks, inputs.machines.as_deref(), skip_bad_rows),
         }
     }
 
@@ -316,7 +325,8 @@ impl TaskFormat {
     /// `policy::scheduler::borg`) order tasks as the trace's system did.
     pub fn pod_priority(self, p: i32) -> i32 {
         match self {
-            TaskFormat::Native => p,
+            // SWF has no priorities (all 0); GPU-v2023's are already pod priorities (see its module).
+            TaskFormat::Native | TaskFormat::Swf | TaskFormat::AlibabaGpu2023 => p,
         }
     }
 }
