@@ -22,7 +22,7 @@ use crate::policy::autoscaler::target_tracking::{TargetTrackingParams, TrackedMe
 use crate::policy::autoscaler::{NodeAutoscalerConfig, ReplicaAutoscalerConfig, VpaConfig, VpaMode};
 use crate::scenario::NodeGroup;
 use crate::time::{SimDuration, SimTime};
-use crate::trace::{read_rate_series, resolve_path, RateFormat, RateOptions};
+use crate::trace::{read_rate_series, resolve_path, RateFormat, RateOptions, TraceError};
 
 /// Default load tick: the rate is redrawn every 10 s.
 pub const DEFAULT_LOAD_TICK: SimDuration = SimDuration::from_secs(10);
@@ -142,7 +142,8 @@ struct RawDiurnal {
 }
 
 /// A request-rate trace: `file` (`@traces/…` is the traces folder, see
-/// `crate::trace::traces_dir`), its `format`, and the window and scaling.
+/// `crate::trace::traces_dir`), its `format`, the window and scaling, and the
+/// options some formats take (see [`RateOptions`]).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawSeries {
@@ -153,6 +154,22 @@ struct RawSeries {
     bin: Option<Literal>,
     scale: Option<f64>,
     speedup: Option<f64>,
+    skip_bad_rows: Option<bool>,
+    request_type: Option<String>,
+    member: Option<String>,
+    step: Option<Literal>,
+    column: Option<String>,
+}
+
+/// The scenario key of a [`RateOptions`] field, to report its errors there.
+fn series_key(option: &str) -> &str {
+    match option {
+        "skip_s" => "skip",
+        "take_s" => "take",
+        "bin_s" => "bin",
+        "step_s" => "step",
+        other => other,
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -375,10 +392,19 @@ impl Validator<'_> {
             bin_s: secs(self, "bin", &s.bin),
             scale: s.scale.unwrap_or(1.0),
             speedup: s.speedup.unwrap_or(1.0),
+            skip_bad_rows: s.skip_bad_rows.unwrap_or(false),
+            request_type: s.request_type.clone(),
+            member: s.member.clone(),
+            step_s: secs(self, "step", &s.step),
+            column: s.column.clone(),
         };
         let path = resolve_path(&s.file, base);
         match read_rate_series(&path, s.format, &opts) {
             Ok(series) => series.points,
+            Err(TraceError::Options { option, message, .. }) => {
+                self.error(&format!("{field}.{}", series_key(option)), format!("`{}` {message}", series_key(option)));
+                Vec::new()
+            }
             Err(e) => {
                 self.error(&format!("{field}.file"), e.to_string());
                 Vec::new()
