@@ -113,11 +113,11 @@ pub enum RateFormat {
     /// one row per container sample; `value` is the container's scaled
     /// requests/s. The service's rate at a timestamp is the sum over its rows
     /// (all containers, or those of `request_type`), held until the next
-    /// timestamp. Rows may come in any order (see [`samples`]).
+    /// timestamp. Rows may come in any order (summed per timestamp, see the `samples` module).
     AlibabaQps,
     /// `planetlab/planetlab-20110303.tar.gz`: one member per VM, each a CPU
     /// utilisation in percent (0–100) per line, every 5 min. A usage profile:
-    /// the mean over all VMs, or the VM named by `member` (see [`usage`]).
+    /// the mean over all VMs, or the VM named by `member` (see the `usage` module).
     Planetlab,
     /// `alibaba-v2018-derived/machine_usage_days_1_to_8_clustermean_{30s,300s}.csv`:
     /// cluster-mean utilisation in percent, one row per `step_s` (the file has
@@ -354,7 +354,8 @@ impl Aggregator {
         for (option, given, formats) in format_options(opts) {
             if given && !formats.contains(&format) {
                 let names: Vec<_> = formats.iter().map(|f| f.name()).collect();
-                return Err(bad(option, format!("applies only to the format {}, not to {}", names.join(" and "), format.name())));
+                let formats = if names.len() > 1 { "formats" } else { "format" };
+                return Err(bad(option, format!("applies only to the {formats} {}, not to {}", names.join(" and "), format.name())));
             }
         }
         for (option, text) in [("request_type", &opts.request_type), ("member", &opts.member), ("column", &opts.column)] {
@@ -1225,7 +1226,12 @@ mod tests {
                 "request_type",
                 "applies only to the format alibaba-qps, not to native",
             ),
-            (RateFormat::AzureLlm, RateOptions { member: some(), ..d() }, "member", "alibaba-qps and planetlab"),
+            (
+                RateFormat::AzureLlm,
+                RateOptions { member: some(), ..d() },
+                "member",
+                "applies only to the formats alibaba-qps and planetlab, not to azure-llm",
+            ),
             (RateFormat::Planetlab, RateOptions { step_s: Some(30.0), ..d() }, "step_s", "alibaba-2018-usage"),
             (RateFormat::AlibabaQps, RateOptions { column: some(), ..d() }, "column", "alibaba-2018-usage"),
             (RateFormat::AlibabaQps, RateOptions { request_type: Some(" ".into()), ..d() }, "request_type", "must not be empty"),
