@@ -22,7 +22,7 @@ use crate::policy::autoscaler::target_tracking::{TargetTrackingParams, TrackedMe
 use crate::policy::autoscaler::{NodeAutoscalerConfig, ReplicaAutoscalerConfig, VpaConfig, VpaMode};
 use crate::scenario::NodeGroup;
 use crate::time::{SimDuration, SimTime};
-use crate::trace::{read_rate_series, resolve_path, RateFormat, RateOptions};
+use crate::trace::{read_rate_series, resolve_path, RateFormat, RateOptions, TraceError};
 
 /// Default load tick: the rate is redrawn every 10 s.
 pub const DEFAULT_LOAD_TICK: SimDuration = SimDuration::from_secs(10);
@@ -142,7 +142,8 @@ struct RawDiurnal {
 }
 
 /// A request-rate trace: `file` (`@traces/…` is the traces folder, see
-/// `crate::trace::traces_dir`), its `format`, and the window and scaling.
+/// `crate::trace::traces_dir`), its `format`, the window and scaling, and the
+/// options some formats take (see [`RateOptions`]).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawSeries {
@@ -153,6 +154,22 @@ struct RawSeries {
     bin: Option<Literal>,
     scale: Option<f64>,
     speedup: Option<f64>,
+    skip_bad_rows: Option<bool>,
+    request_type: Option<String>,
+    member: Option<String>,
+    step: Option<Literal>,
+    column: Option<String>,
+}
+
+/// The scenario key of a [`RateOptions`] field, to report its errors there.
+fn series_key(option: &str) -> &str {
+    match option {
+        "skip_s" => "skip",
+        "take_s" => "take",
+        "bin_s" => "bin",
+        "step_s" => "step",
+        other => other,
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -375,10 +392,19 @@ impl Validator<'_> {
             bin_s: secs(self, "bin", &s.bin),
             scale: s.scale.unwrap_or(1.0),
             speedup: s.speedup.unwrap_or(1.0),
+            skip_bad_rows: s.skip_bad_rows.unwrap_or(false),
+            request_type: s.request_type.clone(),
+            member: s.member.clone(),
+            step_s: secs(self, "step", &s.step),
+            column: s.column.clone(),
         };
         let path = resolve_path(&s.file, base);
         match read_rate_series(&path, s.format, &opts) {
             Ok(series) => series.points,
+            Err(TraceError::Options { option, message, .. }) => {
+                self.error(&format!("{field}.{}", series_key(option)), format!("`{}` {message}", series_key(option)));
+                Vec::new()
+            }
             Err(e) => {
                 self.error(&format!("{field}.file"), e.to_string());
                 Vec::new()
@@ -629,5 +655,99 @@ impl Validator<'_> {
             self.error(&f(key), format!("`{key}` is not a parameter of `{}`", raw.policy));
         }
         Some((config, max_provision))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Scenario;
+
+    /// A scenario whose one service's load is `series = { <series> }`.
+    fn with_series(series: &str) -> Result<Scenario, String> {
+        let text = format!(
+            r#"name = "series"
+[simulation]
+duration = "1h"
+
+[[images]]
+name = "app:1"
+size = "100Mi"
+
+[[node_groups]]
+name = "n"
+count = 2
+cpu = "8"
+memory = "16Gi"
+
+[[services]]
+name = "web"
+replicas = 2
+image = "app:1"
+cpu = "1"
+memory = "1Gi"
+capacity_rps = 100
+load = {{ series = {{ {series} }} }}
+"#
+        );
+        Scenario::parse(&text, "series.toml").map_err(|e| e.to_string())
+    }
+
+    fn points(series: &str) -> Vec<(SimTime, f64)> {
+        let scenario = with_series(series).unwrap_or_else(|e| panic!("{e}"));
+        match &scenario.services[0].spec.load.shape {
+            LoadShape::Series { points } => points.clone(),
+            other => panic!("not a series: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_rate_format_and_its_options_are_accepted_in_a_load() {
+        let azure = points(r#"file = "@traces/azure-llm-2023/AzureLLMInferenceTrace_conv.csv", format = "azure-llm", bin = "1m""#);
+        assert_eq!(azure[0].0, SimTime::ZERO);
+        assert!(azure.iter().all(|&(t, _)| t.as_micros() % 60_000_000 == 0), "minute bins");
+        let qps = r#"file = "@traces/alibaba-v2026-genai/qps.tar.gz", format = "alibaba-qps", member = "qps.csv""#;
+        let generative = points(&format!(r#"{qps}, request_type = "Generative Requests", scale = 100, skip_bad_rows = true"#));
+        assert!(!generative.is_empty() && generative != points(qps));
+        let mean = points(r#"file = "@traces/planetlab/planetlab-20110303.tar.gz", format = "planetlab", scale = 20, take = "1h""#);
+        assert_eq!(mean[0], (SimTime::ZERO, 12_408.0 / 1_052.0 * 20.0));
+        let vm = points(
+            r#"file = "@traces/planetlab/planetlab-20110303.tar.gz", format = "planetlab", member = "planetlab1_fit_vutbr_cz_nyu_d""#,
+        );
+        assert_eq!(vm[0], (SimTime::ZERO, 0.0));
+        let alibaba =
+            r#"file = "@traces/alibaba-v2018-derived/machine_usage_days_1_to_8_clustermean_300s.csv", format = "alibaba-2018-usage""#;
+        let cpu = points(alibaba);
+        assert_eq!(cpu[1].0, SimTime::from_secs(300), "the step is read from the file name");
+        let memory = points(&format!(r#"{alibaba}, column = "mem_util_percent", step = "10m""#));
+        assert_eq!((memory[1].0, memory[0].1), (SimTime::from_secs(600), 87.13895543842837));
+    }
+
+    #[test]
+    fn series_options_are_checked_where_they_are_written() {
+        let planetlab = r#"file = "@traces/planetlab/planetlab-20110303.tar.gz", format = "planetlab""#;
+        let cases = [
+            (
+                format!(r#"{planetlab}, column = "cpu""#),
+                "services[0].load.series.column",
+                "`column` applies only to the format alibaba-2018-usage",
+            ),
+            (format!(r#"{planetlab}, bin = "1m""#), "services[0].load.series.bin", "multiple of the trace's resolution (300 s)"),
+            (format!(r#"{planetlab}, member = "nobody""#), "services[0].load.series.file", "none of its 1052 files is named `nobody`"),
+            (format!(r#"{planetlab}, sample = "x""#), "", "unknown field `sample`"),
+            (format!(r#"{planetlab}, member = 3"#), "", "invalid type"),
+            (r#"file = "x.csv", format = "alibaba-2018-usage""#.to_string(), "services[0].load.series.step", "`step` is needed"),
+            (
+                r#"file = "x.csv", format = "nasa-second", skip_bad_rows = true"#.into(),
+                "series.skip_bad_rows",
+                "not supported by nasa-second",
+            ),
+            (r#"file = "x.csv", format = "alibaba-qps", request_type = """#.into(), "series.request_type", "must not be empty"),
+            (r#"file = "x.csv", format = "azure""#.into(), "", "unknown variant `azure`"),
+        ];
+        for (series, field, message) in cases {
+            let err = with_series(&series).expect_err(&series);
+            assert!(err.contains(field) && err.contains(message), "{series}:\n{err}");
+        }
     }
 }

@@ -10,7 +10,19 @@
 //!   times 60. Minutes with no request are absent from the file (it has 125,300
 //!   rows for 125,310 minutes), so a missing minute is a minute of zero requests;
 //! * [`RateFormat::NasaSecond`]: the value's 0-based index (value *i* covers
-//!   seconds `[i, i+1)`).
+//!   seconds `[i, i+1)`);
+//! * [`RateFormat::AzureLlm`]: seconds since the **whole second** of the first
+//!   row's `TIMESTAMP` (`18:15:46.68` is trace time 0.68 s), so that 1 s bins
+//!   are wall-clock seconds. Requests are counted, 1 s bins unless `bin_s`
+//!   (any length: arrivals are instants); the data end with the last request's bin;
+//! * [`RateFormat::AlibabaQps`]: seconds since the earliest `timestamp_anon`
+//!   (anonymised, shifted epoch seconds); rates in requests/s as scaled by
+//!   Alibaba (relative, not absolute, load);
+//! * [`RateFormat::Planetlab`]: 300 s times the value's 0-based line in its
+//!   member (one day = 288 values); values in percent;
+//! * [`RateFormat::Alibaba2018Usage`]: `step_s` times the 0-based data row
+//!   (the derived file dropped its timestamps, and rows of the original that
+//!   were missing leave no gap); values in percent.
 //!
 //! # From trace to series
 //! 1. **Window.** Only `[skip_s, skip_s + take_s)` is kept; series time 0 is
@@ -40,15 +52,39 @@
 //! on, as the series' last point does. With `take_s` it therefore fills the
 //! window to its end (and counts in [`RateSeries::requests`]); without `take_s`
 //! the series ends at the last row's time and its rate is only the final point.
+//! [`RateFormat::AlibabaQps`] samples end the same way.
+//!
+//! # Usage profiles
+//! [`RateFormat::Planetlab`] and [`RateFormat::Alibaba2018Usage`] record a
+//! utilisation in percent (0–100), not requests: the series' values are that
+//! percentage, and [`RateSeries::requests`] is its integral (percent·seconds).
+//! A service's load takes the *shape* of the profile; `scale` turns percent
+//! into requests/s (`scale = 20` makes 50 % into 1,000 requests/s).
+//!
+//! # Bad rows
+//! A malformed row fails the read, naming the file, line and column. With
+//! [`RateOptions::skip_bad_rows`] it is counted in [`RateSeries::bad_rows`]
+//! and left out instead: as if its request never arrived
+//! ([`RateFormat::AzureLlm`]), as if the row were absent (the CSV formats
+//! whose rows carry their time), or, in the usage profiles, whose time is the
+//! row's position, the previous row's value holds over it (in the PlanetLab
+//! mean, the other VMs' mean is taken at that step). [`RateFormat::NasaSecond`]
+//! refuses the option: a value's position is its second, and a skipped count
+//! would have to be invented. I/O errors are never skipped.
 
-use std::io::{self, BufRead, BufReader};
+mod archive;
+mod arrivals;
+mod samples;
+mod usage;
+
+use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 
 use csv::StringRecord;
 use serde::Deserialize;
 
 use super::rows::{bad, csv_reader, line_of, parse_count, parse_non_negative, Header};
-use super::{open, TraceError};
+use super::{open, BadRows, TraceError};
 use crate::time::{SimDuration, SimTime};
 
 /// The layout of a request-rate file (any of them may be gzipped: `.gz`).
@@ -66,15 +102,63 @@ pub enum RateFormat {
     /// `nasa-http/nasa_jul_aug_1995_requests_per_second.txt.gz`: whitespace-separated
     /// counts of requests, one per second (on one line there; line breaks are allowed).
     NasaSecond,
+    /// `azure-llm-2023/AzureLLMInferenceTrace_{conv,code}.csv`: one row per
+    /// request, header `TIMESTAMP,ContextTokens,GeneratedTokens`, `TIMESTAMP` a
+    /// datetime with up to 9 decimals (`2023-11-16 18:15:46.6805900`, 100 ns in
+    /// the trace), in non-decreasing order. Requests are counted per bin (1 s
+    /// unless `bin_s`); the token counts are dropped (not checked).
+    AzureLlm,
+    /// `alibaba-v2026-genai/qps.tar.gz` (its member `qps.csv`, or that CSV
+    /// itself, plain or `.gz`): header `timestamp_anon,value,container_ip,request_type`,
+    /// one row per container sample; `value` is the container's scaled
+    /// requests/s. The service's rate at a timestamp is the sum over its rows
+    /// (all containers, or those of `request_type`), held until the next
+    /// timestamp. Rows may come in any order (summed per timestamp, see the `samples` module).
+    AlibabaQps,
+    /// `planetlab/planetlab-20110303.tar.gz`: one member per VM, each a CPU
+    /// utilisation in percent (0–100) per line, every 5 min. A usage profile:
+    /// the mean over all VMs, or the VM named by `member` (see the `usage` module).
+    Planetlab,
+    /// `alibaba-v2018-derived/machine_usage_days_1_to_8_clustermean_{30s,300s}.csv`:
+    /// cluster-mean utilisation in percent, one row per `step_s` (the file has
+    /// no time column), `column` (default `cpu_util_percent`). A usage profile.
+    #[serde(rename = "alibaba-2018-usage")]
+    Alibaba2018Usage,
 }
 
 impl RateFormat {
-    /// Seconds covered by one row, for the formats with a fixed step.
+    /// Every format, for help texts and errors.
+    pub const ALL: [RateFormat; 7] = [
+        RateFormat::Native,
+        RateFormat::Worldcup98Minute,
+        RateFormat::NasaSecond,
+        RateFormat::AzureLlm,
+        RateFormat::AlibabaQps,
+        RateFormat::Planetlab,
+        RateFormat::Alibaba2018Usage,
+    ];
+
+    /// The name used in scenarios.
+    pub fn name(self) -> &'static str {
+        match self {
+            RateFormat::Native => "native",
+            RateFormat::Worldcup98Minute => "worldcup98-minute",
+            RateFormat::NasaSecond => "nasa-second",
+            RateFormat::AzureLlm => "azure-llm",
+            RateFormat::AlibabaQps => "alibaba-qps",
+            RateFormat::Planetlab => "planetlab",
+            RateFormat::Alibaba2018Usage => "alibaba-2018-usage",
+        }
+    }
+
+    /// Seconds covered by one row, for the formats with a fixed step
+    /// ([`RateFormat::Alibaba2018Usage`]'s depends on the file: see [`RateOptions::step_s`]).
     pub fn resolution_s(self) -> Option<f64> {
         match self {
-            RateFormat::Native => None,
+            RateFormat::Native | RateFormat::AzureLlm | RateFormat::AlibabaQps | RateFormat::Alibaba2018Usage => None,
             RateFormat::Worldcup98Minute => Some(60.0),
             RateFormat::NasaSecond => Some(1.0),
+            RateFormat::Planetlab => Some(usage::PLANETLAB_STEP_S),
         }
     }
 }
@@ -88,20 +172,50 @@ pub struct RateOptions {
     /// Keep at most this many seconds after the skip (None = all).
     pub take_s: Option<f64>,
     /// Aggregate into bins of this many seconds (rate = requests in bin / bin
-    /// length); None keeps the trace's own resolution. Must be a multiple of the
-    /// native resolution for minute/second formats, since finer bins would invent
-    /// detail the trace does not have.
+    /// length); None keeps the trace's own resolution (1 s for the arrivals of
+    /// [`RateFormat::AzureLlm`]). Must be a multiple of the native resolution
+    /// for fixed-step formats, since finer bins would invent detail the trace
+    /// does not have.
     pub bin_s: Option<f64>,
-    /// Multiply every rate by this (default 1).
+    /// Multiply every rate by this (default 1); for a usage profile, the
+    /// requests/s of 1 %.
     pub scale: f64,
     /// Compress time: trace second t becomes t / speedup in the series (default
     /// 1). Rates are multiplied by it, so the requests are conserved.
     pub speedup: f64,
+    /// Count and leave out malformed rows instead of failing (module docs, "Bad rows").
+    pub skip_bad_rows: bool,
+    /// [`RateFormat::AlibabaQps`]: keep only the rows of this `request_type`
+    /// (`Generative Requests`, `API Requests`); None sums all.
+    pub request_type: Option<String>,
+    /// The member of a tar archive (or file of a directory) to read, by its
+    /// path in the archive or its file name: [`RateFormat::Planetlab`]'s VM
+    /// (None: the mean over all VMs), [`RateFormat::AlibabaQps`]'s CSV (None: `qps.csv`).
+    pub member: Option<String>,
+    /// [`RateFormat::Alibaba2018Usage`]: seconds between rows. None infers it
+    /// from a file name ending in `_<N>s` (`…_30s.csv` → 30 s), and is an error
+    /// for other names.
+    pub step_s: Option<f64>,
+    /// [`RateFormat::Alibaba2018Usage`]: the column to read (default
+    /// `cpu_util_percent`; also `mem_util_percent`, `net_in`, `net_out`,
+    /// `disk_io_percent`, all 0–100).
+    pub column: Option<String>,
 }
 
 impl Default for RateOptions {
     fn default() -> Self {
-        RateOptions { skip_s: 0.0, take_s: None, bin_s: None, scale: 1.0, speedup: 1.0 }
+        RateOptions {
+            skip_s: 0.0,
+            take_s: None,
+            bin_s: None,
+            scale: 1.0,
+            speedup: 1.0,
+            skip_bad_rows: false,
+            request_type: None,
+            member: None,
+            step_s: None,
+            column: None,
+        }
     }
 }
 
@@ -112,14 +226,18 @@ pub struct RateSeries {
     /// times, the first at [`SimTime::ZERO`], consecutive rates different.
     pub points: Vec<(SimTime, f64)>,
     /// Total requests in the kept window, before `scale` (and unchanged by
-    /// `speedup`), so that it can be checked against the trace's published totals.
+    /// `speedup`), so that it can be checked against the trace's published
+    /// totals. For a usage profile, the integral of the percentage (% · s).
     pub requests: f64,
-    /// Rows (values, for [`RateFormat::NasaSecond`]) that overlap the window.
+    /// Rows (values, for [`RateFormat::NasaSecond`] and [`RateFormat::Planetlab`];
+    /// requests, for [`RateFormat::AzureLlm`]) that overlap the window.
     pub rows: u64,
     /// Where the kept data end, in series time: the end of the window or of the
     /// trace, whichever comes first (the native format's last row time when there
     /// is no `take_s`). After it the last point's rate holds.
     pub duration: SimDuration,
+    /// Malformed rows skipped (with [`RateOptions::skip_bad_rows`]).
+    pub bad_rows: BadRows,
 }
 
 impl RateSeries {
@@ -144,6 +262,10 @@ pub fn read_rate_series(path: &Path, format: RateFormat, opts: &RateOptions) -> 
         RateFormat::Native => read_native(path, &mut agg)?,
         RateFormat::Worldcup98Minute => read_worldcup98(path, &mut agg)?,
         RateFormat::NasaSecond => read_nasa(path, &mut agg)?,
+        RateFormat::AzureLlm => arrivals::read_azure_llm(path, &mut agg)?,
+        RateFormat::AlibabaQps => samples::read_alibaba_qps(path, opts, &mut agg)?,
+        RateFormat::Planetlab => usage::read_planetlab(path, opts, &mut agg)?,
+        RateFormat::Alibaba2018Usage => usage::read_alibaba_2018(path, opts, &mut agg)?,
     };
     if read.rows == 0 {
         return Err(TraceError::Empty { path: path.to_path_buf(), message: "no data rows".into() });
@@ -153,9 +275,13 @@ pub fn read_rate_series(path: &Path, format: RateFormat, opts: &RateOptions) -> 
             Some(take) => format!("[{}, {}) s", opts.skip_s, opts.skip_s + take),
             None => format!("from {} s on", opts.skip_s),
         };
+        let skipped = match agg.bad_rows.count {
+            0 => String::new(),
+            n => format!(", {n} skipped as bad"),
+        };
         return Err(TraceError::Empty {
             path: path.to_path_buf(),
-            message: format!("no data in the window {window} (trace time; {} rows read)", read.rows),
+            message: format!("no data in the window {window} (trace time; {} rows read{skipped})", read.rows),
         });
     }
     let end = (read.end.min(agg.end) - agg.start).max(0.0) / agg.speedup;
@@ -165,7 +291,7 @@ pub fn read_rate_series(path: &Path, format: RateFormat, opts: &RateOptions) -> 
         column: read.last_column.clone(),
         message: format!("the series would end at {end} s, beyond the simulator's clock"),
     })?;
-    Ok(RateSeries { points: agg.points, requests: agg.requests, rows: agg.rows, duration })
+    Ok(RateSeries { points: agg.points, requests: agg.requests, rows: agg.rows, duration, bad_rows: agg.bad_rows })
 }
 
 /// What a format reader reports once it has fed the aggregator.
@@ -188,6 +314,8 @@ struct Aggregator {
     start: f64,
     end: f64,
     bin: Option<f64>,
+    /// Seconds per row for fixed-step formats (with [`RateFormat::Alibaba2018Usage`]'s step resolved).
+    resolution: Option<f64>,
     speedup: f64,
     /// What a trace rate is multiplied by in the series: scale × speedup.
     factor: f64,
@@ -198,13 +326,37 @@ struct Aggregator {
     /// before it are emitted; it is emitted once a later row or the end arrives.
     open_bin: u64,
     open_requests: f64,
+    /// Fail on or skip malformed rows; what was skipped.
+    bad_rows: BadRows,
+}
+
+/// The options that only some formats take: (option, given, formats that take it).
+fn format_options(opts: &RateOptions) -> [(&'static str, bool, &'static [RateFormat]); 4] {
+    use RateFormat::{Alibaba2018Usage, AlibabaQps, Planetlab};
+    [
+        ("request_type", opts.request_type.is_some(), &[AlibabaQps]),
+        ("member", opts.member.is_some(), &[AlibabaQps, Planetlab]),
+        ("step_s", opts.step_s.is_some(), &[Alibaba2018Usage]),
+        ("column", opts.column.is_some(), &[Alibaba2018Usage]),
+    ]
+}
+
+/// The step written in a file name ending in `_<N>s` (before `.csv`/`.gz`), as
+/// the derived Alibaba 2018 files are named.
+fn step_in_name(path: &Path) -> Option<f64> {
+    let name = path.file_name()?.to_str()?;
+    let stem = name.strip_suffix(".gz").unwrap_or(name);
+    let stem = stem.rsplit_once('.').map_or(stem, |(stem, _)| stem);
+    let secs: u32 = stem.rsplit_once('_')?.1.strip_suffix('s')?.parse().ok()?;
+    (secs > 0).then_some(f64::from(secs))
 }
 
 impl Aggregator {
-    /// Validates `opts` (nothing in them is checked again later).
+    /// Validates `opts` (nothing in them is checked again later): the one
+    /// place where options are checked, for every format.
     fn new(path: &Path, format: RateFormat, opts: &RateOptions) -> Result<Self, TraceError> {
         let bad = |option, message: String| TraceError::Options { path: path.to_path_buf(), option, message };
-        let RateOptions { skip_s, take_s, bin_s, scale, speedup } = *opts;
+        let RateOptions { skip_s, take_s, bin_s, scale, speedup, skip_bad_rows, .. } = *opts;
         if !(skip_s.is_finite() && skip_s >= 0.0) {
             return Err(bad("skip_s", format!("must be a finite number of seconds ≥ 0, not {skip_s}")));
         }
@@ -213,11 +365,38 @@ impl Aggregator {
             Some(take) if take.is_finite() && take > 0.0 && (skip_s + take).is_finite() => skip_s + take,
             Some(take) => return Err(bad("take_s", format!("must be a finite number of seconds > 0, not {take}"))),
         };
+        for (option, given, formats) in format_options(opts) {
+            if given && !formats.contains(&format) {
+                let names: Vec<_> = formats.iter().map(|f| f.name()).collect();
+                let formats = if names.len() > 1 { "formats" } else { "format" };
+                return Err(bad(option, format!("applies only to the {formats} {}, not to {}", names.join(" and "), format.name())));
+            }
+        }
+        for (option, text) in [("request_type", &opts.request_type), ("member", &opts.member), ("column", &opts.column)] {
+            if text.as_deref().is_some_and(|t| t.trim().is_empty()) {
+                return Err(bad(option, "must not be empty".into()));
+            }
+        }
+        if skip_bad_rows && format == RateFormat::NasaSecond {
+            let why = "a value's position is its second, so a bad value cannot be left out without inventing its count";
+            return Err(bad("skip_bad_rows", format!("is not supported by {}: {why}", format.name())));
+        }
+        let resolution = match (format, opts.step_s) {
+            (RateFormat::Alibaba2018Usage, Some(step)) if step.is_finite() && step > 0.0 => Some(step),
+            (RateFormat::Alibaba2018Usage, Some(step)) => {
+                return Err(bad("step_s", format!("must be a finite number of seconds > 0, not {step}")))
+            }
+            (RateFormat::Alibaba2018Usage, None) => match step_in_name(path) {
+                Some(step) => Some(step),
+                None => return Err(bad("step_s", "is needed: the file name does not end in `_<N>s` (as `…_30s.csv`) to infer it".into())),
+            },
+            _ => format.resolution_s(),
+        };
         if let Some(bin) = bin_s {
             if !(bin.is_finite() && bin > 0.0) {
                 return Err(bad("bin_s", format!("must be a finite number of seconds > 0, not {bin}")));
             }
-            if let Some(res) = format.resolution_s().filter(|res| bin % res != 0.0) {
+            if let Some(res) = resolution.filter(|res| bin % res != 0.0) {
                 return Err(bad("bin_s", format!("must be a multiple of the trace's resolution ({res} s), not {bin}")));
             }
         }
@@ -227,12 +406,15 @@ impl Aggregator {
         if !(speedup.is_finite() && speedup > 0.0) {
             return Err(bad("speedup", format!("must be a finite number > 0, not {speedup}")));
         }
-        let bin = bin_s.or(format.resolution_s());
+        // Arrivals are instants: they must be counted in some bin, 1 s by default.
+        let arrivals_bin = (format == RateFormat::AzureLlm).then_some(1.0);
+        let bin = bin_s.or(resolution).or(arrivals_bin);
         let open_bin = bin.map_or(0, |bin| (skip_s / bin).floor() as u64);
         Ok(Aggregator {
             start: skip_s,
             end,
             bin,
+            resolution,
             speedup,
             factor: scale * speedup,
             points: Vec::new(),
@@ -240,6 +422,7 @@ impl Aggregator {
             rows: 0,
             open_bin,
             open_requests: 0.0,
+            bad_rows: if skip_bad_rows { BadRows::skip() } else { BadRows::fail() },
         })
     }
 
@@ -252,17 +435,35 @@ impl Aggregator {
     /// `count` requests in all (exact for counted formats, so that totals are
     /// reproduced to the request). The error is a message for the caller to locate.
     fn add(&mut self, start: f64, end: f64, rate: f64, count: f64) -> Result<(), String> {
+        self.add_rows(start, end, rate, count, 1)
+    }
+
+    /// [`add`](Self::add) for an aggregate of `rows` trace rows (a timestamp's
+    /// container samples, a step's VMs).
+    fn add_rows(&mut self, start: f64, end: f64, rate: f64, count: f64, rows: u64) -> Result<(), String> {
         let (s, e) = (start.max(self.start), end.min(self.end));
         if e <= s {
             return Ok(());
         }
-        self.rows += 1;
+        self.rows += rows;
         let part = if s == start && e == end { count } else { rate * (e - s) };
         self.requests += part;
         match self.bin {
             None => self.push(s, rate * self.factor),
             Some(bin) => self.spread(s, e, part, bin),
         }
+    }
+
+    /// Adds one request arriving at trace time `t` (binned mode only: the
+    /// aggregator of an arrivals format always has a bin).
+    fn arrive(&mut self, t: f64) -> Result<(), String> {
+        if t < self.start || t >= self.end {
+            return Ok(());
+        }
+        let Some(bin) = self.bin else { return Err("arrivals need bins".into()) };
+        self.rows += 1;
+        self.requests += 1.0;
+        self.spread(t, t, 1.0, bin)
     }
 
     /// Adds `part` requests, spread evenly over `[s, e)`, to the bins it covers.
@@ -337,8 +538,8 @@ impl Aggregator {
 
     /// The native format's last row without `take_s`: its rate holds from
     /// `at` (or from the window's start) on.
-    fn final_point(&mut self, at: f64, rate: f64) -> Result<(), String> {
-        self.rows += 1;
+    fn final_point(&mut self, at: f64, rate: f64, rows: u64) -> Result<(), String> {
+        self.rows += rows;
         self.push(at.max(self.start), rate * self.factor)
     }
 
@@ -369,49 +570,142 @@ impl Aggregator {
 // ---------------------------------------------------------------------------
 // CSV formats.
 
+/// Rows that each hold a rate from their time until the next row's: native
+/// rows, Alibaba QPS samples and the usage profiles' steps. Keeps the previous
+/// row, whose end is only known when the next arrives.
+struct Steps<'p> {
+    path: &'p Path,
+    /// The column errors at a row's time are reported in.
+    column: String,
+    pending: Option<Step>,
+    stopped: bool,
+}
+
+#[derive(Clone, Copy)]
+struct Step {
+    t: f64,
+    rate: f64,
+    line: u64,
+    /// Trace rows it stands for.
+    rows: u64,
+}
+
+impl<'p> Steps<'p> {
+    fn new(path: &'p Path, column: &str) -> Self {
+        Steps { path, column: column.to_string(), pending: None, stopped: false }
+    }
+
+    /// The last row's time and line, for order checks.
+    fn last(&self) -> Option<(f64, u64)> {
+        self.pending.map(|p| (p.t, p.line))
+    }
+
+    /// Adds a row at trace time `t` (after the last; the caller checks). False
+    /// once `t` is past the window: reading can stop.
+    fn row(&mut self, agg: &mut Aggregator, step: Step) -> Result<bool, TraceError> {
+        if let Some(p) = self.pending {
+            agg.add_rows(p.t, step.t, p.rate, p.rate * (step.t - p.t), p.rows).map_err(|m| bad(self.path, p.line, &self.column, m))?;
+        }
+        self.pending = Some(step);
+        self.stopped = agg.past_window(step.t);
+        Ok(!self.stopped)
+    }
+
+    /// Ends the data and returns where they end and the last row's line. With
+    /// `last_step`, the last row lasts that long (fixed-step formats); without,
+    /// its rate holds from then on (module docs, "The native format's last row").
+    fn finish(self, agg: &mut Aggregator, last_step: Option<f64>) -> Result<(f64, u64), TraceError> {
+        let Some(p) = self.pending else { return Ok((0.0, 1)) };
+        let at = |m| bad(self.path, p.line, &self.column, m);
+        let end = match last_step {
+            _ if self.stopped => agg.end,
+            Some(step) => {
+                agg.add_rows(p.t, p.t + step, p.rate, p.rate * step, p.rows).map_err(at)?;
+                p.t + step
+            }
+            // The last rate holds to the end of the window.
+            None if agg.end.is_finite() => {
+                agg.add_rows(p.t, agg.end, p.rate, p.rate * (agg.end - p.t), p.rows).map_err(at)?;
+                agg.end
+            }
+            None => p.t.max(agg.start),
+        };
+        agg.finish(end).map_err(at)?;
+        if last_step.is_none() && !agg.end.is_finite() {
+            agg.final_point(p.t, p.rate, p.rows).map_err(at)?;
+        }
+        Ok((end, p.line))
+    }
+}
+
+/// What [`next_row`] found.
+#[derive(PartialEq)]
+enum Next {
+    Row,
+    /// A bad row (or invalid UTF-8) being skipped.
+    Skipped,
+    End,
+}
+
+/// Reads the next row of a CSV trace, width-checked, routing a malformed one
+/// through `bad_rows`.
+fn next_row<R: Read>(
+    path: &Path,
+    header: &Header,
+    reader: &mut csv::Reader<R>,
+    row: &mut StringRecord,
+    bad_rows: &mut BadRows,
+) -> Result<Next, TraceError> {
+    let read =
+        header
+            .read_unchecked(path, reader, row)
+            .and_then(|more| if more { header.check_width(path, row).map(|()| true) } else { Ok(false) });
+    Ok(match bad_rows.check(read)? {
+        Some(true) => Next::Row,
+        Some(false) => Next::End,
+        None => Next::Skipped,
+    })
+}
+
+/// A CSV reader over any source (a tar member), configured as [`csv_reader`].
+fn csv_over<R: Read>(source: R) -> csv::Reader<R> {
+    csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(true).from_reader(source)
+}
+
 fn read_native(path: &Path, agg: &mut Aggregator) -> Result<Extent, TraceError> {
     let mut reader = csv_reader(path)?;
     let header = Header::read(path, &mut reader, &["time_s", "rate"])?;
-    let (time_col, rate_col) = (header.name(0).to_string(), header.name(1).to_string());
+    let time_col = header.name(0).to_string();
+    let mut steps = Steps::new(path, &time_col);
     let mut row = StringRecord::new();
     let mut rows = 0;
-    // The previous row (time, rate, line): its end is the next row's time.
-    let mut pending: Option<(f64, f64, u64)> = None;
-    let mut stopped = false;
-    while header.next(path, &mut reader, &mut row)? {
-        let line = line_of(&row);
-        let t = parse_non_negative(&row[header.columns[0]], "time").map_err(|m| bad(path, line, &time_col, m))?;
-        let rate = parse_non_negative(&row[header.columns[1]], "rate").map_err(|m| bad(path, line, &rate_col, m))?;
-        rows += 1;
-        if let Some((pt, pr, pline)) = pending {
-            if t <= pt {
-                return Err(bad(path, line, &time_col, format!("time must increase: {t} after {pt} on line {pline}")));
+    loop {
+        match next_row(path, &header, &mut reader, &mut row, &mut agg.bad_rows)? {
+            Next::End => break,
+            Next::Skipped => rows += 1,
+            Next::Row => {
+                rows += 1;
+                let Some(step) = agg.bad_rows.check(native_row(path, &header, &row, steps.last()))? else { continue };
+                if !steps.row(agg, step)? {
+                    break;
+                }
             }
-            agg.add(pt, t, pr, pr * (t - pt)).map_err(|m| bad(path, pline, &time_col, m))?;
-        }
-        pending = Some((t, rate, line));
-        if agg.past_window(t) {
-            stopped = true;
-            break;
         }
     }
-    let Some((t, rate, line)) = pending else {
-        return Ok(Extent { rows, end: 0.0, last_line: 1, last_column: time_col });
-    };
-    let end = if stopped {
-        agg.end
-    } else if agg.end.is_finite() {
-        // The last rate holds to the end of the window.
-        agg.add(t, agg.end, rate, rate * (agg.end - t)).map_err(|m| bad(path, line, &time_col, m))?;
-        agg.end
-    } else {
-        t.max(agg.start)
-    };
-    agg.finish(end).map_err(|m| bad(path, line, &time_col, m))?;
-    if !agg.end.is_finite() {
-        agg.final_point(t, rate).map_err(|m| bad(path, line, &time_col, m))?;
+    let (end, last_line) = steps.finish(agg, None)?;
+    Ok(Extent { rows, end, last_line, last_column: time_col })
+}
+
+/// A native row, whose time must follow the last good row's.
+fn native_row(path: &Path, header: &Header, row: &StringRecord, last: Option<(f64, u64)>) -> Result<Step, TraceError> {
+    let line = line_of(row);
+    let at = |i: usize| move |m| bad(path, line, header.name(i), m);
+    let t = parse_non_negative(&row[header.columns[0]], "time").map_err(at(0))?;
+    let rate = parse_non_negative(&row[header.columns[1]], "rate").map_err(at(1))?;
+    if let Some((pt, pline)) = last.filter(|&(pt, _)| t <= pt) {
+        return Err(at(0)(format!("time must increase: {t} after {pt} on line {pline}")));
     }
-    Ok(Extent { rows, end, last_line: line, last_column: time_col })
+    Ok(Step { t, rate, line, rows: 1 })
 }
 
 /// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's
@@ -426,11 +720,13 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// Minutes since 1970-01-01 00:00 of `YYYY-MM-DD HH:MM:SS` (or with `T`) on a whole minute.
-fn parse_period(text: &str) -> Result<i64, String> {
-    let shape = || format!("expected a minute as `YYYY-MM-DD HH:MM:00`, found `{text}`");
+/// Seconds since 1970-01-01 00:00:00 of the date and time `YYYY-MM-DD HH:MM:SS`
+/// (or with `T`) that `text` starts with, and the text after it. `expected`
+/// describes the whole form, for messages.
+fn parse_civil<'t>(text: &'t str, expected: &str) -> Result<(i64, &'t str), String> {
+    let shape = || format!("expected {expected}, found `{text}`");
     let b = text.as_bytes();
-    if b.len() != 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b' ' | b'T') || b[13] != b':' || b[16] != b':' {
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b' ' | b'T') || b[13] != b':' || b[16] != b':' {
         return Err(shape());
     }
     let num = |at: usize, len: usize| -> Option<i64> {
@@ -448,46 +744,66 @@ fn parse_period(text: &str) -> Result<i64, String> {
     if !(1..=12).contains(&month) || !(1..=days_in_month).contains(&day) || hour > 23 || minute > 59 || second > 59 {
         return Err(format!("not a valid date and time: `{text}`"));
     }
-    if second != 0 {
-        return Err(format!("not on a whole minute: `{text}`"));
+    // The first 19 bytes are ASCII, so byte 19 starts a character.
+    let rest = text.get(19..).ok_or_else(shape)?;
+    Ok((((days_from_civil(year, month, day) * 24 + hour) * 60 + minute) * 60 + second, rest))
+}
+
+/// Minutes since 1970-01-01 00:00 of `YYYY-MM-DD HH:MM:SS` (or with `T`) on a whole minute.
+fn parse_period(text: &str) -> Result<i64, String> {
+    const EXPECTED: &str = "a minute as `YYYY-MM-DD HH:MM:00`";
+    match parse_civil(text, EXPECTED)? {
+        (_, rest) if !rest.is_empty() => Err(format!("expected {EXPECTED}, found `{text}`")),
+        (secs, _) if secs % 60 != 0 => Err(format!("not on a whole minute: `{text}`")),
+        (secs, _) => Ok(secs.div_euclid(60)),
     }
-    Ok((days_from_civil(year, month, day) * 24 + hour) * 60 + minute)
 }
 
 fn read_worldcup98(path: &Path, agg: &mut Aggregator) -> Result<Extent, TraceError> {
     const MINUTE: f64 = 60.0;
     let mut reader = csv_reader(path)?;
     let header = Header::read(path, &mut reader, &["period", "count"])?;
-    let (period_col, count_col) = (header.name(0).to_string(), header.name(1).to_string());
+    let period_col = header.name(0).to_string();
     let mut row = StringRecord::new();
     let (mut rows, mut end, mut line) = (0, 0.0, 1);
     // (first minute, previous minute, its line)
     let mut minutes: Option<(i64, i64, u64)> = None;
-    while header.next(path, &mut reader, &mut row)? {
-        line = line_of(&row);
-        let text = &row[header.columns[0]];
-        let minute = parse_period(text).map_err(|m| bad(path, line, &period_col, m))?;
-        let count = parse_count(&row[header.columns[1]]).map_err(|m| bad(path, line, &count_col, m))?;
-        let first = match minutes {
-            Some((_, prev, pline)) if minute <= prev => {
-                return Err(bad(path, line, &period_col, format!("periods must increase: `{text}` is not after line {pline}")));
+    loop {
+        match next_row(path, &header, &mut reader, &mut row, &mut agg.bad_rows)? {
+            Next::End => break,
+            Next::Skipped => rows += 1,
+            Next::Row => {
+                rows += 1;
+                let Some((minute, count)) = agg.bad_rows.check(worldcup98_row(path, &header, &row, minutes))? else { continue };
+                line = line_of(&row);
+                let first = minutes.map_or(minute, |(first, ..)| first);
+                minutes = Some((first, minute, line));
+                let start = (minute - first) as f64 * MINUTE;
+                if agg.past_window(start) {
+                    // Minutes up to the window's end are known: any absent one had no requests.
+                    end = agg.end;
+                    break;
+                }
+                end = start + MINUTE;
+                agg.add(start, end, count / MINUTE, count).map_err(|m| bad(path, line, &period_col, m))?;
             }
-            Some((first, ..)) => first,
-            None => minute,
-        };
-        minutes = Some((first, minute, line));
-        rows += 1;
-        let start = (minute - first) as f64 * MINUTE;
-        if agg.past_window(start) {
-            // Minutes up to the window's end are known: any absent one had no requests.
-            end = agg.end;
-            break;
         }
-        end = start + MINUTE;
-        agg.add(start, end, count / MINUTE, count).map_err(|m| bad(path, line, &period_col, m))?;
     }
     agg.finish(end).map_err(|m| bad(path, line, &period_col, m))?;
     Ok(Extent { rows, end, last_line: line, last_column: period_col })
+}
+
+/// A WorldCup98 row's minute and count; the minute must follow the last good row's.
+fn worldcup98_row(path: &Path, header: &Header, row: &StringRecord, minutes: Option<(i64, i64, u64)>) -> Result<(i64, f64), TraceError> {
+    let line = line_of(row);
+    let at = |i: usize| move |m| bad(path, line, header.name(i), m);
+    let text = &row[header.columns[0]];
+    let minute = parse_period(text).map_err(at(0))?;
+    let count = parse_count(&row[header.columns[1]]).map_err(at(1))?;
+    match minutes {
+        Some((_, prev, pline)) if minute <= prev => Err(at(0)(format!("periods must increase: `{text}` is not after line {pline}"))),
+        _ => Ok((minute, count)),
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -603,33 +919,51 @@ mod tests {
     use super::*;
     use crate::trace::traces_dir;
 
-    fn write(dir: &TempDir, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+    pub(super) fn write(dir: &TempDir, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
         let path = dir.path().join(name);
         std::fs::write(&path, bytes).unwrap();
         path
     }
 
-    fn gzip(bytes: &[u8]) -> Vec<u8> {
+    pub(super) fn gzip(bytes: &[u8]) -> Vec<u8> {
         let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
         encoder.write_all(bytes).unwrap();
         encoder.finish().unwrap()
     }
 
-    fn read(path: &Path, format: RateFormat, opts: &RateOptions) -> RateSeries {
+    pub(super) fn read(path: &Path, format: RateFormat, opts: &RateOptions) -> RateSeries {
         read_rate_series(path, format, opts).unwrap_or_else(|e| panic!("{e}"))
     }
 
+    /// A tar archive of `members` (name, contents), gzipped if `gz`.
+    pub(super) fn tar(members: &[(&str, &str)], gz: bool) -> Vec<u8> {
+        let mut builder = tar::Builder::new(Vec::new());
+        for (name, text) in members {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(text.len() as u64);
+            header.set_mode(0o644);
+            header.set_cksum();
+            builder.append_data(&mut header, name, text.as_bytes()).unwrap();
+        }
+        let bytes = builder.into_inner().unwrap();
+        if gz {
+            gzip(&bytes)
+        } else {
+            bytes
+        }
+    }
+
     /// Points as (seconds, rate), for readable expectations.
-    fn secs(series: &RateSeries) -> Vec<(f64, f64)> {
+    pub(super) fn secs(series: &RateSeries) -> Vec<(f64, f64)> {
         series.points.iter().map(|&(t, r)| (t.as_secs_f64(), r)).collect()
     }
 
     /// The step function's value at `t`.
-    fn rate_at(series: &RateSeries, t: SimTime) -> f64 {
+    pub(super) fn rate_at(series: &RateSeries, t: SimTime) -> f64 {
         series.points[series.points.partition_point(|&(at, _)| at <= t) - 1].1
     }
 
-    fn real(relative: &str) -> PathBuf {
+    pub(super) fn real(relative: &str) -> PathBuf {
         let path = traces_dir().join(relative);
         assert!(path.exists(), "{} is missing: put shared/traces beside the repository or set $ORCHSIM_TRACES", path.display());
         path
@@ -894,6 +1228,68 @@ mod tests {
     }
 
     #[test]
+    fn format_options_are_refused_by_the_formats_that_do_not_take_them() {
+        let dir = TempDir::new().unwrap();
+        let path = write(&dir, "usage_30s.csv", "cpu_util_percent\n1\n");
+        let d = RateOptions::default;
+        let some = || Some("x".to_string());
+        let cases = [
+            (
+                RateFormat::Native,
+                RateOptions { request_type: some(), ..d() },
+                "request_type",
+                "applies only to the format alibaba-qps, not to native",
+            ),
+            (
+                RateFormat::AzureLlm,
+                RateOptions { member: some(), ..d() },
+                "member",
+                "applies only to the formats alibaba-qps and planetlab, not to azure-llm",
+            ),
+            (RateFormat::Planetlab, RateOptions { step_s: Some(30.0), ..d() }, "step_s", "alibaba-2018-usage"),
+            (RateFormat::AlibabaQps, RateOptions { column: some(), ..d() }, "column", "alibaba-2018-usage"),
+            (RateFormat::AlibabaQps, RateOptions { request_type: Some(" ".into()), ..d() }, "request_type", "must not be empty"),
+            (RateFormat::NasaSecond, RateOptions { skip_bad_rows: true, ..d() }, "skip_bad_rows", "not supported by nasa-second"),
+            (RateFormat::Alibaba2018Usage, RateOptions { step_s: Some(0.0), ..d() }, "step_s", "> 0"),
+            (RateFormat::Alibaba2018Usage, RateOptions { bin_s: Some(45.0), ..d() }, "bin_s", "multiple of the trace's resolution (30 s)"),
+            (RateFormat::Planetlab, RateOptions { bin_s: Some(60.0), ..d() }, "bin_s", "(300 s)"),
+        ];
+        for (format, opts, option, message) in cases {
+            let err = read_rate_series(&path, format, &opts).unwrap_err();
+            assert!(matches!(&err, TraceError::Options { option: o, .. } if *o == option), "{option}: {err}");
+            assert!(err.to_string().contains(message), "{option}: {err}");
+        }
+        // Arrivals may be counted in bins of any length.
+        let path = write(&dir, "azure.csv", "TIMESTAMP\n2023-11-16 18:15:46.5\n");
+        let s = read(&path, RateFormat::AzureLlm, &RateOptions { bin_s: Some(0.25), ..d() });
+        assert_eq!(secs(&s), [(0.0, 0.0), (0.5, 4.0)]);
+    }
+
+    #[test]
+    fn skipped_native_and_worldcup98_rows_are_as_if_absent() {
+        let dir = TempDir::new().unwrap();
+        let skip = RateOptions { skip_bad_rows: true, ..RateOptions::default() };
+        let path = write(&dir, "rate.csv", "time_s,rate\n0,1\n5,x\n4,3\n10,2\n11\n20,0\n");
+        let err = read_rate_series(&path, RateFormat::Native, &RateOptions::default()).unwrap_err();
+        assert!(err.to_string().contains("line 3, rate: not a number: `x`"), "{err}");
+        let s = read(&path, RateFormat::Native, &skip);
+        assert_eq!((secs(&s), s.rows, s.bad_rows.count), (vec![(0.0, 1.0), (4.0, 3.0), (10.0, 2.0), (20.0, 0.0)], 4, 2));
+        assert_eq!(s.bad_rows.examples.len(), 2);
+        assert!(s.bad_rows.examples[1].contains("line 6, rate: missing"), "{:?}", s.bad_rows.examples);
+        let path = write(
+            &dir,
+            "wc.csv",
+            "period,count\n1998-04-30 21:30:00,60\n1998-04-30 21:29:00,1\n1998-04-30 21:31:00,x\n1998-04-30 21:32:00,120\n",
+        );
+        let s = read(&path, RateFormat::Worldcup98Minute, &skip);
+        assert_eq!((secs(&s), s.requests, s.bad_rows.count), (vec![(0.0, 1.0), (60.0, 0.0), (120.0, 2.0)], 180.0, 2));
+        // Only bad rows: nothing left, and the message says why.
+        let path = write(&dir, "bad.csv", "time_s,rate\nx,1\n");
+        let err = read_rate_series(&path, RateFormat::Native, &skip).unwrap_err();
+        assert!(err.to_string().contains("1 rows read, 1 skipped as bad"), "{err}");
+    }
+
+    #[test]
     fn periods_count_minutes_across_months_and_leap_days() {
         assert_eq!(parse_period("1970-01-01 00:01:00"), Ok(1));
         assert_eq!(parse_period("2000-03-01T00:00:00").unwrap() - parse_period("2000-02-28 00:00:00").unwrap(), 2 * 1440);
@@ -908,8 +1304,10 @@ mod tests {
         struct Load {
             format: Vec<RateFormat>,
         }
-        let load: Load = toml::from_str(r#"format = ["native", "worldcup98-minute", "nasa-second"]"#).unwrap();
-        assert_eq!(load.format, [RateFormat::Native, RateFormat::Worldcup98Minute, RateFormat::NasaSecond]);
+        let names: Vec<String> = RateFormat::ALL.iter().map(|f| format!("\"{}\"", f.name())).collect();
+        let load: Load = toml::from_str(&format!("format = [{}]", names.join(", "))).unwrap();
+        assert_eq!(load.format, RateFormat::ALL);
+        assert_eq!(names[6], "\"alibaba-2018-usage\"");
     }
 
     #[test]

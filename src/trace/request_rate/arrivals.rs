@@ -1,0 +1,171 @@
+//! Traces of request arrivals, one row per request: the Azure LLM inference
+//! trace 2023 ([`RateFormat::AzureLlm`](super::RateFormat::AzureLlm)).
+//!
+//! Each row is one request at its `TIMESTAMP`; the rate of a bin is the
+//! requests in it over its length (module docs of [`super`]). The token
+//! columns (`ContextTokens`, `GeneratedTokens`) size each request's work,
+//! which a request-rate load does not model: they are dropped, unchecked.
+//! Rows must be in non-decreasing time (several requests may share a
+//! timestamp): a row earlier than the last good one is a bad row.
+
+use std::path::Path;
+
+use csv::StringRecord;
+
+use super::{csv_reader, line_of, next_row, parse_civil, Aggregator, Extent, Header, Next};
+use crate::trace::rows::bad;
+use crate::trace::TraceError;
+
+const NANOS: i64 = 1_000_000_000;
+
+/// Nanoseconds since 1970-01-01 of `YYYY-MM-DD HH:MM:SS[.fffffffff]` (up to 9 decimals).
+pub(super) fn parse_timestamp_ns(text: &str) -> Result<i64, String> {
+    const EXPECTED: &str = "a time as `YYYY-MM-DD HH:MM:SS.fffffff`";
+    let (secs, rest) = parse_civil(text, EXPECTED)?;
+    let fraction = match rest.strip_prefix('.') {
+        None if rest.is_empty() => 0,
+        Some(digits) if (1..=9).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) => {
+            digits.bytes().fold(0i64, |acc, b| acc * 10 + i64::from(b - b'0')) * 10i64.pow(9 - digits.len() as u32)
+        }
+        _ => return Err(format!("expected {EXPECTED} (at most 9 decimals), found `{text}`")),
+    };
+    secs.checked_mul(NANOS).and_then(|ns| ns.checked_add(fraction)).ok_or_else(|| format!("`{text}` is out of range"))
+}
+
+pub(super) fn read_azure_llm(path: &Path, agg: &mut Aggregator) -> Result<Extent, TraceError> {
+    let mut reader = csv_reader(path)?;
+    let header = Header::read(path, &mut reader, &["TIMESTAMP"])?;
+    let column = header.name(0).to_string();
+    let mut row = StringRecord::new();
+    let (mut rows, mut line) = (0, 1);
+    // Trace time 0 (the first request's whole second), the last good request (ns) and its line.
+    let mut zero = None;
+    let mut last: Option<(i64, u64)> = None;
+    let mut end = 0.0;
+    loop {
+        match next_row(path, &header, &mut reader, &mut row, &mut agg.bad_rows)? {
+            Next::End => break,
+            Next::Skipped => rows += 1,
+            Next::Row => {
+                rows += 1;
+                let Some(ns) = agg.bad_rows.check(arrival(path, &header, &row, last))? else { continue };
+                line = line_of(&row);
+                last = Some((ns, line));
+                let zero = *zero.get_or_insert(ns - ns.rem_euclid(NANOS));
+                let t = (ns - zero) as f64 / NANOS as f64;
+                if agg.past_window(t) {
+                    end = agg.end;
+                    break;
+                }
+                agg.arrive(t).map_err(|m| bad(path, line, &column, m))?;
+                // The data reach the end of the last request's bin.
+                end = agg.bin.map_or(t, |bin| ((t / bin).floor() + 1.0) * bin);
+            }
+        }
+    }
+    agg.finish(end).map_err(|m| bad(path, line, &column, m))?;
+    Ok(Extent { rows, end, last_line: line, last_column: column })
+}
+
+/// A request's timestamp (ns), which must not be before the last good one's.
+fn arrival(path: &Path, header: &Header, row: &StringRecord, last: Option<(i64, u64)>) -> Result<i64, TraceError> {
+    let line = line_of(row);
+    let text = &row[header.columns[0]];
+    let at = |m| bad(path, line, header.name(0), m);
+    let ns = parse_timestamp_ns(text).map_err(at)?;
+    match last {
+        Some((prev, pline)) if ns < prev => Err(at(format!("out of order: `{text}` is before line {pline}"))),
+        _ => Ok(ns),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tempfile::TempDir;
+
+    use super::super::tests::{real, secs, write};
+    use super::super::{read_rate_series, RateFormat, RateOptions, RateSeries};
+    use super::*;
+    use crate::time::SimDuration;
+
+    fn azure(path: &Path, opts: &RateOptions) -> RateSeries {
+        read_rate_series(path, RateFormat::AzureLlm, opts).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    const HEADER: &str = "TIMESTAMP,ContextTokens,GeneratedTokens\n";
+
+    #[test]
+    fn timestamps_keep_100_ns_and_cross_days() {
+        assert_eq!(parse_timestamp_ns("1970-01-01 00:00:01.0000001"), Ok(NANOS + 100));
+        assert_eq!(parse_timestamp_ns("1970-01-01 00:00:01"), Ok(NANOS));
+        assert_eq!(parse_timestamp_ns("1970-01-01T00:00:00.5"), Ok(NANOS / 2));
+        let day = parse_timestamp_ns("2023-11-17 00:00:00.0000000").unwrap() - parse_timestamp_ns("2023-11-16 23:59:59.9999999").unwrap();
+        assert_eq!(day, 100);
+        for bad in ["2023-11-16 18:15:46.", "2023-11-16 18:15:46.1234567890", "2023-11-16 18:15:46,5", "2023-11-16 18:15:4x.5"] {
+            assert!(parse_timestamp_ns(bad).is_err(), "{bad}");
+        }
+        assert!(parse_timestamp_ns("2023-02-29 00:00:00").unwrap_err().contains("not a valid date"));
+    }
+
+    #[test]
+    fn requests_are_counted_per_second_from_the_first_whole_second() {
+        let dir = TempDir::new().unwrap();
+        let text = format!(
+            "{HEADER}2023-11-16 18:15:46.6805900,374,44\n2023-11-16 18:15:46.9,1,1\n2023-11-16 18:15:46.9,1,1\n\
+             2023-11-16 18:15:49.0000000,1,1\n2023-11-16 18:15:49.5,1,1\n"
+        );
+        let path = write(&dir, "azure.csv", text);
+        let s = azure(&path, &RateOptions::default());
+        // Trace time 0 is 18:15:46: three requests in [0, 1), none in [1, 3), two in [3, 4).
+        assert_eq!(secs(&s), [(0.0, 3.0), (1.0, 0.0), (3.0, 2.0)]);
+        assert_eq!((s.requests, s.rows, s.duration), (5.0, 5, SimDuration::from_secs(4)));
+        let s = azure(&path, &RateOptions { bin_s: Some(2.5), ..RateOptions::default() });
+        assert_eq!(secs(&s), [(0.0, 3.0 / 2.5), (2.5, 2.0 / 2.5)]);
+        assert_eq!(s.duration, SimDuration::from_secs(5));
+        // A window cutting bins averages over their part inside it; the request at 3.5 s is past it.
+        let s = azure(&path, &RateOptions { skip_s: 0.5, take_s: Some(3.0), ..RateOptions::default() });
+        assert_eq!((secs(&s), s.requests, s.rows), (vec![(0.0, 3.0 / 0.5), (0.5, 0.0), (2.5, 1.0 / 0.5)], 4.0, 4));
+    }
+
+    #[test]
+    fn bad_and_reordered_rows_fail_or_are_skipped() {
+        let dir = TempDir::new().unwrap();
+        let good = "2023-11-16 18:15:46.5,1,1\n";
+        let cases = [
+            (
+                format!("{HEADER}{good}2023-11-16 18:15:46.4,1,1\n"),
+                3,
+                "TIMESTAMP",
+                "out of order: `2023-11-16 18:15:46.4` is before line 2",
+            ),
+            (format!("{HEADER}{good}2023-11-16 18:15,1,1\n"), 3, "TIMESTAMP", "expected a time"),
+            (format!("{HEADER}{good}yesterday,1,1\n"), 3, "TIMESTAMP", "`yesterday`"),
+            (format!("{HEADER}{good}2023-11-16 25:00:00,1,1\n"), 3, "TIMESTAMP", "not a valid date"),
+            (format!("{HEADER}{good}2023-11-16 18:15:47\n"), 3, "ContextTokens", "missing"),
+            (format!("{HEADER}{good}2023-11-16 18:15:47,1,1,1\n"), 3, "field 4", "extra field"),
+        ];
+        for (k, (text, line, column, message)) in cases.into_iter().enumerate() {
+            let path = write(&dir, &format!("bad{k}.csv"), format!("{text}2023-11-16 18:15:48,1,1\n"));
+            let err = read_rate_series(&path, RateFormat::AzureLlm, &RateOptions::default()).unwrap_err();
+            let shown = err.to_string();
+            assert!(shown.contains(&format!("line {line}, {column}: ")) && shown.contains(message), "case {k}: {shown}");
+            let s = azure(&path, &RateOptions { skip_bad_rows: true, ..RateOptions::default() });
+            assert_eq!((s.requests, s.bad_rows.count), (2.0, 1), "case {k}");
+            assert_eq!(secs(&s), [(0.0, 1.0), (1.0, 0.0), (2.0, 1.0)], "case {k}");
+            assert!(s.bad_rows.examples[0].contains(message), "case {k}: {:?}", s.bad_rows.examples);
+        }
+    }
+
+    #[test]
+    fn azure_conv_and_code_traces_have_the_readme_request_counts() {
+        for (file, requests) in [("AzureLLMInferenceTrace_conv.csv", 19_366u64), ("AzureLLMInferenceTrace_code.csv", 8_819)] {
+            let s = azure(&real(&format!("azure-llm-2023/{file}")), &RateOptions::default());
+            assert_eq!((s.requests, s.rows, s.bad_rows.count), (requests as f64, requests, 0), "{file}");
+            // About an hour: conv runs 18:15:46 to 19:14:08, code 18:17:03 to 19:14:19.
+            let minutes = s.duration.as_secs_f64() / 60.0;
+            assert!((57.0..60.0).contains(&minutes), "{file}: {minutes} min");
+            let m = azure(&real(&format!("azure-llm-2023/{file}")), &RateOptions { bin_s: Some(60.0), ..RateOptions::default() });
+            assert_eq!(m.requests, requests as f64, "{file}");
+        }
+    }
+}
