@@ -103,15 +103,15 @@ pub fn task_report(trace: &TaskTrace, format: &str) -> String {
     quantile_row(&mut out, "instances", tasks.iter().map(|t| t.instances as f64).collect());
     let _ =
         writeln!(out, "  (cpu in {cpu_unit}; memory in {memory_unit}; {open} tasks without an end in the trace are left out of durations)");
-    let counts = |key: &dyn Fn(&super::TraceTask) -> String| {
-        let mut map: BTreeMap<String, u64> = BTreeMap::new();
+    let counts = |key: &dyn Fn(&super::TraceTask) -> i32| {
+        let mut map: BTreeMap<i32, u64> = BTreeMap::new();
         for t in tasks {
             *map.entry(key(t)).or_default() += 1;
         }
         map.into_iter().map(|(k, n)| format!("{k}: {n}")).collect::<Vec<_>>().join(", ")
     };
-    let _ = writeln!(out, "\npriorities (tasks): {}", counts(&|t| format!("{:>3}", t.priority)));
-    let _ = writeln!(out, "classes (tasks): {}", counts(&|t| t.class.to_string()));
+    let _ = writeln!(out, "\npriorities (tasks): {}", counts(&|t| t.priority));
+    let _ = writeln!(out, "classes (tasks): {}", counts(&|t| t.class.into()));
     let outcome_counts: Vec<String> = Outcome::ALL
         .iter()
         .map(|o| (o, tasks.iter().filter(|t| t.outcome == *o).count()))
