@@ -286,16 +286,29 @@ pub struct TraceInputs {
 pub enum TaskFormat {
     /// The native format (module docs): tasks, and machines if given.
     Native,
+    /// Alibaba v2017 `batch_task.csv` (`tasks`; see [`alibaba`](super::alibaba)).
+    #[serde(rename = "alibaba-2017")]
+    Alibaba2017,
+    /// CloudSimPy's `jobs.csv`, processed from Alibaba v2017 (`tasks`; see [`alibaba`](super::alibaba)).
+    Cloudsimpy,
+    /// Alibaba v2018: `batch_task` (`tasks`), optionally `batch_instance`
+    /// (`instances`), `container_meta` (`containers`) and `machine_meta`
+    /// (`machines`); see [`alibaba_2018`](super::alibaba_2018).
+    #[serde(rename = "alibaba-2018")]
+    Alibaba2018,
 }
 
 impl TaskFormat {
     /// Every format, for help texts and errors.
-    pub const ALL: [TaskFormat; 1] = [TaskFormat::Native];
+    pub const ALL: [TaskFormat; 4] = [TaskFormat::Native, TaskFormat::Alibaba2017, TaskFormat::Cloudsimpy, TaskFormat::Alibaba2018];
 
     /// The name used in scenarios and on the command line.
     pub fn name(self) -> &'static str {
         match self {
             TaskFormat::Native => "native",
+            TaskFormat::Alibaba2017 => "alibaba-2017",
+            TaskFormat::Cloudsimpy => "cloudsimpy",
+            TaskFormat::Alibaba2018 => "alibaba-2018",
         }
     }
 
@@ -303,6 +316,9 @@ impl TaskFormat {
     pub fn read(self, inputs: &TraceInputs, skip_bad_rows: bool) -> Result<TaskTrace, TraceError> {
         match self {
             TaskFormat::Native => read_native(&inputs.tasks, inputs.machines.as_deref(), skip_bad_rows),
+            TaskFormat::Alibaba2017 => super::alibaba::read_v2017(&inputs.tasks, skip_bad_rows),
+            TaskFormat::Cloudsimpy => super::alibaba::read_cloudsimpy(&inputs.tasks, skip_bad_rows),
+            TaskFormat::Alibaba2018 => super::alibaba_2018::read_v2018(inputs, skip_bad_rows),
         }
     }
 
@@ -312,6 +328,7 @@ impl TaskFormat {
     pub fn pod_priority(self, p: i32) -> i32 {
         match self {
             TaskFormat::Native => p,
+            TaskFormat::Alibaba2017 | TaskFormat::Cloudsimpy | TaskFormat::Alibaba2018 => super::alibaba::pod_priority(p),
         }
     }
 }
