@@ -78,6 +78,7 @@
 use super::alibaba::{batch_task, outcome, read_table, unknown_status, Fields, HeaderRow, Tally, ONLINE_CLASS, ONLINE_PRIORITY};
 use super::{GpuRequest, Outcome, TaskTrace, TraceError, TraceInputs, TraceMachine, TraceTask};
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// The columns of `batch_task`.
 pub const BATCH_TASK_COLUMNS: [&str; 9] =
@@ -129,10 +130,10 @@ const CPU_SCALE: f64 = 100.0;
 /// `instances`, `containers` and `machines` (module docs).
 pub fn read_v2018(inputs: &TraceInputs, skip_bad_rows: bool) -> Result<TaskTrace, TraceError> {
     let mut tally = Tally::new(skip_bad_rows);
-    let mut batch = Batch::default();
+    let mut batch = Batch::new(inputs.instances.is_some());
     read_table(&inputs.tasks, &BATCH_TASK_COLUMNS, HeaderRow::Optional, &mut tally, |row| batch.add_task(row))?;
     if let Some(path) = &inputs.instances {
-        batch.runs = vec![Runs::default(); batch.tasks.len()];
+        batch.index_tasks();
         read_table(path, &BATCH_INSTANCE_COLUMNS, HeaderRow::Optional, &mut tally, |row| batch.add_instance(row))?;
         batch.apply_runs();
     }
@@ -154,12 +155,12 @@ struct Names {
     prefix: &'static str,
     offset: u64,
     unparsed: u64,
-    seen: HashMap<Box<str>, u64>,
+    seen: IdMap<Box<str>, u64>,
 }
 
 impl Names {
     fn new(prefix: &'static str, offset: u64, unparsed: u64) -> Names {
-        Names { prefix, offset, unparsed, seen: HashMap::new() }
+        Names { prefix, offset, unparsed, seen: IdMap::default() }
     }
 
     /// `offset + N` for `prefix_N` with N in plain digits (no sign, no
@@ -209,11 +210,56 @@ fn dag_number(text: &str) -> Option<u32> {
     text.parse::<u32>().ok().filter(|n| plain && *n < NON_DAG_TASK)
 }
 
+/// A fast hasher for the readers' maps, keyed by ids and names of a trace
+/// file (FxHash's mixing: no defence against crafted keys, which a trace is
+/// not); SipHash made the maps half of `batch_task`'s read time.
+#[derive(Clone, Copy, Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            self.write_u64(chunk.iter().fold(0, |n, &b| n << 8 | b as u64));
+        }
+        self.write_u64(chunks.remainder().iter().fold(0, |n, &b| n << 8 | b as u64));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(n as u64);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A map with [`IdHasher`]. Never iterated: the readers only look ids up.
+type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
+
 /// Task ids within jobs: DAG numbers, and the ids given to other names.
 #[derive(Default)]
 struct TaskIds {
-    /// Per job, the names without a DAG and their ids.
-    other: HashMap<u64, HashMap<Box<str>, u32>>,
+    /// Whether to keep the names without a DAG, to find their tasks again
+    /// (for `batch_instance`): else only their count per job is kept.
+    remember: bool,
+    /// Per job, the names without a DAG.
+    other: IdMap<u64, OtherNames>,
+}
+
+/// The names without a DAG of one job.
+#[derive(Default)]
+struct OtherNames {
+    count: u32,
+    ids: IdMap<Box<str>, u32>,
 }
 
 impl TaskIds {
@@ -224,12 +270,15 @@ impl TaskIds {
             return (task, deps);
         }
         let names = self.other.entry(job).or_default();
-        if let Some(&id) = names.get(name) {
+        if let Some(&id) = names.ids.get(name) {
             return (id, Vec::new());
         }
         // 2³¹ names in one job cannot fit in memory; saturate rather than wrap all the same.
-        let id = NON_DAG_TASK.saturating_add(names.len() as u32);
-        names.insert(name.into(), id);
+        let id = NON_DAG_TASK.saturating_add(names.count);
+        names.count += 1;
+        if self.remember {
+            names.ids.insert(name.into(), id);
+        }
         (id, Vec::new())
     }
 
@@ -237,7 +286,7 @@ impl TaskIds {
     fn get(&self, job: u64, name: &str) -> Option<u32> {
         match dag(name) {
             Some((task, _)) => Some(task),
-            None => self.other.get(&job)?.get(name).copied(),
+            None => self.other.get(&job)?.ids.get(name).copied(),
         }
     }
 }
@@ -254,22 +303,13 @@ struct Batch {
     jobs: Names,
     task_ids: TaskIds,
     tasks: Vec<TraceTask>,
-    /// `(job, task)` → index in `tasks` (the first task, if a job repeats a name).
-    index: HashMap<(u64, u32), usize>,
+    /// `(job, task)` → index in `tasks` (the first task, if a job repeats a
+    /// name), built for reading instances.
+    index: IdMap<(u64, u32), usize>,
     /// Per task, its instances' run times (empty until instances are read).
     runs: Vec<Runs>,
-}
-
-impl Default for Batch {
-    fn default() -> Batch {
-        Batch {
-            jobs: Names::new("j_", 0, UNPARSED_JOB),
-            task_ids: TaskIds::default(),
-            tasks: Vec::new(),
-            index: HashMap::new(),
-            runs: Vec::new(),
-        }
-    }
+    /// The last task an instance was found for, and its index.
+    last: Option<((u64, u32), usize)>,
 }
 
 /// A name column's text, or a bad row if it is empty.
@@ -286,6 +326,28 @@ fn time(row: &Fields, i: usize) -> Result<f64, TraceError> {
 }
 
 impl Batch {
+    /// No tasks yet; `instances` tells whether instances will be read.
+    fn new(instances: bool) -> Batch {
+        let task_ids = TaskIds { remember: instances, ..TaskIds::default() };
+        Batch {
+            jobs: Names::new("j_", 0, UNPARSED_JOB),
+            task_ids,
+            tasks: Vec::new(),
+            index: IdMap::default(),
+            runs: Vec::new(),
+            last: None,
+        }
+    }
+
+    /// Indexes the tasks by `(job, task)`, to add their instances.
+    fn index_tasks(&mut self) {
+        self.index = IdMap::with_capacity_and_hasher(self.tasks.len(), Default::default());
+        for (i, t) in self.tasks.iter().enumerate() {
+            self.index.entry((t.job, t.task)).or_insert(i);
+        }
+        self.runs = vec![Runs::default(); self.tasks.len()];
+    }
+
     fn add_task(&mut self, row: &Fields) -> Result<(), TraceError> {
         let instances = row.instances(1)?;
         let status = row.text(4);
@@ -302,7 +364,6 @@ impl Batch {
         let mut t = batch_task(submit_us, job, task, instances, duration_us, cpu, memory);
         t.outcome = outcome;
         t.depends_on = depends_on;
-        self.index.entry((job, task)).or_insert(self.tasks.len());
         self.tasks.push(t);
         Ok(())
     }
@@ -310,8 +371,8 @@ impl Batch {
     fn add_instance(&mut self, row: &Fields) -> Result<(), TraceError> {
         let (start, end) = (time(row, 5)?, time(row, 6)?);
         let (task_name, job_name) = (name(row, 1)?, name(row, 2)?);
-        let at = self.jobs.get(job_name).and_then(|job| Some((job, self.task_ids.get(job, task_name)?)));
-        if let Some(&i) = at.and_then(|key| self.index.get(&key)) {
+        let key = self.jobs.get(job_name).and_then(|job| Some((job, self.task_ids.get(job, task_name)?)));
+        if let Some(i) = self.task_index(key) {
             if start > 0.0 && end >= start {
                 let runs = &mut self.runs[i];
                 runs.total_us = runs.total_us.saturating_add(row.us(6, end - start)?);
@@ -319,6 +380,21 @@ impl Batch {
             }
         }
         Ok(())
+    }
+
+    /// The index of task `key`, remembering the last one found: a task's
+    /// instances tend to come together, and a lookup in a table of millions of
+    /// tasks is a cache miss.
+    fn task_index(&mut self, key: Option<(u64, u32)>) -> Option<usize> {
+        let key = key?;
+        match self.last {
+            Some((last, i)) if last == key => Some(i),
+            _ => {
+                let i = *self.index.get(&key)?;
+                self.last = Some((key, i));
+                Some(i)
+            }
+        }
     }
 
     /// Replaces each task's duration by its instances' mean run time, where it has some.
@@ -337,7 +413,7 @@ struct Containers {
     ids: Names,
     tasks: Vec<TraceTask>,
     /// Container id → index in `tasks`.
-    index: HashMap<u32, usize>,
+    index: IdMap<u32, usize>,
 }
 
 impl Default for Containers {
@@ -346,7 +422,7 @@ impl Default for Containers {
             apps: Names::new("app_", APP_JOB, UNPARSED_APP),
             ids: Names::new("c_", 0, NON_DAG_TASK as u64),
             tasks: Vec::new(),
-            index: HashMap::new(),
+            index: IdMap::default(),
         }
     }
 }
@@ -388,12 +464,12 @@ struct Machines {
     ids: Names,
     list: Vec<TraceMachine>,
     /// Machine id → index in `list`.
-    index: HashMap<u64, usize>,
+    index: IdMap<u64, usize>,
 }
 
 impl Default for Machines {
     fn default() -> Machines {
-        Machines { ids: Names::new("m_", 0, UNPARSED_MACHINE), list: Vec::new(), index: HashMap::new() }
+        Machines { ids: Names::new("m_", 0, UNPARSED_MACHINE), list: Vec::new(), index: IdMap::default() }
     }
 }
 
