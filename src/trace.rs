@@ -9,6 +9,8 @@
 //! A bad row fails the read with a [`TraceError`] naming the file, the 1-based
 //! line and the column, so that the user can open the file at the right place.
 
+pub mod alibaba;
+pub mod alibaba_2018;
 pub mod alibaba_gpu;
 pub mod inspect;
 pub mod replay;

@@ -286,6 +286,16 @@ pub struct TraceInputs {
 pub enum TaskFormat {
     /// The native format (module docs): tasks, and machines if given.
     Native,
+    /// Alibaba v2017 `batch_task.csv` (`tasks`; see [`alibaba`](super::alibaba)).
+    #[serde(rename = "alibaba-2017")]
+    Alibaba2017,
+    /// CloudSimPy's `jobs.csv`, processed from Alibaba v2017 (`tasks`; see [`alibaba`](super::alibaba)).
+    Cloudsimpy,
+    /// Alibaba v2018: `batch_task` (`tasks`), optionally `batch_instance`
+    /// (`instances`), `container_meta` (`containers`) and `machine_meta`
+    /// (`machines`); see [`alibaba_2018`](super::alibaba_2018).
+    #[serde(rename = "alibaba-2018")]
+    Alibaba2018,
     /// A Standard Workload Format log (see [`super::swf`]): tasks only; machines from its header.
     Swf,
     /// Alibaba GPU-v2023 (see [`super::alibaba_gpu`]): the pod list as tasks, the node list as machines.
@@ -295,7 +305,14 @@ pub enum TaskFormat {
 
 impl TaskFormat {
     /// Every format, for help texts and errors.
-    pub const ALL: [TaskFormat; 3] = [TaskFormat::Native, TaskFormat::Swf, TaskFormat::AlibabaGpu2023];
+    pub const ALL: [TaskFormat; 6] = [
+        TaskFormat::Native,
+        TaskFormat::Alibaba2017,
+        TaskFormat::Cloudsimpy,
+        TaskFormat::Alibaba2018,
+        TaskFormat::Swf,
+        TaskFormat::AlibabaGpu2023,
+    ];
 
     /// Every format's name, comma-separated.
     pub fn names() -> String {
@@ -306,6 +323,9 @@ impl TaskFormat {
     pub fn name(self) -> &'static str {
         match self {
             TaskFormat::Native => "native",
+            TaskFormat::Alibaba2017 => "alibaba-2017",
+            TaskFormat::Cloudsimpy => "cloudsimpy",
+            TaskFormat::Alibaba2018 => "alibaba-2018",
             TaskFormat::Swf => "swf",
             TaskFormat::AlibabaGpu2023 => "alibaba-gpu-2023",
         }
@@ -315,6 +335,9 @@ impl TaskFormat {
     pub fn read(self, inputs: &TraceInputs, skip_bad_rows: bool) -> Result<TaskTrace, TraceError> {
         match self {
             TaskFormat::Native => read_native(&inputs.tasks, inputs.machines.as_deref(), skip_bad_rows),
+            TaskFormat::Alibaba2017 => super::alibaba::read_v2017(&inputs.tasks, skip_bad_rows),
+            TaskFormat::Cloudsimpy => super::alibaba::read_cloudsimpy(&inputs.tasks, skip_bad_rows),
+            TaskFormat::Alibaba2018 => super::alibaba_2018::read_v2018(inputs, skip_bad_rows),
             TaskFormat::Swf => super::swf::read_swf(&inputs.tasks, skip_bad_rows),
             TaskFormat::AlibabaGpu2023 => super::alibaba_gpu::read_gpu_2023(&inputs.tasks, inputs.machines.as_deref(), skip_bad_rows),
         }
@@ -327,6 +350,7 @@ impl TaskFormat {
         match self {
             // SWF has no priorities (all 0); GPU-v2023's are already pod priorities (see its module).
             TaskFormat::Native | TaskFormat::Swf | TaskFormat::AlibabaGpu2023 => p,
+            TaskFormat::Alibaba2017 | TaskFormat::Cloudsimpy | TaskFormat::Alibaba2018 => super::alibaba::pod_priority(p),
         }
     }
 }
