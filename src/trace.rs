@@ -9,6 +9,7 @@
 //! A bad row fails the read with a [`TraceError`] naming the file, the 1-based
 //! line and the column, so that the user can open the file at the right place.
 
+pub mod google_2011;
 pub mod request_rate;
 pub(crate) mod rows;
 pub mod tasks;

@@ -286,16 +286,20 @@ pub struct TraceInputs {
 pub enum TaskFormat {
     /// The native format (module docs): tasks, and machines if given.
     Native,
+    /// Google clusterdata-2011 (`google_2011` module docs): task events, job and machine events if given.
+    #[serde(rename = "google-2011")]
+    Google2011,
 }
 
 impl TaskFormat {
     /// Every format, for help texts and errors.
-    pub const ALL: [TaskFormat; 1] = [TaskFormat::Native];
+    pub const ALL: [TaskFormat; 2] = [TaskFormat::Native, TaskFormat::Google2011];
 
     /// The name used in scenarios and on the command line.
     pub fn name(self) -> &'static str {
         match self {
             TaskFormat::Native => "native",
+            TaskFormat::Google2011 => "google-2011",
         }
     }
 
@@ -303,6 +307,7 @@ impl TaskFormat {
     pub fn read(self, inputs: &TraceInputs, skip_bad_rows: bool) -> Result<TaskTrace, TraceError> {
         match self {
             TaskFormat::Native => read_native(&inputs.tasks, inputs.machines.as_deref(), skip_bad_rows),
+            TaskFormat::Google2011 => super::google_2011::read(inputs, skip_bad_rows),
         }
     }
 
@@ -312,6 +317,7 @@ impl TaskFormat {
     pub fn pod_priority(self, p: i32) -> i32 {
         match self {
             TaskFormat::Native => p,
+            TaskFormat::Google2011 => super::google_2011::pod_priority(p),
         }
     }
 }
