@@ -12,6 +12,7 @@
 pub mod alibaba;
 pub mod alibaba_2018;
 pub mod alibaba_gpu;
+pub mod google_2011;
 pub mod inspect;
 pub mod replay;
 pub mod request_rate;

@@ -286,6 +286,9 @@ pub struct TraceInputs {
 pub enum TaskFormat {
     /// The native format (module docs): tasks, and machines if given.
     Native,
+    /// Google clusterdata-2011 (`google_2011` module docs): task events, job and machine events if given.
+    #[serde(rename = "google-2011")]
+    Google2011,
     /// Alibaba v2017 `batch_task.csv` (`tasks`; see [`alibaba`](super::alibaba)).
     #[serde(rename = "alibaba-2017")]
     Alibaba2017,
@@ -305,8 +308,9 @@ pub enum TaskFormat {
 
 impl TaskFormat {
     /// Every format, for help texts and errors.
-    pub const ALL: [TaskFormat; 6] = [
+    pub const ALL: [TaskFormat; 7] = [
         TaskFormat::Native,
+        TaskFormat::Google2011,
         TaskFormat::Alibaba2017,
         TaskFormat::Cloudsimpy,
         TaskFormat::Alibaba2018,
@@ -323,6 +327,7 @@ impl TaskFormat {
     pub fn name(self) -> &'static str {
         match self {
             TaskFormat::Native => "native",
+            TaskFormat::Google2011 => "google-2011",
             TaskFormat::Alibaba2017 => "alibaba-2017",
             TaskFormat::Cloudsimpy => "cloudsimpy",
             TaskFormat::Alibaba2018 => "alibaba-2018",
@@ -335,6 +340,7 @@ impl TaskFormat {
     pub fn read(self, inputs: &TraceInputs, skip_bad_rows: bool) -> Result<TaskTrace, TraceError> {
         match self {
             TaskFormat::Native => read_native(&inputs.tasks, inputs.machines.as_deref(), skip_bad_rows),
+            TaskFormat::Google2011 => super::google_2011::read(inputs, skip_bad_rows),
             TaskFormat::Alibaba2017 => super::alibaba::read_v2017(&inputs.tasks, skip_bad_rows),
             TaskFormat::Cloudsimpy => super::alibaba::read_cloudsimpy(&inputs.tasks, skip_bad_rows),
             TaskFormat::Alibaba2018 => super::alibaba_2018::read_v2018(inputs, skip_bad_rows),
@@ -351,6 +357,7 @@ impl TaskFormat {
             // SWF has no priorities (all 0); GPU-v2023's are already pod priorities (see its module).
             TaskFormat::Native | TaskFormat::Swf | TaskFormat::AlibabaGpu2023 => p,
             TaskFormat::Alibaba2017 | TaskFormat::Cloudsimpy | TaskFormat::Alibaba2018 => super::alibaba::pod_priority(p),
+            TaskFormat::Google2011 => super::google_2011::pod_priority(p),
         }
     }
 }
