@@ -23,6 +23,8 @@
 //!   `plugins.multiPoint.disabled` does: a disabled plugin neither filters
 //!   nor scores (see [`Plugin`]).
 
+use std::collections::HashMap;
+
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
@@ -562,10 +564,13 @@ pub struct KubernetesScheduler {
     spread: topology_spread::SpreadState,
     /// InterPodAffinity's per-attempt counts.
     pod_affinity: inter_pod_affinity::AffinityState,
-    /// The last failure: (cluster version, requests, priority, tolerations
-    /// and placement identity), its filter counts, and the number of potential
-    /// nodes preemption drew its offset over (if it ran). See `schedule`.
-    failed: Option<(FailureClass, FilterCounts, Option<usize>)>,
+    /// The failures on the cluster as it is (version `failures_version`), by
+    /// class (requests, GPU share, priority, tolerations and placement
+    /// identity): their filter counts, and the number of potential nodes
+    /// preemption drew its offset over (if it ran). See `schedule`. Looked up,
+    /// never iterated, and emptied whenever the cluster changes.
+    failed: HashMap<FailureClass, (FilterCounts, Option<usize>)>,
+    failures_version: u64,
     /// DefaultPreemption's buffers.
     preemption: preemption::Preemption,
     /// At most the lowest priority of any bound pod: read from the cluster at
@@ -588,7 +593,7 @@ struct FilterPass {
 
 /// What makes two pods fail identically on the same cluster: (cluster version,
 /// requests, priority, tolerations and placement identity).
-type FailureClass = (u64, Resources, i32, usize, usize);
+type FailureClass = (Resources, u16, i32, usize, usize);
 
 impl KubernetesScheduler {
     /// A scheduler with `params`, drawing tie-breaks from `rng`.
@@ -607,7 +612,8 @@ impl KubernetesScheduler {
             last_choice: None,
             spread: Default::default(),
             pod_affinity: Default::default(),
-            failed: None,
+            failed: HashMap::new(),
+            failures_version: 0,
             preemption: Default::default(),
             lowest_bound_priority: None,
         }
@@ -736,7 +742,7 @@ impl Scheduler for KubernetesScheduler {
 
     fn schedule(&mut self, pod: &Pod, view: &ClusterView<'_>) -> Placement {
         // Equivalence classes (a speed-up, not a behaviour): a pod identical to
-        // the last one that failed (same requests, priority, tolerations and
+        // one that failed since the cluster last changed (same requests, GPU share, priority, tolerations and
         // node rules, no topology spread or pod affinity, which depend on its
         // job) fails the same way on an unchanged cluster, preemption
         // included: the same potential nodes and victims, so again no
@@ -750,14 +756,18 @@ impl Scheduler for KubernetesScheduler {
         let own_pod_terms = self.pod_affinity_enabled && p.has_pod_terms();
         let classable = !spread && !own_pod_terms;
         let class: FailureClass = (
-            view.cluster().version(),
             pod.requests,
+            pod.gpu_share,
             pod.priority,
             std::sync::Arc::as_ptr(&pod.tolerations) as *const () as usize,
             std::sync::Arc::as_ptr(&pod.placement) as usize,
         );
-        if let Some((c, counts, drew)) = self.failed {
-            if classable && c == class {
+        if self.failures_version != view.cluster().version() {
+            self.failed.clear();
+            self.failures_version = view.cluster().version();
+        }
+        if let Some(&(counts, drew)) = self.failed.get(&class) {
+            if classable {
                 if let Some(n) = drew {
                     preemption::draw_offset(&mut self.rng, n);
                 }
@@ -833,7 +843,7 @@ impl Scheduler for KubernetesScheduler {
                         // every node before anti-affinity is looked at, so
                         // replaying is exact).
                         if classable && !pod_affinity {
-                            self.failed = Some((class, counts, drew));
+                            self.failed.insert(class, (counts, drew));
                         }
                         Placement::Unschedulable(counts)
                     }
@@ -1135,7 +1145,7 @@ mod tests {
             assert_eq!(cached.schedule(pod, &view), fresh.schedule(pod, &view));
             assert_eq!(cached.next_start_node_index, fresh.next_start_node_index);
         }
-        assert!(cached.failed.is_some());
+        assert_eq!(cached.failed.len(), 1);
     }
 
     /// `cluster(n)` with one running pod per node of (priority, cpu millis).
@@ -1228,7 +1238,24 @@ mod tests {
             assert_eq!(a, b);
             assert_eq!(cached.rng, fresh.rng, "a cached failure replays the offset draw");
         }
-        assert_eq!(cached.failed.map(|(_, _, drew)| drew), Some(Some(120)), "every node was a potential node");
+        let drew: Vec<_> = cached.failed.values().map(|(_, drew)| *drew).collect();
+        assert_eq!(drew, [Some(120)], "every node was a potential node");
+    }
+
+    #[test]
+    fn a_failed_gpu_share_is_not_the_failure_of_the_same_pod_without_one() {
+        // No node has a GPU: the pod asking a share fails; the same requests
+        // without a share must not be answered from that failure.
+        let c = cluster(3);
+        let view = ClusterView::new(&c, crate::time::SimTime::ZERO);
+        let mut shared = crate::model::pod::tests_support::pod(0, 500, GI);
+        shared.gpu_share = 500;
+        let plain = crate::model::pod::tests_support::pod(1, 500, GI);
+        let mut s =
+            KubernetesScheduler::new(KubernetesParams::default(), crate::engine::stream_rng(1, 0, crate::engine::StreamId::SCHEDULER));
+        assert!(matches!(s.schedule(&shared, &view), Placement::Unschedulable(_)));
+        assert!(matches!(s.schedule(&plain, &view), Placement::Bind(_)));
+        assert!(matches!(s.schedule(&shared, &view), Placement::Unschedulable(_)), "answered again, from the cache");
     }
 
     fn without(plugins: &[Plugin]) -> KubernetesParams {

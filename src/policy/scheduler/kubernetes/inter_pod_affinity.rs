@@ -593,14 +593,14 @@ mod tests {
         let rng = || crate::engine::stream_rng(1, 0, crate::engine::StreamId::SCHEDULER);
         let mut s = KubernetesScheduler::new(KubernetesParams::default(), rng());
         assert!(matches!(s.schedule(&barred, &view), Placement::Unschedulable(counts) if counts.pod_affinity_violation == 2));
-        assert!(s.failed.is_none());
+        assert!(s.failed.is_empty());
         assert!(matches!(s.schedule(&of_class(&barred, 2), &view), Placement::Bind(_)));
         // A pod too big for any node fails on its own rules: kept while the
         // anti-affinity pod is bound, and replayed exactly for an identical
         // pod that the anti-affinity would also have barred.
         let huge = Pod { requests: crate::model::Resources { cpu_milli: 10_000, ..barred.requests }, ..of_class(&barred, 2) };
         let first = s.schedule(&huge, &view);
-        assert!(matches!(first, Placement::Unschedulable(_)) && s.failed.is_some());
+        assert!(matches!(first, Placement::Unschedulable(_)) && !s.failed.is_empty());
         let mut fresh = KubernetesScheduler::new(KubernetesParams::default(), rng());
         fresh.next_start_node_index = s.next_start_node_index;
         assert_eq!(s.schedule(&of_class(&huge, 1), &view), fresh.schedule(&of_class(&huge, 1), &view));
