@@ -12,7 +12,7 @@ use crate::metrics::Summary;
 use crate::plot::{autoscaling_chart, availability_chart, utilization_chart};
 use crate::policy::scheduler::Registry;
 use crate::policy::scheduler::SchedulerConfig;
-use crate::report::{write_csv, write_run, CsvPodLog};
+use crate::report::{write_csv, write_run, AtomicFile, CsvPodLog};
 use crate::scenario::{LoadOptions, Scenario, ScenarioError};
 use crate::simulation::{RunOutput, Simulation};
 use crate::trace::{self, Absolute, RateFormat, RateOptions, Scale, TaskFormat, TraceInputs};
@@ -293,13 +293,13 @@ fn trace_command(command: TraceCommand) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Writes a file through a temporary one renamed into place, so an
-/// interrupted conversion never leaves a truncated CSV that looks complete.
-fn write_atomically(path: &Path, write: impl FnOnce(&mut std::fs::File) -> csv::Result<()>) -> Result<(), Failure> {
-    let tmp = path.with_extension("tmp");
-    let mut file = std::fs::File::create(&tmp).with_context(|| format!("{}: cannot create", tmp.display())).map_err(Failure::input)?;
-    write(&mut file).with_context(|| format!("{}: cannot write", tmp.display())).map_err(Failure::internal)?;
-    std::fs::rename(&tmp, path).with_context(|| format!("{}: cannot move into place", path.display())).map_err(Failure::internal)
+/// Writes a conversion through [`AtomicFile`], so an interrupted one never
+/// leaves a truncated CSV that looks complete. A file that cannot be created
+/// is a bad `--out` (exit 2).
+fn write_atomically(path: &Path, write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> csv::Result<()>) -> Result<(), Failure> {
+    let (atomic, mut out) = AtomicFile::create(path).map_err(Failure::input)?;
+    write(&mut out).with_context(|| format!("{}: cannot write", path.display())).map_err(Failure::internal)?;
+    atomic.commit(out).map_err(Failure::internal)
 }
 
 /// The text of `orchsim policies`: each policy, what it does, and its default

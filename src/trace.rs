@@ -122,6 +122,19 @@ pub(crate) fn open(path: &Path) -> Result<Box<dyn Read>, TraceError> {
     Ok(if gzip { Box::new(MultiGzDecoder::new(file)) } else { Box::new(file) })
 }
 
+/// Small files for the readers' tests.
+#[cfg(test)]
+pub(crate) mod test_files {
+    use std::path::{Path, PathBuf};
+
+    /// Writes `text` to `dir/name` and returns its path.
+    pub(crate) fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

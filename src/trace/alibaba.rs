@@ -349,17 +349,12 @@ fn cloudsimpy_task(row: &Fields) -> Result<TraceTask, TraceError> {
 
 #[cfg(test)]
 pub(crate) mod tests {
-    use std::fs;
     use std::path::PathBuf;
 
     use super::*;
     use crate::trace::traces_dir;
 
-    pub(crate) fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-        let path = dir.join(name);
-        fs::write(&path, text).unwrap();
-        path
-    }
+    pub(crate) use crate::trace::test_files::write;
 
     /// A file of the shared traces, or a clear failure naming the folder.
     fn shared(relative: &str) -> PathBuf {

@@ -70,8 +70,8 @@ use std::path::Path;
 
 use csv::StringRecord;
 
-use super::rows::{bad, csv_reader, line_of, parse_non_negative, Header};
-use super::tasks::{files_of, parse_int, secs_to_us, BadRows, GpuRequest, Outcome, TaskTrace, TraceMachine, TraceTask};
+use super::rows::{bad, line_of, parse_non_negative, Header};
+use super::tasks::{parse_int, read_records, secs_to_us, BadRows, GpuRequest, Outcome, TaskTrace, TraceMachine, TraceTask};
 use super::TraceError;
 
 /// The pod list's columns this reader uses.
@@ -108,43 +108,15 @@ pub const PRIORITY_LS: i32 = 1000;
 pub fn read_gpu_2023(pods: &Path, nodes: Option<&Path>, skip_bad_rows: bool) -> Result<TaskTrace, TraceError> {
     let mut trace = TaskTrace { bad_rows: if skip_bad_rows { BadRows::skip() } else { BadRows::fail() }, ..TaskTrace::default() };
     let mut tasks = Vec::new();
-    read_table(pods, &POD_COLUMNS, &mut trace, &mut tasks, pod)?;
+    read_records(pods, &POD_COLUMNS, &mut trace, &mut tasks, pod)?;
     trace.tasks = tasks;
     if let Some(nodes) = nodes {
         let mut machines = Vec::new();
-        read_table(nodes, &NODE_COLUMNS, &mut trace, &mut machines, node)?;
+        read_records(nodes, &NODE_COLUMNS, &mut trace, &mut machines, node)?;
         trace.machines = machines;
     }
     trace.sort();
     Ok(trace)
-}
-
-/// Reads every row of a CSV table (a file, or a directory of files in name
-/// order) with `parse`, which gets the row's number in the table from 0;
-/// good rows go to `out`, bad ones through `trace.bad_rows`. A generic
-/// helper any CSV reader of one record per row could use.
-pub(crate) fn read_table<T>(
-    path: &Path,
-    columns: &[&str],
-    trace: &mut TaskTrace,
-    out: &mut Vec<T>,
-    parse: impl Fn(&Path, &Header, &StringRecord, u64) -> Result<T, TraceError>,
-) -> Result<(), TraceError> {
-    let mut number = 0;
-    for file in files_of(path)? {
-        let mut reader = csv_reader(&file)?;
-        let header = Header::read(&file, &mut reader, columns)?;
-        let mut row = StringRecord::new();
-        while header.read_unchecked(&file, &mut reader, &mut row)? {
-            trace.rows += 1;
-            let parsed = header.check_width(&file, &row).and_then(|()| parse(&file, &header, &row, number));
-            number += 1;
-            if let Some(value) = trace.bad_rows.check(parsed)? {
-                out.push(value);
-            }
-        }
-    }
-    Ok(())
 }
 
 fn pod(path: &Path, header: &Header, row: &StringRecord, number: u64) -> Result<TraceTask, TraceError> {
@@ -248,15 +220,8 @@ fn node(path: &Path, header: &Header, row: &StringRecord, number: u64) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::trace::test_files::write;
     use crate::trace::traces_dir;
-    use std::fs;
-    use std::path::PathBuf;
-
-    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-        let path = dir.join(name);
-        fs::write(&path, text).unwrap();
-        path
-    }
 
     /// (pods, GPU pods, shared-GPU pods, CPU-only pods, machines, GPU machines, GPUs).
     fn gpu_counts(trace: &TaskTrace) -> [usize; 7] {

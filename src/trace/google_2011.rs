@@ -819,6 +819,8 @@ impl Machines {
 #[cfg(test)]
 mod tests {
     use std::fs;
+
+    use crate::trace::test_files::write;
     use std::io::Write;
     use std::path::PathBuf;
 
@@ -829,12 +831,6 @@ mod tests {
     /// A task event with the columns the tests vary; the others valid.
     fn ev(time: u64, job: u64, task: u32, kind: u8, priority: u8, cpu: &str, memory: &str) -> String {
         format!("{time},,{job},{task},77,{kind},user=,1,{priority},{cpu},{memory},0.0004,0\n")
-    }
-
-    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-        let path = dir.join(name);
-        fs::write(&path, text).unwrap();
-        path
     }
 
     fn write_gz(dir: &Path, name: &str, text: &str) -> PathBuf {

@@ -333,15 +333,9 @@ fn machines(header: &SwfHeader, tasks: &[TraceTask]) -> Vec<TraceMachine> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::trace::test_files::write;
     use crate::trace::traces_dir;
-    use std::fs;
     use std::path::PathBuf;
-
-    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-        let path = dir.join(name);
-        fs::write(&path, text).unwrap();
-        path
-    }
 
     fn real(name: &str) -> PathBuf {
         let dir = traces_dir().join("swf");

@@ -421,34 +421,45 @@ pub(crate) fn parse_int<T: std::str::FromStr>(text: &str, what: &str) -> Result<
 /// Reads tasks in the native format (and its machines file, if given).
 pub fn read_native(tasks: &Path, machines: Option<&Path>, skip_bad_rows: bool) -> Result<TaskTrace, TraceError> {
     let mut trace = TaskTrace { bad_rows: if skip_bad_rows { BadRows::skip() } else { BadRows::fail() }, ..TaskTrace::default() };
-    for path in files_of(tasks)? {
-        let mut reader = csv_reader(&path)?;
-        let header = Header::read(&path, &mut reader, &NATIVE_TASK_COLUMNS)?;
-        let mut row = StringRecord::new();
-        while header.read_unchecked(&path, &mut reader, &mut row)? {
-            trace.rows += 1;
-            let task = header.check_width(&path, &row).and_then(|()| native_task(&path, &header, &row));
-            if let Some(task) = trace.bad_rows.check(task)? {
-                trace.tasks.push(task);
-            }
-        }
-    }
+    let mut tasks_read = Vec::new();
+    read_records(tasks, &NATIVE_TASK_COLUMNS, &mut trace, &mut tasks_read, |path, header, row, _| native_task(path, header, row))?;
+    trace.tasks = tasks_read;
     if let Some(machines) = machines {
-        for path in files_of(machines)? {
-            let mut reader = csv_reader(&path)?;
-            let header = Header::read(&path, &mut reader, &NATIVE_MACHINE_COLUMNS)?;
-            let mut row = StringRecord::new();
-            while header.read_unchecked(&path, &mut reader, &mut row)? {
-                trace.rows += 1;
-                let machine = header.check_width(&path, &row).and_then(|()| native_machine(&path, &header, &row));
-                if let Some(machine) = trace.bad_rows.check(machine)? {
-                    trace.machines.push(machine);
-                }
-            }
-        }
+        let mut machines_read = Vec::new();
+        read_records(machines, &NATIVE_MACHINE_COLUMNS, &mut trace, &mut machines_read, |path, header, row, _| {
+            native_machine(path, header, row)
+        })?;
+        trace.machines = machines_read;
     }
     trace.sort();
     Ok(trace)
+}
+
+/// Reads every row of a CSV table (a file, or a directory of files in name
+/// order) with `parse`, which gets the row's number in the table from 0;
+/// good rows go to `out`, bad ones through `trace.bad_rows`.
+pub(crate) fn read_records<T>(
+    path: &Path,
+    columns: &[&str],
+    trace: &mut TaskTrace,
+    out: &mut Vec<T>,
+    parse: impl Fn(&Path, &Header, &StringRecord, u64) -> Result<T, TraceError>,
+) -> Result<(), TraceError> {
+    let mut number = 0;
+    for file in files_of(path)? {
+        let mut reader = csv_reader(&file)?;
+        let header = Header::read(&file, &mut reader, columns)?;
+        let mut row = StringRecord::new();
+        while header.read_unchecked(&file, &mut reader, &mut row)? {
+            trace.rows += 1;
+            let parsed = header.check_width(&file, &row).and_then(|()| parse(&file, &header, &row, number));
+            number += 1;
+            if let Some(value) = trace.bad_rows.check(parsed)? {
+                out.push(value);
+            }
+        }
+    }
+    Ok(())
 }
 
 fn native_task(path: &Path, header: &Header, row: &StringRecord) -> Result<TraceTask, TraceError> {
@@ -588,12 +599,7 @@ pub fn write_native_machines(trace: &TaskTrace, scale: Absolute, out: impl Write
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-        let path = dir.join(name);
-        fs::write(&path, text).unwrap();
-        path
-    }
+    use crate::trace::test_files::write;
 
     const HEADER: &str = "submit_s,job,task,instances,duration_s,cpu,memory_bytes,gpus,gpu_milli,priority,class,outcome,depends_on\n";
 

@@ -162,3 +162,25 @@ fn inspect_reports_and_convert_round_trips() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--format nope"));
 }
+
+#[test]
+fn normalised_traces_need_the_machine_size_and_open_ended_tasks_a_run_duration() {
+    let dir = tempfile::tempdir().unwrap();
+    // Alibaba v2017 batch_task rows: create, end, job, task, instances, status, cpus (100 = 1 core), memory (fraction).
+    let tasks = dir.path().join("batch_task.csv");
+    fs::write(&tasks, "10,70,1,1,2,Terminated,50,0.01\n20,0,2,1,1,Running,100,0.02\n").unwrap();
+    let entry = format!("[[trace]]\nname = \"a\"\nformat = \"alibaba-2017\"\ntasks = \"{}\"\n", tasks.display());
+    let nodes = "[[node_groups]]\nname = \"n\"\ncount = 1\ncpu = \"64\"\nmemory = \"256Gi\"\n";
+    let err = orchsim::Scenario::parse(&format!("name = \"a\"\n{nodes}{entry}"), "test.toml").unwrap_err().to_string();
+    assert!(err.contains("trace[0].machine_memory"), "{err}");
+    assert!(err.contains("trace[0].name") && err.contains("give [simulation] a duration"), "{err}");
+    let s = scenario(&format!("name = \"a\"\n[simulation]\nduration = \"10m\"\n{nodes}{entry}machine_memory = \"256Gi\"\n"));
+    let (_, pods) = run(&s);
+    // Memory is a fraction of the 256 GiB machine: 1 % is 2,621.44 MiB.
+    let mut requests: Vec<_> = pods.iter().map(|p| (p.cpu_request_m, (p.memory_request_mib * 100.0).round() as u64)).collect();
+    requests.sort();
+    assert_eq!(requests, [(500, 262_144), (500, 262_144), (1000, 524_288)]);
+    let out = orchsim(dir.path(), &["trace", "convert", "batch_task.csv", "--format", "alibaba-2017", "--out", "n.csv"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--machine-memory"), "{}", String::from_utf8_lossy(&out.stderr));
+}
