@@ -15,6 +15,7 @@ use crate::policy::scheduler::SchedulerConfig;
 use crate::report::{write_csv, write_run, AtomicFile, CsvPodLog};
 use crate::scenario::{LoadOptions, Scenario, ScenarioError};
 use crate::simulation::{RunOutput, Simulation};
+use crate::sweep::{Experiment, Shard, SweepError, SweepOptions};
 use crate::trace::{self, Absolute, RateFormat, RateOptions, Scale, TaskFormat, TraceInputs};
 use rayon::prelude::*;
 
@@ -97,6 +98,66 @@ pub enum Command {
         /// Skip and count malformed rows of the scenario's traces.
         #[arg(long)]
         skip_bad_rows: bool,
+    },
+    /// Run an experiment: a base scenario × a grid of parameter values ×
+    /// replications, in parallel. Writes runs.csv (one row per run),
+    /// summary.csv (per grid cell and metric: n, mean, sd, 95 % CI),
+    /// pending_cdf.csv and charts (PNG and SVG) into the output directory.
+    /// Output is byte-identical for any --jobs.
+    Sweep {
+        /// Experiment file (TOML), e.g. scenarios/experiments/scheduler-load.toml.
+        experiment: PathBuf,
+        /// Output directory [default: results/<experiment name>/].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Runs in parallel [default: one per core].
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Run only shard K of N (K from 1); combine the shards with `orchsim merge`.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<Shard>,
+        /// Keep the runs already completed in the output directory and run only the rest.
+        #[arg(long)]
+        resume: bool,
+        /// Replications per grid cell; overrides the experiment's.
+        #[arg(long)]
+        replications: Option<u32>,
+        /// Master seed; overrides the experiment's.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Also write each run's summary and time series into runs/<run>/.
+        #[arg(long)]
+        series: bool,
+        /// No progress bar.
+        #[arg(long, short)]
+        quiet: bool,
+        /// Skip drawing the charts.
+        #[arg(long)]
+        no_chart: bool,
+        /// Skip and count malformed rows of the scenarios' traces.
+        #[arg(long)]
+        skip_bad_rows: bool,
+    },
+    /// Combine the directories of a sweep's shards (`sweep --shard K/N`) into
+    /// the runs.csv, summary.csv and charts one machine would have written.
+    Merge {
+        /// Shard directories.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Output directory.
+        #[arg(long)]
+        out: PathBuf,
+        /// Skip drawing the charts.
+        #[arg(long)]
+        no_chart: bool,
+    },
+    /// Redraw the charts of a sweep directory from its CSV files.
+    Plot {
+        /// A sweep's output directory.
+        dir: PathBuf,
+        /// Metrics to chart, comma-separated [default: the experiment's].
+        #[arg(long, value_delimiter = ',')]
+        metrics: Vec<String>,
     },
     /// List every scheduler policy with its parameters and defaults.
     Policies,
@@ -212,6 +273,34 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
         Command::Validate { scenario, skip_bad_rows } => {
             let s = load(Some(&scenario), skip_bad_rows)?;
             println!("ok: {}", s.summary());
+            Ok(())
+        }
+        Command::Sweep { experiment, out, jobs, shard, resume, replications, seed, series, quiet, no_chart, skip_bad_rows } => {
+            let options = if skip_bad_rows { LoadOptions::skipping_bad_rows() } else { LoadOptions::default() };
+            let mut experiment = Experiment::load(&experiment, &Registry::default(), &options).map_err(sweep_failure)?;
+            experiment.override_runs(replications, seed).map_err(sweep_failure)?;
+            let dir = out.unwrap_or_else(|| Path::new("results").join(&experiment.name));
+            let options = SweepOptions { jobs, shard, resume, progress: !quiet, series };
+            sweep(&experiment, &dir, &options, !no_chart)
+        }
+        Command::Merge { dirs, out, no_chart } => {
+            let manifest = crate::sweep::merge(&dirs, &out).map_err(sweep_failure)?;
+            if !no_chart {
+                sweep_charts(&out, &manifest.metrics)?;
+            }
+            eprintln!("merged {} runs of `{}` from {} directories into {}", manifest.runs(), manifest.name, dirs.len(), out.display());
+            Ok(())
+        }
+        Command::Plot { dir, metrics } => {
+            let metrics = if metrics.is_empty() {
+                crate::sweep::store::Manifest::read(&dir)
+                    .map_err(sweep_failure)?
+                    .map_or_else(|| crate::sweep::experiment::DEFAULT_METRICS.map(String::from).to_vec(), |m| m.metrics)
+            } else {
+                metrics
+            };
+            let written = sweep_charts(&dir, &metrics)?;
+            eprintln!("{} charts in {}", written.len(), dir.display());
             Ok(())
         }
         Command::Policies => {
@@ -461,6 +550,39 @@ fn compare(
         }
     }
     eprintln!("{} policies in {:.2} s; outputs in {}", summaries.len(), started.elapsed().as_secs_f64(), dir.display());
+    Ok(())
+}
+
+/// Exit 2 for bad input, 1 for failed runs or I/O.
+fn sweep_failure(e: SweepError) -> Failure {
+    match e {
+        SweepError::Invalid(_) => Failure::input(e),
+        _ => Failure::internal(e),
+    }
+}
+
+/// Draws a sweep directory's charts; a missing or malformed table is bad input.
+fn sweep_charts(dir: &Path, metrics: &[String]) -> Result<Vec<PathBuf>, Failure> {
+    crate::plot::sweep_charts::sweep_charts(dir, metrics).map_err(Failure::input)
+}
+
+fn sweep(experiment: &Experiment, dir: &Path, options: &SweepOptions, chart: bool) -> Result<(), Failure> {
+    let runs = experiment.cells.len() * experiment.replications as usize;
+    eprintln!(
+        "sweep `{}`: {} cells × {} replications = {runs} runs{} into {}",
+        experiment.name,
+        experiment.cells.len(),
+        experiment.replications,
+        options.shard.map_or(String::new(), |s| format!(" (shard {}/{})", s.k, s.n)),
+        dir.display()
+    );
+    let report = crate::sweep::run(experiment, dir, options);
+    // Charts of whatever completed, even if some runs failed.
+    if chart && dir.join("summary.csv").exists() {
+        sweep_charts(dir, &experiment.metrics)?;
+    }
+    let report = report.map_err(sweep_failure)?;
+    eprintln!("{} runs in {:.2} s ({} kept from before); tables and charts in {}", report.ran, report.seconds, report.kept, dir.display());
     Ok(())
 }
 

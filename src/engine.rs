@@ -7,4 +7,4 @@ pub mod queue;
 pub mod rng;
 
 pub use queue::{EventId, EventQueue, Phase, ScheduleError};
-pub use rng::{keyed_rng, stream_rng, FailureStream, SimRng, StreamId, WorkloadField};
+pub use rng::{keyed_rng, replication_seed, stream_rng, FailureStream, SimRng, StreamId, WorkloadField};

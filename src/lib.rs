@@ -35,6 +35,7 @@ pub mod report;
 pub mod scenario;
 pub mod scheduling_queue;
 pub mod simulation;
+pub mod sweep;
 pub mod time;
 pub mod trace;
 

@@ -9,14 +9,14 @@ pub mod failures;
 pub mod services;
 pub mod window;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::model::cluster::Cluster;
 use crate::model::{Pod, PodPhase, Resources};
 use crate::time::SimTime;
 
 /// One row of `timeseries.csv`: the cluster at one sample time.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Sample {
     /// Simulated time, seconds.
     pub time_s: f64,
@@ -138,7 +138,7 @@ impl PodLog for NoPodLog {
 }
 
 /// The one-row `summary.csv` of a run.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     /// Scenario name.
     pub scenario: String,
@@ -310,6 +310,22 @@ pub fn nearest_rank(sorted: &[u64], q: f64) -> Option<u64> {
     Some(sorted[rank.min(sorted.len()) - 1])
 }
 
+/// How many points [`pending_quantiles`] gives: q = 0, 0.01, …, 1.
+pub const PENDING_QUANTILE_POINTS: usize = 101;
+
+/// The pending-time distribution of a run as its q-quantiles (nearest rank,
+/// seconds) for q = 0, 0.01, …, 1: a fixed-size summary that sweeps keep per
+/// run and average across replications (quantile averaging) to draw the
+/// pending-time CDF, without keeping every pod's wait. Empty if no pod waited.
+pub fn pending_quantiles(sorted_us: &[u64]) -> Vec<f64> {
+    if sorted_us.is_empty() {
+        return Vec::new();
+    }
+    (0..PENDING_QUANTILE_POINTS)
+        .map(|k| nearest_rank(sorted_us, k as f64 / (PENDING_QUANTILE_POINTS - 1) as f64).map_or(0.0, |us| us as f64 / 1e6))
+        .collect()
+}
+
 impl Collector {
     /// Integrates the cluster's requests and capacity from the last call to `now`.
     /// Call before every change of the cluster.
@@ -382,10 +398,12 @@ impl Collector {
         cluster: &Cluster,
         events: u64,
         scaling: &ScalingTotals<'_>,
-    ) -> (Summary, Vec<Sample>) {
+    ) -> (Summary, Vec<Sample>, Vec<f64>) {
         let (svc, f) = (scaling.services, scaling.failures);
-        let requests: f64 = svc.iter().map(|s| s.requests).sum();
-        let served: f64 = svc.iter().map(|s| s.served).sum();
+        // Summed from +0.0: `Iterator::sum` of no f64 is -0.0, which would
+        // print as `-0.0` in runs without services.
+        let total = |f: fn(&services::ServiceSummary) -> f64| svc.iter().map(f).fold(0.0, |a, b| a + b);
+        let (requests, served) = (total(|s| s.requests), total(|s| s.served));
         let nodes_changed = |up: bool| scaling.events.iter().filter(|e| e.kind == "nodes" && (e.to > e.from) == up).count() as u64;
         let bound = self.pending_us.len() as u64;
         // Pods never bound count with their wait so far (censored at `end`):
@@ -430,8 +448,8 @@ impl Collector {
             node_scale_downs: nodes_changed(false),
             requests,
             request_success_ratio: if requests > 0.0 { served / requests } else { 1.0 },
-            slo_violation_s: svc.iter().map(|s| s.slo_violation_s).sum(),
-            replicas_mean: svc.iter().map(|s| s.replicas_mean).sum(),
+            slo_violation_s: total(|s| s.slo_violation_s),
+            replicas_mean: total(|s| s.replicas_mean),
             replicas_p95: svc.iter().map(|s| s.replicas_p95 as u64).sum(),
             replica_scaling_events: svc.iter().map(|s| (s.scale_ups + s.scale_downs) as u64).sum(),
             node_failures: f.node_failures,
@@ -449,7 +467,8 @@ impl Collector {
             full_availability: mean_over(svc, |s| s.fully_available_fraction),
             events,
         };
-        (summary, self.samples)
+        let quantiles = pending_quantiles(&self.pending_us);
+        (summary, self.samples, quantiles)
     }
 }
 
@@ -465,5 +484,14 @@ mod tests {
         assert_eq!(nearest_rank(&v, 0.99), Some(99));
         assert_eq!(nearest_rank(&[7], 0.99), Some(7));
         assert_eq!(nearest_rank(&[], 0.5), None);
+    }
+
+    #[test]
+    fn pending_quantiles_run_from_the_least_to_the_greatest_wait() {
+        let v: Vec<u64> = (1..=200).map(|s| s * 1_000_000).collect();
+        let q = pending_quantiles(&v);
+        assert_eq!(q.len(), PENDING_QUANTILE_POINTS);
+        assert_eq!((q[0], q[50], q[95], q[100]), (1.0, 100.0, 190.0, 200.0));
+        assert!(pending_quantiles(&[]).is_empty());
     }
 }

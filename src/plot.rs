@@ -16,6 +16,8 @@ use crate::metrics::failures::FailureEvent;
 use crate::metrics::services::ServiceSample;
 use crate::metrics::Sample;
 
+pub mod sweep_charts;
+
 /// A chart that could not be drawn or saved.
 #[derive(Debug, thiserror::Error)]
 #[error("{path}: cannot draw chart: {message}")]

@@ -118,6 +118,7 @@ struct RawScenario {
 struct RawSimulation {
     duration: Option<Literal>,
     sample_interval: Option<Literal>,
+    load: Option<f64>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -463,6 +464,12 @@ pub struct Scenario {
     pub duration: Option<SimDuration>,
     /// Interval between metric samples.
     pub sample_interval: SimDuration,
+    /// Offered-load multiplier (`[simulation] load`, default 1): batch
+    /// arrivals (drawn and replayed) come `load` times as often and services
+    /// get `load` times their request rate. The random draws are the same
+    /// whatever the load (common random numbers), so a sweep over load levels
+    /// compares the same jobs arriving faster or slower.
+    pub load: f64,
     /// Node groups.
     pub node_groups: Vec<NodeGroup>,
     /// Images.
@@ -501,6 +508,8 @@ pub const DEFAULT_SAMPLE_INTERVAL: SimDuration = SimDuration::from_secs(10);
 /// `[simulation] duration` stops here at the latest (with a warning), so a
 /// heavy-tailed task duration cannot keep a run going for ever.
 pub const MAX_HORIZON: SimDuration = SimDuration::from_secs(366 * 86_400);
+/// Largest `[simulation] load` multiplier.
+pub const MAX_LOAD: f64 = 1000.0;
 /// Shortest sampling interval.
 pub const MIN_SAMPLE_INTERVAL: SimDuration = SimDuration::from_millis(1);
 /// Most samples a run may take (`duration / sample_interval`).
@@ -741,6 +750,10 @@ impl Validator<'_> {
                 );
             }
         }
+        let load = sim.load.unwrap_or(1.0);
+        if !(load > 0.0 && load <= MAX_LOAD) {
+            self.error("simulation.load", format!("must be a multiplier in (0, {MAX_LOAD}], got {load}"));
+        }
 
         let base = Path::new(self.file).parent().unwrap_or(Path::new("."));
         let loaded: Vec<Option<LoadedTrace>> = raw.trace.iter().enumerate().map(|(i, t)| self.load_trace(i, t, base, duration)).collect();
@@ -787,6 +800,7 @@ impl Validator<'_> {
             seed: raw.seed.unwrap_or(1),
             duration,
             sample_interval: sample_interval?,
+            load,
             node_groups,
             images,
             batch,

@@ -35,6 +35,16 @@ use crate::scheduling_queue::{QueueTimings, SchedulingQueue};
 use crate::time::{SimDuration, SimTime};
 use crate::trace::keeps_job;
 use failures::FailureRuntime;
+
+/// A time (or gap) measured from the start at `load` times the offered load:
+/// divided by `load`, rounded to the microsecond, and exactly `at` at load 1
+/// so that scenarios without `load` keep their outputs to the bit.
+fn at_load(at: SimTime, load: f64) -> SimTime {
+    if load == 1.0 {
+        return at;
+    }
+    SimTime::from_micros((at.as_micros() as f64 / load).round() as u64)
+}
 use node_scaling::PoolRuntime;
 use services::ServiceRuntime;
 
@@ -75,6 +85,9 @@ pub struct RunOutput {
     pub summary: Summary,
     /// Periodic samples.
     pub samples: Vec<Sample>,
+    /// The pending-time distribution: q-quantiles in seconds for q = 0, 0.01,
+    /// …, 1 (see [`pending_quantiles`](crate::metrics::pending_quantiles)).
+    pub pending_quantiles: Vec<f64>,
     /// Whether a run without a fixed duration was cut at [`MAX_HORIZON`] with
     /// work still scheduled (heavy-tailed durations, say).
     pub stopped_at_horizon: bool,
@@ -95,6 +108,8 @@ pub struct RunOutput {
 pub struct Simulation {
     scenario_name: String,
     seed: u64,
+    /// `[simulation] load`: arrival times are divided by it.
+    load: f64,
     end: Option<SimTime>,
     sample_interval: SimDuration,
     workloads: Vec<BatchWorkload>,
@@ -168,12 +183,17 @@ impl Simulation {
         let budgets = scenario.batch.iter().map(|b| b.disruption_budget).chain(scenario.services.iter().map(|s| s.spec.disruption_budget));
         cluster.set_disruption_budgets(budgets.collect());
         let batch_len = scenario.batch.len() as u32;
-        let services =
-            scenario.services.iter().enumerate().map(|(i, s)| ServiceRuntime::new(s, i as u32, batch_len + i as u32, seed)).collect();
+        let services = scenario
+            .services
+            .iter()
+            .enumerate()
+            .map(|(i, s)| ServiceRuntime::new(s, i as u32, batch_len + i as u32, seed, scenario.load))
+            .collect();
         let streams = (0..scenario.batch.len() as u32).map(|i| WorkloadStreams::new(seed, 0, i)).collect();
         let mut sim = Simulation {
             scenario_name: scenario.name.clone(),
             seed,
+            load: scenario.load,
             end: scenario.duration.map(|d| SimTime::ZERO + d),
             sample_interval: scenario.sample_interval,
             workloads: scenario.batch.clone(),
@@ -220,7 +240,7 @@ impl Simulation {
         for (i, w) in scenario.batch.iter().enumerate() {
             let first = match &w.source {
                 JobSource::Drawn(d) => (d.jobs != Some(0) && d.until.is_none_or(|u| d.start <= u)).then_some(d.start),
-                JobSource::Trace(t) => t.replay.tasks.first().map(|task| task.at),
+                JobSource::Trace(t) => t.replay.tasks.first().map(|task| at_load(task.at, scenario.load)),
             };
             if let Some(at) = first {
                 sim.push(at, Event::JobArrival { workload: i as u32 }).expect("time zero is never in the past");
@@ -453,10 +473,11 @@ impl Simulation {
             failures: &self.failures.totals,
             node_downtime_s: self.node_downtime_s(end),
         };
-        let (summary, samples) = metrics.finish(identity, end, &self.cluster, self.events_processed, &scaling);
+        let (summary, samples, pending_quantiles) = metrics.finish(identity, end, &self.cluster, self.events_processed, &scaling);
         Ok(RunOutput {
             summary,
             samples,
+            pending_quantiles,
             stopped_at_horizon,
             services: std::mem::take(&mut self.service_samples),
             service_summaries,
@@ -512,7 +533,8 @@ impl Simulation {
         if *left == Some(0) {
             return None;
         }
-        let next = now + SimDuration::from_micros(w.interarrival.sample(&mut self.streams[wi].arrivals));
+        let gap = w.interarrival.sample(&mut self.streams[wi].arrivals);
+        let next = now + SimDuration::from_micros(at_load(SimTime::from_micros(gap), self.load).as_micros());
         w.until.is_none_or(|u| next <= u).then_some(next)
     }
 
@@ -539,7 +561,7 @@ impl Simulation {
                 }
             }
         }
-        replay.tasks.get(end).map(|t| t.at)
+        replay.tasks.get(end).map(|t| at_load(t.at, self.load))
     }
 
     /// Numbers a new job.

@@ -104,6 +104,19 @@ pub fn keyed_rng(master_seed: u64, stream: StreamId, key: [u64; 3]) -> SimRng {
     stream_rng(mixed, 1 << 63, stream)
 }
 
+/// The seed of replication `replication` of a sweep with master seed
+/// `master`. Replication 0 runs on the master seed itself, so it is the run
+/// `orchsim run --seed MASTER` gives; the others are spread over the whole
+/// seed space, so the sweeps of nearby master seeds never share a replication.
+/// Every grid cell of one replication gets the same seed: every policy and
+/// parameter sees the same workload draws (common random numbers).
+pub fn replication_seed(master: u64, replication: u32) -> u64 {
+    if replication == 0 {
+        return master;
+    }
+    splitmix64(splitmix64(master) ^ splitmix64(0x5EED_0000_0000_0000 | replication as u64))
+}
+
 /// SplitMix64 finalizer: spreads nearby seeds over the whole key space.
 fn splitmix64(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -154,6 +167,15 @@ mod tests {
         ] {
             assert_ne!(base, other);
         }
+    }
+
+    #[test]
+    fn replication_seeds_start_at_the_master_seed_and_differ() {
+        assert_eq!(replication_seed(42, 0), 42);
+        let seeds: std::collections::BTreeSet<u64> = (0..1000).map(|r| replication_seed(42, r)).collect();
+        assert_eq!(seeds.len(), 1000);
+        assert_ne!(replication_seed(42, 1), replication_seed(43, 1));
+        assert_eq!(replication_seed(42, 7), replication_seed(42, 7));
     }
 
     #[test]

@@ -122,12 +122,19 @@ pub struct LoadSpec {
 pub struct LoadGenerator {
     spec: LoadSpec,
     rng: SimRng,
+    scale: f64,
 }
 
 impl LoadGenerator {
     /// A generator drawing noise from `rng` (the service's own stream).
     pub fn new(spec: LoadSpec, rng: SimRng) -> Self {
-        LoadGenerator { spec, rng }
+        LoadGenerator { spec, rng, scale: 1.0 }
+    }
+
+    /// The same generator with every rate multiplied by `scale` (the
+    /// scenario's `[simulation] load`); the noise draws are unchanged.
+    pub fn scaled(self, scale: f64) -> Self {
+        LoadGenerator { scale, ..self }
     }
 
     /// The tick length.
@@ -138,7 +145,7 @@ impl LoadGenerator {
     /// The rate for the tick starting at `t`. Call once per tick, in order:
     /// each call draws the next noise value.
     pub fn next_rate(&mut self, t: SimTime) -> f64 {
-        let base = self.spec.shape.rate_at(t);
+        let base = self.spec.shape.rate_at(t) * self.scale;
         if self.spec.noise == 0.0 {
             return base;
         }

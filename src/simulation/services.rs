@@ -48,7 +48,7 @@ pub(super) struct ServiceRuntime {
 
 impl ServiceRuntime {
     /// Service `index` (workload `workload`) of `config`, with its streams.
-    pub(super) fn new(config: &ServiceConfig, index: u32, workload: u32, seed: u64) -> Self {
+    pub(super) fn new(config: &ServiceConfig, index: u32, workload: u32, seed: u64, load: f64) -> Self {
         let spec = config.spec.clone();
         let template = PodTemplate {
             workload,
@@ -62,7 +62,8 @@ impl ServiceRuntime {
         };
         // Services draw from the workload streams numbered after the batch
         // classes, so adding a service never shifts a batch class's draws.
-        let load = LoadGenerator::new(spec.load.clone(), stream_rng(seed, 0, StreamId::workload(workload, WorkloadField::Arrivals)));
+        let load =
+            LoadGenerator::new(spec.load.clone(), stream_rng(seed, 0, StreamId::workload(workload, WorkloadField::Arrivals))).scaled(load);
         let startup_rng = stream_rng(seed, 0, StreamId::workload(workload, WorkloadField::Startup));
         let autoscaler = config.autoscaler.as_ref().map(|a| a.build(stream_rng(seed, 0, StreamId::autoscaler(index))));
         ServiceRuntime {

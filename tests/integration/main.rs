@@ -13,4 +13,5 @@ mod pod_affinity;
 mod preemption;
 mod support;
 mod swarmkit;
+mod sweeps;
 mod traces;

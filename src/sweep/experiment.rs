@@ -1,0 +1,231 @@
+//! An experiment file: base scenario(s), grid, replications, seed.
+//!
+//! ```toml
+//! name = "scheduler-load"
+//! scenario = "../compare-schedulers.toml"   # relative to this file; or a list
+//! replications = 5
+//! seed = 1
+//! metrics = ["pending_p95_s", "mean_cpu_allocated"]   # charted; all are in the CSVs
+//!
+//! [grid]
+//! policy = ["kubernetes", "best-fit", "tetris"]
+//! load = { from = 0.6, to = 1.2, step = 0.2 }
+//! "node_groups[small].count" = [60, 120]
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::{Table, Value};
+
+use super::grid::{self, Parameter};
+use super::SweepError;
+use crate::policy::scheduler::Registry;
+use crate::scenario::{locate, Diagnostic, LoadOptions, Scenario, ScenarioError};
+
+/// The parameter added when an experiment names several base scenarios.
+pub const SCENARIO: &str = "scenario";
+/// Metrics charted when the experiment names none.
+pub const DEFAULT_METRICS: [&str; 3] = ["pending_p95_s", "mean_cpu_allocated", "makespan_s"];
+/// Default replications per grid cell.
+pub const DEFAULT_REPLICATIONS: u32 = 5;
+/// Most runs one sweep may plan.
+pub const MAX_RUNS: usize = 1_000_000;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExperiment {
+    name: Option<String>,
+    description: Option<String>,
+    scenario: OneOrMany,
+    seed: Option<u64>,
+    replications: Option<u32>,
+    metrics: Option<Vec<String>>,
+    #[serde(default)]
+    grid: Table,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// A validated experiment: every grid cell's scenario is built and checked
+/// before anything runs, so a bad value fails at once rather than hours in.
+#[derive(Debug)]
+pub struct Experiment {
+    /// Name (the default output directory is `results/<name>/`).
+    pub name: String,
+    /// Free text.
+    pub description: String,
+    /// Master seed: replication r runs on [`replication_seed`](crate::engine::replication_seed)`(seed, r)`.
+    pub seed: u64,
+    /// Replications per cell.
+    pub replications: u32,
+    /// The grid's axes, in the order written.
+    pub parameters: Vec<Parameter>,
+    /// Metrics to chart (columns of the run summary).
+    pub metrics: Vec<String>,
+    /// The grid cells, first parameter varying slowest.
+    pub cells: Vec<Cell>,
+    /// The experiment file's text and each base scenario's, which identify
+    /// the sweep when resuming or merging.
+    pub sources: Vec<String>,
+}
+
+/// One point of the grid.
+#[derive(Debug)]
+pub struct Cell {
+    /// Each parameter's value as written in the outputs.
+    pub values: Vec<String>,
+    /// The base scenario with the cell's overrides, validated.
+    pub scenario: Scenario,
+}
+
+impl Experiment {
+    /// Reads and validates the experiment at `path`; with `replications` or
+    /// `seed`, overrides the file's.
+    pub fn load(path: &Path, registry: &Registry, options: &LoadOptions) -> Result<Experiment, SweepError> {
+        let file = path.display().to_string();
+        let source = std::fs::read_to_string(path).map_err(|e| SweepError::Invalid(format!("{file}: cannot read experiment: {e}")))?;
+        let raw: RawExperiment = toml::from_str(&source).map_err(|e| {
+            let pos = e.span().map(|s| locate::position(&source, s.start));
+            let at = pos.map_or(String::new(), |p| format!(":{}:{}", p.line, p.column));
+            SweepError::Invalid(format!("{file}{at}: {}", e.message()))
+        })?;
+        let at = |field: &str| {
+            let line = locate::span_of(&source, field).map(|s| locate::position(&source, s.start).line);
+            format!("{file}{}: field `{field}`", line.map_or(String::new(), |l| format!(":{l}")))
+        };
+        let name = raw.name.unwrap_or_else(|| path.file_stem().map_or("sweep".into(), |s| s.to_string_lossy().into_owned()));
+        let replications = raw.replications.unwrap_or(DEFAULT_REPLICATIONS);
+        if replications == 0 {
+            return Err(SweepError::Invalid(format!("{}: must be at least 1", at("replications"))));
+        }
+        let base_dir = path.parent().unwrap_or(Path::new("."));
+        let scenario_paths: Vec<PathBuf> = match raw.scenario {
+            OneOrMany::One(s) => vec![base_dir.join(s)],
+            OneOrMany::Many(list) => list.iter().map(|s| base_dir.join(s)).collect(),
+        };
+        if scenario_paths.is_empty() {
+            return Err(SweepError::Invalid(format!("{}: names no scenario", at("scenario"))));
+        }
+        let mut parameters = Vec::new();
+        for (key, spec) in &raw.grid {
+            let p = grid::parameter(key, spec).map_err(|m| SweepError::Invalid(format!("{}: {m}", grid_key_at(&source, &file, key))))?;
+            parameters.push(p);
+        }
+        let mut sources = vec![source.clone()];
+        let mut bases = Vec::new();
+        for p in &scenario_paths {
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| SweepError::Invalid(format!("{}: scenario {}: {e}", at("scenario"), p.display())))?;
+            // The base must be valid on its own: its errors then carry its real lines.
+            let base = Scenario::parse_with_options(&text, &p.display().to_string(), registry, options).map_err(scenario_error)?;
+            let table: Table = toml::from_str(&text).map_err(|e| SweepError::Invalid(format!("{}: {e}", p.display())))?;
+            sources.push(text);
+            bases.push((p.clone(), base.name, table));
+        }
+        if bases.len() > 1 {
+            if parameters.iter().any(|p| p.name == SCENARIO) {
+                return Err(SweepError::Invalid(format!(
+                    "{}: `{SCENARIO}` is set by the list of scenarios",
+                    grid_key_at(&source, &file, SCENARIO)
+                )));
+            }
+            let names = bases.iter().map(|(_, n, _)| Value::String(n.clone())).collect();
+            let axis =
+                grid::parameter(SCENARIO, &Value::Array(names)).map_err(|m| SweepError::Invalid(format!("{}: {m}", at("scenario"))))?;
+            parameters.insert(0, axis);
+        }
+        let combos = grid::cells(&parameters);
+        if combos.len().saturating_mul(replications as usize) > MAX_RUNS {
+            return Err(SweepError::Invalid(format!(
+                "{file}: {} cells × {replications} replications exceed {MAX_RUNS} runs",
+                combos.len()
+            )));
+        }
+        let cells = combos.iter().map(|combo| cell(&parameters, combo, &bases, registry, options, &file)).collect::<Result<Vec<_>, _>>()?;
+        let metrics = raw.metrics.unwrap_or_else(|| DEFAULT_METRICS.map(String::from).to_vec());
+        Ok(Experiment {
+            name,
+            description: raw.description.unwrap_or_default(),
+            seed: raw.seed.unwrap_or(1),
+            replications,
+            parameters,
+            metrics,
+            cells,
+            sources,
+        })
+    }
+
+    /// Applies `--replications` and `--seed`.
+    pub fn override_runs(&mut self, replications: Option<u32>, seed: Option<u64>) -> Result<(), SweepError> {
+        if replications == Some(0) {
+            return Err(SweepError::Invalid("--replications: must be at least 1".into()));
+        }
+        self.replications = replications.unwrap_or(self.replications);
+        self.seed = seed.unwrap_or(self.seed);
+        Ok(())
+    }
+
+    /// Every parameter's name, in column order.
+    pub fn parameter_names(&self) -> Vec<String> {
+        self.parameters.iter().map(|p| p.name.clone()).collect()
+    }
+}
+
+/// Builds and validates one cell's scenario.
+fn cell(
+    parameters: &[Parameter],
+    combo: &[usize],
+    bases: &[(PathBuf, String, Table)],
+    registry: &Registry,
+    options: &LoadOptions,
+    file: &str,
+) -> Result<Cell, SweepError> {
+    let values: Vec<String> = parameters.iter().zip(combo).map(|(p, &i)| grid::label(&p.values[i])).collect();
+    let described = || parameters.iter().zip(&values).map(|(p, v)| format!("{}={v}", p.name)).collect::<Vec<_>>().join(", ");
+    let base = match parameters.first() {
+        Some(p) if p.name == SCENARIO && bases.len() > 1 => &bases[combo[0]],
+        _ => &bases[0],
+    };
+    let mut table = base.2.clone();
+    for (p, &i) in parameters.iter().zip(combo) {
+        if p.name == SCENARIO && bases.len() > 1 {
+            continue;
+        }
+        grid::apply(&mut table, &p.name, &p.values[i]).map_err(|m| SweepError::Invalid(format!("{file}: grid `{}`: {m}", p.name)))?;
+    }
+    let text = toml::to_string(&table).map_err(|e| SweepError::Invalid(format!("{file}: cell ({}): {e}", described())))?;
+    // Parsed under the base's path, so relative trace paths resolve as in the base.
+    let scenario = Scenario::parse_with_options(&text, &base.0.display().to_string(), registry, options).map_err(|e| match e {
+        ScenarioError::Invalid(diagnostics) => SweepError::Invalid(
+            diagnostics
+                .iter()
+                .map(|d| format!("{file}: grid cell ({}) makes {} invalid: {}", described(), base.0.display(), without_position(d)))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
+        other => scenario_error(other),
+    })?;
+    Ok(Cell { values, scenario })
+}
+
+/// A diagnostic without its line, which points into the overridden text rather than a file.
+fn without_position(d: &Diagnostic) -> String {
+    Diagnostic { line: None, column: None, file: String::new(), ..d.clone() }.to_string().trim_start_matches(": ").to_string()
+}
+
+fn scenario_error(e: ScenarioError) -> SweepError {
+    SweepError::Invalid(e.to_string())
+}
+
+/// `file:line: grid key `k`` for errors about one grid entry.
+fn grid_key_at(source: &str, file: &str, key: &str) -> String {
+    let grid = locate::span_of(source, "grid").map_or(0, |s| s.start);
+    let line = source[grid..].find(key).map(|i| locate::position(source, grid + i).line);
+    format!("{file}{}: grid `{key}`", line.map_or(String::new(), |l| format!(":{l}")))
+}
