@@ -9,14 +9,14 @@ pub mod failures;
 pub mod services;
 pub mod window;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::model::cluster::Cluster;
 use crate::model::{Pod, PodPhase, Resources};
 use crate::time::SimTime;
 
 /// One row of `timeseries.csv`: the cluster at one sample time.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Sample {
     /// Simulated time, seconds.
     pub time_s: f64,
@@ -138,7 +138,7 @@ impl PodLog for NoPodLog {
 }
 
 /// The one-row `summary.csv` of a run.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     /// Scenario name.
     pub scenario: String,
