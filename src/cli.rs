@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 
 use crate::explain::{CsvDecisionLog, DecisionLog};
 use crate::metrics::Summary;
-use crate::plot::{autoscaling_chart, availability_chart, utilization_chart};
+use crate::plot::{run_title, write_run_charts};
 use crate::policy::scheduler::Registry;
 use crate::policy::scheduler::SchedulerConfig;
 use crate::report::{write_csv, write_run, AtomicFile, CsvPodLog};
@@ -444,20 +444,8 @@ pub fn run_to_dir(scenario: &Scenario, seed: u64, dir: &Path, chart: bool, expla
         d.finish().map_err(Failure::internal)?;
     }
     if chart {
-        let tmp = dir.join("utilization.tmp.png");
-        let title = format!("{} ({})", scenario.name, scenario.scheduler.name());
-        utilization_chart(&tmp, &title, &output.samples).map_err(Failure::internal)?;
-        std::fs::rename(&tmp, dir.join("utilization.png")).context("cannot move the chart into place").map_err(Failure::internal)?;
-        if !output.services.is_empty() {
-            let tmp = dir.join("autoscaling.tmp.png");
-            autoscaling_chart(&tmp, &title, &output.services, &output.samples).map_err(Failure::internal)?;
-            std::fs::rename(&tmp, dir.join("autoscaling.png")).context("cannot move the chart into place").map_err(Failure::internal)?;
-        }
-        if !output.failure_events.is_empty() {
-            let tmp = dir.join("availability.tmp.png");
-            availability_chart(&tmp, &title, &output.services, &output.samples, &output.failure_events).map_err(Failure::internal)?;
-            std::fs::rename(&tmp, dir.join("availability.png")).context("cannot move the chart into place").map_err(Failure::internal)?;
-        }
+        write_run_charts(dir, &run_title(&output.summary), &output.samples, &output.services, &output.failure_events)
+            .map_err(Failure::internal)?;
     }
     if output.stopped_at_horizon {
         eprintln!(

@@ -1,8 +1,15 @@
 //! Charts with plotters. The DejaVu Sans font is embedded (from the `dejavu`
 //! crate), so charts render the same on any machine, fonts installed or not.
+//! (An SVG names the font family `sans-serif` and its viewer picks the font;
+//! text is placed with DejaVu's metrics.)
+//!
+//! Each chart of a run is drawn by one function generic over the plotters
+//! backend and written twice: PNG to look at, SVG to scale and edit for a paper.
+//! [`run_charts_from_csv`] redraws them from a run directory's CSV files, so a
+//! run made with `--no-chart`, or charts improved since, need no new simulation.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Once;
 
 use plotters::coord::types::RangedCoordf64;
@@ -14,18 +21,228 @@ use plotters::style::FontStyle;
 
 use crate::metrics::failures::FailureEvent;
 use crate::metrics::services::ServiceSample;
-use crate::metrics::Sample;
+use crate::metrics::{Sample, Summary};
+use crate::report::{read_csv, ReadError};
 
 pub mod sweep_charts;
 
 /// A chart that could not be drawn or saved.
 #[derive(Debug, thiserror::Error)]
-#[error("{path}: cannot draw chart: {message}")]
+#[error("{path}: cannot write chart: {message}")]
 pub struct PlotError {
     /// The file.
     pub path: String,
     /// What failed.
     pub message: String,
+}
+
+/// Why the charts of a run directory could not be redrawn from its CSV files.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RunChartsError {
+    /// A CSV file is missing, unreadable or malformed (the error names the file and line).
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    /// `summary.csv` has no row, so there is no title to draw.
+    #[error("{path}: no row (a run writes one)")]
+    NoSummary {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A chart could not be drawn or saved.
+    #[error(transparent)]
+    Plot(#[from] PlotError),
+}
+
+/// The file formats every chart of a run is written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChartFormat {
+    /// A bitmap, through plotters' `BitMapBackend`.
+    Png,
+    /// A vector drawing, through plotters' `SVGBackend`: scales without blur
+    /// and can be edited; text stays text.
+    Svg,
+}
+
+impl ChartFormat {
+    /// Every format, in the order they are written.
+    pub const ALL: [ChartFormat; 2] = [ChartFormat::Png, ChartFormat::Svg];
+
+    /// The file extension, without the dot.
+    pub fn extension(self) -> &'static str {
+        match self {
+            ChartFormat::Png => "png",
+            ChartFormat::Svg => "svg",
+        }
+    }
+
+    /// The format a file named `path` is written in: SVG for a name ending in
+    /// `.svg` (any case), PNG otherwise.
+    pub fn of(path: &Path) -> ChartFormat {
+        if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("svg")) {
+            ChartFormat::Svg
+        } else {
+            ChartFormat::Png
+        }
+    }
+}
+
+/// A chart of one run with the data it shows. A value rather than a function
+/// per chart and format: [`RunChart::draw`] is generic over the backend, so
+/// each chart's drawing code is written once and every format is a backend.
+enum RunChart<'a> {
+    /// `utilization`: allocation and pods.
+    Utilization { samples: &'a [Sample] },
+    /// `autoscaling`: load, replicas and nodes.
+    Autoscaling { services: &'a [ServiceSample], samples: &'a [Sample] },
+    /// `availability`: replicas serving, load served and nodes, with the failure events.
+    Availability { services: &'a [ServiceSample], samples: &'a [Sample], events: &'a [FailureEvent] },
+}
+
+/// What the drawing functions return: plotters' error for the backend.
+type Drawn<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+
+impl RunChart<'_> {
+    /// The file name without its extension.
+    fn name(&self) -> &'static str {
+        match self {
+            RunChart::Utilization { .. } => "utilization",
+            RunChart::Autoscaling { .. } => "autoscaling",
+            RunChart::Availability { .. } => "availability",
+        }
+    }
+
+    /// Size, pixels (the SVG's user units).
+    fn size(&self) -> (u32, u32) {
+        match self {
+            RunChart::Availability { .. } => AVAILABILITY_SIZE,
+            RunChart::Utilization { .. } | RunChart::Autoscaling { .. } => CHART_SIZE,
+        }
+    }
+
+    /// Draws the chart on `root`, on a white background, and completes the file.
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, title: &str) -> Drawn<DB> {
+        root.fill(&WHITE)?;
+        match *self {
+            RunChart::Utilization { samples } => draw_utilization(root, title, samples)?,
+            RunChart::Autoscaling { services, samples } => draw_autoscaling(root, title, services, samples)?,
+            RunChart::Availability { services, samples, events } => draw_availability(root, title, services, samples, events)?,
+        }
+        root.present()
+    }
+
+    /// Draws the chart into `path` (written in place: see [`write_run_charts`] for atomic writes).
+    fn save(&self, path: &Path, format: ChartFormat, title: &str) -> Result<(), PlotError> {
+        register_font();
+        let err = plot_error(path);
+        match format {
+            ChartFormat::Png => self.draw(&BitMapBackend::new(path, self.size()).into_drawing_area(), title).map_err(|e| err(&e)),
+            ChartFormat::Svg => {
+                // Drawn into memory and written here rather than by the
+                // backend, whose buffered file write drops a failed flush.
+                let mut svg = String::new();
+                self.draw(&SVGBackend::with_string(&mut svg, self.size()).into_drawing_area(), title).map_err(|e| err(&e))?;
+                std::fs::write(path, svg).map_err(|e| err(&e))
+            }
+        }
+    }
+}
+
+/// The title of a run's charts: `scenario (policy)`. Taken from the summary
+/// rather than the scenario so that charts redrawn from `summary.csv` carry
+/// the same title as those drawn at the end of the run.
+pub fn run_title(summary: &Summary) -> String {
+    format!("{} ({})", summary.scenario, summary.policy)
+}
+
+/// Draws the charts of a run into `dir`, each as PNG and SVG:
+/// `utilization` always, `autoscaling` when there are services (`services`
+/// not empty) and `availability` when something failed (`failure_events` not
+/// empty). Each file is drawn under a temporary name (`utilization.tmp.png`)
+/// and renamed into place, so an interrupted run never leaves a half-drawn
+/// chart under the final name. Returns the files written, in that order.
+pub fn write_run_charts(
+    dir: &Path,
+    title: &str,
+    samples: &[Sample],
+    services: &[ServiceSample],
+    failure_events: &[FailureEvent],
+) -> Result<Vec<PathBuf>, PlotError> {
+    let mut charts = vec![RunChart::Utilization { samples }];
+    if !services.is_empty() {
+        charts.push(RunChart::Autoscaling { services, samples });
+    }
+    if !failure_events.is_empty() {
+        charts.push(RunChart::Availability { services, samples, events: failure_events });
+    }
+    let mut written = Vec::new();
+    for chart in &charts {
+        for format in ChartFormat::ALL {
+            let dest = dir.join(format!("{}.{}", chart.name(), format.extension()));
+            let tmp = dir.join(format!("{}.tmp.{}", chart.name(), format.extension()));
+            if let Err(e) = chart.save(&tmp, format, title) {
+                // Best effort: the error to report is the drawing's.
+                let _ = std::fs::remove_file(&tmp);
+                return Err(e);
+            }
+            std::fs::rename(&tmp, &dest).map_err(|e| plot_error(&dest)(&format!("cannot move {} into place: {e}", tmp.display())))?;
+            written.push(dest);
+        }
+    }
+    Ok(written)
+}
+
+/// Redraws the charts of the run directory `dir` from its CSV files, as
+/// [`write_run_charts`] drew them at the end of the run (the same files, the
+/// PNGs byte for byte): `timeseries.csv`, `services.csv` and
+/// `failure_events.csv` if present (a run without services or failures has
+/// none), and the title from `summary.csv`. A missing or malformed file is an
+/// error naming it, and the line; nothing in the files makes it panic.
+pub fn run_charts_from_csv(dir: &Path) -> Result<Vec<PathBuf>, RunChartsError> {
+    let summary_path = dir.join("summary.csv");
+    let summary: Summary = read_csv(&summary_path)?.into_iter().next().ok_or(RunChartsError::NoSummary { path: summary_path })?;
+    let samples: Vec<Sample> = read_csv(&dir.join("timeseries.csv"))?;
+    let services: Vec<ServiceSample> = read_csv_if_present(&dir.join("services.csv"))?;
+    let events: Vec<FailureEvent> = read_csv_if_present(&dir.join("failure_events.csv"))?;
+    Ok(write_run_charts(dir, &run_title(&summary), &samples, &services, &events)?)
+}
+
+/// The rows of `path`, none if there is no such file: a run writes some files
+/// only when it has something to put in them.
+fn read_csv_if_present<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>, ReadError> {
+    if path.exists() {
+        read_csv(path)
+    } else {
+        Ok(Vec::new())
+    }
+}
+
+/// Draws `utilization.png` at `path` (SVG if its name ends in `.svg`):
+/// allocated CPU, memory (and GPU if any) as a fraction of capacity over time,
+/// and below it pending and running pods.
+pub fn utilization_chart(path: &Path, title: &str, samples: &[Sample]) -> Result<(), PlotError> {
+    RunChart::Utilization { samples }.save(path, ChartFormat::of(path), title)
+}
+
+/// Draws `autoscaling.png` at `path` (SVG if its name ends in `.svg`); see
+/// [`write_run_charts`] for when a run has one. Two panels: load per service
+/// above, replicas and nodes below. Nothing in the data makes it fail or panic.
+pub fn autoscaling_chart(path: &Path, title: &str, services: &[ServiceSample], samples: &[Sample]) -> Result<(), PlotError> {
+    RunChart::Autoscaling { services, samples }.save(path, ChartFormat::of(path), title)
+}
+
+/// Draws `availability.png` at `path` (SVG if its name ends in `.svg`), for
+/// runs where something failed: replicas desired, ready and serving, the load
+/// served and the nodes, with the failure events marked. Nothing in the data
+/// makes it fail or panic.
+pub fn availability_chart(
+    path: &Path,
+    title: &str,
+    services: &[ServiceSample],
+    samples: &[Sample],
+    events: &[FailureEvent],
+) -> Result<(), PlotError> {
+    RunChart::Availability { services, samples, events }.save(path, ChartFormat::of(path), title)
 }
 
 static FONT: Once = Once::new();
@@ -90,6 +307,8 @@ enum RightSide {
     Axis,
 }
 
+/// Size of `utilization.png` and `autoscaling.png`, pixels.
+const CHART_SIZE: (u32, u32) = (1200, 800);
 /// Chart margin, pixels.
 const MARGIN: u32 = 12;
 /// Width of the room for a secondary axis, pixels.
@@ -147,49 +366,44 @@ fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
     chart.configure_series_labels().position(position).background_style(WHITE.mix(0.8)).border_style(BLACK).draw()
 }
 
-/// Draws `utilization.png`: allocated CPU, memory (and GPU if any) as a fraction
-/// of capacity over time, and below it pending and running pods.
-pub fn utilization_chart(path: &Path, title: &str, samples: &[Sample]) -> Result<(), PlotError> {
-    register_font();
-    let err = plot_error(path);
-    let root = BitMapBackend::new(path, (1200, 800)).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| err(&e))?;
+/// Draws the utilization chart on `root`: allocated CPU, memory (and
+/// GPU if any) as a fraction of capacity over time, and below it pending and
+/// running pods.
+fn draw_utilization<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: &str, samples: &[Sample]) -> Drawn<DB> {
     let (top, bottom) = root.split_vertically(420);
     let axis = TimeAxis::new(samples.last().map_or(1.0, |s| s.time_s));
     let unit = axis.unit;
 
     let caption = format!("{title}: resources requested / allocatable");
-    let mut chart = time_panel(&top, &caption, &axis, 1.05, RightSide::Nothing).map_err(|e| err(&e))?;
-    draw_time_mesh(&mut chart, &axis, "allocated fraction", None).map_err(|e| err(&e))?;
+    let mut chart = time_panel(&top, &caption, &axis, 1.05, RightSide::Nothing)?;
+    draw_time_mesh(&mut chart, &axis, "allocated fraction", None)?;
     let mut series: Vec<Series> = vec![("CPU", BLUE, |s| s.cpu_allocated), ("memory", RED, |s| s.memory_allocated)];
     if samples.iter().any(|s| s.gpu_allocated > 0.0) {
         series.push(("GPU", GREEN, |s| s.gpu_allocated));
     }
     for (name, color, f) in series {
         chart
-            .draw_series(LineSeries::new(samples.iter().map(|s| (s.time_s / unit, f(s))), color.stroke_width(2)))
-            .map_err(|e| err(&e))?
+            .draw_series(LineSeries::new(samples.iter().map(|s| (s.time_s / unit, f(s))), color.stroke_width(2)))?
             .label(name)
             .legend(legend_line(color.stroke_width(2)));
     }
-    draw_legend(&mut chart, SeriesLabelPosition::MiddleRight).map_err(|e| err(&e))?;
+    draw_legend(&mut chart, SeriesLabelPosition::MiddleRight)?;
 
     let max_pods = samples.iter().map(|s| s.pods_pending.max(s.pods_running + s.pods_starting)).max().unwrap_or(0).max(1);
-    let mut chart = time_panel(&bottom, "pods", &axis, max_pods as f64 * 1.05, RightSide::Nothing).map_err(|e| err(&e))?;
-    draw_time_mesh(&mut chart, &axis, "pods", Some(&|y| format!("{y:.0}"))).map_err(|e| err(&e))?;
+    let mut chart = time_panel(&bottom, "pods", &axis, max_pods as f64 * 1.05, RightSide::Nothing)?;
+    draw_time_mesh(&mut chart, &axis, "pods", Some(&|y| format!("{y:.0}")))?;
     let pod_series: [Series; 2] = [
         ("pending (unscheduled)", RGBColor(230, 120, 0), |s| s.pods_pending as f64),
         ("running + starting", RGBColor(60, 60, 60), |s| (s.pods_running + s.pods_starting) as f64),
     ];
     for (name, color, f) in pod_series {
         chart
-            .draw_series(LineSeries::new(samples.iter().map(|s| (s.time_s / unit, f(s))), color.stroke_width(2)))
-            .map_err(|e| err(&e))?
+            .draw_series(LineSeries::new(samples.iter().map(|s| (s.time_s / unit, f(s))), color.stroke_width(2)))?
             .label(name)
             .legend(legend_line(color.stroke_width(2)));
     }
-    draw_legend(&mut chart, SeriesLabelPosition::MiddleRight).map_err(|e| err(&e))?;
-    root.present().map_err(|e| err(&e))
+    draw_legend(&mut chart, SeriesLabelPosition::MiddleRight)?;
+    Ok(())
 }
 
 /// Service colours, in the order services first appear; they repeat past the
@@ -313,7 +527,7 @@ fn legend_dashed(style: ShapeStyle) -> impl Fn((i32, i32)) -> DashedPathElement<
     move |(x, y)| DashedPathElement::new(vec![(x, y), (x + 20, y)], DASH, DASH_GAP, style)
 }
 
-/// Draws `autoscaling.png`, two panels over the same time axis. Above, per
+/// Draws the autoscaling chart on `root`, two panels over the same time axis. Above, per
 /// service, offered load (shaded) and served load (line) in requests/s: where
 /// requests are dropped the shading shows above the line. Below, per service,
 /// ready replicas (wide, pale) and desired replicas (dashed, on top), and the
@@ -327,11 +541,12 @@ fn legend_dashed(style: ShapeStyle) -> impl Fn((i32, i32)) -> DashedPathElement<
 /// `timeseries.csv`. Without services the top panel says so and the bottom one
 /// shows the nodes alone. Values that are not finite are left out; nothing in
 /// the data makes it fail or panic.
-pub fn autoscaling_chart(path: &Path, title: &str, services: &[ServiceSample], samples: &[Sample]) -> Result<(), PlotError> {
-    register_font();
-    let err = plot_error(path);
-    let root = BitMapBackend::new(path, (1200, 800)).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| err(&e))?;
+fn draw_autoscaling<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    services: &[ServiceSample],
+    samples: &[Sample],
+) -> Drawn<DB> {
     let (top, bottom) = root.split_vertically(380);
 
     let order = by_service(services);
@@ -342,58 +557,58 @@ pub fn autoscaling_chart(path: &Path, title: &str, services: &[ServiceSample], s
     // Top: load.
     let load_top = axis_top(services.iter().flat_map(|s| [s.load_rps, s.served_rps]), HEADROOM);
     let caption = format!("{title}: offered and served load per service");
-    let mut chart = time_panel(&top, &caption, &axis, load_top, RightSide::Blank).map_err(|e| err(&e))?;
-    draw_time_mesh(&mut chart, &axis, "load (requests/s)", Some(&number_label)).map_err(|e| err(&e))?;
+    let mut chart = time_panel(&top, &caption, &axis, load_top, RightSide::Blank)?;
+    draw_time_mesh(&mut chart, &axis, "load (requests/s)", Some(&number_label))?;
     for (i, (name, rows)) in order.iter().enumerate() {
         let color = PALETTE[i % PALETTE.len()];
         let offered = area(finite(rows.iter().map(|s| (s.time_s / unit, s.load_rps))));
         let served = finite(rows.iter().map(|s| (s.time_s / unit, s.served_rps)));
-        let anno = chart.draw_series([Polygon::new(offered, offered_style(color))]).map_err(|e| err(&e))?;
+        let anno = chart.draw_series([Polygon::new(offered, offered_style(color))])?;
         if per_line {
             anno.label(format!("{name} offered")).legend(legend_area(offered_style(color)));
         }
-        let anno = chart.draw_series(LineSeries::new(served, served_style(color))).map_err(|e| err(&e))?;
+        let anno = chart.draw_series(LineSeries::new(served, served_style(color)))?;
         anno.label(if per_line { format!("{name} served") } else { (*name).to_string() }).legend(legend_line(served_style(color)));
     }
     if !per_line {
-        key_entry(&mut chart, "offered (shaded)", legend_area(offered_style(BLACK))).map_err(|e| err(&e))?;
-        key_entry(&mut chart, "served (line)", legend_line(served_style(BLACK))).map_err(|e| err(&e))?;
+        key_entry(&mut chart, "offered (shaded)", legend_area(offered_style(BLACK)))?;
+        key_entry(&mut chart, "served (line)", legend_line(served_style(BLACK)))?;
     }
     if order.is_empty() {
         let style = ("sans-serif", 20).into_font().color(&RGBColor(90, 90, 90)).pos(Pos::new(HPos::Center, VPos::Center));
-        chart.draw_series([Text::new("no services in this run", (axis.max / 2.0, load_top / 2.0), style)]).map_err(|e| err(&e))?;
+        chart.draw_series([Text::new("no services in this run", (axis.max / 2.0, load_top / 2.0), style)])?;
     } else {
-        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft).map_err(|e| err(&e))?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
     }
 
     // Bottom: replicas, and nodes on the right.
     let replicas_top = axis_top(services.iter().map(|s| f64::from(s.replicas_ready.max(s.replicas_desired))), HEADROOM);
     let nodes_top = axis_top(samples.iter().map(|s| s.nodes as f64), NODES_HEADROOM);
-    let chart = time_panel(&bottom, "replicas per service, nodes in service", &axis, replicas_top, RightSide::Axis).map_err(|e| err(&e))?;
+    let chart = time_panel(&bottom, "replicas per service, nodes in service", &axis, replicas_top, RightSide::Axis)?;
     let mut chart = chart.set_secondary_coord(0.0..axis.max, 0.0..nodes_top);
-    draw_time_mesh(&mut chart, &axis, "replicas (pods)", Some(&count_label)).map_err(|e| err(&e))?;
-    chart.configure_secondary_axes().y_desc("nodes in service").y_label_formatter(&count_label).draw().map_err(|e| err(&e))?;
+    draw_time_mesh(&mut chart, &axis, "replicas (pods)", Some(&count_label))?;
+    chart.configure_secondary_axes().y_desc("nodes in service").y_label_formatter(&count_label).draw()?;
     // Nodes first, so that the services' lines stay visible where they meet it.
     let nodes = steps(samples.iter().map(|s| (s.time_s / unit, s.nodes as f64)));
-    chart.draw_secondary_series(LineSeries::new(nodes, nodes_style())).map_err(|e| err(&e))?;
+    chart.draw_secondary_series(LineSeries::new(nodes, nodes_style()))?;
     for (i, (name, rows)) in order.iter().enumerate() {
         let color = PALETTE[i % PALETTE.len()];
         let ready = steps(rows.iter().map(|s| (s.time_s / unit, f64::from(s.replicas_ready))));
         let desired = steps(rows.iter().map(|s| (s.time_s / unit, f64::from(s.replicas_desired))));
-        let anno = chart.draw_series(LineSeries::new(ready, ready_style(color))).map_err(|e| err(&e))?;
+        let anno = chart.draw_series(LineSeries::new(ready, ready_style(color)))?;
         anno.label(if per_line { format!("{name} ready") } else { (*name).to_string() }).legend(legend_line(ready_style(color)));
-        let anno = chart.draw_series(DashedLineSeries::new(desired, DASH, DASH_GAP, desired_style(color))).map_err(|e| err(&e))?;
+        let anno = chart.draw_series(DashedLineSeries::new(desired, DASH, DASH_GAP, desired_style(color)))?;
         if per_line {
             anno.label(format!("{name} desired")).legend(legend_dashed(desired_style(color)));
         }
     }
     if !per_line {
-        key_entry(&mut chart, "ready (wide, pale)", legend_line(ready_style(BLACK))).map_err(|e| err(&e))?;
-        key_entry(&mut chart, "desired (dashed)", legend_dashed(desired_style(BLACK))).map_err(|e| err(&e))?;
+        key_entry(&mut chart, "ready (wide, pale)", legend_line(ready_style(BLACK)))?;
+        key_entry(&mut chart, "desired (dashed)", legend_dashed(desired_style(BLACK)))?;
     }
-    key_entry(&mut chart, "nodes in service (right axis)", legend_line(nodes_style())).map_err(|e| err(&e))?;
-    draw_legend(&mut chart, SeriesLabelPosition::UpperLeft).map_err(|e| err(&e))?;
-    root.present().map_err(|e| err(&e))
+    key_entry(&mut chart, "nodes in service (right axis)", legend_line(nodes_style()))?;
+    draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
+    Ok(())
 }
 
 /// Width of the key column right of each panel of `availability.png`, pixels.
@@ -583,7 +798,7 @@ fn pods_lost_style() -> ShapeStyle {
 const REPLICA_PANEL: u32 = 360;
 const LOAD_PANEL: u32 = 200;
 
-/// Draws `availability.png`, for runs where something failed, in three panels
+/// Draws the availability chart on `root`, for runs where something failed, in three panels
 /// over the same time axis. Top, per service: desired replicas (dashed), ready
 /// replicas as the control plane sees them (thin) and replicas actually
 /// serving on a node that is up (bold), with the gap between ready and serving
@@ -609,23 +824,19 @@ const LOAD_PANEL: u32 = 200;
 /// styles separately, as in [`autoscaling_chart`]. Counts are drawn as steps.
 /// Values that are not finite are left out; nothing in the data makes it fail
 /// or panic.
-pub fn availability_chart(
-    path: &Path,
+fn draw_availability<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
     title: &str,
     services: &[ServiceSample],
     samples: &[Sample],
     events: &[FailureEvent],
-) -> Result<(), PlotError> {
-    register_font();
-    let err = plot_error(path);
-    let root = BitMapBackend::new(path, AVAILABILITY_SIZE).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| err(&e))?;
+) -> Drawn<DB> {
     let order = by_service(services);
     let times = samples.iter().map(|s| s.time_s).chain(services.iter().map(|s| s.time_s)).chain(events.iter().map(|e| e.time_s));
     let axis = TimeAxis::new(last_time(times));
     let unit = axis.unit;
     let marked: Vec<(f64, EventMark)> =
-        events.iter().filter(|e| e.time_s.is_finite()).filter_map(|e| EventMark::of(e.kind).map(|m| (e.time_s / unit, m))).collect();
+        events.iter().filter(|e| e.time_s.is_finite()).filter_map(|e| EventMark::of(&e.kind).map(|m| (e.time_s / unit, m))).collect();
     let plot_width = AVAILABILITY_SIZE.0 - KEY_WIDTH;
 
     let (nodes_area, nodes_caption) = if order.is_empty() {
@@ -635,15 +846,15 @@ pub fn availability_chart(
         let (middle, bottom) = rest.split_vertically(LOAD_PANEL);
         let (plot, key) = top.split_horizontally(plot_width);
         let caption = format!("{title}: replicas per service");
-        let entries = replicas_panel(&plot, &caption, &axis, &order, services, &marked).map_err(|e| err(&e))?;
-        draw_key(&key, &entries).map_err(|e| err(&e))?;
+        let entries = replicas_panel(&plot, &caption, &axis, &order, services, &marked)?;
+        draw_key(&key, &entries)?;
         let (plot, key) = middle.split_horizontally(plot_width);
-        let entries = load_panel(&plot, &axis, &order, &marked).map_err(|e| err(&e))?;
-        draw_key(&key, &entries).map_err(|e| err(&e))?;
+        let entries = load_panel(&plot, &axis, &order, &marked)?;
+        draw_key(&key, &entries)?;
         (bottom, "nodes, restarts and pods lost".to_string())
     };
     let (plot, key) = nodes_area.split_horizontally(plot_width);
-    nodes_panel(&plot, &nodes_caption, &axis, samples, &marked, order.is_empty()).map_err(|e| err(&e))?;
+    nodes_panel(&plot, &nodes_caption, &axis, samples, &marked, order.is_empty())?;
     let mut entries = vec![
         ("nodes in service".to_string(), Swatch::Line(nodes_style())),
         ("nodes down (machine)".to_string(), Swatch::Area(down_style())),
@@ -655,8 +866,8 @@ pub fn availability_chart(
         let swatch = if mark == EventMark::Pod { Swatch::Tick(mark.key_style()) } else { Swatch::Marker(mark.key_style()) };
         entries.push((label.to_string(), swatch));
     }
-    draw_key(&key, &entries).map_err(|e| err(&e))?;
-    root.present().map_err(|e| err(&e))
+    draw_key(&key, &entries)?;
+    Ok(())
 }
 
 /// Draws the replica panel of [`availability_chart`] on `on` and returns its key.
@@ -920,7 +1131,7 @@ mod tests {
     }
 
     fn event(time_s: f64, kind: &'static str, target: &str) -> FailureEvent {
-        FailureEvent { time_s, kind, target: target.to_string(), detail: String::new() }
+        FailureEvent { time_s, kind: kind.into(), target: target.to_string(), detail: String::new() }
     }
 
     /// Twenty minutes sampled every 10 s: a node of three fails at 300 s, is
@@ -1067,5 +1278,69 @@ mod tests {
         let path = dir.path().join("utilization.png");
         utilization_chart(&path, "test", &samples).unwrap();
         assert_eq!(std::fs::read(&path).unwrap()[..8], PNG_SIGNATURE);
+    }
+
+    #[test]
+    fn a_name_ending_in_svg_draws_an_svg_of_the_same_size() {
+        let (services, samples, events) = node_failure();
+        let dir = tempfile::tempdir().unwrap();
+        let svg = |name: &str| {
+            let text = std::fs::read_to_string(dir.path().join(name)).unwrap();
+            assert!(text.starts_with("<svg") && text.ends_with("</svg>\n"), "{name}: {}", &text[..text.len().min(80)]);
+            text
+        };
+        utilization_chart(&dir.path().join("u.svg"), "test", &samples).unwrap();
+        assert!(svg("u.svg").starts_with(r#"<svg width="1200" height="800""#));
+        autoscaling_chart(&dir.path().join("a.SVG"), "test", &services, &samples).unwrap();
+        assert!(svg("a.SVG").contains("test: offered and served load per service"));
+        availability_chart(&dir.path().join("f.svg"), "test", &services, &samples, &events).unwrap();
+        let (w, h) = AVAILABILITY_SIZE;
+        assert!(svg("f.svg").starts_with(&format!(r#"<svg width="{w}" height="{h}""#)));
+        // Degenerate data draws too.
+        availability_chart(&dir.path().join("empty.svg"), "test", &[], &[], &[]).unwrap();
+        svg("empty.svg");
+    }
+
+    #[test]
+    fn run_charts_are_written_by_kind_in_both_formats_and_nothing_else() {
+        let (services, samples, events) = node_failure();
+        let dir = tempfile::tempdir().unwrap();
+        let names = |written: Vec<PathBuf>| -> Vec<String> {
+            written.iter().map(|p| p.strip_prefix(dir.path()).unwrap().to_string_lossy().into_owned()).collect()
+        };
+        let written = write_run_charts(dir.path(), "test", &samples, &[], &[]).unwrap();
+        assert_eq!(names(written), ["utilization.png", "utilization.svg"]);
+        let written = write_run_charts(dir.path(), "test", &samples, &services, &events).unwrap();
+        let all = ["utilization", "autoscaling", "availability"].map(|n| [format!("{n}.png"), format!("{n}.svg")]).concat();
+        assert_eq!(names(written), all);
+        let mut on_disk: Vec<String> =
+            std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        on_disk.sort();
+        let mut expected = all.to_vec();
+        expected.sort();
+        assert_eq!(on_disk, expected, "temporary files left behind");
+    }
+
+    #[test]
+    fn a_chart_that_cannot_be_written_is_an_error_naming_it_and_leaves_no_file() {
+        let (_, samples) = synthetic(&[]);
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("no-such-dir");
+        let err = write_run_charts(&missing, "test", &samples, &[], &[]).unwrap_err();
+        assert!(err.to_string().contains("utilization.tmp.png: cannot write chart"), "{err}");
+        // The destination is taken by a directory: the rename fails, and the temporary file goes.
+        std::fs::create_dir(dir.path().join("utilization.png")).unwrap();
+        std::fs::write(dir.path().join("utilization.png").join("x"), "").unwrap();
+        let err = write_run_charts(dir.path(), "test", &samples, &[], &[]).unwrap_err();
+        assert!(err.to_string().contains("utilization.png: cannot write chart: cannot move"), "{err}");
+    }
+
+    #[test]
+    fn chart_format_follows_the_extension() {
+        assert_eq!(ChartFormat::of(Path::new("a/b.svg")), ChartFormat::Svg);
+        assert_eq!(ChartFormat::of(Path::new("b.tmp.SVG")), ChartFormat::Svg);
+        assert_eq!(ChartFormat::of(Path::new("b.png")), ChartFormat::Png);
+        assert_eq!(ChartFormat::of(Path::new("b")), ChartFormat::Png);
+        assert_eq!(ChartFormat::ALL.map(ChartFormat::extension), ["png", "svg"]);
     }
 }

@@ -2,12 +2,14 @@
 //! failures cost batch work (`batch_summary.csv`) and the cluster totals that
 //! go into `summary.csv`.
 
-use serde::Serialize;
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
 
 use crate::time::SimTime;
 
 /// One row of `failure_events.csv`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FailureEvent {
     /// Simulated time, seconds.
     pub time_s: f64,
@@ -15,7 +17,11 @@ pub struct FailureEvent {
     /// `outage-end`, `cordon`, `uncordon`, `drain`, `nodes-added`, `crash`,
     /// `oom-kill`, `pod-evicted`, `job-failed`, `spot-notice`, `spot-reclaim`,
     /// `script-no-match` (a scripted event found no node in service).
-    pub kind: &'static str,
+    ///
+    /// A `Cow` so that the simulation logs its fixed names without allocating
+    /// (`Cow::Borrowed`) while rows read back from a CSV file
+    /// ([`crate::plot::run_charts_from_csv`]) own theirs; the CSV text is the same.
+    pub kind: Cow<'static, str>,
     /// The node, zone, pod or job.
     pub target: String,
     /// Details: the cause, the workload, the restart delay.

@@ -4,13 +4,13 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::model::service::{Overflow, Slo, Traffic};
 use crate::time::SimTime;
 
 /// One row of `services.csv`: a service at one sample time.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ServiceSample {
     /// Simulated time, seconds.
     pub time_s: f64,

@@ -10,6 +10,7 @@
 //! controllers. Every model draws from its own random stream, so turning
 //! failures on never changes the workload's draws.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use rand::Rng;
@@ -111,7 +112,7 @@ impl FailureRuntime {
     }
 
     fn note(&mut self, now: SimTime, kind: &'static str, target: impl Into<String>, detail: impl Into<String>) {
-        self.log.push(FailureEvent { time_s: now.as_secs_f64(), kind, target: target.into(), detail: detail.into() });
+        self.log.push(FailureEvent { time_s: now.as_secs_f64(), kind: Cow::Borrowed(kind), target: target.into(), detail: detail.into() });
     }
 
     fn node(&mut self, node: NodeId) -> &mut NodeFailure {

@@ -248,7 +248,7 @@ fn spot_nodes_are_drained_at_the_notice_reclaimed_two_minutes_later_and_replaced
         ..Default::default()
     };
     let (out, pods) = run(&with_failures(scenario(&text), failures));
-    let kinds: Vec<(f64, &str)> = out.failure_events.iter().filter(|e| e.target == "spot-0").map(|e| (e.time_s, e.kind)).collect();
+    let kinds: Vec<(f64, &str)> = out.failure_events.iter().filter(|e| e.target == "spot-0").map(|e| (e.time_s, &*e.kind)).collect();
     assert_eq!(kinds[..2], [(3600.0, "spot-notice"), (3600.0, "cordon")]);
     assert!(kinds.contains(&(3720.0, "spot-reclaim")), "{kinds:?}");
     // Its replica was moved at the notice, not lost at the reclaim.
