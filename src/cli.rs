@@ -33,10 +33,10 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run one scenario and write summary.csv, timeseries.csv, pods.csv and the
-    /// charts: utilization.png, autoscaling.png (with services) and
-    /// availability.png (if anything failed).
+    /// charts, each as PNG and SVG: utilization, autoscaling (with services)
+    /// and availability (if anything failed).
     ///
-    /// availability.png shows replicas desired, ready and actually serving, the
+    /// The availability chart shows replicas desired, ready and actually serving, the
     /// load served, and nodes down and declared lost, with the failure events
     /// marked.
     Run {
@@ -48,7 +48,7 @@ pub enum Command {
         /// Output directory [default: results/<scenario name>/].
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Skip drawing the charts (utilization.png, autoscaling.png, availability.png).
+        /// Skip drawing the charts (utilization, autoscaling, availability; PNG and SVG).
         #[arg(long)]
         no_chart: bool,
         /// Also write decisions.csv: every scheduling attempt with its outcome,
@@ -151,9 +151,10 @@ pub enum Command {
         #[arg(long)]
         no_chart: bool,
     },
-    /// Redraw the charts of a sweep directory from its CSV files.
+    /// Redraw the charts of a sweep's or a run's output directory from its
+    /// CSV files (after editing them, or to get charts skipped with --no-chart).
     Plot {
-        /// A sweep's output directory.
+        /// The output directory of `orchsim sweep`, `merge` or `run`.
         dir: PathBuf,
         /// Metrics to chart, comma-separated [default: the experiment's].
         #[arg(long, value_delimiter = ',')]
@@ -289,6 +290,14 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
                 sweep_charts(&out, &manifest.metrics)?;
             }
             eprintln!("merged {} runs of `{}` from {} directories into {}", manifest.runs(), manifest.name, dirs.len(), out.display());
+            Ok(())
+        }
+        Command::Plot { dir, metrics } if !dir.join(crate::sweep::store::MANIFEST).exists() && dir.join("timeseries.csv").exists() => {
+            if !metrics.is_empty() {
+                return Err(Failure::input(anyhow::anyhow!("--metrics: {} is a run's directory; --metrics is for sweeps", dir.display())));
+            }
+            let written = crate::plot::run_charts_from_csv(&dir).map_err(Failure::input)?;
+            eprintln!("{} charts in {}", written.len(), dir.display());
             Ok(())
         }
         Command::Plot { dir, metrics } => {
@@ -427,8 +436,8 @@ fn run(scenario: &Scenario, seed: Option<u64>, out: Option<PathBuf>, no_chart: b
 }
 
 /// Runs `scenario` with `seed` and writes summary.csv, timeseries.csv, pods.csv,
-/// (with `chart`) utilization.png, autoscaling.png if the scenario has
-/// services and availability.png if anything failed, and (with
+/// (with `chart`) the charts (PNG and SVG): utilization, autoscaling if the scenario has
+/// services and availability if anything failed, and (with
 /// `explain = Some(top)`) decisions.csv into `dir`, creating it.
 pub fn run_to_dir(scenario: &Scenario, seed: u64, dir: &Path, chart: bool, explain: Option<usize>) -> Result<RunOutput, Failure> {
     // An output directory that cannot be made is a bad --out (or scenario name): exit 2.
@@ -570,7 +579,7 @@ fn sweep(experiment: &Experiment, dir: &Path, options: &SweepOptions, chart: boo
         sweep_charts(dir, &experiment.metrics)?;
     }
     let report = report.map_err(sweep_failure)?;
-    eprintln!("{} runs in {:.2} s ({} kept from before); tables and charts in {}", report.ran, report.seconds, report.kept, dir.display());
+    eprintln!("{} runs in {:.2} s ({} kept from before); outputs in {}", report.ran, report.seconds, report.kept, dir.display());
     Ok(())
 }
 

@@ -238,6 +238,13 @@ fn plot_redraws_the_charts_from_the_tables() {
         let svg = std::fs::read_to_string(dir.join(format!("{chart}.svg"))).unwrap();
         assert!(svg.starts_with("<svg") && svg.contains("kubernetes"), "{chart}.svg");
     }
+    // A run's directory gets the run charts.
+    std::fs::write(tmp.path().join("base.toml"), base(5)).unwrap();
+    let out = orchsim(tmp.path(), &["run", "base.toml", "--out", "r", "--no-chart"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = orchsim(tmp.path(), &["plot", "r"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(tmp.path().join("r/utilization.png").exists() && tmp.path().join("r/utilization.svg").exists());
     // A damaged table is named.
     std::fs::write(dir.join("summary.csv"), "cell,policy,load,metric,n,mean,sd,ci95_low,ci95_high\n0,kubernetes,0.5,m,2,abc,,,\n").unwrap();
     let out = orchsim(tmp.path(), &["plot", "s"]);
@@ -304,6 +311,9 @@ fn shipped_experiments_validate() {
     let mut experiments = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
+        if path.extension().is_none_or(|x| x != "toml") {
+            continue;
+        }
         let text = std::fs::read_to_string(&path).unwrap();
         let table: toml::Table = toml::from_str(&text).unwrap();
         if table.contains_key("scenario") {
@@ -315,4 +325,48 @@ fn shipped_experiments_validate() {
         }
     }
     assert!(experiments >= 3);
+}
+
+/// The Slurm and Kubernetes recipes' shard runner, under each batch
+/// system's environment, ends with the bytes of a single sweep.
+#[test]
+fn the_batch_recipes_shard_and_merge_into_the_bytes_of_a_single_sweep() {
+    let tmp = tempfile::tempdir().unwrap();
+    let exp = experiment_files(tmp.path(), 10, 2, GRID);
+    let script = crate::support::repo().join("scenarios/experiments/distributed/shard.sh");
+    let whole = tmp.path().join("whole");
+    sweep_into(&load(&exp), &whole, SweepOptions::default());
+    let shard = |out: &str, env: &[(&str, String)]| {
+        let status = Command::new("bash")
+            .arg(&script)
+            .args([exp.to_str().unwrap(), out])
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            .env("ORCHSIM", env!("CARGO_BIN_EXE_orchsim"))
+            .current_dir(tmp.path())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success(), "{env:?}");
+    };
+    for k in 1..=3 {
+        shard(
+            "slurm",
+            &[("SLURM_ARRAY_TASK_ID", k.to_string()), ("SLURM_ARRAY_TASK_COUNT", "3".into()), ("SLURM_CPUS_PER_TASK", "2".into())],
+        );
+    }
+    for index in 0..2 {
+        shard("k8s", &[("JOB_COMPLETION_INDEX", index.to_string()), ("SHARDS", "2".into())]);
+    }
+    for out in ["slurm", "k8s"] {
+        let status = Command::new("bash")
+            .arg(&script)
+            .args(["merge", out])
+            .env("ORCHSIM", env!("CARGO_BIN_EXE_orchsim"))
+            .current_dir(tmp.path())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success());
+        assert_eq!(tables(&tmp.path().join(out)), tables(&whole), "{out}");
+    }
 }
