@@ -213,8 +213,11 @@ fn progress_bar(len: u64, wanted: bool) -> indicatif::ProgressBar {
     if !wanted || !std::io::stderr().is_terminal() {
         return indicatif::ProgressBar::hidden();
     }
-    let style = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} runs  {per_sec}  elapsed {elapsed}  ETA {eta}")
-        .expect("the progress template is valid");
+    let style = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} runs  {rate}  elapsed {elapsed}  ETA {eta}")
+        .expect("the progress template is valid")
+        .with_key("rate", |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+            let _ = write!(w, "{:.1} runs/s", state.per_sec());
+        });
     indicatif::ProgressBar::new(len).with_style(style)
 }
 
