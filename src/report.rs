@@ -72,10 +72,25 @@ impl AtomicFile {
         Ok((AtomicFile { tmp, dest: dest.to_path_buf() }, BufWriter::new(file)))
     }
 
-    /// Flushes `writer` and renames the file into place.
+    /// Flushes `writer`, syncs the file to disk and renames it into place.
     pub fn commit(self, writer: BufWriter<File>) -> Result<(), ReportError> {
+        self.finish(writer, true)
+    }
+
+    /// Flushes `writer` and renames the file into place without waiting for
+    /// the disk: still atomic if the process is killed (the rename is), but
+    /// after a power loss the file may be empty. For many small files whose
+    /// readers check them (a sweep's run records), where a sync per file
+    /// would cost more than the work it protects.
+    pub fn commit_unsynced(self, writer: BufWriter<File>) -> Result<(), ReportError> {
+        self.finish(writer, false)
+    }
+
+    fn finish(self, writer: BufWriter<File>, sync: bool) -> Result<(), ReportError> {
         let file = writer.into_inner().map_err(|e| write_err(&self.tmp, e.error()))?;
-        file.sync_all().map_err(|e| write_err(&self.tmp, e))?;
+        if sync {
+            file.sync_all().map_err(|e| write_err(&self.tmp, e))?;
+        }
         std::fs::rename(&self.tmp, &self.dest).map_err(|e| write_err(&self.dest, e))
     }
 }

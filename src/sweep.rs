@@ -108,6 +108,8 @@ pub struct SweepReport {
     pub kept: usize,
     /// Of those, run now.
     pub ran: usize,
+    /// Unreadable records found when resuming (a power loss), run again.
+    pub discarded: usize,
     /// Wall time of the runs, seconds.
     pub seconds: f64,
 }
@@ -152,6 +154,7 @@ pub fn run(experiment: &Experiment, dir: &Path, options: &SweepOptions) -> Resul
         _ => {}
     }
     manifest.write(dir)?;
+    let discarded = store::discard_unreadable(dir)?;
     let done: std::collections::BTreeSet<usize> = store::read_records(dir, &manifest)?.iter().map(|r| r.index).collect();
     let planned: Vec<RunSpec> = plan(experiment).into_iter().filter(|r| options.shard.is_none_or(|s| s.owns(r.index))).collect();
     let todo: Vec<RunSpec> = planned.iter().filter(|r| !done.contains(&r.index)).copied().collect();
@@ -176,7 +179,7 @@ pub fn run(experiment: &Experiment, dir: &Path, options: &SweepOptions) -> Resul
         failures.sort();
         return Err(SweepError::Runs(failures.into_iter().map(|(i, e)| format!("run {i}: {e}")).collect()));
     }
-    Ok(SweepReport { total: manifest.runs(), planned: planned.len(), kept: planned.len() - todo.len(), ran: todo.len(), seconds })
+    Ok(SweepReport { total: manifest.runs(), planned: planned.len(), kept: planned.len() - todo.len(), ran: todo.len(), discarded, seconds })
 }
 
 /// Runs one grid cell's scenario on one seed and records it.

@@ -86,7 +86,7 @@ impl Manifest {
 
     /// Writes the manifest into `dir`, atomically.
     pub fn write(&self, dir: &Path) -> Result<(), SweepError> {
-        write_json(&dir.join(MANIFEST), self)
+        write_json(&dir.join(MANIFEST), self, true)
     }
 }
 
@@ -116,38 +116,70 @@ pub fn record_path(dir: &Path, index: usize) -> PathBuf {
 
 /// Writes a run's record, atomically: a sweep killed mid-write leaves only a
 /// `.tmp` file, which resuming ignores.
+///
+/// Records are not synced to disk one by one: a sync per run cost more than
+/// the runs of quick scenarios and serialized the workers on the disk. A
+/// record lost or left empty by a power loss is found unreadable when
+/// resuming, and its run is simply done again.
 pub fn write_record(dir: &Path, record: &RunRecord) -> Result<(), SweepError> {
-    write_json(&record_path(dir, record.index), record)
+    write_json(&record_path(dir, record.index), record, false)
 }
 
-fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), SweepError> {
+fn write_json<T: Serialize>(path: &Path, value: &T, sync: bool) -> Result<(), SweepError> {
     let (atomic, mut out) = AtomicFile::create(path).map_err(|e| SweepError::Io(e.to_string()))?;
     serde_json::to_writer_pretty(&mut out, value).map_err(|e| SweepError::io(path, e))?;
-    atomic.commit(out).map_err(|e| SweepError::Io(e.to_string()))
+    let committed = if sync { atomic.commit(out) } else { atomic.commit_unsynced(out) };
+    committed.map_err(|e| SweepError::Io(e.to_string()))
 }
 
-/// The completed runs recorded in `dir`, checked against `manifest`.
-pub fn read_records(dir: &Path, manifest: &Manifest) -> Result<Vec<RunRecord>, SweepError> {
+/// The run record files in `dir` (skipping the `.tmp` files of runs in
+/// flight when a sweep was killed, and `--series` folders).
+fn record_files(dir: &Path) -> Result<Vec<PathBuf>, SweepError> {
     let runs = dir.join(RUNS_DIR);
     let entries = match std::fs::read_dir(&runs) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(SweepError::io(&runs, e)),
     };
-    let mut records = Vec::new();
+    let mut files = Vec::new();
     for entry in entries {
         let path = entry.map_err(|e| SweepError::io(&runs, e))?.path();
-        if path.extension().is_none_or(|x| x != "json") {
-            continue; // `.tmp` files of runs in flight when a sweep was killed; per-run series folders
+        if path.extension().is_some_and(|x| x == "json") {
+            files.push(path);
         }
-        let text = std::fs::read_to_string(&path).map_err(|e| SweepError::io(&path, e))?;
-        let record: RunRecord =
-            serde_json::from_str(&text).map_err(|e| SweepError::Invalid(format!("{}: not a run record: {e}", path.display())))?;
+    }
+    Ok(files)
+}
+
+fn parse_record(path: &Path) -> Result<RunRecord, SweepError> {
+    let text = std::fs::read_to_string(path).map_err(|e| SweepError::io(path, e))?;
+    serde_json::from_str(&text).map_err(|e| SweepError::Invalid(format!("{}: not a run record: {e}", path.display())))
+}
+
+/// The completed runs recorded in `dir`, checked against `manifest`.
+pub fn read_records(dir: &Path, manifest: &Manifest) -> Result<Vec<RunRecord>, SweepError> {
+    let mut records = Vec::new();
+    for path in record_files(dir)? {
+        let record = parse_record(&path)?;
         check_record(&record, manifest, &path)?;
         records.push(record);
     }
     records.sort_by_key(|r| r.index);
     Ok(records)
+}
+
+/// Deletes the records in `dir` that do not parse (left empty or cut short
+/// by a power loss: they are not synced), so that resuming runs them again;
+/// returns how many there were.
+pub fn discard_unreadable(dir: &Path) -> Result<usize, SweepError> {
+    let mut discarded = 0;
+    for path in record_files(dir)? {
+        if let Err(SweepError::Invalid(_)) = parse_record(&path) {
+            std::fs::remove_file(&path).map_err(|e| SweepError::io(&path, e))?;
+            discarded += 1;
+        }
+    }
+    Ok(discarded)
 }
 
 /// A record must be the run its name and the manifest say it is.
