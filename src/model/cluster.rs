@@ -4,6 +4,7 @@ use crate::model::disruption::DisruptionBudget;
 use crate::model::image::{ImageId, ImageSpec};
 use crate::model::node::{Node, NodeId};
 use crate::model::pod::{Pod, PodId, PodPhase};
+use crate::model::priority_usage::PriorityUsage;
 use crate::model::resources::Resources;
 use crate::time::SimTime;
 
@@ -70,6 +71,8 @@ pub struct Cluster {
     counts: PodCounts,
     /// Pods bound to each node (pulling, starting or running).
     pods_on: Vec<Vec<PodId>>,
+    /// Per node, the requests of its bound pods by priority (for preemption).
+    priority_usage: Vec<PriorityUsage>,
     /// Per workload class, indexed by `Pod::workload`.
     usage: Vec<WorkloadUsage>,
     /// Per workload class: its PodDisruptionBudget, if any.
@@ -95,6 +98,7 @@ impl Cluster {
             }
         }
         let pods_on = vec![Vec::new(); nodes.len()];
+        let priority_usage = vec![PriorityUsage::default(); nodes.len()];
         Cluster {
             nodes,
             pods: Vec::new(),
@@ -104,6 +108,7 @@ impl Cluster {
             requested: Resources::ZERO,
             counts: PodCounts::default(),
             pods_on,
+            priority_usage,
             usage: Vec::new(),
             budgets: Vec::new(),
             version: 0,
@@ -154,6 +159,10 @@ impl Cluster {
     pub fn pods_on(&self, node: NodeId) -> &[PodId] {
         &self.pods_on[node.index()]
     }
+    /// The requests of the pods bound to `node`, by priority.
+    pub fn priority_usage(&self, node: NodeId) -> &PriorityUsage {
+        &self.priority_usage[node.index()]
+    }
     /// Changes whenever a pod is bound or leaves a node.
     pub fn version(&self) -> u64 {
         self.version
@@ -189,7 +198,7 @@ impl Cluster {
     pub fn bind(&mut self, pod_id: PodId, node_id: NodeId, now: SimTime) -> SimTime {
         let pod = &self.pods[pod_id.index()];
         debug_assert_eq!(pod.phase, PodPhase::Pending);
-        let (requests, image, workload, share) = (pod.requests, pod.image, pod.workload, pod.gpu_share);
+        let (requests, image, workload, share, priority) = (pod.requests, pod.image, pod.workload, pod.gpu_share, pod.priority);
         let usage = self.usage_mut(workload);
         usage.requested += requests;
         usage.bound += 1;
@@ -208,6 +217,7 @@ impl Cluster {
         };
         self.requested += requests;
         self.pods_on[node_id.index()].push(pod_id);
+        self.priority_usage[node_id.index()].add(priority, requests);
         self.version += 1;
         let pod = &mut self.pods[pod_id.index()];
         pod.node = Some(node_id);
@@ -312,6 +322,7 @@ impl Cluster {
         }
         self.nodes.push(node);
         self.pods_on.push(Vec::new());
+        self.priority_usage.push(PriorityUsage::default());
         self.version += 1;
         id
     }
@@ -362,7 +373,7 @@ impl Cluster {
     /// Takes a bound pod's requests off its node.
     fn release(&mut self, pod_id: PodId) {
         let pod = &self.pods[pod_id.index()];
-        let (requests, workload, running) = (pod.requests, pod.workload, pod.phase == PodPhase::Running);
+        let (requests, workload, running, priority) = (pod.requests, pod.workload, pod.phase == PodPhase::Running, pod.priority);
         let (share, gpu) = (pod.gpu_share, pod.gpu_device);
         let node_id = pod.node.expect("bound pod has a node");
         let usage = self.usage_mut(workload);
@@ -381,6 +392,7 @@ impl Cluster {
         if let Some(i) = on.iter().position(|&p| p == pod_id) {
             on.swap_remove(i);
         }
+        self.priority_usage[node_id.index()].remove(priority, requests);
         self.version += 1;
     }
 }

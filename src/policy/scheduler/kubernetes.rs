@@ -32,7 +32,7 @@ pub mod inter_pod_affinity;
 pub mod preemption;
 pub mod topology_spread;
 
-use super::filter::{check, check_some, FilterCounts, FilterSet, Rejection};
+use super::filter::{check, check_some, FilterCounts, FilterSet, Rejection, RejectionTally};
 use super::{ClusterView, Placement, Scheduler};
 use crate::engine::SimRng;
 use crate::explain::{Candidate, ScorePart};
@@ -637,7 +637,7 @@ impl KubernetesScheduler {
         view: &ClusterView<'_>,
         pass: FilterPass,
         scored: &mut Vec<NodeScores>,
-        counts: &mut FilterCounts,
+        counts: &mut RejectionTally,
     ) -> usize {
         let nodes = view.nodes();
         let n = nodes.len();
@@ -673,7 +673,7 @@ impl KubernetesScheduler {
         view: &ClusterView<'_>,
         pass: FilterPass,
         scored: &mut Vec<NodeScores>,
-        counts: &mut FilterCounts,
+        counts: &mut RejectionTally,
     ) -> usize {
         self.filter_and_score(|pod, node| check_some(pod, node, filters), pod, view, pass, scored, counts)
     }
@@ -779,7 +779,7 @@ impl Scheduler for KubernetesScheduler {
         let nodes = view.nodes();
         let n = nodes.len();
         let to_find = num_feasible_nodes_to_find(n, self.params.percentage_of_nodes_to_score);
-        let mut counts = FilterCounts::default();
+        let mut tally = RejectionTally::default();
         let mut scored = std::mem::take(&mut self.scored);
         scored.clear();
         // Per-attempt plugin state: computed for pods with terms, emptied
@@ -797,10 +797,11 @@ impl Scheduler for KubernetesScheduler {
         // inlined `check` carries no test for disabled plugins.
         let (filters, all_filters) = (self.filters, self.filters == FilterSet::ALL);
         self.next_start_node_index = if all_filters {
-            self.filter_and_score(check, pod, view, pass, &mut scored, &mut counts)
+            self.filter_and_score(check, pod, view, pass, &mut scored, &mut tally)
         } else {
-            self.filter_and_score_some(filters, pod, view, pass, &mut scored, &mut counts)
+            self.filter_and_score_some(filters, pod, view, pass, &mut scored, &mut tally)
         };
+        let counts = tally.counts();
         let result = match scored.len() {
             0 => {
                 // PostFilter: every node was examined and none fits.
@@ -809,12 +810,17 @@ impl Scheduler for KubernetesScheduler {
                 let (drew, preempt) = if self.preemption_enabled && pod.priority > self.lowest_bound_priority(view) {
                     // Potential nodes, in index order: found again here rather
                     // than in the filter loop above, where every node of every
-                    // attempt would pay for it.
+                    // attempt would pay for it; and not even here when the
+                    // counts show that all nodes are (a full cluster).
                     self.preemption.clear();
-                    for (i, node) in nodes.iter().enumerate() {
-                        let r = if all_filters { check(pod, node) } else { check_some(pod, node, filters) };
-                        if preemption::resolvable(r) {
-                            self.preemption.add_potential(NodeId(i as u32));
+                    if preemption::all_resolvable(&counts, n) {
+                        self.preemption.add_all_potential(n);
+                    } else {
+                        for (i, node) in nodes.iter().enumerate() {
+                            let r = if all_filters { check(pod, node) } else { check_some(pod, node, filters) };
+                            if preemption::resolvable(r) {
+                                self.preemption.add_potential(NodeId(i as u32));
+                            }
                         }
                     }
                     let potential = self.preemption.num_potential();
