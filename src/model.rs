@@ -15,7 +15,7 @@ pub mod service;
 pub mod taint;
 pub mod workload;
 
-pub use cluster::{Cluster, WorkloadUsage};
+pub use cluster::{BoundPod, Cluster, WorkloadUsage};
 pub use disruption::DisruptionBudget;
 pub use image::{ImageId, ImageSpec};
 pub use node::{Node, NodeId};

@@ -55,6 +55,24 @@ pub struct WorkloadUsage {
     pub running: u32,
 }
 
+/// What preemption reads of a pod bound to a node. A node's are stored
+/// together, in the order of [`Cluster::pods_on`], so that a dry run over
+/// thousands of nodes reads each node's pods in one sweep instead of looking
+/// up every pod in the (much larger) pod table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BoundPod {
+    /// The pod.
+    pub id: PodId,
+    /// Its priority.
+    pub priority: i32,
+    /// When it was bound.
+    pub bound: SimTime,
+    /// Its requests.
+    pub requests: Resources,
+    /// Its workload class.
+    pub workload: u32,
+}
+
 /// The whole cluster. Totals (`requested`, `allocatable`, pod counts, nodes per
 /// image) are maintained incrementally, so reading them is O(1).
 #[derive(Clone, Debug, Default)]
@@ -73,6 +91,8 @@ pub struct Cluster {
     pods_on: Vec<Vec<PodId>>,
     /// Per node, the requests of its bound pods by priority (for preemption).
     priority_usage: Vec<PriorityUsage>,
+    /// Per node, its bound pods as preemption reads them, parallel to `pods_on`.
+    bound_on: Vec<Vec<BoundPod>>,
     /// Per workload class, indexed by `Pod::workload`.
     usage: Vec<WorkloadUsage>,
     /// Per workload class: its PodDisruptionBudget, if any.
@@ -99,6 +119,7 @@ impl Cluster {
         }
         let pods_on = vec![Vec::new(); nodes.len()];
         let priority_usage = vec![PriorityUsage::default(); nodes.len()];
+        let bound_on = vec![Vec::new(); nodes.len()];
         Cluster {
             nodes,
             pods: Vec::new(),
@@ -109,6 +130,7 @@ impl Cluster {
             counts: PodCounts::default(),
             pods_on,
             priority_usage,
+            bound_on,
             usage: Vec::new(),
             budgets: Vec::new(),
             version: 0,
@@ -158,6 +180,10 @@ impl Cluster {
     /// The pods bound to `node` (pulling, starting or running).
     pub fn pods_on(&self, node: NodeId) -> &[PodId] {
         &self.pods_on[node.index()]
+    }
+    /// The pods bound to `node`, as [`pods_on`](Self::pods_on) (same order).
+    pub fn bound_pods(&self, node: NodeId) -> &[BoundPod] {
+        &self.bound_on[node.index()]
     }
     /// The requests of the pods bound to `node`, by priority.
     pub fn priority_usage(&self, node: NodeId) -> &PriorityUsage {
@@ -218,6 +244,7 @@ impl Cluster {
         self.requested += requests;
         self.pods_on[node_id.index()].push(pod_id);
         self.priority_usage[node_id.index()].add(priority, requests);
+        self.bound_on[node_id.index()].push(BoundPod { id: pod_id, priority, bound: now, requests, workload });
         self.version += 1;
         let pod = &mut self.pods[pod_id.index()];
         pod.node = Some(node_id);
@@ -323,6 +350,7 @@ impl Cluster {
         self.nodes.push(node);
         self.pods_on.push(Vec::new());
         self.priority_usage.push(PriorityUsage::default());
+        self.bound_on.push(Vec::new());
         self.version += 1;
         id
     }
@@ -391,6 +419,7 @@ impl Cluster {
         let on = &mut self.pods_on[node_id.index()];
         if let Some(i) = on.iter().position(|&p| p == pod_id) {
             on.swap_remove(i);
+            self.bound_on[node_id.index()].swap_remove(i);
         }
         self.priority_usage[node_id.index()].remove(priority, requests);
         self.version += 1;

@@ -101,8 +101,12 @@ proptest! {
                 prop_assert!(node.requested.fits_in(&node.allocatable), "node {} over-committed: {:?} > {:?}", node.name, node.requested, node.allocatable);
                 prop_assert!(node.pod_count <= node.max_pods);
                 prop_assert_eq!((node.requested, node.pod_count), recount[n], "incremental accounting drifted on {}", node.name);
+                let id = orchsim::model::NodeId(n as u32);
+                let bound: Vec<_> = c.bound_pods(id).iter().map(|b| (b.id, b.priority, Some(b.bound), b.requests, b.workload)).collect();
+                let looked_up: Vec<_> = c.pods_on(id).iter().map(|&q| c.pod(q)).map(|p| (p.id, p.priority, p.bound, p.requests, p.workload)).collect();
+                prop_assert_eq!(bound, looked_up, "bound pod records drifted on {}", node.name);
                 let from_scratch: PriorityUsage = by_priority[n].drain(..).collect();
-                prop_assert_eq!(c.priority_usage(orchsim::model::NodeId(n as u32)), &from_scratch, "per-priority accounting drifted on {}", node.name);
+                prop_assert_eq!(c.priority_usage(id), &from_scratch, "per-priority accounting drifted on {}", node.name);
             }
             // Pods are conserved: the incremental phase counts match a recount,
             // and every pod ever submitted is in exactly one phase.

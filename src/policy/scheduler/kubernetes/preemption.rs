@@ -47,7 +47,7 @@ use std::cmp::Reverse;
 use rand::Rng;
 
 use crate::engine::SimRng;
-use crate::model::{Node, NodeId, Pod, PodId, PriorityUsage, Resources};
+use crate::model::{BoundPod, Node, NodeId, Pod, PodId, PriorityUsage, Resources};
 use crate::policy::scheduler::filter::{FilterCounts, Rejection};
 use crate::policy::scheduler::ClusterView;
 use crate::time::SimTime;
@@ -123,6 +123,19 @@ pub struct PotentialVictim {
 }
 
 impl PotentialVictim {
+    /// A bound pod as a potential victim: as [`of`](Self::of) the pod, read
+    /// from the node's compact list.
+    pub fn bound(pod: &BoundPod) -> Self {
+        PotentialVictim {
+            pod: pod.id,
+            priority: pod.priority,
+            start: pod.bound,
+            requests: pod.requests,
+            workload: pod.workload,
+            violating: false,
+        }
+    }
+
     /// `pod` as a potential victim at `now` (a pod bound but without a bind
     /// time counts as starting now, as upstream's `GetPodStartTime`).
     pub fn of(pod: &Pod, now: SimTime) -> Self {
@@ -388,14 +401,7 @@ impl Preemption {
                 continue;
             }
             self.on_node.clear();
-            self.on_node.extend(
-                cluster
-                    .pods_on(id)
-                    .iter()
-                    .map(|&q| cluster.pod(q))
-                    .filter(|q| q.priority < pod.priority)
-                    .map(|q| PotentialVictim::of(q, view.now())),
-            );
+            self.on_node.extend(cluster.bound_pods(id).iter().filter(|q| q.priority < pod.priority).map(PotentialVictim::bound));
             let first = self.victims.len();
             let found = select_victims_on_node(
                 &pod.requests,
