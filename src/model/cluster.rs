@@ -93,6 +93,8 @@ pub struct Cluster {
     priority_usage: Vec<PriorityUsage>,
     /// Per node, its bound pods as preemption reads them, parallel to `pods_on`.
     bound_on: Vec<Vec<BoundPod>>,
+    /// Per node, the `version` its last change made.
+    changed_at: Vec<u64>,
     /// Per workload class, indexed by `Pod::workload`.
     usage: Vec<WorkloadUsage>,
     /// Per workload class: its PodDisruptionBudget, if any.
@@ -120,6 +122,7 @@ impl Cluster {
         let pods_on = vec![Vec::new(); nodes.len()];
         let priority_usage = vec![PriorityUsage::default(); nodes.len()];
         let bound_on = vec![Vec::new(); nodes.len()];
+        let changed_at = vec![0; nodes.len()];
         Cluster {
             nodes,
             pods: Vec::new(),
@@ -131,6 +134,7 @@ impl Cluster {
             pods_on,
             priority_usage,
             bound_on,
+            changed_at,
             usage: Vec::new(),
             budgets: Vec::new(),
             version: 0,
@@ -193,6 +197,20 @@ impl Cluster {
     pub fn version(&self) -> u64 {
         self.version
     }
+    /// Per node, the [`version`](Self::version) at its last change (a pod
+    /// bound or gone, taking or no longer taking new pods, added, removed):
+    /// a result computed for a node at some version still holds while the
+    /// node's entry is not above it, so a policy can recompute only the
+    /// nodes that changed.
+    pub fn nodes_changed_at(&self) -> &[u64] {
+        &self.changed_at
+    }
+
+    /// Records a change of `node`: a new version, and the node's stamp.
+    fn node_changed(&mut self, node: NodeId) {
+        self.version += 1;
+        self.changed_at[node.index()] = self.version;
+    }
     /// A pod by id.
     pub fn pod(&self, id: PodId) -> &Pod {
         &self.pods[id.index()]
@@ -245,7 +263,7 @@ impl Cluster {
         self.pods_on[node_id.index()].push(pod_id);
         self.priority_usage[node_id.index()].add(priority, requests);
         self.bound_on[node_id.index()].push(BoundPod { id: pod_id, priority, bound: now, requests, workload });
-        self.version += 1;
+        self.node_changed(node_id);
         let pod = &mut self.pods[pod_id.index()];
         pod.node = Some(node_id);
         pod.gpu_device = gpu_device;
@@ -332,7 +350,7 @@ impl Cluster {
         node.cordoned = cordoned;
         let admits = node.schedulable();
         if admits != admitted {
-            self.version += 1;
+            self.node_changed(id);
         }
         admits && !admitted
     }
@@ -351,7 +369,8 @@ impl Cluster {
         self.pods_on.push(Vec::new());
         self.priority_usage.push(PriorityUsage::default());
         self.bound_on.push(Vec::new());
-        self.version += 1;
+        self.changed_at.push(0);
+        self.node_changed(id);
         id
     }
 
@@ -369,7 +388,7 @@ impl Cluster {
         for (i, slot) in node.image_ready_at.iter().enumerate() {
             self.nodes_with_image[i] -= matches!(slot, Some(t) if *t <= now) as u32;
         }
-        self.version += 1;
+        self.node_changed(id);
     }
 
     /// Nodes in service (not removed).
@@ -422,6 +441,6 @@ impl Cluster {
             self.bound_on[node_id.index()].swap_remove(i);
         }
         self.priority_usage[node_id.index()].remove(priority, requests);
-        self.version += 1;
+        self.node_changed(node_id);
     }
 }
