@@ -4,6 +4,7 @@ use crate::model::disruption::DisruptionBudget;
 use crate::model::image::{ImageId, ImageSpec};
 use crate::model::node::{Node, NodeId};
 use crate::model::pod::{Pod, PodId, PodPhase};
+use crate::model::priority_usage::PriorityUsage;
 use crate::model::resources::Resources;
 use crate::time::SimTime;
 
@@ -54,6 +55,24 @@ pub struct WorkloadUsage {
     pub running: u32,
 }
 
+/// What preemption reads of a pod bound to a node. A node's are stored
+/// together, in the order of [`Cluster::pods_on`], so that a dry run over
+/// thousands of nodes reads each node's pods in one sweep instead of looking
+/// up every pod in the (much larger) pod table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BoundPod {
+    /// The pod.
+    pub id: PodId,
+    /// Its priority.
+    pub priority: i32,
+    /// When it was bound.
+    pub bound: SimTime,
+    /// Its requests.
+    pub requests: Resources,
+    /// Its workload class.
+    pub workload: u32,
+}
+
 /// The whole cluster. Totals (`requested`, `allocatable`, pod counts, nodes per
 /// image) are maintained incrementally, so reading them is O(1).
 #[derive(Clone, Debug, Default)]
@@ -70,6 +89,12 @@ pub struct Cluster {
     counts: PodCounts,
     /// Pods bound to each node (pulling, starting or running).
     pods_on: Vec<Vec<PodId>>,
+    /// Per node, the requests of its bound pods by priority (for preemption).
+    priority_usage: Vec<PriorityUsage>,
+    /// Per node, its bound pods as preemption reads them, parallel to `pods_on`.
+    bound_on: Vec<Vec<BoundPod>>,
+    /// Per node, the `version` its last change made.
+    changed_at: Vec<u64>,
     /// Per workload class, indexed by `Pod::workload`.
     usage: Vec<WorkloadUsage>,
     /// Per workload class: its PodDisruptionBudget, if any.
@@ -95,6 +120,9 @@ impl Cluster {
             }
         }
         let pods_on = vec![Vec::new(); nodes.len()];
+        let priority_usage = vec![PriorityUsage::default(); nodes.len()];
+        let bound_on = vec![Vec::new(); nodes.len()];
+        let changed_at = vec![0; nodes.len()];
         Cluster {
             nodes,
             pods: Vec::new(),
@@ -104,6 +132,9 @@ impl Cluster {
             requested: Resources::ZERO,
             counts: PodCounts::default(),
             pods_on,
+            priority_usage,
+            bound_on,
+            changed_at,
             usage: Vec::new(),
             budgets: Vec::new(),
             version: 0,
@@ -154,9 +185,31 @@ impl Cluster {
     pub fn pods_on(&self, node: NodeId) -> &[PodId] {
         &self.pods_on[node.index()]
     }
+    /// The pods bound to `node`, as [`pods_on`](Self::pods_on) (same order).
+    pub fn bound_pods(&self, node: NodeId) -> &[BoundPod] {
+        &self.bound_on[node.index()]
+    }
+    /// The requests of the pods bound to `node`, by priority.
+    pub fn priority_usage(&self, node: NodeId) -> &PriorityUsage {
+        &self.priority_usage[node.index()]
+    }
     /// Changes whenever a pod is bound or leaves a node.
     pub fn version(&self) -> u64 {
         self.version
+    }
+    /// Per node, the [`version`](Self::version) at its last change (a pod
+    /// bound or gone, taking or no longer taking new pods, added, removed):
+    /// a result computed for a node at some version still holds while the
+    /// node's entry is not above it, so a policy can recompute only the
+    /// nodes that changed.
+    pub fn nodes_changed_at(&self) -> &[u64] {
+        &self.changed_at
+    }
+
+    /// Records a change of `node`: a new version, and the node's stamp.
+    fn node_changed(&mut self, node: NodeId) {
+        self.version += 1;
+        self.changed_at[node.index()] = self.version;
     }
     /// A pod by id.
     pub fn pod(&self, id: PodId) -> &Pod {
@@ -189,7 +242,7 @@ impl Cluster {
     pub fn bind(&mut self, pod_id: PodId, node_id: NodeId, now: SimTime) -> SimTime {
         let pod = &self.pods[pod_id.index()];
         debug_assert_eq!(pod.phase, PodPhase::Pending);
-        let (requests, image, workload, share) = (pod.requests, pod.image, pod.workload, pod.gpu_share);
+        let (requests, image, workload, share, priority) = (pod.requests, pod.image, pod.workload, pod.gpu_share, pod.priority);
         let usage = self.usage_mut(workload);
         usage.requested += requests;
         usage.bound += 1;
@@ -208,7 +261,9 @@ impl Cluster {
         };
         self.requested += requests;
         self.pods_on[node_id.index()].push(pod_id);
-        self.version += 1;
+        self.priority_usage[node_id.index()].add(priority, requests);
+        self.bound_on[node_id.index()].push(BoundPod { id: pod_id, priority, bound: now, requests, workload });
+        self.node_changed(node_id);
         let pod = &mut self.pods[pod_id.index()];
         pod.node = Some(node_id);
         pod.gpu_device = gpu_device;
@@ -295,7 +350,7 @@ impl Cluster {
         node.cordoned = cordoned;
         let admits = node.schedulable();
         if admits != admitted {
-            self.version += 1;
+            self.node_changed(id);
         }
         admits && !admitted
     }
@@ -312,7 +367,10 @@ impl Cluster {
         }
         self.nodes.push(node);
         self.pods_on.push(Vec::new());
-        self.version += 1;
+        self.priority_usage.push(PriorityUsage::default());
+        self.bound_on.push(Vec::new());
+        self.changed_at.push(0);
+        self.node_changed(id);
         id
     }
 
@@ -330,7 +388,7 @@ impl Cluster {
         for (i, slot) in node.image_ready_at.iter().enumerate() {
             self.nodes_with_image[i] -= matches!(slot, Some(t) if *t <= now) as u32;
         }
-        self.version += 1;
+        self.node_changed(id);
     }
 
     /// Nodes in service (not removed).
@@ -362,7 +420,7 @@ impl Cluster {
     /// Takes a bound pod's requests off its node.
     fn release(&mut self, pod_id: PodId) {
         let pod = &self.pods[pod_id.index()];
-        let (requests, workload, running) = (pod.requests, pod.workload, pod.phase == PodPhase::Running);
+        let (requests, workload, running, priority) = (pod.requests, pod.workload, pod.phase == PodPhase::Running, pod.priority);
         let (share, gpu) = (pod.gpu_share, pod.gpu_device);
         let node_id = pod.node.expect("bound pod has a node");
         let usage = self.usage_mut(workload);
@@ -380,7 +438,9 @@ impl Cluster {
         let on = &mut self.pods_on[node_id.index()];
         if let Some(i) = on.iter().position(|&p| p == pod_id) {
             on.swap_remove(i);
+            self.bound_on[node_id.index()].swap_remove(i);
         }
-        self.version += 1;
+        self.priority_usage[node_id.index()].remove(priority, requests);
+        self.node_changed(node_id);
     }
 }

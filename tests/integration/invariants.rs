@@ -1,9 +1,10 @@
 //! Property tests over random small scenarios: after every event no node is
-//! over-committed on requests, the incremental accounting matches a recount,
+//! over-committed on requests, the incremental accounting (per node, per
+//! priority on each node, per workload) matches a recount,
 //! and pods are conserved (submitted = pending + starting + running + finished).
 
 use orchsim::metrics::NoPodLog;
-use orchsim::model::{PodPhase, Resources, WorkloadUsage};
+use orchsim::model::{PodPhase, PriorityUsage, Resources, WorkloadUsage};
 use orchsim::Simulation;
 use proptest::prelude::*;
 
@@ -79,12 +80,14 @@ proptest! {
             steps += 1;
             let c = sim.cluster();
             let mut recount = vec![(Resources::ZERO, 0u32); c.nodes.len()];
+            let mut by_priority = vec![Vec::new(); c.nodes.len()];
             let mut usage = vec![WorkloadUsage::default(); shape.classes.len()];
             for p in &c.pods {
                 if matches!(p.phase, PodPhase::Starting | PodPhase::Running) {
                     let n = p.node.unwrap().0 as usize;
                     recount[n].0 += p.requests;
                     recount[n].1 += 1;
+                    by_priority[n].push((p.priority, p.requests));
                     let u = &mut usage[p.workload as usize];
                     u.requested += p.requests;
                     u.bound += 1;
@@ -98,6 +101,12 @@ proptest! {
                 prop_assert!(node.requested.fits_in(&node.allocatable), "node {} over-committed: {:?} > {:?}", node.name, node.requested, node.allocatable);
                 prop_assert!(node.pod_count <= node.max_pods);
                 prop_assert_eq!((node.requested, node.pod_count), recount[n], "incremental accounting drifted on {}", node.name);
+                let id = orchsim::model::NodeId(n as u32);
+                let bound: Vec<_> = c.bound_pods(id).iter().map(|b| (b.id, b.priority, Some(b.bound), b.requests, b.workload)).collect();
+                let looked_up: Vec<_> = c.pods_on(id).iter().map(|&q| c.pod(q)).map(|p| (p.id, p.priority, p.bound, p.requests, p.workload)).collect();
+                prop_assert_eq!(bound, looked_up, "bound pod records drifted on {}", node.name);
+                let from_scratch: PriorityUsage = by_priority[n].drain(..).collect();
+                prop_assert_eq!(c.priority_usage(id), &from_scratch, "per-priority accounting drifted on {}", node.name);
             }
             // Pods are conserved: the incremental phase counts match a recount,
             // and every pod ever submitted is in exactly one phase.

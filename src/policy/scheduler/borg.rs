@@ -114,7 +114,20 @@ impl BorgParams {
     /// Whether a task of `priority` may preempt one of `victim`: only lower
     /// priorities, and prod (production or monitoring) never preempts prod.
     pub fn may_preempt(&self, priority: i32, victim: i32) -> bool {
-        victim < priority && !(self.band(priority) >= Band::Production && self.band(victim) >= Band::Production)
+        victim < self.preemptible_below(priority)
+    }
+
+    /// A task of `priority` may preempt exactly the tasks below this
+    /// priority: its own for the lower bands; for prod, the lowest prod
+    /// priority (both band bounds count, since a band is the highest whose
+    /// bound the priority reaches). A threshold, so that the per-priority
+    /// sums of a machine tell at once what preemption could free there.
+    pub fn preemptible_below(&self, priority: i32) -> i32 {
+        if self.band(priority) >= Band::Production {
+            priority.min(self.production_priority).min(self.monitoring_priority)
+        } else {
+            priority
+        }
     }
 }
 
@@ -161,13 +174,22 @@ impl Borg {
             return false;
         }
         let cluster = view.cluster();
+        // The loop below only adds victims, so if taking all of them is not
+        // enough no set is: tested first on the machine's per-priority sums,
+        // which most machines of a full cluster fail, before gathering and
+        // sorting their tasks.
+        let (freed, preemptible) = cluster.priority_usage(id).below(self.params.preemptible_below(pod.priority));
+        let (free, slots) = (node.free(), node.max_pods.saturating_sub(node.pod_count));
+        if preemptible == 0 || !(pod.requests.fits_in(&(free + freed)) && slots + preemptible > 0) {
+            return false;
+        }
         self.victims
             .extend(view.cluster().pods_on(id).iter().copied().filter(|&v| self.params.may_preempt(pod.priority, cluster.pod(v).priority)));
         self.victims.sort_by_key(|&v| {
             let p = cluster.pod(v);
             (p.priority, Reverse(p.started), v)
         });
-        let (mut free, mut slots) = (node.free(), node.max_pods.saturating_sub(node.pod_count));
+        let (mut free, mut slots) = (free, slots);
         for (i, &v) in self.victims.iter().enumerate() {
             free += cluster.pod(v).requests;
             slots += 1;
@@ -292,6 +314,24 @@ mod tests {
         // Equal priority never preempts.
         let c = cluster(&[&[(0, 4000)]]);
         assert!(matches!(decide(&c, 0, 1000), Placement::Unschedulable(_)));
+    }
+
+    #[test]
+    fn the_preemption_threshold_is_the_band_rule() {
+        // Lower priorities only, and prod never preempts prod: as a threshold,
+        // for the default bands, bands of one priority each, and (unvalidated)
+        // misordered ones.
+        let bands = [(0, 1000, 10_000), (0, 1, 2), (5, 20, 10)];
+        for (batch_priority, production_priority, monitoring_priority) in bands {
+            let b = BorgParams { batch_priority, production_priority, monitoring_priority, ..BorgParams::default() };
+            let prod = |p: i32| b.band(p) >= Band::Production;
+            let around = [-3, 0, 1, 2, 3, 4, 5, 6, 9, 10, 11, 19, 20, 21, 999, 1000, 1001, 9999, 10_000, 10_001];
+            for p in around {
+                for v in around {
+                    assert_eq!(b.may_preempt(p, v), v < p && !(prod(p) && prod(v)), "bands {bands:?}, {p} over {v}");
+                }
+            }
+        }
     }
 
     #[test]

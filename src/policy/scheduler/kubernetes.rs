@@ -32,7 +32,7 @@ pub mod inter_pod_affinity;
 pub mod preemption;
 pub mod topology_spread;
 
-use super::filter::{check, check_some, FilterCounts, FilterSet, Rejection};
+use super::filter::{check, check_some, FilterCounts, FilterSet, Rejection, RejectionTally};
 use super::{ClusterView, Placement, Scheduler};
 use crate::engine::SimRng;
 use crate::explain::{Candidate, ScorePart};
@@ -571,6 +571,17 @@ pub struct KubernetesScheduler {
     /// never iterated, and emptied whenever the cluster changes.
     failed: HashMap<FailureClass, (FilterCounts, Option<usize>)>,
     failures_version: u64,
+    /// Per filter class whose last pass rejected every node: each node's
+    /// rejection, as of the cluster version it holds. A node's rejection
+    /// depends only on the class and the node, so on a later attempt only
+    /// the nodes changed since are filtered again (see
+    /// `Cluster::nodes_changed_at`); in a full cluster most attempts of a
+    /// job's pending pods then cost a pass over the stamps instead of over
+    /// the nodes. Looked up, never iterated; emptied when it holds
+    /// [`MAX_REMEMBERED_CLASSES`] classes.
+    rejections: HashMap<FilterClass, (u64, Vec<Rejection>)>,
+    /// The buffer a pass records rejections into, kept between passes.
+    rejection_buf: Vec<Rejection>,
     /// DefaultPreemption's buffers.
     preemption: preemption::Preemption,
     /// At most the lowest priority of any bound pod: read from the cluster at
@@ -591,9 +602,25 @@ struct FilterPass {
     pod_affinity: bool,
 }
 
+/// Where a filtering pass records the nodes it rejects: tallied, and each
+/// node's reasons when its class's are to be remembered (else empty).
+struct PassRejections<'a> {
+    tally: &'a mut RejectionTally,
+    per_node: &'a mut [Rejection],
+}
+
 /// What makes two pods fail identically on the same cluster: (cluster version,
 /// requests, priority, tolerations and placement identity).
 type FailureClass = (Resources, u16, i32, usize, usize);
+
+/// What makes two pods' filter results on a node the same: the class without
+/// the priority. Tolerations and placement by identity: pods are never
+/// dropped, so their shared rules are never freed and an address stays theirs.
+type FilterClass = (Resources, u16, usize, usize);
+
+/// At most this many classes' rejections are remembered (25 kB each on a
+/// cluster of 12.5 k nodes).
+const MAX_REMEMBERED_CLASSES: usize = 256;
 
 impl KubernetesScheduler {
     /// A scheduler with `params`, drawing tie-breaks from `rng`.
@@ -614,6 +641,8 @@ impl KubernetesScheduler {
             pod_affinity: Default::default(),
             failed: HashMap::new(),
             failures_version: 0,
+            rejections: HashMap::new(),
+            rejection_buf: Vec::new(),
             preemption: Default::default(),
             lowest_bound_priority: None,
         }
@@ -628,7 +657,7 @@ impl KubernetesScheduler {
 
     /// Filters from `pass.start`, wrapping around, until `pass.to_find`
     /// feasible nodes are scored into `scored` or every node was examined;
-    /// rejections go to `counts`. Returns where the next cycle starts.
+    /// rejections go to `rejected`. Returns where the next cycle starts.
     #[inline(always)]
     fn filter_and_score(
         &self,
@@ -637,7 +666,7 @@ impl KubernetesScheduler {
         view: &ClusterView<'_>,
         pass: FilterPass,
         scored: &mut Vec<NodeScores>,
-        counts: &mut FilterCounts,
+        rejected: PassRejections<'_>,
     ) -> usize {
         let nodes = view.nodes();
         let n = nodes.len();
@@ -654,10 +683,13 @@ impl KubernetesScheduler {
             if pass.pod_affinity && r.is_none() && !self.pod_affinity.allows(node) {
                 r = Rejection::POD_AFFINITY;
             }
+            if let Some(slot) = rejected.per_node.get_mut(idx) {
+                *slot = r;
+            }
             if r.is_none() {
                 scored.push(self.score_node(pod, node, NodeId(idx as u32), view));
             } else {
-                counts.record(r);
+                rejected.tally.record(r);
             }
         }
         cursor
@@ -673,9 +705,38 @@ impl KubernetesScheduler {
         view: &ClusterView<'_>,
         pass: FilterPass,
         scored: &mut Vec<NodeScores>,
-        counts: &mut FilterCounts,
+        rejected: PassRejections<'_>,
     ) -> usize {
-        self.filter_and_score(|pod, node| check_some(pod, node, filters), pod, view, pass, scored, counts)
+        self.filter_and_score(|pod, node| check_some(pod, node, filters), pod, view, pass, scored, rejected)
+    }
+
+    /// The remembered rejections of `class` brought up to date (only the
+    /// nodes changed since are filtered again); if every node still rejects
+    /// the pod, they are tallied into `counts` and the answer is `true`: the
+    /// pass would fail, and examine every node to find out. Otherwise the
+    /// class is forgotten (a full pass follows).
+    fn refresh_rejections(&mut self, class: FilterClass, pod: &Pod, view: &ClusterView<'_>, counts: &mut RejectionTally) -> bool {
+        let Some((at, rejections)) = self.rejections.get_mut(&class) else { return false };
+        let nodes = view.nodes();
+        let (filters, all_filters) = (self.filters, self.filters == FilterSet::ALL);
+        let mut all_reject = rejections.len() == nodes.len();
+        if all_reject {
+            for ((node, &changed), slot) in nodes.iter().zip(view.cluster().nodes_changed_at()).zip(rejections.iter_mut()) {
+                if changed > *at {
+                    *slot = if all_filters { check(pod, node) } else { check_some(pod, node, filters) };
+                    all_reject &= !slot.is_none();
+                }
+            }
+        }
+        if !all_reject {
+            self.rejections.remove(&class);
+            return false;
+        }
+        *at = view.cluster().version();
+        for &r in rejections.iter() {
+            counts.record(r);
+        }
+        true
     }
 
     /// The scores of the nodes examined in the last cycle (for explanations).
@@ -779,7 +840,7 @@ impl Scheduler for KubernetesScheduler {
         let nodes = view.nodes();
         let n = nodes.len();
         let to_find = num_feasible_nodes_to_find(n, self.params.percentage_of_nodes_to_score);
-        let mut counts = FilterCounts::default();
+        let mut tally = RejectionTally::default();
         let mut scored = std::mem::take(&mut self.scored);
         scored.clear();
         // Per-attempt plugin state: computed for pods with terms, emptied
@@ -796,11 +857,33 @@ impl Scheduler for KubernetesScheduler {
         // One copy of the loop per filter set, so the default profile's
         // inlined `check` carries no test for disabled plugins.
         let (filters, all_filters) = (self.filters, self.filters == FilterSet::ALL);
-        self.next_start_node_index = if all_filters {
-            self.filter_and_score(check, pod, view, pass, &mut scored, &mut counts)
-        } else {
-            self.filter_and_score_some(filters, pod, view, pass, &mut scored, &mut counts)
-        };
+        // Rejections are remembered where they depend on the class and the
+        // node alone: no spread or pod affinity in the pass.
+        let remember = classable && !pod_affinity && n > 0;
+        let filter_class: FilterClass = (class.0, class.1, class.3, class.4);
+        // A remembered class that still fails everywhere: the pass would
+        // examine every node, reject each as remembered and leave the
+        // round-robin start where it is.
+        if !(remember && self.refresh_rejections(filter_class, pod, view, &mut tally)) {
+            let mut rejections = std::mem::take(&mut self.rejection_buf);
+            rejections.clear();
+            rejections.resize(if remember { n } else { 0 }, Rejection::default());
+            let rejected = PassRejections { tally: &mut tally, per_node: &mut rejections };
+            self.next_start_node_index = if all_filters {
+                self.filter_and_score(check, pod, view, pass, &mut scored, rejected)
+            } else {
+                self.filter_and_score_some(filters, pod, view, pass, &mut scored, rejected)
+            };
+            if remember && scored.is_empty() {
+                if self.rejections.len() >= MAX_REMEMBERED_CLASSES {
+                    self.rejections.clear();
+                }
+                self.rejections.insert(filter_class, (view.cluster().version(), rejections));
+            } else {
+                self.rejection_buf = rejections;
+            }
+        }
+        let counts = tally.counts();
         let result = match scored.len() {
             0 => {
                 // PostFilter: every node was examined and none fits.
@@ -809,12 +892,17 @@ impl Scheduler for KubernetesScheduler {
                 let (drew, preempt) = if self.preemption_enabled && pod.priority > self.lowest_bound_priority(view) {
                     // Potential nodes, in index order: found again here rather
                     // than in the filter loop above, where every node of every
-                    // attempt would pay for it.
+                    // attempt would pay for it; and not even here when the
+                    // counts show that all nodes are (a full cluster).
                     self.preemption.clear();
-                    for (i, node) in nodes.iter().enumerate() {
-                        let r = if all_filters { check(pod, node) } else { check_some(pod, node, filters) };
-                        if preemption::resolvable(r) {
-                            self.preemption.add_potential(NodeId(i as u32));
+                    if preemption::all_resolvable(&counts, n) {
+                        self.preemption.add_all_potential(n);
+                    } else {
+                        for (i, node) in nodes.iter().enumerate() {
+                            let r = if all_filters { check(pod, node) } else { check_some(pod, node, filters) };
+                            if preemption::resolvable(r) {
+                                self.preemption.add_potential(NodeId(i as u32));
+                            }
                         }
                     }
                     let potential = self.preemption.num_potential();
@@ -1146,6 +1234,44 @@ mod tests {
             assert_eq!(cached.next_start_node_index, fresh.next_start_node_index);
         }
         assert_eq!(cached.failed.len(), 1);
+    }
+
+    #[test]
+    fn remembered_rejections_follow_the_changed_nodes_as_a_full_scan_would() {
+        // 120 nodes each running a 3-CPU pod: a 2-CPU pod of equal priority
+        // fails everywhere (nothing to preempt) until nodes change.
+        use crate::model::PodId;
+        use crate::time::SimTime;
+        let mut c = busy(&[(0, 3000); 120]);
+        for i in 0..120 {
+            c.start(PodId(i), SimTime::ZERO);
+        }
+        let pod = prio_pod(0, 2000);
+        let mut cached = KubernetesScheduler::new(KubernetesParams::default(), rng());
+        let t = SimTime::from_secs(1);
+        for step in 0..6 {
+            match step {
+                0 => {}
+                1 => assert!(!c.set_node_state(NodeId(5), true, true, true, t), "cordoned: rejected for another reason"),
+                2 => c.finish(PodId(7), t),
+                3 => {
+                    c.submit(crate::model::pod::tests_support::pod(120, 2500, GI));
+                    c.bind(PodId(120), NodeId(7), t);
+                }
+                4 => assert!(c.set_node_state(NodeId(5), true, true, false, t)),
+                _ => c.finish(PodId(9), t),
+            }
+            let view = ClusterView::new(&c, t);
+            let mut fresh = KubernetesScheduler::new(KubernetesParams::default(), rng());
+            fresh.next_start_node_index = cached.next_start_node_index;
+            let placement = cached.schedule(&pod, &view);
+            assert_eq!(placement, fresh.schedule(&pod, &view), "step {step}");
+            assert_eq!(cached.next_start_node_index, fresh.next_start_node_index);
+            let fits = matches!(placement, Placement::Bind(_));
+            assert_eq!(fits, step == 2 || step == 5, "step {step}: {placement:?}");
+            // Remembered while it fails; forgotten once a node takes it.
+            assert_eq!(cached.rejections.len(), !fits as usize, "step {step}");
+        }
     }
 
     /// `cluster(n)` with one running pod per node of (priority, cpu millis).

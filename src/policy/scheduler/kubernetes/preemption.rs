@@ -47,8 +47,8 @@ use std::cmp::Reverse;
 use rand::Rng;
 
 use crate::engine::SimRng;
-use crate::model::{Node, NodeId, Pod, PodId, Resources};
-use crate::policy::scheduler::filter::Rejection;
+use crate::model::{BoundPod, Node, NodeId, Pod, PodId, PriorityUsage, Resources};
+use crate::policy::scheduler::filter::{FilterCounts, Rejection};
 use crate::policy::scheduler::ClusterView;
 use crate::time::SimTime;
 
@@ -71,6 +71,21 @@ pub fn resolvable(r: Rejection) -> bool {
         || r.has(Rejection::TOPOLOGY_SPREAD)
         || r.has(Rejection::POD_AFFINITY);
     fixable && !unfixable
+}
+
+/// Whether every node of a failed filtering pass that examined them all was
+/// rejected only for [`resolvable`] reasons, read from the pass's `counts`: a
+/// rejected node has at least one reason, so without any unresolvable one
+/// counted, each node's reasons are all resolvable and every node is a
+/// potential one. Spares re-filtering the whole cluster to find that out.
+pub fn all_resolvable(counts: &FilterCounts, num_nodes: usize) -> bool {
+    counts.examined as usize == num_nodes
+        && counts.node_unschedulable == 0
+        && counts.untolerated_taint == 0
+        && counts.node_affinity_mismatch == 0
+        && counts.topology_spread_violation == 0
+        && counts.pod_affinity_violation == 0
+        && counts.rejected_by_policy == 0
 }
 
 /// `calculateNumCandidates`: how many candidates the dry run looks for before
@@ -108,6 +123,19 @@ pub struct PotentialVictim {
 }
 
 impl PotentialVictim {
+    /// A bound pod as a potential victim: as [`of`](Self::of) the pod, read
+    /// from the node's compact list.
+    pub fn bound(pod: &BoundPod) -> Self {
+        PotentialVictim {
+            pod: pod.id,
+            priority: pod.priority,
+            start: pod.bound,
+            requests: pod.requests,
+            workload: pod.workload,
+            violating: false,
+        }
+    }
+
     /// `pod` as a potential victim at `now` (a pod bound but without a bind
     /// time counts as starting now, as upstream's `GetPodStartTime`).
     pub fn of(pod: &Pod, now: SimTime) -> Self {
@@ -166,6 +194,17 @@ pub fn filter_pods_with_pdb_violation(
 pub fn fits_without(requests: &Resources, node: &Node, freed: Resources, freed_pods: u32) -> bool {
     let free = node.allocatable.saturating_sub(&node.requested.saturating_sub(&freed));
     requests.fits_in(&free) && node.pod_count.saturating_sub(freed_pods) < node.max_pods
+}
+
+/// Whether evicting every pod of lower priority than `pod` from `node` (whose
+/// per-priority sums are `usage`) would let it on: exactly the first test of
+/// [`select_victims_on_node`] (`None` without such pods or if they are not
+/// enough), read from the sums instead of the pods. Most potential nodes of a
+/// full cluster fail it, so the dry run tries it first and gathers and sorts
+/// the pods only of the nodes that pass.
+pub fn eviction_may_make_room(pod: &Pod, node: &Node, usage: &PriorityUsage) -> bool {
+    let (freed, freed_pods) = usage.below(pod.priority);
+    freed_pods > 0 && fits_without(&pod.requests, node, freed, freed_pods)
 }
 
 /// `SelectVictimsOnNode`: the fewest important pods among `potential` (the
@@ -315,6 +354,11 @@ impl Preemption {
         self.potential.push(node);
     }
 
+    /// Records every node of a cluster of `num_nodes` as potential (see [`all_resolvable`]).
+    pub fn add_all_potential(&mut self, num_nodes: usize) {
+        self.potential.extend((0..num_nodes as u32).map(NodeId));
+    }
+
     /// How many potential nodes the attempt recorded.
     pub fn num_potential(&self) -> usize {
         self.potential.len()
@@ -353,18 +397,11 @@ impl Preemption {
         for i in 0..n {
             let id = self.potential[(offset + i) % n];
             let node = view.node(id);
-            if !other_filters(node) {
+            if !eviction_may_make_room(pod, node, cluster.priority_usage(id)) || !other_filters(node) {
                 continue;
             }
             self.on_node.clear();
-            self.on_node.extend(
-                cluster
-                    .pods_on(id)
-                    .iter()
-                    .map(|&q| cluster.pod(q))
-                    .filter(|q| q.priority < pod.priority)
-                    .map(|q| PotentialVictim::of(q, view.now())),
-            );
+            self.on_node.extend(cluster.bound_pods(id).iter().filter(|q| q.priority < pod.priority).map(PotentialVictim::bound));
             let first = self.victims.len();
             let found = select_victims_on_node(
                 &pod.requests,
@@ -675,6 +712,50 @@ mod tests {
         assert_eq!(c.disruptions_allowed(0), Some(0));
         for seed in 0..10 {
             assert_eq!(find(&c, &preemptor(1, 4000), 0, 1, &mut rng(seed)).unwrap().0, NodeId(3), "seed {seed}");
+        }
+    }
+
+    #[test]
+    fn the_precheck_agrees_with_the_victim_search_on_every_node() {
+        // Random full-ish nodes, then random evictions and completions; for
+        // every node and preemptor, the per-priority sums (which must equal a
+        // recount) say a node may make room exactly when the search over its
+        // pods finds victims, so skipping the others never loses a candidate.
+        let mut r = rng(7);
+        for _ in 0..20 {
+            let pods: Vec<Vec<(i32, u64, u32)>> =
+                (0..8).map(|_| (0..r.random_range(0..6)).map(|_| (r.random_range(-2..4), r.random_range(0..1500), 0)).collect()).collect();
+            let running: Vec<&[(i32, u64, u32)]> = pods.iter().map(|p| &p[..]).collect();
+            let mut c = cluster(&running);
+            for id in 0..c.pods.len() as u32 {
+                match r.random_range(0..4) {
+                    0 => c.evict(PodId(id), SimTime::from_secs(50)),
+                    1 => c.finish(PodId(id), SimTime::from_secs(50)),
+                    _ => {}
+                }
+            }
+            for n in 0..c.nodes.len() {
+                let id = NodeId(n as u32);
+                let on = c.pods_on(id).iter().map(|&q| (c.pod(q).priority, c.pod(q).requests)).collect();
+                assert_eq!(c.priority_usage(id), &on);
+                for (priority, cpu) in [(-2, 100), (0, 500), (1, 3000), (2, 4000), (4, 1000), (4, 4001)] {
+                    let pod = preemptor(priority, cpu);
+                    let mut potential: Vec<_> = c
+                        .pods_on(id)
+                        .iter()
+                        .map(|&q| c.pod(q))
+                        .filter(|q| q.priority < priority)
+                        .map(|q| PotentialVictim::of(q, SimTime::ZERO))
+                        .collect();
+                    let (mut remaining, mut out) = (Vec::new(), Vec::new());
+                    let found = select_victims_on_node(&pod.requests, c.node(id), &mut potential, |_| None, &mut remaining, &mut out);
+                    assert_eq!(
+                        eviction_may_make_room(&pod, c.node(id), c.priority_usage(id)),
+                        found.is_some(),
+                        "node {n}, pod {priority} {cpu}m"
+                    );
+                }
+            }
         }
     }
 
