@@ -179,7 +179,14 @@ pub fn run(experiment: &Experiment, dir: &Path, options: &SweepOptions) -> Resul
         failures.sort();
         return Err(SweepError::Runs(failures.into_iter().map(|(i, e)| format!("run {i}: {e}")).collect()));
     }
-    Ok(SweepReport { total: manifest.runs(), planned: planned.len(), kept: planned.len() - todo.len(), ran: todo.len(), discarded, seconds })
+    Ok(SweepReport {
+        total: manifest.runs(),
+        planned: planned.len(),
+        kept: planned.len() - todo.len(),
+        ran: todo.len(),
+        discarded,
+        seconds,
+    })
 }
 
 /// Runs one grid cell's scenario on one seed and records it.
@@ -263,13 +270,14 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Manifest, SweepError> {
             if missing.len() > 10 { ", …" } else { "" }
         )));
     }
+    if Manifest::read(out)?.is_some_and(|m| m != manifest) {
+        return Err(SweepError::Invalid(format!("{}: holds another sweep; merge into a new --out", out.display())));
+    }
     std::fs::create_dir_all(out.join(store::RUNS_DIR)).map_err(|e| SweepError::io(out, e))?;
     manifest.write(out)?;
     let records: Vec<RunRecord> = records.into_values().collect();
     for r in &records {
-        if !store::record_path(out, r.index).exists() {
-            store::write_record(out, r)?;
-        }
+        store::write_record(out, r)?;
     }
     store::write_tables(out, &manifest, &records)?;
     Ok(manifest)

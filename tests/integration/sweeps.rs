@@ -161,6 +161,15 @@ fn shards_merge_into_the_bytes_of_a_single_sweep() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(tables(&merged), tables(&whole));
     assert!(merged.join("pending_p95_s_bars.png").exists() && merged.join("pending_cdf.svg").exists());
+    // Merging again into the same directory gives the same; into another sweep's, it is refused.
+    let out = orchsim(tmp.path(), &["merge", "shard1", "shard2", "shard3", "--out", "merged", "--no-chart"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(tables(&merged), tables(&whole));
+    let other = load(&experiment_files(tmp.path(), 12, 3, GRID));
+    sweep_into(&other, &tmp.path().join("other"), SweepOptions::default());
+    let out = orchsim(tmp.path(), &["merge", "shard1", "shard2", "shard3", "--out", "other"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("holds another sweep"));
 }
 
 #[test]
