@@ -182,7 +182,8 @@ pub fn sweep_charts(dir: &Path, metrics: &[String]) -> Result<Vec<PathBuf>, Plot
         }
         written.extend(render(&BarChart::of(&tables.parameters, metric, &rows), &dir.join(format!("{metric}_bars")))?);
     }
-    if !tables.pending.is_empty() {
+    // Without a measurable wait (every pod bound within the axis' floor) the CDF says nothing.
+    if tables.pending.iter().any(|c| c.points.iter().any(|p| p.0 >= CDF_FLOOR_S)) {
         written.extend(render(&CdfChart::of(&tables.parameters, &tables.pending), &dir.join("pending_cdf"))?);
     }
     Ok(written)
@@ -238,6 +239,28 @@ type Bar = (usize, usize, f64, Option<(f64, f64)>);
 /// A CDF line: policy, and (pending seconds, quantile) points.
 type CdfLine = (String, Vec<(f64, f64)>);
 
+/// The parameter that tells bars and CDF lines apart by colour: `policy` if
+/// the grid has it, else the last parameter; the others make the groups (or
+/// panels).
+fn series_parameter(parameters: &[String]) -> Option<usize> {
+    parameters.iter().position(|p| p == "policy").or(parameters.len().checked_sub(1))
+}
+
+/// How a parameter value is named in a legend: a policy by its name, any
+/// other value with its parameter's.
+fn value_label(parameter: &str, value: &str) -> String {
+    if parameter == "policy" {
+        value.to_string()
+    } else {
+        format!("{parameter} = {value}")
+    }
+}
+
+/// The label of `values` over the parameters `indices`.
+fn values_label(parameters: &[String], values: &[String], indices: impl Iterator<Item = usize>) -> String {
+    indices.map(|i| value_label(&parameters[i], &values[i])).collect::<Vec<_>>().join(", ")
+}
+
 /// `<metric>` against a numeric parameter, a line per combination of the others.
 struct LineChart {
     metric: String,
@@ -256,14 +279,8 @@ impl LineChart {
         let x = (0..parameters.len()).find(|&i| numeric(i))?;
         let mut lines: Vec<(String, Vec<LinePoint>)> = Vec::new();
         for r in rows {
-            let label: Vec<String> = parameters
-                .iter()
-                .zip(&r.values)
-                .enumerate()
-                .filter(|(i, _)| *i != x)
-                .map(|(_, (p, v))| if parameters.len() == 2 { v.clone() } else { format!("{p}={v}") })
-                .collect();
-            let label = if label.is_empty() { metric.to_string() } else { label.join(", ") };
+            let label = values_label(parameters, &r.values, (0..parameters.len()).filter(|&i| i != x));
+            let label = if label.is_empty() { metric.to_string() } else { label };
             let point = (r.values[x].parse().unwrap_or(0.0), r.mean, r.interval);
             match lines.iter_mut().find(|(l, _)| *l == label) {
                 Some((_, points)) => points.push(point),
@@ -325,7 +342,8 @@ impl Chart for LineChart {
 }
 
 /// Bars with 95 % whiskers: one group per combination of the parameters
-/// other than `policy` (per load level, say), one bar per policy in each.
+/// other than the series one (per load level, say), one bar per value of the
+/// series parameter (per policy) in each.
 struct BarChart {
     metric: String,
     /// What the groups are (the non-policy parameters' names).
@@ -348,8 +366,8 @@ fn index_in(list: &mut Vec<String>, value: String) -> usize {
 
 impl BarChart {
     fn of(parameters: &[String], metric: &str, rows: &[&CellEstimate]) -> BarChart {
-        let policy_at = parameters.iter().position(|p| p == "policy");
-        let others: Vec<usize> = (0..parameters.len()).filter(|&i| Some(i) != policy_at).collect();
+        let series = series_parameter(parameters);
+        let others: Vec<usize> = (0..parameters.len()).filter(|&i| Some(i) != series).collect();
         let (mut groups, mut policies) = (Vec::new(), Vec::new());
         let bars = rows
             .iter()
@@ -359,7 +377,7 @@ impl BarChart {
                     .map(|&i| if others.len() == 1 { r.values[i].clone() } else { format!("{}={}", parameters[i], r.values[i]) })
                     .collect();
                 let g = index_in(&mut groups, label.join(", "));
-                let p = index_in(&mut policies, policy_at.map_or(String::new(), |i| r.values[i].clone()));
+                let p = index_in(&mut policies, series.map_or(String::new(), |i| value_label(&parameters[i], &r.values[i])));
                 (g, p, r.mean, r.interval)
             })
             .collect();
@@ -434,8 +452,8 @@ impl Chart for BarChart {
 /// The left edge of the CDF's log axis, seconds.
 const CDF_FLOOR_S: f64 = 0.01;
 
-/// The pending-time CDF, one line per policy, in one panel per combination
-/// of the other parameters (per load level, say): pooling runs at different
+/// The pending-time CDF, one line per value of the series parameter (per
+/// policy), in one panel per combination of the other parameters (per load level, say): pooling runs at different
 /// loads would draw a distribution no run had.
 struct CdfChart {
     /// (panel title, lines (policy, points)).
@@ -449,22 +467,17 @@ const CDF_COLUMNS: usize = 3;
 
 impl CdfChart {
     fn of(parameters: &[String], cells: &[CellCdf]) -> CdfChart {
-        let policy_at = parameters.iter().position(|p| p == "policy");
+        let series = series_parameter(parameters);
         let mut panels: Vec<(String, Vec<CdfLine>)> = Vec::new();
         let mut policies = Vec::new();
         for c in cells {
-            let title: Vec<String> = parameters
-                .iter()
-                .zip(&c.values)
-                .enumerate()
-                .filter(|(i, _)| Some(*i) != policy_at)
-                .map(|(_, (p, v))| format!("{p} = {v}"))
-                .collect();
-            let title = if title.is_empty() { "all runs".to_string() } else { title.join(", ") };
-            index_in(&mut policies, c.policy.clone());
+            let title = values_label(parameters, &c.values, (0..parameters.len()).filter(|&i| Some(i) != series));
+            let title = if title.is_empty() { "all runs".to_string() } else { title };
+            let line = series.map_or(c.policy.clone(), |i| value_label(&parameters[i], &c.values[i]));
+            index_in(&mut policies, line.clone());
             match panels.iter_mut().find(|(t, _)| *t == title) {
-                Some((_, lines)) => lines.push((c.policy.clone(), c.points.clone())),
-                None => panels.push((title, vec![(c.policy.clone(), c.points.clone())])),
+                Some((_, lines)) => lines.push((line, c.points.clone())),
+                None => panels.push((title, vec![(line, c.points.clone())])),
             }
         }
         CdfChart { panels, policies }
@@ -488,9 +501,7 @@ impl Chart for CdfChart {
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         root.fill(&WHITE).map_err(|e| e.to_string())?;
-        let root = root
-            .titled("pending time CDF per policy (quantiles averaged over replications)", ("sans-serif", 22))
-            .map_err(|e| e.to_string())?;
+        let root = root.titled("pending time CDF (quantiles averaged over replications)", ("sans-serif", 22)).map_err(|e| e.to_string())?;
         let max = self
             .panels
             .iter()

@@ -197,7 +197,7 @@ fn cell(
         if p.name == SCENARIO && bases.len() > 1 {
             continue;
         }
-        grid::apply(&mut table, &p.name, &p.values[i]).map_err(|m| SweepError::Invalid(format!("{file}: grid `{}`: {m}", p.name)))?;
+        grid::apply(&mut table, &p.path, &p.values[i]).map_err(|m| SweepError::Invalid(format!("{file}: grid `{}`: {m}", p.name)))?;
     }
     let text = toml::to_string(&table).map_err(|e| SweepError::Invalid(format!("{file}: cell ({}): {e}", described())))?;
     // Parsed under the base's path, so relative trace paths resolve as in the base.

@@ -5,7 +5,9 @@
 //! a scenario has can be swept, and a value is checked exactly as it would be
 //! in a scenario file. A parameter names its field with the path syntax of
 //! the scenario's error messages, `batch[0].cpu.sigma`, where an index may
-//! also be an entry's `name`: `node_groups[small].count`.
+//! also be an entry's `name`: `node_groups[small].count`. A long path can be
+//! given a short name for the outputs' columns and charts:
+//! `target = { path = "services[web].autoscaler.metrics[0].cpu_utilization", values = [50, 70] }`.
 
 use toml::{Table, Value};
 
@@ -19,22 +21,39 @@ pub const LOAD: &str = "load";
 pub struct Parameter {
     /// As written in `[grid]`; it heads the parameter's column in the outputs.
     pub name: String,
+    /// The field it sets: `policy`, `load` or a field path (the name itself unless a `path` was given).
+    pub path: String,
     /// The values, in the order given (ranges expanded).
     pub values: Vec<Value>,
 }
 
 /// Reads one `[grid]` entry: a list of values, a range `{ from, to, step }`,
-/// or a single value.
+/// a single value, or a table naming its `path` with `values` or a range.
 pub fn parameter(name: &str, spec: &Value) -> Result<Parameter, String> {
-    let values = match spec {
-        Value::Array(values) => values.clone(),
-        Value::Table(t) if t.contains_key("from") || t.contains_key("to") || t.contains_key("step") => range(t)?,
-        single => vec![single.clone()],
+    let (path, values) = match spec {
+        Value::Table(t) if t.contains_key("path") => {
+            let path = t["path"].as_str().ok_or("`path` must be a field path in quotes")?;
+            let mut rest = t.clone();
+            rest.remove("path");
+            let values = match rest.remove("values") {
+                Some(v) if rest.is_empty() => v,
+                Some(_) => return Err("give `values` or a range, not both".into()),
+                None => Value::Table(rest),
+            };
+            (path.to_string(), values)
+        }
+        other => (name.to_string(), other.clone()),
+    };
+    let values = match values {
+        Value::Array(values) => values,
+        Value::Table(t) if t.contains_key("from") || t.contains_key("to") || t.contains_key("step") => range(&t)?,
+        Value::Table(t) if t.is_empty() => return Err("needs `values` or a range { from, to, step }".into()),
+        single => vec![single],
     };
     if values.is_empty() {
         return Err("has no values".into());
     }
-    if name == POLICY {
+    if path == POLICY {
         if let Some(v) = values.iter().find(|v| !v.is_str()) {
             return Err(format!("policies are named by strings (\"kubernetes\"), got {v}"));
         }
@@ -43,7 +62,7 @@ pub fn parameter(name: &str, spec: &Value) -> Result<Parameter, String> {
     if let Some((i, l)) = labels.iter().enumerate().find(|(i, l)| labels[..*i].contains(l)) {
         return Err(format!("value {} (`{l}`) is listed twice", i + 1));
     }
-    Ok(Parameter { name: name.to_string(), values })
+    Ok(Parameter { name: name.to_string(), path, values })
 }
 
 /// The values of `{ from, to, step }`: `from`, `from + step`, … up to `to`
@@ -218,6 +237,18 @@ mod tests {
     }
 
     #[test]
+    fn a_named_parameter_sets_its_path() {
+        let t =
+            table("target = { path = \"services[web].replicas\", values = [1, 2] }\nw = { path = \"a.b\", from = 1, to = 3, step = 2 }");
+        let p = parameter("target", &t["target"]).unwrap();
+        assert_eq!((p.name.as_str(), p.path.as_str(), p.values.len()), ("target", "services[web].replicas", 2));
+        assert_eq!(parameter("w", &t["w"]).unwrap().values, vec![Value::Integer(1), Value::Integer(3)]);
+        let both = table("x = { path = \"a\", values = [1], from = 1 }\ny = { path = \"a\" }");
+        assert!(parameter("x", &both["x"]).unwrap_err().contains("not both"));
+        assert!(parameter("y", &both["y"]).unwrap_err().contains("needs `values`"));
+    }
+
+    #[test]
     fn bad_grid_entries_say_what_is_wrong() {
         let t =
             table("a = []\nb = { from = 3, to = 1, step = 1 }\nc = { from = 1, to = 2 }\nd = [1, 1]\ne = { from = 1, to = 2, stp = 1 }");
@@ -231,7 +262,7 @@ mod tests {
 
     #[test]
     fn cells_are_the_cartesian_product_first_parameter_slowest() {
-        let p = |n: usize| Parameter { name: "p".into(), values: (0..n as i64).map(Value::Integer).collect() };
+        let p = |n: usize| Parameter { name: "p".into(), path: "p".into(), values: (0..n as i64).map(Value::Integer).collect() };
         assert_eq!(cells(&[p(2), p(3)]), vec![vec![0, 0], vec![0, 1], vec![0, 2], vec![1, 0], vec![1, 1], vec![1, 2]]);
         assert_eq!(cells(&[]), vec![Vec::<usize>::new()]);
     }
