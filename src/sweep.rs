@@ -142,7 +142,9 @@ pub fn plan(experiment: &Experiment) -> Vec<RunSpec> {
 /// refused; without `resume`, its earlier records are discarded.
 pub fn run(experiment: &Experiment, dir: &Path, options: &SweepOptions) -> Result<SweepReport, SweepError> {
     let manifest = Manifest::of(experiment);
-    std::fs::create_dir_all(dir.join(store::RUNS_DIR)).map_err(|e| SweepError::io(dir, e))?;
+    // An output directory that cannot be made is a bad --out.
+    std::fs::create_dir_all(dir.join(store::RUNS_DIR))
+        .map_err(|e| SweepError::Invalid(format!("{}: cannot create output directory: {e}", dir.display())))?;
     match Manifest::read(dir)? {
         Some(old) if old != manifest && options.resume => {
             return Err(SweepError::Invalid(format!(

@@ -289,6 +289,11 @@ fn bad_experiments_name_the_file_the_parameter_and_exit_2() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr.contains("typo.toml:2") && stderr.contains("replicatons"), "{stderr}");
+    std::fs::write(tmp.path().join("a-file"), "").unwrap();
+    experiment_files(tmp.path(), 10, 2, GRID);
+    let out = orchsim(tmp.path(), &["sweep", "exp.toml", "--out", "a-file/x", "-q"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot create output directory"));
     let out = orchsim(tmp.path(), &["sweep", "exp.toml", "--shard", "4/3"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("1 <= K <= N"));
