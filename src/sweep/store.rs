@@ -117,10 +117,10 @@ pub fn record_path(dir: &Path, index: usize) -> PathBuf {
 /// Writes a run's record, atomically: a sweep killed mid-write leaves only a
 /// `.tmp` file, which resuming ignores.
 ///
-/// Records are not synced to disk one by one: a sync per run cost more than
-/// the runs of quick scenarios and serialized the workers on the disk. A
-/// record lost or left empty by a power loss is found unreadable when
-/// resuming, and its run is simply done again.
+/// Records are renamed into place without a sync to disk: the rename keeps
+/// them atomic if the process is killed, and a sweep of quick runs writes
+/// thousands of them. A record lost or left empty by a power loss is found
+/// unreadable when resuming, and its run is simply done again.
 pub fn write_record(dir: &Path, record: &RunRecord) -> Result<(), SweepError> {
     write_json(&record_path(dir, record.index), record, false)
 }
