@@ -306,6 +306,10 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
                     .map_err(sweep_failure)?
                     .map_or_else(|| crate::sweep::experiment::DEFAULT_METRICS.map(String::from).to_vec(), |m| m.metrics)
             } else {
+                let columns = crate::sweep::store::summary_columns();
+                if let Some(m) = metrics.iter().find(|m| !crate::sweep::store::is_metric(&columns, m)) {
+                    return Err(Failure::input(anyhow::anyhow!("--metrics: `{m}` is not a metric of the run summary")));
+                }
                 metrics
             };
             let written = sweep_charts(&dir, &metrics)?;
@@ -574,9 +578,15 @@ fn sweep(experiment: &Experiment, dir: &Path, options: &SweepOptions, chart: boo
         dir.display()
     );
     let report = crate::sweep::run(experiment, dir, options);
-    // Charts of whatever completed, even if some runs failed.
-    if chart && dir.join("summary.csv").exists() {
-        sweep_charts(dir, &experiment.metrics)?;
+    // Charts of whatever completed, even if some runs failed (but not of a
+    // directory the sweep refused); the runs' failure comes first.
+    if chart && matches!(report, Ok(_) | Err(SweepError::Runs(_))) {
+        let charts = sweep_charts(dir, &experiment.metrics);
+        match (&report, charts) {
+            (Ok(_), Err(e)) => return Err(e),
+            (Err(_), Err(e)) => eprintln!("warning: {:#}", e.error),
+            _ => {}
+        }
     }
     let report = report.map_err(sweep_failure)?;
     eprintln!("{} runs in {:.2} s ({} kept from before); outputs in {}", report.ran, report.seconds, report.kept, dir.display());

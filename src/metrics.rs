@@ -138,7 +138,7 @@ impl PodLog for NoPodLog {
 }
 
 /// The one-row `summary.csv` of a run.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     /// Scenario name.
     pub scenario: String,

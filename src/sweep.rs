@@ -152,7 +152,14 @@ pub fn run(experiment: &Experiment, dir: &Path, options: &SweepOptions) -> Resul
                 dir.display()
             )))
         }
-        Some(_) if !options.resume => clear_records(dir)?,
+        None if options.resume && store::has_records(dir)? => {
+            return Err(SweepError::Invalid(format!(
+                "{}: has run records but no {}; cannot tell which sweep they belong to",
+                dir.display(),
+                store::MANIFEST
+            )))
+        }
+        _ if !options.resume => clear_records(dir)?,
         _ => {}
     }
     manifest.write(dir)?;

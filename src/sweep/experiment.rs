@@ -19,7 +19,7 @@ use serde::Deserialize;
 use toml::{Table, Value};
 
 use super::grid::{self, Parameter};
-use super::SweepError;
+use super::{store, SweepError};
 use crate::policy::scheduler::Registry;
 use crate::scenario::{locate, Diagnostic, LoadOptions, Scenario, ScenarioError};
 
@@ -112,10 +112,23 @@ impl Experiment {
         if scenario_paths.is_empty() {
             return Err(SweepError::Invalid(format!("{}: names no scenario", at("scenario"))));
         }
-        let mut parameters = Vec::new();
+        let mut parameters: Vec<Parameter> = Vec::new();
         for (key, spec) in &raw.grid {
-            let p = grid::parameter(key, spec).map_err(|m| SweepError::Invalid(format!("{}: {m}", grid_key_at(&source, &file, key))))?;
+            let bad = |m: String| SweepError::Invalid(format!("{}: {m}", grid_key_at(&source, &file, key)));
+            let p = grid::parameter(key, spec).map_err(bad)?;
+            check_name(key).map_err(bad)?;
+            if let Some(other) = parameters.iter().find(|o| grid::overlaps(&o.path, &p.path)) {
+                return Err(bad(format!("sets the same field as `{}`; one parameter per field", other.name)));
+            }
             parameters.push(p);
+        }
+        let columns = store::summary_columns();
+        let metrics = raw.metrics.unwrap_or_else(|| DEFAULT_METRICS.map(String::from).to_vec());
+        if let Some(m) = metrics.iter().find(|m| !store::is_metric(&columns, m)) {
+            return Err(SweepError::Invalid(format!(
+                "{}: `{m}` is not a metric of the run summary (see summary.csv's columns)",
+                at("metrics")
+            )));
         }
         let mut sources = vec![source.clone()];
         let mut bases = Vec::new();
@@ -140,15 +153,10 @@ impl Experiment {
                 grid::parameter(SCENARIO, &Value::Array(names)).map_err(|m| SweepError::Invalid(format!("{}: {m}", at("scenario"))))?;
             parameters.insert(0, axis);
         }
+        let cell_count = parameters.iter().try_fold(1usize, |n, p| n.checked_mul(p.values.len())).unwrap_or(usize::MAX);
+        check_runs(cell_count, replications).map_err(|m| SweepError::Invalid(format!("{file}: {m}")))?;
         let combos = grid::cells(&parameters);
-        if combos.len().saturating_mul(replications as usize) > MAX_RUNS {
-            return Err(SweepError::Invalid(format!(
-                "{file}: {} cells × {replications} replications exceed {MAX_RUNS} runs",
-                combos.len()
-            )));
-        }
         let cells = combos.iter().map(|combo| cell(&parameters, combo, &bases, registry, options, &file)).collect::<Result<Vec<_>, _>>()?;
-        let metrics = raw.metrics.unwrap_or_else(|| DEFAULT_METRICS.map(String::from).to_vec());
         Ok(Experiment {
             name,
             description: raw.description.unwrap_or_default(),
@@ -163,8 +171,8 @@ impl Experiment {
 
     /// Applies `--replications` and `--seed`.
     pub fn override_runs(&mut self, replications: Option<u32>, seed: Option<u64>) -> Result<(), SweepError> {
-        if replications == Some(0) {
-            return Err(SweepError::Invalid("--replications: must be at least 1".into()));
+        if let Some(r) = replications {
+            check_runs(self.cells.len(), r).map_err(|m| SweepError::Invalid(format!("--replications: {m}")))?;
         }
         self.replications = replications.unwrap_or(self.replications);
         self.seed = seed.unwrap_or(self.seed);
@@ -175,6 +183,36 @@ impl Experiment {
     pub fn parameter_names(&self) -> Vec<String> {
         self.parameters.iter().map(|p| p.name.clone()).collect()
     }
+}
+
+/// At least one replication, and at most [`MAX_RUNS`] runs.
+fn check_runs(cells: usize, replications: u32) -> Result<(), String> {
+    if replications == 0 {
+        return Err("replications must be at least 1".into());
+    }
+    if cells.saturating_mul(replications as usize) > MAX_RUNS {
+        return Err(format!("{cells} cells × {replications} replications exceed {MAX_RUNS} runs"));
+    }
+    Ok(())
+}
+
+/// Names a parameter may not take: the outputs' own columns and the run
+/// summary's (a parameter named `cost` would hide the metric), and `seed`,
+/// which the replications set.
+fn check_name(name: &str) -> Result<(), String> {
+    const OWN: [&str; 10] = ["run", "cell", "replication", "metric", "n", "mean", "sd", "ci95_low", "ci95_high", "quantile"];
+    if name == "seed" {
+        return Err(
+            "runs take their seeds from the experiment's `seed` and replications; sweep the scenario's draws with replications".into()
+        );
+    }
+    let summary = store::summary_columns();
+    if OWN.contains(&name) || name == "pending_s" || (summary.iter().any(|c| c == name) && name != grid::POLICY && name != SCENARIO) {
+        return Err(format!(
+            "`{name}` is a column of the outputs; give the parameter another name (`{name}_value = {{ path = \"…\", values = […] }}`)"
+        ));
+    }
+    Ok(())
 }
 
 /// Builds and validates one cell's scenario.

@@ -87,10 +87,12 @@ fn range(t: &Table) -> Result<Vec<Value>, String> {
     if !(step > 0.0 && to >= from && from.is_finite() && to.is_finite()) {
         return Err(format!("range from {from} to {to} by {step}: needs step > 0 and to >= from"));
     }
-    let count = ((to - from) / step + 1e-9).floor() as usize + 1;
-    if count > MAX_VALUES {
-        return Err(format!("range gives {count} values; at most {MAX_VALUES}"));
+    // Counted in f64 first: a tiny step gives an infinite or huge count.
+    let count = ((to - from) / step + 1e-9).floor() + 1.0;
+    if !count.is_finite() || count > MAX_VALUES as f64 {
+        return Err(format!("range from {from} to {to} by {step} gives more than {MAX_VALUES} values"));
     }
+    let count = count as usize;
     Ok((0..count).map(|i| Value::Float(round12(from + i as f64 * step))).collect())
 }
 
@@ -126,6 +128,24 @@ pub fn cells(parameters: &[Parameter]) -> Vec<Vec<usize>> {
     parameters.iter().fold(vec![Vec::new()], |acc, p| {
         acc.iter().flat_map(|prefix| (0..p.values.len()).map(move |i| [prefix.as_slice(), &[i]].concat())).collect()
     })
+}
+
+/// The field a parameter path sets, with the shorthands spelled out.
+fn canonical(path: &str) -> &str {
+    match path {
+        POLICY => "scheduler",
+        LOAD => "simulation.load",
+        other => other,
+    }
+}
+
+/// Whether two parameter paths set the same field, or one a field inside
+/// the other's (`scheduler` and `scheduler.percentage_of_nodes_to_score`):
+/// the later would silently override the earlier.
+pub fn overlaps(a: &str, b: &str) -> bool {
+    let (a, b) = (canonical(a), canonical(b));
+    let inside = |long: &str, short: &str| long.strip_prefix(short).is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']));
+    inside(a, b) || inside(b, a)
 }
 
 /// Sets parameter `name` to `value` in a scenario's TOML.
@@ -234,6 +254,17 @@ mod tests {
         assert_eq!(labels("r"), ["10", "20", "30"]);
         assert_eq!(labels("f"), ["0.1", "0.2", "0.3", "0.4", "0.5"]);
         assert_eq!(labels("s"), ["5m"]);
+    }
+
+    #[test]
+    fn overlapping_paths_are_found() {
+        assert!(overlaps("load", "simulation.load"));
+        assert!(overlaps("policy", "scheduler.percentage_of_nodes_to_score"));
+        assert!(overlaps("node_groups[a]", "node_groups[a].count"));
+        assert!(!overlaps("node_groups[a].count", "node_groups[a].cpu"));
+        assert!(!overlaps("batch[0].cpu", "batch[0].cpu_limit"));
+        let tiny = table("r = { from = 0.5, to = 1.0, step = 1e-320 }");
+        assert!(parameter("r", &tiny["r"]).unwrap_err().contains("more than"));
     }
 
     #[test]

@@ -151,6 +151,11 @@ fn record_files(dir: &Path) -> Result<Vec<PathBuf>, SweepError> {
     Ok(files)
 }
 
+/// Whether `dir` holds any run record.
+pub fn has_records(dir: &Path) -> Result<bool, SweepError> {
+    Ok(!record_files(dir)?.is_empty())
+}
+
 fn parse_record(path: &Path) -> Result<RunRecord, SweepError> {
     let text = std::fs::read_to_string(path).map_err(|e| SweepError::io(path, e))?;
     serde_json::from_str(&text).map_err(|e| SweepError::Invalid(format!("{}: not a run record: {e}", path.display())))
@@ -209,11 +214,10 @@ pub fn write_tables(dir: &Path, manifest: &Manifest, records: &[RunRecord]) -> R
     // A summary column a parameter already gives (policy, scenario) is not repeated.
     let kept = |name: &str| !params.iter().any(|p| p == name) && name != "seed";
 
+    // The header even without runs (a shard that owns none), so readers get the columns.
     let mut runs = Table::create(&dir.join("runs.csv"))?;
-    if let Some(first) = fields.first() {
-        let header = ["run", "cell", "replication", "seed"].map(String::from).into_iter().chain(params.iter().cloned());
-        runs.row(header.chain(first.iter().filter(|(k, _)| kept(k)).map(|(k, _)| k.clone())))?;
-    }
+    let header = ["run", "cell", "replication", "seed"].map(String::from).into_iter().chain(params.iter().cloned());
+    runs.row(header.chain(summary_columns().into_iter().filter(|k| kept(k))))?;
     for (r, f) in records.iter().zip(&fields) {
         let head = [r.index.to_string(), r.cell.to_string(), r.replication.to_string(), r.seed.to_string()];
         runs.row(
@@ -267,6 +271,16 @@ fn write_pending_cdf(dir: &Path, manifest: &Manifest, records: &[RunRecord]) -> 
         }
     }
     out.finish()
+}
+
+/// The run summary's column names, in order.
+pub fn summary_columns() -> Vec<String> {
+    summary_fields(&Summary::default()).map_or(Vec::new(), |f| f.into_iter().map(|(k, _)| k).collect())
+}
+
+/// Whether `name` is a metric: a summary column other than the run's identity.
+pub fn is_metric(columns: &[String], name: &str) -> bool {
+    columns.iter().any(|c| c == name) && !IDENTITY_COLUMNS.contains(&name)
 }
 
 /// A summary row as (column, text) pairs, in `summary.csv`'s column order.

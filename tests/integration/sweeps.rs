@@ -153,6 +153,11 @@ fn shards_merge_into_the_bytes_of_a_single_sweep() {
         planned += report.planned;
     }
     assert_eq!(planned, 12);
+    // A shard that owns no run still writes the tables' headers.
+    let empty = tmp.path().join("empty");
+    assert_eq!(sweep_into(&exp, &empty, SweepOptions { shard: Some(Shard { k: 20, n: 20 }), ..Default::default() }).planned, 0);
+    let header = std::fs::read_to_string(empty.join("runs.csv")).unwrap();
+    assert!(header.starts_with("run,cell,replication,seed,policy,load,scenario,nodes,") && header.lines().count() == 1, "{header}");
     // Merging too early names what is missing.
     let err = sweep::merge(&shards[..2], &tmp.path().join("partial")).unwrap_err().to_string();
     assert!(err.contains("4 of 12 runs are missing"), "{err}");
@@ -193,6 +198,12 @@ fn resume_runs_only_what_is_missing_and_ends_with_the_same_bytes() {
     let other = load(&experiment_files(tmp.path(), 12, 3, GRID));
     let err = sweep::run(&other, &dir, &SweepOptions { resume: true, ..Default::default() }).unwrap_err().to_string();
     assert!(err.contains("another sweep"), "{err}");
+    // Records without a manifest cannot be told apart: refused on resume, discarded otherwise.
+    std::fs::remove_file(dir.join("sweep.json")).unwrap();
+    let err = sweep::run(&other, &dir, &SweepOptions { resume: true, ..Default::default() }).unwrap_err().to_string();
+    assert!(err.contains("no sweep.json"), "{err}");
+    let report = sweep_into(&other, &dir, SweepOptions::default());
+    assert_eq!((report.kept, report.ran), (0, 12));
 }
 
 #[test]
@@ -267,13 +278,18 @@ fn plot_redraws_the_charts_from_the_tables() {
 #[test]
 fn bad_experiments_name_the_file_the_parameter_and_exit_2() {
     let tmp = tempfile::tempdir().unwrap();
-    let cases: [(&str, &[&str]); 6] = [
+    let cases: Vec<(&str, &[&str])> = vec![
         ("\"node_groups[big].count\" = [1, 2]", &["exp.toml", "no entry named `big` (it has: n)"]),
         ("\"node_groups[n].cont\" = [1, 2]", &["exp.toml", "node_groups[n].cont=1", "`cont`"]),
         ("policy = [\"kubernetes\", \"fastest\"]", &["exp.toml", "policy=fastest", "fastest"]),
         ("load = [1.0, -2.0]", &["exp.toml", "load=-2", "simulation.load"]),
         ("load = { from = 1, to = 0.5, step = 0.1 }", &["exp.toml:", "grid `load`", "to >= from"]),
         ("\"node_groups[n].count\" = [2, 2]", &["exp.toml:", "listed twice"]),
+        ("load = [1.0]\n\"simulation.load\" = [0.5]", &["exp.toml:", "sets the same field as `load`"]),
+        ("policy = [\"borg\"]\n\"scheduler.percentage_of_nodes_to_score\" = [50]", &["sets the same field as `policy`"]),
+        ("seed = [1, 2]", &["exp.toml:", "replications"]),
+        ("cost = { path = \"node_groups[n].count\", values = [1, 2] }", &["`cost` is a column of the outputs"]),
+        ("load = { from = 0.5, to = 1.0, step = 1e-320 }", &["grid `load`", "more than"]),
     ];
     for (grid, mentions) in cases {
         let exp = experiment_files(tmp.path(), 10, 2, grid);
@@ -291,6 +307,14 @@ fn bad_experiments_name_the_file_the_parameter_and_exit_2() {
     assert!(stderr.contains("typo.toml:2") && stderr.contains("replicatons"), "{stderr}");
     std::fs::write(tmp.path().join("a-file"), "").unwrap();
     experiment_files(tmp.path(), 10, 2, GRID);
+    let out = orchsim(tmp.path(), &["sweep", "exp.toml", "--replications", "4000000000", "-q"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("exceed"));
+    std::fs::write(tmp.path().join("m.toml"), "scenario = \"base.toml\"\nmetrics = [\"pending_p59_s\"]\n").unwrap();
+    let out = orchsim(tmp.path(), &["sweep", "m.toml", "-q"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr.contains("m.toml:2") && stderr.contains("`pending_p59_s` is not a metric"), "{stderr}");
     let out = orchsim(tmp.path(), &["sweep", "exp.toml", "--out", "a-file/x", "-q"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot create output directory"));

@@ -5,7 +5,9 @@
 #   shard.sh merge OUT_DIR               merge OUT_DIR/shard-* into OUT_DIR
 #
 # Which shard this task is comes from the batch system:
-#   Slurm job array (sbatch --array=1-N):  SLURM_ARRAY_TASK_ID (1..N), SLURM_ARRAY_TASK_COUNT
+#   Slurm job array (sbatch --array=1-N):  SLURM_ARRAY_TASK_ID (1..N), and N from SHARDS if set,
+#                                          else SLURM_ARRAY_TASK_COUNT (resubmitting one task,
+#                                          --array=K, needs --export=ALL,SHARDS=N)
 #   Kubernetes Indexed Job:                JOB_COMPLETION_INDEX (0..N-1), SHARDS=N (= .spec.completions)
 #   anything else:                         SHARD=K and SHARDS=N
 # OUT_DIR must be on storage every task sees (a shared filesystem, a
@@ -28,7 +30,7 @@ experiment=${1:?usage: shard.sh EXPERIMENT.toml OUT_DIR}
 out=${2:?usage: shard.sh EXPERIMENT.toml OUT_DIR}
 if [[ -n ${SLURM_ARRAY_TASK_ID:-} ]]; then
   k=$SLURM_ARRAY_TASK_ID
-  n=${SLURM_ARRAY_TASK_COUNT:?submit as an array from 1: sbatch --array=1-N}
+  n=${SHARDS:-${SLURM_ARRAY_TASK_COUNT:?submit as an array from 1: sbatch --array=1-N}}
 elif [[ -n ${JOB_COMPLETION_INDEX:-} ]]; then
   k=$((JOB_COMPLETION_INDEX + 1))
   n=${SHARDS:?set SHARDS to the completions of the Indexed Job}
