@@ -158,6 +158,11 @@ impl Cluster {
         self.usage.get(workload as usize).copied().unwrap_or_default()
     }
 
+    /// Whether any workload class has a disruption budget.
+    pub fn has_disruption_budgets(&self) -> bool {
+        self.budgets.iter().any(Option::is_some)
+    }
+
     /// `status.disruptionsAllowed` of `workload`'s budget, `None` without one.
     pub fn disruptions_allowed(&self, workload: u32) -> Option<i64> {
         let budget = self.budgets.get(workload as usize).copied().flatten()?;
