@@ -579,7 +579,7 @@ pub struct KubernetesScheduler {
     /// job's pending pods then cost a pass over the stamps instead of over
     /// the nodes. Looked up, never iterated; emptied when it holds
     /// [`MAX_REMEMBERED_CLASSES`] classes.
-    rejections: HashMap<FilterClass, (u64, Vec<Rejection>)>,
+    rejections: HashMap<FilterClass, Remembered>,
     /// The buffer a pass records rejections into, kept between passes.
     rejection_buf: Vec<Rejection>,
     /// DefaultPreemption's buffers.
@@ -614,6 +614,18 @@ struct FilterPass<'a> {
 struct PassRejections<'a> {
     tally: &'a mut RejectionTally,
     per_node: &'a mut [Rejection],
+}
+
+/// A filter class's rejection by every node (see `KubernetesScheduler::rejections`).
+struct Remembered {
+    /// The cluster version the rejections hold at.
+    at: u64,
+    /// Each node's rejection.
+    per_node: Vec<Rejection>,
+    /// Their tally, kept along as nodes are filtered again, so an attempt
+    /// that still fails everywhere reads its counts instead of recounting
+    /// every node's rejection.
+    tally: RejectionTally,
 }
 
 /// What makes two pods fail identically on the same cluster: (cluster version,
@@ -735,18 +747,20 @@ impl KubernetesScheduler {
 
     /// The remembered rejections of `class` brought up to date (only the
     /// nodes changed since are filtered again); if every node still rejects
-    /// the pod, they are tallied into `counts` and the answer is `true`: the
+    /// the pod, their tally is `counts` and the answer is `true`: the
     /// pass would fail, and examine every node to find out. Otherwise the
     /// class is forgotten (a full pass follows).
     fn refresh_rejections(&mut self, class: FilterClass, pod: &Pod, view: &ClusterView<'_>, counts: &mut RejectionTally) -> bool {
-        let Some((at, rejections)) = self.rejections.get_mut(&class) else { return false };
+        let Some(kept) = self.rejections.get_mut(&class) else { return false };
         let nodes = view.nodes();
         let (filters, all_filters) = (self.filters, self.filters == FilterSet::ALL);
-        let mut all_reject = rejections.len() == nodes.len();
+        let mut all_reject = kept.per_node.len() == nodes.len();
         if all_reject {
-            for ((node, &changed), slot) in nodes.iter().zip(view.cluster().nodes_changed_at()).zip(rejections.iter_mut()) {
-                if changed > *at {
+            for ((node, &changed), slot) in nodes.iter().zip(view.cluster().nodes_changed_at()).zip(kept.per_node.iter_mut()) {
+                if changed > kept.at {
+                    kept.tally.unrecord(*slot);
                     *slot = if all_filters { check(pod, node) } else { check_some(pod, node, filters) };
+                    kept.tally.record(*slot);
                     all_reject &= !slot.is_none();
                 }
             }
@@ -755,10 +769,8 @@ impl KubernetesScheduler {
             self.rejections.remove(&class);
             return false;
         }
-        *at = view.cluster().version();
-        for &r in rejections.iter() {
-            counts.record(r);
-        }
+        kept.at = view.cluster().version();
+        *counts = kept.tally;
         true
     }
 
@@ -913,7 +925,7 @@ impl Scheduler for KubernetesScheduler {
                 if self.rejections.len() >= MAX_REMEMBERED_CLASSES {
                     self.rejections.clear();
                 }
-                self.rejections.insert(filter_class, (view.cluster().version(), rejections));
+                self.rejections.insert(filter_class, Remembered { at: view.cluster().version(), per_node: rejections, tally });
             } else {
                 self.rejection_buf = rejections;
             }

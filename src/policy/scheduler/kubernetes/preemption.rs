@@ -371,9 +371,9 @@ impl NodeVerdict {
 /// only ~160 classes (a job's pending pods are alike), each run testing
 /// ~4,000 nodes and searching the victims of hundreds; between two runs of a
 /// class most of those nodes are unchanged, so their verdicts are read back
-/// (compact, 40 bytes a node) instead of recomputed from each node's pods.
+/// (64 bytes a node) instead of recomputed from each node's pods.
 /// Looked up, never iterated; emptied when it holds
-/// [`MAX_VERDICT_CLASSES`] classes (about 0.5 MB each on 12.5 k nodes).
+/// [`MAX_VERDICT_CLASSES`] classes (about 0.8 MB each on 12.5 k nodes).
 #[derive(Clone, Debug, Default)]
 struct VerdictCache {
     classes: HashMap<(Resources, i32), Vec<NodeVerdict>>,
