@@ -137,7 +137,8 @@ pub struct SchedulingQueue {
     backoff: BinaryHeap<Reverse<(SimTime, u64)>>,
     backoff_entries: BTreeMap<u64, Queued>,
     /// Keyed by (priority, highest first; then round, then failure order).
-    unschedulable: BTreeMap<(Reverse<i32>, u32, u64), Queued>,
+    /// With each pod's requests, so a move tests the fit without reading the pod.
+    unschedulable: BTreeMap<(Reverse<i32>, u32, u64), (Queued, Resources)>,
     /// Reused by the moves, so a cluster event allocates nothing.
     scratch: Vec<(Reverse<i32>, u32, u64)>,
     /// Per resource, at most the smallest request among parked pods (stale
@@ -239,7 +240,8 @@ impl SchedulingQueue {
         };
         let seq = self.seq();
         let round = self.round_of(pod);
-        self.unschedulable.insert((Reverse(priority), round, seq), Queued { pod, priority, round, timestamp: now, attempts, seq });
+        let q = Queued { pod, priority, round, timestamp: now, attempts, seq };
+        self.unschedulable.insert((Reverse(priority), round, seq), (q, requests));
     }
 
     fn requeue(&mut self, q: Queued, now: SimTime) {
@@ -256,7 +258,7 @@ impl SchedulingQueue {
     fn requeue_scratch(&mut self, now: SimTime) -> usize {
         let keys = std::mem::take(&mut self.scratch);
         for key in &keys {
-            let q = self.unschedulable.remove(key).expect("collected from the map");
+            let (q, _) = self.unschedulable.remove(key).expect("collected from the map");
             self.requeue(q, now);
         }
         let moved = keys.len();
@@ -272,24 +274,25 @@ impl SchedulingQueue {
     /// only pods that now fit *that* node can have become schedulable
     /// (kube-scheduler's QueueingHint for NodeResourcesFit), and only as many
     /// as the freed capacity can take. Walking the parked pods highest
-    /// priority first, a pod is moved (to backoffQ or activeQ) when
-    /// `requests_if_eligible` returns its requests (the node passes its other
-    /// filters, such as taints) and they fit in what is left of `free` and
-    /// `pod_slots`. Pods beyond that would fail again, so they stay parked: no
-    /// retry storm. Returns how many moved.
+    /// priority first, a pod is moved (to backoffQ or activeQ) when its
+    /// requests (as parked) fit in what is left of `free` and `pod_slots` and
+    /// `eligible` says the node passes its other filters, such as taints
+    /// (asked only of pods that fit: reading a pod costs more than the fit).
+    /// Pods beyond that would fail again, so they stay parked: no retry
+    /// storm. Returns how many moved.
     pub fn move_for_freed_node(
         &mut self,
         now: SimTime,
         mut free: Resources,
         mut pod_slots: u32,
-        mut requests_if_eligible: impl FnMut(PodId) -> Option<Resources>,
+        mut eligible: impl FnMut(PodId) -> bool,
     ) -> usize {
-        for (key, q) in &self.unschedulable {
+        for (key, (q, requests)) in &self.unschedulable {
             if pod_slots == 0 || !self.min_parked_request.fits_in(&free) {
                 break;
             }
-            if let Some(req) = requests_if_eligible(q.pod).filter(|r| r.fits_in(&free)) {
-                free -= req;
+            if requests.fits_in(&free) && eligible(q.pod) {
+                free -= *requests;
                 pod_slots -= 1;
                 self.scratch.push(*key);
             }
@@ -323,7 +326,7 @@ impl SchedulingQueue {
     /// retried whatever happened.
     pub fn flush_unschedulable_timeout(&mut self, now: SimTime) -> usize {
         let timeout = self.timings.unschedulable_timeout;
-        let expired = self.unschedulable.iter().filter(|(_, q)| now.saturating_since(q.timestamp) > timeout).map(|(k, _)| *k);
+        let expired = self.unschedulable.iter().filter(|(_, (q, _))| now.saturating_since(q.timestamp) > timeout).map(|(k, _)| *k);
         self.scratch.extend(expired);
         self.requeue_scratch(now)
     }
@@ -400,9 +403,9 @@ mod tests {
         assert_eq!(q.active_len(), 0);
         // An event on a node the pod cannot use leaves it alone.
         let free = Resources { cpu_milli: 1000, memory_bytes: 1 << 30, gpu: 0 };
-        assert_eq!(q.move_for_freed_node(t0 + SimDuration::from_secs(1), free, 10, |_| None), 0);
+        assert_eq!(q.move_for_freed_node(t0 + SimDuration::from_secs(1), free, 10, |_| false), 0);
         // One it can use moves it to backoffQ (4 s not over yet)…
-        assert_eq!(q.move_for_freed_node(t0 + SimDuration::from_secs(1), free, 10, |_| Some(Resources::ZERO)), 1);
+        assert_eq!(q.move_for_freed_node(t0 + SimDuration::from_secs(1), free, 10, |_| true), 1);
         assert_eq!((q.active_len(), q.backoff_len()), (0, 1));
         // …until the flush after its backoff expired.
         assert_eq!(q.flush_backoff(t0 + SimDuration::from_secs(3)), 0);
@@ -434,13 +437,12 @@ mod tests {
             );
         }
         let cpu = |m| Resources { cpu_milli: m, memory_bytes: 1 << 30, gpu: 0 };
-        let pod = Resources { cpu_milli: 1000, memory_bytes: 1 << 20, gpu: 0 };
         // 2 CPUs freed: two pods can go, the high-priority one first.
-        assert_eq!(q.move_for_freed_node(t0, cpu(2000), 110, |_| Some(pod)), 2);
+        assert_eq!(q.move_for_freed_node(t0, cpu(2000), 110, |_| true), 2);
         let moved: Vec<u32> = std::iter::from_fn(|| q.pop().map(|(p, _)| p.0)).collect();
         assert_eq!(moved, vec![4, 0]);
         // Pod slots limit too.
-        assert_eq!(q.move_for_freed_node(t0, cpu(8000), 1, |_| Some(pod)), 1);
+        assert_eq!(q.move_for_freed_node(t0, cpu(8000), 1, |_| true), 1);
         assert_eq!(q.unschedulable_len(), 2);
         assert_eq!(q.move_all(t0), 2);
     }
