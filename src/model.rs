@@ -4,6 +4,7 @@
 pub mod affinity;
 pub mod cluster;
 pub mod disruption;
+pub mod free_index;
 pub mod image;
 pub mod load;
 pub mod node;
@@ -17,6 +18,7 @@ pub mod workload;
 
 pub use cluster::{BoundPod, Cluster, WorkloadUsage};
 pub use disruption::DisruptionBudget;
+pub use free_index::FreeIndex;
 pub use image::{ImageId, ImageSpec};
 pub use node::{Node, NodeId};
 pub use pod::{Pod, PodId, PodPhase, PodTemplate};

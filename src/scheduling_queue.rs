@@ -19,7 +19,8 @@
 //! priority take turns by job instead of queueing by time.
 
 use std::cmp::{Ordering, Reverse};
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+use std::ops::Bound::{Excluded, Unbounded};
 
 use crate::model::{PodId, Resources};
 use crate::time::{SimDuration, SimTime};
@@ -129,6 +130,9 @@ impl Ord for Active {
     }
 }
 
+/// The key of a parked pod: (priority, highest first; then round, then failure order).
+type ParkedKey = (Reverse<i32>, u32, u64);
+
 /// The three sub-queues of kube-scheduler's `PriorityQueue`.
 pub struct SchedulingQueue {
     timings: QueueTimings,
@@ -137,9 +141,16 @@ pub struct SchedulingQueue {
     backoff: BinaryHeap<Reverse<(SimTime, u64)>>,
     backoff_entries: BTreeMap<u64, Queued>,
     /// Keyed by (priority, highest first; then round, then failure order).
-    unschedulable: BTreeMap<(Reverse<i32>, u32, u64), Queued>,
+    /// With each pod's requests, as parked.
+    unschedulable: BTreeMap<ParkedKey, (Queued, Resources)>,
+    /// The keys of `unschedulable` by the pods' requests, so a move visits
+    /// only the pods that fit (see `move_for_freed_node`).
+    parked_by_requests: BTreeMap<Resources, BTreeSet<ParkedKey>>,
     /// Reused by the moves, so a cluster event allocates nothing.
-    scratch: Vec<(Reverse<i32>, u32, u64)>,
+    scratch: Vec<ParkedKey>,
+    /// Reused by `move_for_freed_node`: per group of requests that fit, its
+    /// next parked key, smallest first.
+    next_of_group: BinaryHeap<Reverse<(ParkedKey, Resources)>>,
     /// Per resource, at most the smallest request among parked pods (stale
     /// values are only ever too small, which costs a longer scan, never a
     /// missed pod). Lets a move stop as soon as nothing more could fit.
@@ -163,7 +174,9 @@ impl SchedulingQueue {
             backoff: BinaryHeap::new(),
             backoff_entries: BTreeMap::new(),
             unschedulable: BTreeMap::new(),
+            parked_by_requests: BTreeMap::new(),
             scratch: Vec::new(),
+            next_of_group: BinaryHeap::new(),
             min_parked_request: NO_PARKED_PODS,
             next_seq: 0,
             sort,
@@ -239,7 +252,10 @@ impl SchedulingQueue {
         };
         let seq = self.seq();
         let round = self.round_of(pod);
-        self.unschedulable.insert((Reverse(priority), round, seq), Queued { pod, priority, round, timestamp: now, attempts, seq });
+        let q = Queued { pod, priority, round, timestamp: now, attempts, seq };
+        let key = (Reverse(priority), round, seq);
+        self.unschedulable.insert(key, (q, requests));
+        self.parked_by_requests.entry(requests).or_default().insert(key);
     }
 
     fn requeue(&mut self, q: Queued, now: SimTime) {
@@ -256,7 +272,12 @@ impl SchedulingQueue {
     fn requeue_scratch(&mut self, now: SimTime) -> usize {
         let keys = std::mem::take(&mut self.scratch);
         for key in &keys {
-            let q = self.unschedulable.remove(key).expect("collected from the map");
+            let (q, requests) = self.unschedulable.remove(key).expect("collected from the map");
+            let group = self.parked_by_requests.get_mut(&requests).expect("every parked pod has a group");
+            group.remove(key);
+            if group.is_empty() {
+                self.parked_by_requests.remove(&requests);
+            }
             self.requeue(q, now);
         }
         let moved = keys.len();
@@ -272,26 +293,49 @@ impl SchedulingQueue {
     /// only pods that now fit *that* node can have become schedulable
     /// (kube-scheduler's QueueingHint for NodeResourcesFit), and only as many
     /// as the freed capacity can take. Walking the parked pods highest
-    /// priority first, a pod is moved (to backoffQ or activeQ) when
-    /// `requests_if_eligible` returns its requests (the node passes its other
-    /// filters, such as taints) and they fit in what is left of `free` and
-    /// `pod_slots`. Pods beyond that would fail again, so they stay parked: no
-    /// retry storm. Returns how many moved.
+    /// priority first, a pod is moved (to backoffQ or activeQ) when its
+    /// requests (as parked) fit in what is left of `free` and `pod_slots` and
+    /// `eligible` says the node passes its other filters, such as taints
+    /// (asked only of pods that fit: reading a pod costs more than the fit).
+    /// Pods beyond that would fail again, so they stay parked: no retry
+    /// storm. Returns how many moved.
+    ///
+    /// The walk visits only the pods whose requests fit: with up to ~99 k
+    /// pods parked in the full Google replay and each completion freeing
+    /// little, walking them all was most of the run. The parked pods are
+    /// grouped by requests; the groups that fit `free` each offer their
+    /// next key, and the smallest is taken: the pods that fit, in key order.
+    /// A group that no longer fits what is left never fits again (`free`
+    /// only shrinks), as in the walk over every pod.
     pub fn move_for_freed_node(
         &mut self,
         now: SimTime,
         mut free: Resources,
         mut pod_slots: u32,
-        mut requests_if_eligible: impl FnMut(PodId) -> Option<Resources>,
+        mut eligible: impl FnMut(PodId) -> bool,
     ) -> usize {
-        for (key, q) in &self.unschedulable {
-            if pod_slots == 0 || !self.min_parked_request.fits_in(&free) {
-                break;
+        let next = &mut self.next_of_group;
+        next.clear();
+        if pod_slots > 0 && self.min_parked_request.fits_in(&free) {
+            let cpu_fits = Resources { cpu_milli: free.cpu_milli, memory_bytes: u64::MAX, gpu: u64::MAX };
+            for (requests, keys) in self.parked_by_requests.range(..=cpu_fits) {
+                if let (true, Some(&first)) = (requests.fits_in(&free), keys.first()) {
+                    next.push(Reverse((first, *requests)));
+                }
             }
-            if let Some(req) = requests_if_eligible(q.pod).filter(|r| r.fits_in(&free)) {
-                free -= req;
+        }
+        while pod_slots > 0 {
+            let Some(Reverse((key, requests))) = next.pop() else { break };
+            if !requests.fits_in(&free) {
+                continue;
+            }
+            if eligible(self.unschedulable[&key].0.pod) {
+                free -= requests;
                 pod_slots -= 1;
-                self.scratch.push(*key);
+                self.scratch.push(key);
+            }
+            if let Some(&after) = self.parked_by_requests[&requests].range((Excluded(key), Unbounded)).next() {
+                next.push(Reverse((after, requests)));
             }
         }
         self.requeue_scratch(now)
@@ -323,7 +367,7 @@ impl SchedulingQueue {
     /// retried whatever happened.
     pub fn flush_unschedulable_timeout(&mut self, now: SimTime) -> usize {
         let timeout = self.timings.unschedulable_timeout;
-        let expired = self.unschedulable.iter().filter(|(_, q)| now.saturating_since(q.timestamp) > timeout).map(|(k, _)| *k);
+        let expired = self.unschedulable.iter().filter(|(_, (q, _))| now.saturating_since(q.timestamp) > timeout).map(|(k, _)| *k);
         self.scratch.extend(expired);
         self.requeue_scratch(now)
     }
@@ -400,9 +444,9 @@ mod tests {
         assert_eq!(q.active_len(), 0);
         // An event on a node the pod cannot use leaves it alone.
         let free = Resources { cpu_milli: 1000, memory_bytes: 1 << 30, gpu: 0 };
-        assert_eq!(q.move_for_freed_node(t0 + SimDuration::from_secs(1), free, 10, |_| None), 0);
+        assert_eq!(q.move_for_freed_node(t0 + SimDuration::from_secs(1), free, 10, |_| false), 0);
         // One it can use moves it to backoffQ (4 s not over yet)…
-        assert_eq!(q.move_for_freed_node(t0 + SimDuration::from_secs(1), free, 10, |_| Some(Resources::ZERO)), 1);
+        assert_eq!(q.move_for_freed_node(t0 + SimDuration::from_secs(1), free, 10, |_| true), 1);
         assert_eq!((q.active_len(), q.backoff_len()), (0, 1));
         // …until the flush after its backoff expired.
         assert_eq!(q.flush_backoff(t0 + SimDuration::from_secs(3)), 0);
@@ -434,14 +478,49 @@ mod tests {
             );
         }
         let cpu = |m| Resources { cpu_milli: m, memory_bytes: 1 << 30, gpu: 0 };
-        let pod = Resources { cpu_milli: 1000, memory_bytes: 1 << 20, gpu: 0 };
         // 2 CPUs freed: two pods can go, the high-priority one first.
-        assert_eq!(q.move_for_freed_node(t0, cpu(2000), 110, |_| Some(pod)), 2);
+        assert_eq!(q.move_for_freed_node(t0, cpu(2000), 110, |_| true), 2);
         let moved: Vec<u32> = std::iter::from_fn(|| q.pop().map(|(p, _)| p.0)).collect();
         assert_eq!(moved, vec![4, 0]);
         // Pod slots limit too.
-        assert_eq!(q.move_for_freed_node(t0, cpu(8000), 1, |_| Some(pod)), 1);
+        assert_eq!(q.move_for_freed_node(t0, cpu(8000), 1, |_| true), 1);
         assert_eq!(q.unschedulable_len(), 2);
         assert_eq!(q.move_all(t0), 2);
+    }
+
+    #[test]
+    fn freed_capacity_moves_what_a_walk_over_every_parked_pod_moves() {
+        // Pods parked at random (few distinct requests, three priorities),
+        // nodes freeing random resources, some pods ineligible: the pods
+        // moved are those a walk over every parked pod in key order takes.
+        use rand::{Rng, SeedableRng};
+        let mut r = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        let mut q = SchedulingQueue::new(QueueTimings::default(), QueueSort::PrioritySort);
+        let eligible = |p: PodId| p.0 % 7 != 3;
+        let mut next_pod = 0;
+        for round in 0..300 {
+            for _ in 0..r.random_range(0..8) {
+                let requests = Resources { cpu_milli: r.random_range(1..5) * 500, memory_bytes: r.random_range(1..4) << 30, gpu: 0 };
+                q.add_unschedulable(PodId(next_pod), r.random_range(0..3), requests, 1, SimTime::ZERO);
+                next_pod += 1;
+            }
+            let free = Resources { cpu_milli: r.random_range(0..5000), memory_bytes: r.random_range(0..8u64) << 30, gpu: 0 };
+            let slots = r.random_range(0..6);
+            let (mut left, mut slots_left, mut expected) = (free, slots, Vec::new());
+            for (q, requests) in q.unschedulable.values() {
+                if slots_left > 0 && requests.fits_in(&left) && eligible(q.pod) {
+                    left -= *requests;
+                    slots_left -= 1;
+                    expected.push(q.pod);
+                }
+            }
+            let moved = q.move_for_freed_node(SimTime::from_secs(1000), free, slots, eligible);
+            let mut got: Vec<PodId> = std::iter::from_fn(|| q.pop().map(|(p, _)| p)).collect();
+            got.sort();
+            expected.sort();
+            assert_eq!((moved, got), (expected.len(), expected), "round {round}");
+            let groups: usize = q.parked_by_requests.values().map(BTreeSet::len).sum();
+            assert_eq!(groups, q.unschedulable_len(), "round {round}: every parked pod in one group");
+        }
     }
 }

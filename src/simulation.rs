@@ -797,10 +797,7 @@ impl Simulation {
         let node = self.cluster.node(pod.node.expect("finished pods were bound"));
         let cluster = &self.cluster;
         let slots = node.max_pods.saturating_sub(node.pod_count);
-        self.queue.move_for_freed_node(now, node.free(), slots, |p| {
-            let pod = cluster.pod(p);
-            filter::check_except_resources(pod, node).then_some(pod.requests)
-        });
+        self.queue.move_for_freed_node(now, node.free(), slots, |p| filter::check_except_resources(cluster.pod(p), node));
         Ok(())
     }
 }

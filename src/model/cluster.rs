@@ -1,12 +1,14 @@
 //! The cluster state: nodes, pods, images, with incremental accounting.
 
 use crate::model::disruption::DisruptionBudget;
+use crate::model::free_index::FreeIndex;
 use crate::model::image::{ImageId, ImageSpec};
 use crate::model::node::{Node, NodeId};
 use crate::model::pod::{Pod, PodId, PodPhase};
 use crate::model::priority_usage::PriorityUsage;
 use crate::model::resources::Resources;
 use crate::time::SimTime;
+use std::sync::OnceLock;
 
 /// Counts of pods by phase, kept up to date on every transition.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -95,6 +97,10 @@ pub struct Cluster {
     bound_on: Vec<Vec<BoundPod>>,
     /// Per node, the `version` its last change made.
     changed_at: Vec<u64>,
+    /// Free CPU and memory per node, for filters that skip full nodes. Built
+    /// at the first query rather than here: tests set up nodes by hand after
+    /// building the cluster. Updated with `changed_at`.
+    free_index: OnceLock<FreeIndex>,
     /// Per workload class, indexed by `Pod::workload`.
     usage: Vec<WorkloadUsage>,
     /// Per workload class: its PodDisruptionBudget, if any.
@@ -135,6 +141,7 @@ impl Cluster {
             priority_usage,
             bound_on,
             changed_at,
+            free_index: OnceLock::new(),
             usage: Vec::new(),
             budgets: Vec::new(),
             version: 0,
@@ -149,6 +156,11 @@ impl Cluster {
     /// What workload class `workload` holds now.
     pub fn usage(&self, workload: u32) -> WorkloadUsage {
         self.usage.get(workload as usize).copied().unwrap_or_default()
+    }
+
+    /// Whether any workload class has a disruption budget.
+    pub fn has_disruption_budgets(&self) -> bool {
+        self.budgets.iter().any(Option::is_some)
     }
 
     /// `status.disruptionsAllowed` of `workload`'s budget, `None` without one.
@@ -206,10 +218,19 @@ impl Cluster {
         &self.changed_at
     }
 
-    /// Records a change of `node`: a new version, and the node's stamp.
+    /// The free resources of every node, indexed (see [`FreeIndex`]).
+    pub fn free_index(&self) -> &FreeIndex {
+        self.free_index.get_or_init(|| FreeIndex::new(&self.nodes))
+    }
+
+    /// Records a change of `node`: a new version, the node's stamp and its
+    /// free resources.
     fn node_changed(&mut self, node: NodeId) {
         self.version += 1;
         self.changed_at[node.index()] = self.version;
+        if let Some(index) = self.free_index.get_mut() {
+            index.update(node.index(), &self.nodes[node.index()]);
+        }
     }
     /// A pod by id.
     pub fn pod(&self, id: PodId) -> &Pod {

@@ -57,6 +57,23 @@ impl PriorityUsage {
     pub fn below(&self, priority: i32) -> (Resources, u32) {
         self.bands.iter().take_while(|b| b.priority < priority).fold((Resources::ZERO, 0), |(r, n), b| (r + b.requested, n + b.pods))
     }
+
+    /// The lowest priority `p` below `priority` such that evicting every pod
+    /// of priority up to `p` makes room, as `makes_room(freed, freed_pods)`
+    /// says; `None` if evicting all pods below `priority` does not. Since any
+    /// set of evicted pods that makes room lies within the priorities up to
+    /// its highest, no such set has a highest priority below `p`.
+    pub fn lowest_sufficient(&self, priority: i32, makes_room: impl Fn(Resources, u32) -> bool) -> Option<i32> {
+        let (mut freed, mut freed_pods) = (Resources::ZERO, 0);
+        for b in self.bands.iter().take_while(|b| b.priority < priority) {
+            freed += b.requested;
+            freed_pods += b.pods;
+            if makes_room(freed, freed_pods) {
+                return Some(b.priority);
+            }
+        }
+        None
+    }
 }
 
 /// The sums from scratch, from `(priority, requests)` of every pod on a node:

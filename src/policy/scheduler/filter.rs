@@ -110,6 +110,32 @@ impl RejectionTally {
         }
     }
 
+    /// Takes back one [`record`](Self::record) of `r` (a node whose
+    /// rejection is being replaced).
+    #[inline(always)]
+    pub fn unrecord(&mut self, r: Rejection) {
+        match self.resource_only.get_mut(r.0 as usize) {
+            Some(n) => *n -= 1,
+            None => {
+                let c = &mut self.others;
+                c.examined -= 1;
+                for (reason, count) in [
+                    (Rejection::CPU, &mut c.insufficient_cpu),
+                    (Rejection::MEMORY, &mut c.insufficient_memory),
+                    (Rejection::GPU, &mut c.insufficient_gpu),
+                    (Rejection::TOO_MANY_PODS, &mut c.too_many_pods),
+                    (Rejection::TAINT, &mut c.untolerated_taint),
+                    (Rejection::NODE_AFFINITY, &mut c.node_affinity_mismatch),
+                    (Rejection::TOPOLOGY_SPREAD, &mut c.topology_spread_violation),
+                    (Rejection::POD_AFFINITY, &mut c.pod_affinity_violation),
+                    (Rejection::NODE_UNSCHEDULABLE, &mut c.node_unschedulable),
+                ] {
+                    *count -= r.has(reason) as u32;
+                }
+            }
+        }
+    }
+
     /// The counts of every node recorded.
     pub fn counts(&self) -> FilterCounts {
         let mut c = self.others;
@@ -233,5 +259,10 @@ mod tests {
         }
         assert_eq!(tally.counts(), each);
         assert_eq!(RejectionTally::default().counts(), FilterCounts::default());
+        // Taking every record back leaves nothing.
+        for i in 0..3000u32 {
+            tally.unrecord(Rejection((i.wrapping_mul(2_654_435_761) >> 7) as u16 & 0x1ff));
+        }
+        assert_eq!(tally.counts(), FilterCounts::default());
     }
 }

@@ -37,7 +37,7 @@ use super::{ClusterView, Placement, Scheduler};
 use crate::engine::SimRng;
 use crate::explain::{Candidate, ScorePart};
 use crate::model::taint::{is_tolerated, TaintEffect, Toleration};
-use crate::model::{Node, NodeId, Pod, Resources};
+use crate::model::{FreeIndex, Node, NodeId, Pod, Resources};
 
 /// Highest score a plugin gives (`framework.MaxNodeScore`).
 pub const MAX_NODE_SCORE: i64 = 100;
@@ -579,7 +579,7 @@ pub struct KubernetesScheduler {
     /// job's pending pods then cost a pass over the stamps instead of over
     /// the nodes. Looked up, never iterated; emptied when it holds
     /// [`MAX_REMEMBERED_CLASSES`] classes.
-    rejections: HashMap<FilterClass, (u64, Vec<Rejection>)>,
+    rejections: HashMap<FilterClass, Remembered>,
     /// The buffer a pass records rejections into, kept between passes.
     rejection_buf: Vec<Rejection>,
     /// DefaultPreemption's buffers.
@@ -592,14 +592,21 @@ pub struct KubernetesScheduler {
     lowest_bound_priority: Option<i32>,
 }
 
-/// One filtering pass: where it starts, how many feasible nodes it wants, and
-/// whether the pod has topology spread or pod affinity terms in force.
+/// One filtering pass: where it starts, how many feasible nodes it wants,
+/// whether the pod has topology spread or pod affinity terms in force, and
+/// whether it skips the nodes the free-resource index rules out.
+///
+/// A skipping pass finds the same feasible nodes in the same order and stops
+/// at the same node as a full one, but leaves the skipped nodes out of the
+/// tally and the per-node rejections; these are only read when no node is
+/// feasible, and such a pass is run again in full (see `schedule`).
 #[derive(Clone, Copy)]
-struct FilterPass {
+struct FilterPass<'a> {
     start: usize,
     to_find: usize,
     spread: bool,
     pod_affinity: bool,
+    skip: Option<&'a FreeIndex>,
 }
 
 /// Where a filtering pass records the nodes it rejects: tallied, and each
@@ -607,6 +614,18 @@ struct FilterPass {
 struct PassRejections<'a> {
     tally: &'a mut RejectionTally,
     per_node: &'a mut [Rejection],
+}
+
+/// A filter class's rejection by every node (see `KubernetesScheduler::rejections`).
+struct Remembered {
+    /// The cluster version the rejections hold at.
+    at: u64,
+    /// Each node's rejection.
+    per_node: Vec<Rejection>,
+    /// Their tally, kept along as nodes are filtered again, so an attempt
+    /// that still fails everywhere reads its counts instead of recounting
+    /// every node's rejection.
+    tally: RejectionTally,
 }
 
 /// What makes two pods fail identically on the same cluster: (cluster version,
@@ -664,7 +683,7 @@ impl KubernetesScheduler {
         check: impl Fn(&Pod, &Node) -> Rejection,
         pod: &Pod,
         view: &ClusterView<'_>,
-        pass: FilterPass,
+        pass: FilterPass<'_>,
         scored: &mut Vec<NodeScores>,
         rejected: PassRejections<'_>,
     ) -> usize {
@@ -672,6 +691,22 @@ impl KubernetesScheduler {
         let n = nodes.len();
         let (mut processed, mut cursor) = (0, pass.start);
         while processed < n && scored.len() < pass.to_find {
+            if let Some(index) = pass.skip {
+                // Jump over the nodes the resource fit would reject, within
+                // what is left of the ring before it wraps.
+                let end = (cursor + (n - processed)).min(n);
+                match index.first_fit(cursor, end, pod.requests.cpu_milli, pod.requests.memory_bytes) {
+                    Some(next) => {
+                        processed += next - cursor;
+                        cursor = next;
+                    }
+                    None => {
+                        processed += end - cursor;
+                        cursor = if end == n { 0 } else { end };
+                        continue;
+                    }
+                }
+            }
             let idx = cursor;
             processed += 1;
             cursor = if cursor + 1 == n { 0 } else { cursor + 1 };
@@ -703,7 +738,7 @@ impl KubernetesScheduler {
         filters: FilterSet,
         pod: &Pod,
         view: &ClusterView<'_>,
-        pass: FilterPass,
+        pass: FilterPass<'_>,
         scored: &mut Vec<NodeScores>,
         rejected: PassRejections<'_>,
     ) -> usize {
@@ -712,18 +747,20 @@ impl KubernetesScheduler {
 
     /// The remembered rejections of `class` brought up to date (only the
     /// nodes changed since are filtered again); if every node still rejects
-    /// the pod, they are tallied into `counts` and the answer is `true`: the
+    /// the pod, their tally is `counts` and the answer is `true`: the
     /// pass would fail, and examine every node to find out. Otherwise the
     /// class is forgotten (a full pass follows).
     fn refresh_rejections(&mut self, class: FilterClass, pod: &Pod, view: &ClusterView<'_>, counts: &mut RejectionTally) -> bool {
-        let Some((at, rejections)) = self.rejections.get_mut(&class) else { return false };
+        let Some(kept) = self.rejections.get_mut(&class) else { return false };
         let nodes = view.nodes();
         let (filters, all_filters) = (self.filters, self.filters == FilterSet::ALL);
-        let mut all_reject = rejections.len() == nodes.len();
+        let mut all_reject = kept.per_node.len() == nodes.len();
         if all_reject {
-            for ((node, &changed), slot) in nodes.iter().zip(view.cluster().nodes_changed_at()).zip(rejections.iter_mut()) {
-                if changed > *at {
+            for ((node, &changed), slot) in nodes.iter().zip(view.cluster().nodes_changed_at()).zip(kept.per_node.iter_mut()) {
+                if changed > kept.at {
+                    kept.tally.unrecord(*slot);
                     *slot = if all_filters { check(pod, node) } else { check_some(pod, node, filters) };
+                    kept.tally.record(*slot);
                     all_reject &= !slot.is_none();
                 }
             }
@@ -732,10 +769,8 @@ impl KubernetesScheduler {
             self.rejections.remove(&class);
             return false;
         }
-        *at = view.cluster().version();
-        for &r in rejections.iter() {
-            counts.record(r);
-        }
+        kept.at = view.cluster().version();
+        *counts = kept.tally;
         true
     }
 
@@ -853,7 +888,7 @@ impl Scheduler for KubernetesScheduler {
         // Also for pods without terms: bound pods' terms may reject or score them.
         let pod_affinity = self.pod_affinity_enabled && self.pod_affinity.compute(pod, view, self.params.hard_pod_affinity_weight);
         let start = if n == 0 { 0 } else { self.next_start_node_index % n };
-        let pass = FilterPass { start, to_find, spread, pod_affinity };
+        let pass = FilterPass { start, to_find, spread, pod_affinity, skip: Some(view.cluster().free_index()) };
         // One copy of the loop per filter set, so the default profile's
         // inlined `check` carries no test for disabled plugins.
         let (filters, all_filters) = (self.filters, self.filters == FilterSet::ALL);
@@ -868,17 +903,29 @@ impl Scheduler for KubernetesScheduler {
             let mut rejections = std::mem::take(&mut self.rejection_buf);
             rejections.clear();
             rejections.resize(if remember { n } else { 0 }, Rejection::default());
-            let rejected = PassRejections { tally: &mut tally, per_node: &mut rejections };
-            self.next_start_node_index = if all_filters {
-                self.filter_and_score(check, pod, view, pass, &mut scored, rejected)
-            } else {
-                self.filter_and_score_some(filters, pod, view, pass, &mut scored, rejected)
+            let mut run = |pass: FilterPass<'_>, tally: &mut RejectionTally, scored: &mut Vec<NodeScores>| {
+                let rejected = PassRejections { tally, per_node: &mut rejections };
+                if all_filters {
+                    self.filter_and_score(check, pod, view, pass, scored, rejected)
+                } else {
+                    self.filter_and_score_some(filters, pod, view, pass, scored, rejected)
+                }
             };
+            let next_start = run(pass, &mut tally, &mut scored);
+            if scored.is_empty() {
+                // No feasible node: the failure's counts (and the remembered
+                // rejections) need every node's reasons, which the skipping
+                // pass left out. The full pass ends where it started, as the
+                // skipping one did.
+                tally = RejectionTally::default();
+                run(FilterPass { skip: None, ..pass }, &mut tally, &mut scored);
+            }
+            self.next_start_node_index = next_start;
             if remember && scored.is_empty() {
                 if self.rejections.len() >= MAX_REMEMBERED_CLASSES {
                     self.rejections.clear();
                 }
-                self.rejections.insert(filter_class, (view.cluster().version(), rejections));
+                self.rejections.insert(filter_class, Remembered { at: view.cluster().version(), per_node: rejections, tally });
             } else {
                 self.rejection_buf = rejections;
             }
@@ -1271,6 +1318,51 @@ mod tests {
             assert_eq!(fits, step == 2 || step == 5, "step {step}: {placement:?}");
             // Remembered while it fails; forgotten once a node takes it.
             assert_eq!(cached.rejections.len(), !fits as usize, "step {step}");
+        }
+    }
+
+    #[test]
+    fn a_pass_skipping_full_nodes_finds_what_a_full_pass_finds() {
+        // 300 nodes filled at random by binds, completions and cordons; pods
+        // of random sizes from random starts: the skipping pass scores the
+        // same nodes in the same order and stops at the same node.
+        use crate::time::SimTime;
+        use rand::SeedableRng;
+        let mut r = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        let mut c = cluster(300);
+        let s = KubernetesScheduler::new(KubernetesParams::default(), rng());
+        let t = SimTime::from_secs(1);
+        for round in 0..400u32 {
+            let (node, cpu) = (r.random_range(0..300u32), r.random_range(0..2000));
+            let id = c.submit(crate::model::pod::tests_support::pod(round, cpu, r.random_range(0..3 * GI)));
+            if crate::policy::scheduler::filter::check(c.pod(id), c.node(NodeId(node))).is_none() {
+                c.bind(id, NodeId(node), t);
+                c.start(id, t);
+            }
+            if round % 7 == 0 {
+                if let Some(&done) = c.pods_on(NodeId(r.random_range(0..300))).first() {
+                    c.finish(done, t);
+                }
+            }
+            if round % 13 == 0 {
+                c.set_node_state(NodeId(r.random_range(0..300)), true, true, round % 26 == 0, t);
+            }
+            let view = ClusterView::new(&c, t);
+            let pod = crate::model::pod::tests_support::pod(9999, r.random_range(0..4000), r.random_range(0..8 * GI));
+            let pass = FilterPass {
+                start: r.random_range(0..300),
+                to_find: 1 + round as usize % 40,
+                spread: false,
+                pod_affinity: false,
+                skip: None,
+            };
+            let run = |pass: FilterPass<'_>| {
+                let (mut scored, mut tally) = (Vec::new(), RejectionTally::default());
+                let next =
+                    s.filter_and_score(check, &pod, &view, pass, &mut scored, PassRejections { tally: &mut tally, per_node: &mut [] });
+                (next, scored)
+            };
+            assert_eq!(run(FilterPass { skip: Some(c.free_index()), ..pass }), run(pass), "round {round}");
         }
     }
 
