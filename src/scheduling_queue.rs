@@ -130,6 +130,12 @@ impl Ord for Active {
     }
 }
 
+/// `move_for_freed_node` visits the parked pods by groups of equal requests
+/// only when the groups are this many times fewer than the pods (traces,
+/// where thousands of tasks share a shape); otherwise it walks the pods. Both
+/// take the same pods in the same order.
+const GROUPED_MOVE_MIN_SHARING: usize = 4;
+
 /// The key of a parked pod: (priority, highest first; then round, then failure order).
 type ParkedKey = (Reverse<i32>, u32, u64);
 
@@ -314,6 +320,21 @@ impl SchedulingQueue {
         mut pod_slots: u32,
         mut eligible: impl FnMut(PodId) -> bool,
     ) -> usize {
+        // With few pods sharing requests (drawn workloads), the groups are as
+        // many as the pods and setting them up costs more than the walk.
+        if self.parked_by_requests.len() * GROUPED_MOVE_MIN_SHARING > self.unschedulable.len() {
+            for (key, (q, requests)) in &self.unschedulable {
+                if pod_slots == 0 || !self.min_parked_request.fits_in(&free) {
+                    break;
+                }
+                if requests.fits_in(&free) && eligible(q.pod) {
+                    free -= *requests;
+                    pod_slots -= 1;
+                    self.scratch.push(*key);
+                }
+            }
+            return self.requeue_scratch(now);
+        }
         let next = &mut self.next_of_group;
         next.clear();
         if pod_slots > 0 && self.min_parked_request.fits_in(&free) {
