@@ -509,24 +509,27 @@ mod tests {
         assert_eq!(q.move_all(t0), 2);
     }
 
-    #[test]
-    fn freed_capacity_moves_what_a_walk_over_every_parked_pod_moves() {
-        // Pods parked at random (few distinct requests, three priorities),
-        // nodes freeing random resources, some pods ineligible: the pods
-        // moved are those a walk over every parked pod in key order takes.
+    /// Parks pods at random (requests from `shape`, up to `adds` a round,
+    /// three priorities) while nodes free random resources, some pods
+    /// ineligible; checks that the pods moved are those a walk over every
+    /// parked pod in key order takes. Returns in how many rounds the move
+    /// went by groups of equal requests.
+    fn check_moves_against_a_walk(adds: u32, mut shape: impl FnMut(&mut rand_chacha::ChaCha8Rng) -> Resources) -> usize {
         use rand::{Rng, SeedableRng};
         let mut r = rand_chacha::ChaCha8Rng::seed_from_u64(5);
         let mut q = SchedulingQueue::new(QueueTimings::default(), QueueSort::PrioritySort);
         let eligible = |p: PodId| p.0 % 7 != 3;
         let mut next_pod = 0;
+        let mut grouped = 0;
         for round in 0..300 {
-            for _ in 0..r.random_range(0..8) {
-                let requests = Resources { cpu_milli: r.random_range(1..5) * 500, memory_bytes: r.random_range(1..4) << 30, gpu: 0 };
+            for _ in 0..r.random_range(0..adds) {
+                let requests = shape(&mut r);
                 q.add_unschedulable(PodId(next_pod), r.random_range(0..3), requests, 1, SimTime::ZERO);
                 next_pod += 1;
             }
             let free = Resources { cpu_milli: r.random_range(0..5000), memory_bytes: r.random_range(0..8u64) << 30, gpu: 0 };
             let slots = r.random_range(0..6);
+            grouped += usize::from(q.parked_by_requests.len() * GROUPED_MOVE_MIN_SHARING <= q.unschedulable_len());
             let (mut left, mut slots_left, mut expected) = (free, slots, Vec::new());
             for (q, requests) in q.unschedulable.values() {
                 if slots_left > 0 && requests.fits_in(&left) && eligible(q.pod) {
@@ -543,5 +546,25 @@ mod tests {
             let groups: usize = q.parked_by_requests.values().map(BTreeSet::len).sum();
             assert_eq!(groups, q.unschedulable_len(), "round {round}: every parked pod in one group");
         }
+        grouped
+    }
+
+    #[test]
+    fn freed_capacity_moves_what_a_walk_over_every_parked_pod_moves() {
+        use rand::Rng;
+        // Few distinct requests and many parked pods (traces): moves go by groups.
+        let shared = check_moves_against_a_walk(30, |r| Resources {
+            cpu_milli: r.random_range(1..5) * 500,
+            memory_bytes: r.random_range(1..4) << 30,
+            gpu: 0,
+        });
+        assert!(shared > 200, "grouped moves in {shared} of 300 rounds");
+        // Requests all different (drawn workloads): moves walk the pods.
+        let distinct = check_moves_against_a_walk(8, |r| Resources {
+            cpu_milli: r.random_range(1..4000),
+            memory_bytes: r.random_range(1..1 << 33),
+            gpu: 0,
+        });
+        assert_eq!(distinct, 0);
     }
 }
