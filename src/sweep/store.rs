@@ -21,7 +21,7 @@ use super::stats::Estimate;
 use super::SweepError;
 use crate::engine::replication_seed;
 use crate::metrics::Summary;
-use crate::report::AtomicFile;
+use crate::report::{AtomicFile, CsvStream};
 
 /// The manifest's file name.
 pub const MANIFEST: &str = "sweep.json";
@@ -215,20 +215,19 @@ pub fn write_tables(dir: &Path, manifest: &Manifest, records: &[RunRecord]) -> R
     let kept = |name: &str| !params.iter().any(|p| p == name) && name != "seed";
 
     // The header even without runs (a shard that owns none), so readers get the columns.
-    let mut runs = Table::create(&dir.join("runs.csv"))?;
+    let mut runs = table(&dir.join("runs.csv"))?;
     let header = ["run", "cell", "replication", "seed"].map(String::from).into_iter().chain(params.iter().cloned());
-    runs.row(header.chain(summary_columns().into_iter().filter(|k| kept(k))))?;
+    runs.write(header.chain(summary_columns().into_iter().filter(|k| kept(k))).collect());
     for (r, f) in records.iter().zip(&fields) {
         let head = [r.index.to_string(), r.cell.to_string(), r.replication.to_string(), r.seed.to_string()];
-        runs.row(
-            head.into_iter().chain(manifest.cells[r.cell].iter().cloned()).chain(f.iter().filter(|(k, _)| kept(k)).map(|(_, v)| v.clone())),
-        )?;
+        let values = f.iter().filter(|(k, _)| kept(k)).map(|(_, v)| v.clone());
+        runs.write(head.into_iter().chain(manifest.cells[r.cell].iter().cloned()).chain(values).collect());
     }
-    runs.finish()?;
+    runs.finish().map_err(io_error)?;
 
-    let mut summary = Table::create(&dir.join("summary.csv"))?;
+    let mut summary = table(&dir.join("summary.csv"))?;
     let metric_head = ["metric", "n", "mean", "sd", "ci95_low", "ci95_high"].map(String::from);
-    summary.row(std::iter::once("cell".to_string()).chain(params.iter().cloned()).chain(metric_head))?;
+    summary.write(std::iter::once("cell".to_string()).chain(params.iter().cloned()).chain(metric_head).collect());
     // Every record has the summary's columns in the same order.
     let metrics: Vec<(usize, &str)> = fields.first().map_or(Vec::new(), |f| {
         f.iter().enumerate().map(|(i, (k, _))| (i, k.as_str())).filter(|(_, k)| !IDENTITY_COLUMNS.contains(k)).collect()
@@ -240,10 +239,10 @@ pub fn write_tables(dir: &Path, manifest: &Manifest, records: &[RunRecord]) -> R
             let Some(e) = Estimate::of(&xs) else { continue };
             let opt = |x: Option<f64>| x.map_or(String::new(), |x| x.to_string());
             let stats = [metric.to_string(), e.n.to_string(), e.mean.to_string(), opt(e.sd), opt(e.low()), opt(e.high())];
-            summary.row(std::iter::once(cell.to_string()).chain(values.iter().cloned()).chain(stats))?;
+            summary.write(std::iter::once(cell.to_string()).chain(values.iter().cloned()).chain(stats).collect());
         }
     }
-    summary.finish()?;
+    summary.finish().map_err(io_error)?;
 
     write_pending_cdf(dir, manifest, records)
 }
@@ -254,9 +253,9 @@ pub fn write_tables(dir: &Path, manifest: &Manifest, records: &[RunRecord]) -> R
 fn write_pending_cdf(dir: &Path, manifest: &Manifest, records: &[RunRecord]) -> Result<(), SweepError> {
     let params = &manifest.parameters;
     let policy_is_parameter = params.iter().any(|p| p == "policy");
-    let mut out = Table::create(&dir.join("pending_cdf.csv"))?;
+    let mut out = table(&dir.join("pending_cdf.csv"))?;
     let extra: &[&str] = if policy_is_parameter { &["quantile", "pending_s"] } else { &["policy", "quantile", "pending_s"] };
-    out.row(std::iter::once("cell".to_string()).chain(params.iter().cloned()).chain(extra.iter().map(|s| s.to_string())))?;
+    out.write(std::iter::once("cell".to_string()).chain(params.iter().cloned()).chain(extra.iter().map(|s| s.to_string())).collect());
     for (cell, values) in manifest.cells.iter().enumerate() {
         let runs: Vec<&RunRecord> = records.iter().filter(|r| r.cell == cell && !r.pending_quantiles.is_empty()).collect();
         let Some(first) = runs.first() else { continue };
@@ -267,10 +266,10 @@ fn write_pending_cdf(dir: &Path, manifest: &Manifest, records: &[RunRecord]) -> 
             let policy = (!policy_is_parameter).then(|| first.summary.policy.clone());
             let row =
                 std::iter::once(cell.to_string()).chain(values.iter().cloned()).chain(policy).chain([q.to_string(), mean.to_string()]);
-            out.row(row)?;
+            out.write(row.collect());
         }
     }
-    out.finish()
+    out.finish().map_err(io_error)
 }
 
 /// The run summary's column names, in order.
@@ -294,25 +293,12 @@ fn summary_fields(s: &Summary) -> Result<Vec<(String, String)>, SweepError> {
     Ok(header.iter().zip(row.iter()).map(|(k, v)| (k.to_string(), v.to_string())).collect())
 }
 
-/// A CSV file being written row by row, atomically.
-struct Table {
-    atomic: AtomicFile,
-    writer: csv::Writer<std::io::BufWriter<std::fs::File>>,
-    path: PathBuf,
+/// Starts writing a CSV table through [`CsvStream`] (atomic; the first write
+/// error is reported when it is finished).
+fn table(path: &Path) -> Result<CsvStream<Vec<String>>, SweepError> {
+    CsvStream::create(path).map_err(io_error)
 }
 
-impl Table {
-    fn create(path: &Path) -> Result<Table, SweepError> {
-        let (atomic, out) = AtomicFile::create(path).map_err(|e| SweepError::Io(e.to_string()))?;
-        Ok(Table { atomic, writer: csv::Writer::from_writer(out), path: path.to_path_buf() })
-    }
-
-    fn row(&mut self, fields: impl IntoIterator<Item = String>) -> Result<(), SweepError> {
-        self.writer.write_record(fields.into_iter().collect::<Vec<_>>()).map_err(|e| SweepError::io(&self.path, e))
-    }
-
-    fn finish(self) -> Result<(), SweepError> {
-        let out = self.writer.into_inner().map_err(|e| SweepError::io(&self.path, e.error()))?;
-        self.atomic.commit(out).map_err(|e| SweepError::Io(e.to_string()))
-    }
+fn io_error(e: crate::report::ReportError) -> SweepError {
+    SweepError::Io(e.to_string())
 }
