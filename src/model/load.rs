@@ -196,4 +196,15 @@ mod tests {
         let mut g = LoadGenerator::new(wild, crate::engine::stream_rng(3, 0, crate::engine::StreamId::SCHEDULER));
         assert!((0..1000).all(|k| g.next_rate(S(k)) >= 0.0));
     }
+
+    #[test]
+    fn a_scaled_load_multiplies_every_rate_with_the_same_noise() {
+        let spec = LoadSpec { shape: LoadShape::Constant { rate: 100.0 }, noise: 0.1, tick: SimDuration::from_secs(1) };
+        let rng = || crate::engine::stream_rng(4, 0, crate::engine::StreamId::SCHEDULER);
+        let (mut one, mut two) = (LoadGenerator::new(spec.clone(), rng()), LoadGenerator::new(spec, rng()).scaled(2.0));
+        for k in 0..100 {
+            let (a, b) = (one.next_rate(S(k)), two.next_rate(S(k)));
+            assert!((b - 2.0 * a).abs() < 1e-9, "{a} vs {b}");
+        }
+    }
 }

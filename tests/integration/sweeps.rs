@@ -80,6 +80,12 @@ fn tables_are_byte_identical_on_1_2_and_8_threads() {
         .collect();
     assert_eq!(outputs[0], outputs[1]);
     assert_eq!(outputs[0], outputs[2]);
+    // --series adds each run's own tables and leaves the sweep's unchanged.
+    let series = tmp.path().join("series");
+    sweep_into(&exp, &series, SweepOptions { series: true, ..Default::default() });
+    assert_eq!(tables(&series), outputs[0]);
+    let run = std::fs::read_to_string(series.join("runs/000006/summary.csv")).unwrap();
+    assert!(series.join("runs/000006/timeseries.csv").exists() && run.contains(",best-fit,"), "{run}");
     let runs = String::from_utf8(outputs[0][0].1.clone()).unwrap();
     assert!(runs.starts_with("run,cell,replication,seed,policy,load,scenario,nodes,"), "{}", &runs[..80]);
     assert_eq!(runs.lines().count(), 13);
