@@ -115,7 +115,10 @@ impl Backoff {
         } else {
             n
         };
-        let secs = self.initial.as_secs_f64() * self.factor.powi(step.min(1 << 16) as i32);
+        // `powf`, not `powi`: libm's pow gives one answer, while `powi` may be
+        // expanded into multiplications where the compiler sees the exponent,
+        // rounding differently between debug and release builds.
+        let secs = self.initial.as_secs_f64() * self.factor.powf(f64::from(step.min(1 << 16)));
         SimDuration::from_secs_f64(secs).map_or(self.max, |d| d.min(self.max))
     }
 }

@@ -36,6 +36,11 @@ pub const BUCKET_RATIO: f64 = 1.05;
 #[derive(Clone, Debug)]
 pub struct DecayingHistogram {
     first_bucket: f64,
+    /// Where each bucket starts, and after the last one where it ends.
+    /// Computed once: `powi` may be inlined as multiplications in one place
+    /// and called in another, giving results an ulp apart (release builds
+    /// did), so every percentile reads these same numbers.
+    starts: Vec<f64>,
     weights: Vec<f64>,
     total: f64,
     reference: SimTime,
@@ -46,7 +51,8 @@ impl DecayingHistogram {
     /// next one [`BUCKET_RATIO`] times wider (`NewExponentialHistogramOptions`).
     pub fn new(max_value: f64, first_bucket: f64) -> Self {
         let n = ((max_value * (BUCKET_RATIO - 1.0) / first_bucket + 1.0).ln() / BUCKET_RATIO.ln()).ceil() as usize + 1;
-        DecayingHistogram { first_bucket, weights: vec![0.0; n], total: 0.0, reference: SimTime::ZERO }
+        let starts = (0..=n).map(|i| first_bucket * (BUCKET_RATIO.powf(i as f64) - 1.0) / (BUCKET_RATIO - 1.0)).collect();
+        DecayingHistogram { first_bucket, starts, weights: vec![0.0; n], total: 0.0, reference: SimTime::ZERO }
     }
 
     /// CPU in cores: first bucket 0.01 core, up to 1000 cores.
@@ -59,9 +65,9 @@ impl DecayingHistogram {
         Self::new(1e12, 1e7)
     }
 
-    /// Where bucket `i` starts.
+    /// Where bucket `i` starts (`i` up to the number of buckets: there the last one ends).
     pub fn bucket_start(&self, i: usize) -> f64 {
-        self.first_bucket * (BUCKET_RATIO.powi(i as i32) - 1.0) / (BUCKET_RATIO - 1.0)
+        self.starts[i]
     }
 
     fn bucket_of(&self, value: f64) -> usize {
