@@ -45,7 +45,7 @@ pub enum Command {
         /// Master seed; overrides the scenario's `seed`.
         #[arg(long)]
         seed: Option<u64>,
-        /// Output directory [default: results/<scenario name>/].
+        /// Output directory [default: results/SCENARIO_NAME/].
         #[arg(long)]
         out: Option<PathBuf>,
         /// Skip drawing the charts (utilization, autoscaling, availability; PNG and SVG).
@@ -78,7 +78,7 @@ pub enum Command {
         /// Master seed; overrides the scenario's `seed`.
         #[arg(long)]
         seed: Option<u64>,
-        /// Output directory [default: results/<scenario name>-compare/].
+        /// Output directory [default: results/SCENARIO_NAME-compare/].
         #[arg(long)]
         out: Option<PathBuf>,
         /// Runs in parallel [default: one per core]. Output is identical for any value.
@@ -107,7 +107,7 @@ pub enum Command {
     Sweep {
         /// Experiment file (TOML), e.g. scenarios/experiments/scheduler-load.toml.
         experiment: PathBuf,
-        /// Output directory [default: results/<experiment name>/].
+        /// Output directory [default: results/EXPERIMENT_NAME/].
         #[arg(long)]
         out: Option<PathBuf>,
         /// Runs in parallel [default: one per core].
@@ -125,7 +125,7 @@ pub enum Command {
         /// Master seed; overrides the experiment's.
         #[arg(long)]
         seed: Option<u64>,
-        /// Also write each run's summary and time series into runs/<run>/.
+        /// Also write each run's summary and time series into runs/RUN/ (RUN its 6-digit number).
         #[arg(long)]
         series: bool,
         /// No progress bar.
@@ -589,7 +589,10 @@ fn sweep(experiment: &Experiment, dir: &Path, options: &SweepOptions, chart: boo
         }
     }
     let report = report.map_err(sweep_failure)?;
-    eprintln!("{} runs in {:.2} s ({} kept from before); outputs in {}", report.ran, report.seconds, report.kept, dir.display());
+    let extended = report
+        .extended_from
+        .map_or(String::new(), |from| format!("; extended from {from} to {} replications per cell", experiment.replications));
+    eprintln!("{} runs in {:.2} s ({} kept from before{extended}); outputs in {}", report.ran, report.seconds, report.kept, dir.display());
     Ok(())
 }
 

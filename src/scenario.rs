@@ -1,7 +1,7 @@
 //! Scenario files: TOML in, a validated [`Scenario`] out.
 //!
 //! Parsing happens in two layers, as in ripgrep's flags: serde reads the raw
-//! file into `Raw*` structs (unknown keys are errors), then [`validate`] turns
+//! file into `Raw*` structs (unknown keys are errors), then a `Validator` turns
 //! them into typed settings, collecting every problem with the file, line,
 //! column and field it concerns. Nothing downstream ever sees unvalidated input.
 //!

@@ -9,8 +9,8 @@
 //! of the 8-day trace, 0 meaning "before or after the trace"; CPU is in
 //! hundredths of a core (100 = 1 core) and memory normalised to the largest
 //! machine on a 0–100 scale, where −1 and 101 mark invalid values: any memory
-//! outside `[0, 100]` is a bad row. Tasks keep cores ([`Scale::Absolute`]) and
-//! memory as a fraction 0–1 ([`Scale::Normalized`]): `plan_mem / 100`.
+//! outside `[0, 100]` is a bad row. Tasks keep cores ([`Scale::Absolute`](super::tasks::Scale::Absolute)) and
+//! memory as a fraction 0–1 ([`Scale::Normalized`](super::tasks::Scale::Normalized)): `plan_mem / 100`.
 //!
 //! # `batch_task` ([`TraceInputs::tasks`])
 //! `task_name,instance_num,job_name,task_type,status,start_time,end_time,plan_cpu,plan_mem`
