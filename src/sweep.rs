@@ -110,6 +110,8 @@ pub struct SweepReport {
     pub ran: usize,
     /// Unreadable records found when resuming (a power loss), run again.
     pub discarded: usize,
+    /// The replications per cell of the sweep this one resumed and extended.
+    pub extended_from: Option<u32>,
     /// Wall time of the runs, seconds.
     pub seconds: f64,
 }
@@ -145,7 +147,17 @@ pub fn run(experiment: &Experiment, dir: &Path, options: &SweepOptions) -> Resul
     // An output directory that cannot be made is a bad --out.
     std::fs::create_dir_all(dir.join(store::RUNS_DIR))
         .map_err(|e| SweepError::Invalid(format!("{}: cannot create output directory: {e}", dir.display())))?;
+    let mut extended_from = None;
     match Manifest::read(dir)? {
+        Some(old) if options.resume && manifest.extends(&old) => extended_from = Some(old.replications),
+        Some(old) if options.resume && old.extends(&manifest) => {
+            return Err(SweepError::Invalid(format!(
+                "{}: holds {} replications per cell; resuming can add replications but not drop them (asked for {})",
+                dir.display(),
+                old.replications,
+                manifest.replications
+            )))
+        }
         Some(old) if old != manifest && options.resume => {
             return Err(SweepError::Invalid(format!(
                 "{}: holds runs of another sweep (the experiment, a base scenario or orchsim changed); resume into a new --out",
@@ -164,6 +176,10 @@ pub fn run(experiment: &Experiment, dir: &Path, options: &SweepOptions) -> Resul
     }
     manifest.write(dir)?;
     let discarded = store::discard_unreadable(dir)?;
+    // After the manifest: a renumbering cut short is finished by the next resume.
+    if options.resume {
+        store::renumber_records(dir, &manifest)?;
+    }
     let done: std::collections::BTreeSet<usize> = store::read_records(dir, &manifest)?.iter().map(|r| r.index).collect();
     let planned: Vec<RunSpec> = plan(experiment).into_iter().filter(|r| options.shard.is_none_or(|s| s.owns(r.index))).collect();
     let todo: Vec<RunSpec> = planned.iter().filter(|r| !done.contains(&r.index)).copied().collect();
@@ -201,6 +217,7 @@ pub fn run(experiment: &Experiment, dir: &Path, options: &SweepOptions) -> Resul
         kept: planned.len() - todo.len(),
         ran: todo.len(),
         discarded,
+        extended_from,
         seconds,
     })
 }
@@ -210,7 +227,7 @@ fn run_one(experiment: &Experiment, spec: &RunSpec, dir: &Path, series: bool) ->
     let scenario = &experiment.cells[spec.cell].scenario;
     let output: RunOutput = Simulation::new(scenario, spec.seed).run(&mut NoPodLog).map_err(|e| e.to_string())?;
     if series {
-        let run_dir = dir.join(store::RUNS_DIR).join(format!("{:06}", spec.index));
+        let run_dir = store::series_dir(dir, spec.index);
         std::fs::create_dir_all(&run_dir).map_err(|e| format!("{}: {e}", run_dir.display()))?;
         crate::report::write_run(&run_dir, &output).map_err(|e| e.to_string())?;
     }

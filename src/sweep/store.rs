@@ -84,6 +84,13 @@ impl Manifest {
         }
     }
 
+    /// Whether this is the sweep `old` with more replications per cell and
+    /// nothing else changed: resuming `old`'s directory then keeps its runs
+    /// (their seeds depend on the replication only) and adds the new ones.
+    pub fn extends(&self, old: &Manifest) -> bool {
+        self.replications > old.replications && *self == Manifest { replications: self.replications, ..old.clone() }
+    }
+
     /// Writes the manifest into `dir`, atomically.
     pub fn write(&self, dir: &Path) -> Result<(), SweepError> {
         write_json(&dir.join(MANIFEST), self, true)
@@ -107,6 +114,11 @@ pub struct RunRecord {
     pub summary: Summary,
     /// Pending-time quantiles, q = 0, 0.01, …, 1 (seconds).
     pub pending_quantiles: Vec<f64>,
+}
+
+/// The `--series` folder of run `index`.
+pub fn series_dir(dir: &Path, index: usize) -> PathBuf {
+    dir.join(RUNS_DIR).join(format!("{index:06}"))
 }
 
 /// The record file of run `index`.
@@ -171,6 +183,46 @@ pub fn read_records(dir: &Path, manifest: &Manifest) -> Result<Vec<RunRecord>, S
     }
     records.sort_by_key(|r| r.index);
     Ok(records)
+}
+
+/// Moves every record in `dir` to its run number under `manifest`, from its
+/// cell and replication; returns how many moved. Needed after the
+/// replications per cell grew: run `cell × R + r` is then a larger number.
+///
+/// Safe to repeat and to interrupt. Records are visited from the highest
+/// number down and never move down (R only grows), so the slot a record moves
+/// to has been vacated already: its record went further up, and no other
+/// record belongs there. A record that is no run of `manifest` stays where it
+/// is, for [`read_records`] to refuse. A `--series` folder moves with its
+/// record (a stale one of a run killed in flight is replaced).
+pub fn renumber_records(dir: &Path, manifest: &Manifest) -> Result<usize, SweepError> {
+    let mut records = Vec::new();
+    for path in record_files(dir)? {
+        records.push((parse_record(&path)?, path));
+    }
+    records.sort_by_key(|(r, _)| std::cmp::Reverse(r.index));
+    let mut moved = 0;
+    for (mut record, path) in records {
+        let belongs = record.cell < manifest.cells.len()
+            && record.replication < manifest.replications
+            && record.seed == replication_seed(manifest.seed, record.replication);
+        let index = record.cell * manifest.replications as usize + record.replication as usize;
+        if !belongs || index == record.index {
+            continue;
+        }
+        let (old_series, new_series) = (series_dir(dir, record.index), series_dir(dir, index));
+        if old_series.is_dir() {
+            if new_series.exists() {
+                std::fs::remove_dir_all(&new_series).map_err(|e| SweepError::io(&new_series, e))?;
+            }
+            std::fs::rename(&old_series, &new_series).map_err(|e| SweepError::io(&old_series, e))?;
+        }
+        record.index = index;
+        write_record(dir, &record)?;
+        std::fs::remove_file(&path).map_err(|e| SweepError::io(&path, e))?;
+        moved += 1;
+    }
+    Ok(moved)
 }
 
 /// Deletes the records in `dir` that do not parse (left empty or cut short
@@ -301,4 +353,88 @@ fn table(path: &Path) -> Result<CsvStream<Vec<String>>, SweepError> {
 
 fn io_error(e: crate::report::ReportError) -> SweepError {
     SweepError::Io(e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest(replications: u32) -> Manifest {
+        Manifest {
+            orchsim: "test".into(),
+            name: "t".into(),
+            seed: 7,
+            replications,
+            parameters: vec!["load".into()],
+            cells: vec![vec!["0.5".into()], vec!["1".into()], vec!["1.5".into()]],
+            metrics: Vec::new(),
+            sources: Vec::new(),
+        }
+    }
+
+    fn record(cell: usize, replication: u32, replications: u32) -> RunRecord {
+        RunRecord {
+            index: cell * replications as usize + replication as usize,
+            cell,
+            replication,
+            seed: replication_seed(7, replication),
+            stopped_at_horizon: false,
+            summary: Summary { pods_submitted: (10 * cell) as u64 + u64::from(replication), ..Summary::default() },
+            pending_quantiles: Vec::new(),
+        }
+    }
+
+    /// (cell, replication) of the record in each file, by file name.
+    fn layout(dir: &Path) -> Vec<(String, usize, u32)> {
+        let mut files: Vec<_> = record_files(dir)
+            .unwrap()
+            .into_iter()
+            .map(|p| {
+                let r = parse_record(&p).unwrap();
+                (p.file_name().unwrap().to_string_lossy().into_owned(), r.cell, r.replication)
+            })
+            .collect();
+        files.sort();
+        files
+    }
+
+    #[test]
+    fn only_more_replications_extend_a_manifest() {
+        assert!(manifest(5).extends(&manifest(3)));
+        assert!(!manifest(3).extends(&manifest(3)) && !manifest(3).extends(&manifest(5)));
+        assert!(!manifest(5).extends(&Manifest { seed: 8, ..manifest(3) }));
+    }
+
+    #[test]
+    fn renumbering_moves_each_record_to_its_cell_and_replication_even_when_repeated_or_cut_short() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        std::fs::create_dir_all(dir.join(RUNS_DIR)).unwrap();
+        for cell in 0..3 {
+            for rep in 0..2 {
+                write_record(dir, &record(cell, rep, 2)).unwrap();
+            }
+        }
+        std::fs::create_dir_all(series_dir(dir, 5)).unwrap();
+        std::fs::write(series_dir(dir, 5).join("summary.csv"), "cell 2, replication 1").unwrap();
+        // As a renumbering killed after its first move leaves it: the highest
+        // record already at its new number (2 × 4 + 1), the others not.
+        let mut first = record(2, 1, 2);
+        first.index = 9;
+        write_record(dir, &first).unwrap();
+        std::fs::remove_file(record_path(dir, 5)).unwrap();
+        std::fs::rename(series_dir(dir, 5), series_dir(dir, 9)).unwrap();
+
+        let m = manifest(4);
+        assert_eq!(renumber_records(dir, &m).unwrap(), 3, "runs 2, 3, 4 move to 4, 5, 8; 0, 1 and 9 are in place");
+        let want: Vec<(String, usize, u32)> = [(0, 0), (0, 1), (1, 0), (1, 1), (2, 0), (2, 1)]
+            .iter()
+            .map(|&(c, r)| (format!("{:06}.json", c * 4 + r as usize), c, r))
+            .collect();
+        assert_eq!(layout(dir), want);
+        assert_eq!(std::fs::read_to_string(series_dir(dir, 9).join("summary.csv")).unwrap(), "cell 2, replication 1");
+        let records = read_records(dir, &m).unwrap();
+        assert_eq!(records.iter().map(|r| r.summary.pods_submitted).collect::<Vec<_>>(), [0, 1, 10, 11, 20, 21]);
+        assert_eq!(renumber_records(dir, &m).unwrap(), 0, "a second pass has nothing to do");
+    }
 }

@@ -212,6 +212,45 @@ fn resume_runs_only_what_is_missing_and_ends_with_the_same_bytes() {
     assert_eq!((report.kept, report.ran), (0, 12));
 }
 
+/// `--resume --replications N` with more replications keeps the runs done,
+/// moves them (and their `--series` folders) to their new numbers and adds
+/// the rest: the same bytes as a sweep run with N from the start.
+#[test]
+fn more_replications_extend_a_resumed_sweep_to_the_bytes_of_a_fresh_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    experiment_files(tmp.path(), 10, 2, GRID);
+    let sweep = |out: &str, extra: &[&str]| {
+        let args = [&["sweep", "exp.toml", "--out", out, "--no-chart", "-q", "--series"], extra].concat();
+        let out = orchsim(tmp.path(), &args);
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    assert_eq!(sweep("fresh", &["--replications", "4"]).0, Some(0));
+    assert_eq!(sweep("grown", &[]).0, Some(0));
+    let two = tables(&tmp.path().join("grown"));
+    let (code, stderr) = sweep("grown", &["--resume", "--replications", "4"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("8 runs in") && stderr.contains("(8 kept from before; extended from 2 to 4 replications per cell)"),
+        "{stderr}"
+    );
+    let (fresh, grown) = (tmp.path().join("fresh"), tmp.path().join("grown"));
+    assert_eq!(tables(&grown), tables(&fresh));
+    assert_ne!(tables(&grown), two);
+    for run in 0..16 {
+        let series = |d: &Path| std::fs::read(sweep::store::series_dir(d, run).join("summary.csv")).unwrap();
+        assert_eq!(series(&grown), series(&fresh), "run {run}'s series");
+    }
+    // Fewer replications would drop runs: refused, and nothing changes.
+    let (code, stderr) = sweep("grown", &["--resume", "--replications", "3"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("holds 4 replications per cell; resuming can add replications but not drop them (asked for 3)"), "{stderr}");
+    assert_eq!(tables(&grown), tables(&fresh));
+    // A different master seed is another sweep.
+    let (code, stderr) = sweep("grown", &["--resume", "--replications", "5", "--seed", "8"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("holds runs of another sweep"), "{stderr}");
+}
+
 #[test]
 fn a_killed_sweep_resumes_where_it_stopped() {
     let tmp = tempfile::tempdir().unwrap();
