@@ -78,6 +78,7 @@ mod samples;
 mod usage;
 
 use std::io::{self, BufRead, BufReader, Read};
+use std::ops::ControlFlow;
 use std::path::Path;
 
 use csv::StringRecord;
@@ -638,33 +639,41 @@ impl<'p> Steps<'p> {
     }
 }
 
-/// What [`next_row`] found.
-#[derive(PartialEq)]
-enum Next {
-    Row,
-    /// A bad row (or invalid UTF-8) being skipped.
-    Skipped,
-    End,
-}
-
-/// Reads the next row of a CSV trace, width-checked, routing a malformed one
-/// through `bad_rows`.
-fn next_row<R: Read>(
+/// Reads the rows of a CSV trace in order and hands each well-formed one to
+/// `visit` with its number (from 1), until the end or until `visit` breaks.
+/// A malformed row (wrong width, invalid UTF-8) goes through `agg.bad_rows`:
+/// an error, or skipped but counted. Returns the rows read, skipped ones
+/// included, which is what [`Extent::rows`] reports.
+///
+/// `visit` routes its own parse errors through `agg.bad_rows` the same way.
+fn visit_rows<R: Read>(
     path: &Path,
     header: &Header,
     reader: &mut csv::Reader<R>,
-    row: &mut StringRecord,
-    bad_rows: &mut BadRows,
-) -> Result<Next, TraceError> {
-    let read =
-        header
-            .read_unchecked(path, reader, row)
-            .and_then(|more| if more { header.check_width(path, row).map(|()| true) } else { Ok(false) });
-    Ok(match bad_rows.check(read)? {
-        Some(true) => Next::Row,
-        Some(false) => Next::End,
-        None => Next::Skipped,
-    })
+    agg: &mut Aggregator,
+    mut visit: impl FnMut(&StringRecord, u64, &mut Aggregator) -> Result<ControlFlow<()>, TraceError>,
+) -> Result<u64, TraceError> {
+    let mut row = StringRecord::new();
+    let mut rows = 0;
+    loop {
+        let read = header.read_unchecked(path, reader, &mut row).and_then(|more| {
+            if more {
+                header.check_width(path, &row).map(|()| true)
+            } else {
+                Ok(false)
+            }
+        });
+        match agg.bad_rows.check(read)? {
+            Some(false) => return Ok(rows),
+            None => rows += 1,
+            Some(true) => {
+                rows += 1;
+                if visit(&row, rows, agg)?.is_break() {
+                    return Ok(rows);
+                }
+            }
+        }
+    }
 }
 
 /// A CSV reader over any source (a tar member), configured as [`csv_reader`].
@@ -677,21 +686,10 @@ fn read_native(path: &Path, agg: &mut Aggregator) -> Result<Extent, TraceError> 
     let header = Header::read(path, &mut reader, &["time_s", "rate"])?;
     let time_col = header.name(0).to_string();
     let mut steps = Steps::new(path, &time_col);
-    let mut row = StringRecord::new();
-    let mut rows = 0;
-    loop {
-        match next_row(path, &header, &mut reader, &mut row, &mut agg.bad_rows)? {
-            Next::End => break,
-            Next::Skipped => rows += 1,
-            Next::Row => {
-                rows += 1;
-                let Some(step) = agg.bad_rows.check(native_row(path, &header, &row, steps.last()))? else { continue };
-                if !steps.row(agg, step)? {
-                    break;
-                }
-            }
-        }
-    }
+    let rows = visit_rows(path, &header, &mut reader, agg, |row, _, agg| {
+        let Some(step) = agg.bad_rows.check(native_row(path, &header, row, steps.last()))? else { return Ok(ControlFlow::Continue(())) };
+        Ok(if steps.row(agg, step)? { ControlFlow::Continue(()) } else { ControlFlow::Break(()) })
+    })?;
     let (end, last_line) = steps.finish(agg, None)?;
     Ok(Extent { rows, end, last_line, last_column: time_col })
 }
@@ -764,31 +762,26 @@ fn read_worldcup98(path: &Path, agg: &mut Aggregator) -> Result<Extent, TraceErr
     let mut reader = csv_reader(path)?;
     let header = Header::read(path, &mut reader, &["period", "count"])?;
     let period_col = header.name(0).to_string();
-    let mut row = StringRecord::new();
-    let (mut rows, mut end, mut line) = (0, 0.0, 1);
+    let (mut end, mut line) = (0.0, 1);
     // (first minute, previous minute, its line)
     let mut minutes: Option<(i64, i64, u64)> = None;
-    loop {
-        match next_row(path, &header, &mut reader, &mut row, &mut agg.bad_rows)? {
-            Next::End => break,
-            Next::Skipped => rows += 1,
-            Next::Row => {
-                rows += 1;
-                let Some((minute, count)) = agg.bad_rows.check(worldcup98_row(path, &header, &row, minutes))? else { continue };
-                line = line_of(&row);
-                let first = minutes.map_or(minute, |(first, ..)| first);
-                minutes = Some((first, minute, line));
-                let start = (minute - first) as f64 * MINUTE;
-                if agg.past_window(start) {
-                    // Minutes up to the window's end are known: any absent one had no requests.
-                    end = agg.end;
-                    break;
-                }
-                end = start + MINUTE;
-                agg.add(start, end, count / MINUTE, count).map_err(|m| bad(path, line, &period_col, m))?;
-            }
+    let rows = visit_rows(path, &header, &mut reader, agg, |row, _, agg| {
+        let Some((minute, count)) = agg.bad_rows.check(worldcup98_row(path, &header, row, minutes))? else {
+            return Ok(ControlFlow::Continue(()));
+        };
+        line = line_of(row);
+        let first = minutes.map_or(minute, |(first, ..)| first);
+        minutes = Some((first, minute, line));
+        let start = (minute - first) as f64 * MINUTE;
+        if agg.past_window(start) {
+            // Minutes up to the window's end are known: any absent one had no requests.
+            end = agg.end;
+            return Ok(ControlFlow::Break(()));
         }
-    }
+        end = start + MINUTE;
+        agg.add(start, end, count / MINUTE, count).map_err(|m| bad(path, line, &period_col, m))?;
+        Ok(ControlFlow::Continue(()))
+    })?;
     agg.finish(end).map_err(|m| bad(path, line, &period_col, m))?;
     Ok(Extent { rows, end, last_line: line, last_column: period_col })
 }

@@ -8,11 +8,12 @@
 //! Rows must be in non-decreasing time (several requests may share a
 //! timestamp): a row earlier than the last good one is a bad row.
 
+use std::ops::ControlFlow;
 use std::path::Path;
 
 use csv::StringRecord;
 
-use super::{csv_reader, line_of, next_row, parse_civil, Aggregator, Extent, Header, Next};
+use super::{csv_reader, line_of, parse_civil, visit_rows, Aggregator, Extent, Header};
 use crate::trace::rows::bad;
 use crate::trace::TraceError;
 
@@ -36,33 +37,26 @@ pub(super) fn read_azure_llm(path: &Path, agg: &mut Aggregator) -> Result<Extent
     let mut reader = csv_reader(path)?;
     let header = Header::read(path, &mut reader, &["TIMESTAMP"])?;
     let column = header.name(0).to_string();
-    let mut row = StringRecord::new();
-    let (mut rows, mut line) = (0, 1);
+    let mut line = 1;
     // Trace time 0 (the first request's whole second), the last good request (ns) and its line.
     let mut zero = None;
     let mut last: Option<(i64, u64)> = None;
     let mut end = 0.0;
-    loop {
-        match next_row(path, &header, &mut reader, &mut row, &mut agg.bad_rows)? {
-            Next::End => break,
-            Next::Skipped => rows += 1,
-            Next::Row => {
-                rows += 1;
-                let Some(ns) = agg.bad_rows.check(arrival(path, &header, &row, last))? else { continue };
-                line = line_of(&row);
-                last = Some((ns, line));
-                let zero = *zero.get_or_insert(ns - ns.rem_euclid(NANOS));
-                let t = (ns - zero) as f64 / NANOS as f64;
-                if agg.past_window(t) {
-                    end = agg.end;
-                    break;
-                }
-                agg.arrive(t).map_err(|m| bad(path, line, &column, m))?;
-                // The data reach the end of the last request's bin.
-                end = agg.bin.map_or(t, |bin| ((t / bin).floor() + 1.0) * bin);
-            }
+    let rows = visit_rows(path, &header, &mut reader, agg, |row, _, agg| {
+        let Some(ns) = agg.bad_rows.check(arrival(path, &header, row, last))? else { return Ok(ControlFlow::Continue(())) };
+        line = line_of(row);
+        last = Some((ns, line));
+        let zero = *zero.get_or_insert(ns - ns.rem_euclid(NANOS));
+        let t = (ns - zero) as f64 / NANOS as f64;
+        if agg.past_window(t) {
+            end = agg.end;
+            return Ok(ControlFlow::Break(()));
         }
-    }
+        agg.arrive(t).map_err(|m| bad(path, line, &column, m))?;
+        // The data reach the end of the last request's bin.
+        end = agg.bin.map_or(t, |bin| ((t / bin).floor() + 1.0) * bin);
+        Ok(ControlFlow::Continue(()))
+    })?;
     agg.finish(end).map_err(|m| bad(path, line, &column, m))?;
     Ok(Extent { rows, end, last_line: line, last_column: column })
 }

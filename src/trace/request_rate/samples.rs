@@ -24,12 +24,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
+use std::ops::ControlFlow;
 use std::path::Path;
 
 use csv::StringRecord;
 
 use super::archive::{for_each_member, is_member, is_tar};
-use super::{csv_over, line_of, next_row, Aggregator, Extent, Header, Next, RateOptions, Step, Steps};
+use super::{csv_over, line_of, visit_rows, Aggregator, Extent, Header, RateOptions, Step, Steps};
 use crate::trace::rows::{bad, parse_non_negative};
 use crate::trace::TraceError;
 
@@ -88,27 +89,21 @@ pub(super) fn read_alibaba_qps(path: &Path, opts: &RateOptions, agg: &mut Aggreg
 fn read_csv(path: &Path, source: impl Read, opts: &RateOptions, agg: &mut Aggregator, samples: &mut Samples) -> Result<(), TraceError> {
     let mut reader = csv_over(source);
     let header = Header::read(path, &mut reader, &["timestamp_anon", "value", "request_type"])?;
-    let mut row = StringRecord::new();
-    loop {
-        match next_row(path, &header, &mut reader, &mut row, &mut agg.bad_rows)? {
-            Next::End => return Ok(()),
-            Next::Skipped => samples.rows += 1,
-            Next::Row => {
-                samples.rows += 1;
-                let Some((key, value)) = agg.bad_rows.check(sample(path, &header, &row))? else { continue };
-                let kind = &row[header.columns[2]];
-                if !samples.types.contains(kind) {
-                    samples.types.insert(kind.to_string());
-                }
-                if opts.request_type.as_deref().is_some_and(|wanted| wanted != kind) {
-                    continue;
-                }
-                let sum = samples.by_time.entry(key).or_insert(Sum { value: 0.0, rows: 0, line: line_of(&row) });
-                sum.value += value;
-                sum.rows += 1;
-            }
+    let rows = visit_rows(path, &header, &mut reader, agg, |row, _, agg| {
+        let Some((key, value)) = agg.bad_rows.check(sample(path, &header, row))? else { return Ok(ControlFlow::Continue(())) };
+        let kind = &row[header.columns[2]];
+        if !samples.types.contains(kind) {
+            samples.types.insert(kind.to_string());
         }
-    }
+        if opts.request_type.as_deref().is_none_or(|wanted| wanted == kind) {
+            let sum = samples.by_time.entry(key).or_insert(Sum { value: 0.0, rows: 0, line: line_of(row) });
+            sum.value += value;
+            sum.rows += 1;
+        }
+        Ok(ControlFlow::Continue(()))
+    })?;
+    samples.rows += rows;
+    Ok(())
 }
 
 /// A row's timestamp (µs) and value.

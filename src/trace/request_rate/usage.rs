@@ -29,12 +29,11 @@
 //! neither parsed nor checked.
 
 use std::io::{self, BufRead, BufReader, Read};
+use std::ops::ControlFlow;
 use std::path::Path;
 
-use csv::StringRecord;
-
 use super::archive::{for_each_member, is_member};
-use super::{csv_reader, line_of, next_row, parse_non_negative, Aggregator, Extent, Header, Next, RateOptions, Step, Steps};
+use super::{csv_reader, line_of, parse_non_negative, visit_rows, Aggregator, Extent, Header, RateOptions, Step, Steps};
 use crate::trace::rows::bad;
 use crate::trace::TraceError;
 
@@ -146,23 +145,14 @@ pub(super) fn read_alibaba_2018(path: &Path, opts: &RateOptions, agg: &mut Aggre
     let header = Header::read(path, &mut reader, &[opts.column.as_deref().unwrap_or("cpu_util_percent")])?;
     let column = header.name(0).to_string();
     let mut steps = Steps::new(path, &column);
-    let mut row = StringRecord::new();
-    let mut rows = 0u64;
-    loop {
-        match next_row(path, &header, &mut reader, &mut row, &mut agg.bad_rows)? {
-            Next::End => break,
-            Next::Skipped => rows += 1,
-            Next::Row => {
-                rows += 1;
-                let line = line_of(&row);
-                let value = parse_percent(&row[header.columns[0]], &column).map_err(|m| bad(path, line, &column, m));
-                let Some(value) = agg.bad_rows.check(value)? else { continue };
-                if !steps.row(agg, Step { t: (rows - 1) as f64 * step_s, rate: value, line, rows: 1 })? {
-                    break;
-                }
-            }
-        }
-    }
+    // Row n (from 1) is the sample at (n - 1) steps: a skipped bad row keeps its time slot.
+    let rows = visit_rows(path, &header, &mut reader, agg, |row, n, agg| {
+        let line = line_of(row);
+        let value = parse_percent(&row[header.columns[0]], &column).map_err(|m| bad(path, line, &column, m));
+        let Some(value) = agg.bad_rows.check(value)? else { return Ok(ControlFlow::Continue(())) };
+        let more = steps.row(agg, Step { t: (n - 1) as f64 * step_s, rate: value, line, rows: 1 })?;
+        Ok(if more { ControlFlow::Continue(()) } else { ControlFlow::Break(()) })
+    })?;
     let (end, last_line) = steps.finish(agg, Some(step_s))?;
     Ok(Extent { rows, end, last_line, last_column: column })
 }
