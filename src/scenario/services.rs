@@ -399,8 +399,18 @@ impl Validator<'_> {
             column: s.column.clone(),
         };
         let path = resolve_path(&s.file, base);
+        let key = format!("{:?}", (&path, s.format, &opts));
+        let cache = self.options.traces.clone();
+        if let Some(hit) = cache.as_ref().and_then(|c| c.series(&key)) {
+            return hit.to_vec();
+        }
         match read_rate_series(&path, s.format, &opts) {
-            Ok(series) => series.points,
+            Ok(series) => {
+                if let Some(cache) = cache {
+                    cache.keep_series(key, &series.points);
+                }
+                series.points
+            }
             Err(TraceError::Options { option, message, .. }) => {
                 self.error(&format!("{field}.{}", series_key(option)), format!("`{}` {message}", series_key(option)));
                 Vec::new()

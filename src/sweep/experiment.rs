@@ -88,6 +88,8 @@ impl Experiment {
     /// Reads and validates the experiment at `path`; with `replications` or
     /// `seed`, overrides the file's.
     pub fn load(path: &Path, registry: &Registry, options: &LoadOptions) -> Result<Experiment, SweepError> {
+        // Cells that replay the same trace share one reading of it.
+        let options = &options.with_trace_cache();
         let file = path.display().to_string();
         let source = std::fs::read_to_string(path).map_err(|e| SweepError::Invalid(format!("{file}: cannot read experiment: {e}")))?;
         let raw: RawExperiment = toml::from_str(&source).map_err(|e| {

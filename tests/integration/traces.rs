@@ -184,3 +184,57 @@ fn normalised_traces_need_the_machine_size_and_open_ended_tasks_a_run_duration()
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--machine-memory"), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// An experiment's cells load their scenarios through one trace cache: a
+/// trace (or a request-rate series) is read once per window and options.
+/// Shown by changing the files between loads: a load sharing the cache still
+/// sees the first reading, one without it sees the new file, and a different
+/// window reads again. A reading that failed is not kept.
+#[test]
+fn scenarios_sharing_a_trace_cache_read_each_trace_once() {
+    use orchsim::model::load::LoadShape;
+    use orchsim::policy::scheduler::Registry;
+    use orchsim::scenario::LoadOptions;
+    use orchsim::Scenario;
+
+    let dir = tempfile::tempdir().unwrap();
+    let rates = dir.path().join("rates.csv");
+    fs::write(&rates, "time_s,rate\n0,10\n60,20\n").unwrap();
+    let service = format!(
+        "[[services]]\nname = \"web\"\nreplicas = 1\nimage = \"app\"\ncpu = \"1\"\nmemory = \"1Gi\"\ncapacity_rps = 100\n\
+         load = {{ series = {{ file = \"{}\", format = \"native\" }} }}\n[[images]]\nname = \"app\"\nsize = \"10Mi\"\n",
+        rates.display()
+    );
+    let two_jobs = "0,1,0,1,10,1,1,0,0,0,0,finished,\n5,2,0,1,10,1,1,0,0,0,0,finished,\n";
+    // (`replay` writes the two-job trace as it makes the scenario text.)
+    let (plain, windowed) = (replay(dir.path(), two_jobs, 0, "") + &service, replay(dir.path(), two_jobs, 0, "start = \"1s\"") + &service);
+    let shared = LoadOptions::default().with_trace_cache();
+    let load = |toml: &str, options: &LoadOptions| Scenario::parse_with_options(toml, "t.toml", &Registry::default(), options);
+    // Pods submitted: the trace's jobs (one task each) and the service's one replica.
+    let pods = |s: &Scenario| run(s).0.summary.pods_submitted;
+    let series = |s: &Scenario| match &s.services[0].spec.load.shape {
+        LoadShape::Series { points } => points.iter().map(|p| p.1).collect::<Vec<f64>>(),
+        other => panic!("not a series: {other:?}"),
+    };
+
+    let first = load(&plain, &shared).unwrap();
+    assert_eq!((pods(&first), series(&first)), (2 + 1, vec![10.0, 20.0]));
+    assert_eq!(shared.traces.as_ref().unwrap().len(), (1, 1));
+    // The files change: three jobs, other rates.
+    fs::write(dir.path().join("tasks.csv"), format!("{HEADER}{two_jobs}8,3,0,1,10,1,1,0,0,0,0,finished,\n")).unwrap();
+    fs::write(&rates, "time_s,rate\n0,30\n").unwrap();
+    let cached = load(&plain, &shared).unwrap();
+    assert_eq!((pods(&cached), series(&cached)), (2 + 1, vec![10.0, 20.0]), "read from the cache");
+    let fresh = load(&plain, &LoadOptions::default()).unwrap();
+    assert_eq!((pods(&fresh), series(&fresh)), (3 + 1, vec![30.0]), "read from the files");
+    let other_window = load(&windowed, &shared).unwrap();
+    assert_eq!(pods(&other_window), 2 + 1, "jobs 2 and 3 from the new file");
+    assert_eq!(shared.traces.as_ref().unwrap().len(), (2, 1));
+
+    // A trace that fails to read is not kept: fixed, it is read again.
+    let bad = "0,1,0,1,10,1,1,0,0,0,0,finished,\nnot,a,row\n";
+    let err = load(&replay(dir.path(), bad, 0, "start = \"2s\""), &shared).unwrap_err().to_string();
+    assert!(err.contains("tasks.csv: line 3"), "{err}");
+    let fixed = load(&replay(dir.path(), two_jobs, 0, "start = \"2s\""), &shared).unwrap();
+    assert_eq!(pods(&fixed), 1, "job 2 (no service here)");
+}
