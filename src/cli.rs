@@ -252,11 +252,18 @@ impl Failure {
 
 fn load(path: Option<&Path>, skip_bad_rows: bool) -> Result<Scenario, Failure> {
     let options = if skip_bad_rows { LoadOptions::skipping_bad_rows() } else { LoadOptions::default() };
-    match path {
-        Some(p) => {
-            Scenario::load_with_options(p, &Registry::default(), &options).map_err(|e: ScenarioError| Failure::input(anyhow::Error::new(e)))
-        }
-        None => Ok(Scenario::quickstart()),
+    let Some(p) = path else { return Ok(Scenario::quickstart()) };
+    let scenario =
+        Scenario::load_with_options(p, &Registry::default(), &options).map_err(|e: ScenarioError| Failure::input(anyhow::Error::new(e)))?;
+    warn_skipped(&p.display().to_string(), &scenario.skipped_rows);
+    Ok(scenario)
+}
+
+/// Says on stderr which malformed trace rows a scenario's loading skipped:
+/// a run without them is a different run, and must not look like the full one.
+fn warn_skipped(file: &str, skipped: impl IntoIterator<Item = impl std::fmt::Display>) {
+    for rows in skipped {
+        eprintln!("warning: {file}: {rows}");
     }
 }
 
@@ -279,6 +286,10 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
         Command::Sweep { experiment, out, jobs, shard, resume, replications, seed, series, quiet, no_chart, skip_bad_rows } => {
             let options = if skip_bad_rows { LoadOptions::skipping_bad_rows() } else { LoadOptions::default() };
             let mut experiment = Experiment::load(&experiment, &Registry::default(), &options).map_err(sweep_failure)?;
+            // Cells sharing a trace skipped the same rows: say it once per trace.
+            let skipped: std::collections::BTreeSet<String> =
+                experiment.cells.iter().flat_map(|c| &c.scenario.skipped_rows).map(ToString::to_string).collect();
+            warn_skipped(&experiment.name, skipped);
             experiment.override_runs(replications, seed).map_err(sweep_failure)?;
             let dir = out.unwrap_or_else(|| Path::new("results").join(&experiment.name));
             let options = SweepOptions { jobs, shard, resume, progress: !quiet, series };

@@ -28,7 +28,7 @@ use crate::policy::autoscaler::NodeAutoscalerConfig;
 use crate::policy::failure::FailureConfig;
 use crate::policy::scheduler::{CustomScheduler, Registry, SchedulerConfig};
 use crate::time::{SimDuration, SimTime};
-use crate::trace::{self, Absolute, Replay, ReplayWindow, Scale, TaskFormat, TraceInputs};
+use crate::trace::{self, Absolute, BadRows, RateSeries, Replay, ReplayWindow, Scale, TaskFormat, TraceInputs};
 use dist::{Dist, RawDist};
 use quantity::{Literal, Unit};
 pub use services::ServiceConfig;
@@ -468,11 +468,8 @@ impl LoadOptions {
 #[derive(Default)]
 pub struct TraceCache {
     replays: Mutex<BTreeMap<String, LoadedTrace>>,
-    series: Mutex<BTreeMap<String, RatePoints>>,
+    series: Mutex<BTreeMap<String, Arc<RateSeries>>>,
 }
-
-/// A request-rate series: (time, requests/s) points, shared.
-type RatePoints = Arc<[(SimTime, f64)]>;
 
 impl TraceCache {
     /// How many traces and request-rate series were read into the cache.
@@ -481,13 +478,13 @@ impl TraceCache {
     }
 
     /// A request-rate series read before with the options in `key`.
-    pub(crate) fn series(&self, key: &str) -> Option<RatePoints> {
+    pub(crate) fn series(&self, key: &str) -> Option<Arc<RateSeries>> {
         lock(&self.series).get(key).cloned()
     }
 
     /// Keeps a request-rate series read without error.
-    pub(crate) fn keep_series(&self, key: String, points: &[(SimTime, f64)]) {
-        lock(&self.series).insert(key, points.into());
+    pub(crate) fn keep_series(&self, key: String, series: &Arc<RateSeries>) {
+        lock(&self.series).insert(key, Arc::clone(series));
     }
 
     /// Whether nothing was read into the cache yet.
@@ -542,6 +539,40 @@ pub struct Scenario {
     pub scheduler: SchedulerConfig,
     /// What fails, and changes to how the control plane reacts (`[failures]`).
     pub failures: FailureConfig,
+    /// Malformed trace rows skipped while loading (`skip_bad_rows`), to report.
+    pub skipped_rows: Vec<SkippedRows>,
+}
+
+/// Malformed rows that reading one trace skipped (`skip_bad_rows` or
+/// `--skip-bad-rows`): the run goes on without them, and says so.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SkippedRows {
+    /// The scenario field naming the trace: `trace[0].tasks`, `services[1].load.series.file`.
+    pub field: String,
+    /// Rows skipped.
+    pub count: u64,
+    /// The first skipped rows' errors, each with its file, line and column.
+    pub examples: Vec<String>,
+}
+
+impl SkippedRows {
+    fn of(field: String, bad: &BadRows) -> Option<SkippedRows> {
+        (bad.count > 0).then(|| SkippedRows { field, count: bad.count, examples: bad.examples.clone() })
+    }
+}
+
+impl fmt::Display for SkippedRows {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let more = self.count - self.examples.len() as u64;
+        write!(f, "{}: skipped {} malformed row(s)", self.field, self.count)?;
+        for example in &self.examples {
+            write!(f, "\n  {example}")?;
+        }
+        if more > 0 {
+            write!(f, "\n  … and {more} more")?;
+        }
+        Ok(())
+    }
 }
 
 /// The label carrying a node's zone (`zone = "a"` targets in `[failures]` mean it).
@@ -621,7 +652,7 @@ impl Scenario {
     /// [`parse_with`](Self::parse_with), with `options`.
     pub fn parse_with_options(source: &str, file: &str, registry: &Registry, options: &LoadOptions) -> Result<Scenario, ScenarioError> {
         let raw: RawScenario = toml::from_str(source).map_err(|e| ScenarioError::Invalid(vec![toml_diagnostic(source, file, &e)]))?;
-        let mut v = Validator { source, file, registry, options: options.clone(), diagnostics: Vec::new() };
+        let mut v = Validator { source, file, registry, options: options.clone(), diagnostics: Vec::new(), skipped: Vec::new() };
         let scenario = v.scenario(raw);
         if v.diagnostics.is_empty() {
             Ok(scenario.expect("no diagnostics means a scenario"))
@@ -708,6 +739,7 @@ struct Validator<'a> {
     registry: &'a Registry,
     options: LoadOptions,
     diagnostics: Vec<Diagnostic>,
+    skipped: Vec<SkippedRows>,
 }
 
 impl Validator<'_> {
@@ -866,6 +898,7 @@ impl Validator<'_> {
             node_autoscaler,
             scheduler: scheduler?,
             failures,
+            skipped_rows: std::mem::take(&mut self.skipped),
         })
     }
 
@@ -1193,14 +1226,18 @@ impl Validator<'_> {
         // Everything that shapes the result (`sample` is applied per run, later).
         let key = format!("{:?}", (&inputs, t.format.name(), skip_bad_rows, &window, cores, bytes, &t.name, run.is_some()));
         let cache = self.options.traces.clone();
-        if let Some(hit) = cache.as_ref().and_then(|c| lock(&c.replays).get(&key).cloned()) {
-            return Some(hit);
-        }
-        let errors = self.diagnostics.len();
-        let loaded = self.read_trace(i, t, &inputs, skip_bad_rows, &window, run)?;
-        if let Some(cache) = cache.filter(|_| self.diagnostics.len() == errors) {
-            lock(&cache.replays).insert(key, loaded.clone());
-        }
+        let loaded = match cache.as_ref().and_then(|c| lock(&c.replays).get(&key).cloned()) {
+            Some(hit) => hit,
+            None => {
+                let errors = self.diagnostics.len();
+                let loaded = self.read_trace(i, t, &inputs, skip_bad_rows, &window, run)?;
+                if let Some(cache) = cache.filter(|_| self.diagnostics.len() == errors) {
+                    lock(&cache.replays).insert(key, loaded.clone());
+                }
+                loaded
+            }
+        };
+        self.skipped.extend(SkippedRows::of(f("tasks"), &loaded.replay.bad_rows));
         Some(loaded)
     }
 

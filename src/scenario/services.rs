@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::dist::RawDist;
 use super::quantity::{Literal, Unit};
-use super::{RawBudget, RawLimits, RawPlacement, RawSelector, Validator, DEFAULT_STARTUP};
+use super::{RawBudget, RawLimits, RawPlacement, RawSelector, SkippedRows, Validator, DEFAULT_STARTUP};
 use crate::model::affinity::{NodeAffinity, PodAffinity, PodSelector, SpreadConstraint, WhenUnsatisfiable};
 use crate::model::load::{LoadShape, LoadSpec};
 use crate::model::service::{Overflow, ServiceSpec, Slo};
@@ -401,15 +401,20 @@ impl Validator<'_> {
         let path = resolve_path(&s.file, base);
         let key = format!("{:?}", (&path, s.format, &opts));
         let cache = self.options.traces.clone();
-        if let Some(hit) = cache.as_ref().and_then(|c| c.series(&key)) {
-            return hit.to_vec();
-        }
-        match read_rate_series(&path, s.format, &opts) {
-            Ok(series) => {
-                if let Some(cache) = cache {
-                    cache.keep_series(key, &series.points);
+        let read = match cache.as_ref().and_then(|c| c.series(&key)) {
+            Some(hit) => Ok(hit),
+            None => read_rate_series(&path, s.format, &opts).map(|series| {
+                let series = Arc::new(series);
+                if let Some(cache) = &cache {
+                    cache.keep_series(key, &series);
                 }
-                series.points
+                series
+            }),
+        };
+        match read {
+            Ok(series) => {
+                self.skipped.extend(SkippedRows::of(format!("{field}.file"), &series.bad_rows));
+                series.points.clone()
             }
             Err(TraceError::Options { option, message, .. }) => {
                 self.error(&format!("{field}.{}", series_key(option)), format!("`{}` {message}", series_key(option)));

@@ -21,7 +21,7 @@
 use crate::model::resources::Resources;
 use crate::time::{SimDuration, SimTime};
 
-use super::tasks::{Absolute, GpuRequest, Outcome, Scale, TaskTrace, TraceMachine};
+use super::tasks::{Absolute, BadRows, GpuRequest, Outcome, Scale, TaskTrace, TraceMachine};
 
 /// The window, speed-up and units of a replay.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -83,8 +83,8 @@ pub struct Replay {
     pub machines: Vec<MachineShape>,
     /// What was kept.
     pub counts: ReplayCounts,
-    /// Rows skipped as malformed while reading.
-    pub bad_rows: u64,
+    /// Rows skipped as malformed while reading, with the first few errors.
+    pub bad_rows: BadRows,
 }
 
 /// A kind of machine and how many of them are present when the replay starts.
@@ -168,7 +168,7 @@ impl Replay {
         jobs.dedup();
         counts.jobs = jobs.len();
         let machines = machine_shapes(&trace.machines, trace, window);
-        Ok(Replay { tasks, machines, counts, bad_rows: trace.bad_rows.count })
+        Ok(Replay { tasks, machines, counts, bad_rows: trace.bad_rows.clone() })
     }
 }
 

@@ -131,9 +131,34 @@ fn a_bad_trace_row_is_located_and_exits_2_unless_skipped() {
     assert!(stderr.contains("tasks.csv: line 3, duration_s: not a number: `ten`"), "{stderr}");
     assert!(stderr.contains("trace[0].tasks"), "{stderr}");
     let out = orchsim(dir.path(), &["run", "s.toml", "--skip-bad-rows", "--no-chart", "--out", "o"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
     let summary = fs::read_to_string(dir.path().join("o/summary.csv")).unwrap();
     assert!(summary.lines().count() == 2, "{summary}");
+    // Skipping is said, with the row, on every command that loads the scenario.
+    let warning = "warning: s.toml: trace[0].tasks: skipped 1 malformed row(s)\n  ";
+    assert!(stderr.contains(warning) && stderr.contains("tasks.csv: line 3, duration_s: not a number: `ten`"), "{stderr}");
+    let out = orchsim(dir.path(), &["validate", "s.toml", "--skip-bad-rows"]);
+    assert!(out.status.success() && String::from_utf8_lossy(&out.stderr).contains(warning), "{}", String::from_utf8_lossy(&out.stderr));
+    // A sweep says it once, though every cell skipped the row.
+    fs::write(dir.path().join("e.toml"), "scenario = \"s.toml\"\nreplications = 1\n[grid]\npolicy = [\"kubernetes\", \"best-fit\"]\n")
+        .unwrap();
+    let out = orchsim(dir.path(), &["sweep", "e.toml", "--skip-bad-rows", "--no-chart", "-q", "--out", "sw"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(stderr.matches("skipped 1 malformed row(s)").count(), 1, "{stderr}");
+    // A request-rate series skips and says so too.
+    fs::write(dir.path().join("rates.csv"), "time_s,rate\n0,10\nsixty,20\n120,5\n").unwrap();
+    let service = "[[images]]\nname = \"app\"\nsize = \"10Mi\"\n[[services]]\nname = \"web\"\nreplicas = 1\nimage = \"app\"\ncpu = \"1\"\n\
+                   memory = \"1Gi\"\ncapacity_rps = 100\nload = { series = { file = \"rates.csv\", format = \"native\", skip_bad_rows = true } }\n";
+    fs::write(dir.path().join("w.toml"), format!("name = \"w\"\n[simulation]\nduration = \"1h\"\n[[node_groups]]\nname = \"n\"\ncount = 1\ncpu = \"4\"\nmemory = \"16Gi\"\n{service}")).unwrap();
+    let out = orchsim(dir.path(), &["validate", "w.toml"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("warning: w.toml: services[0].load.series.file: skipped 1 malformed row(s)\n  ") && stderr.contains("line 3"),
+        "{stderr}"
+    );
 }
 
 #[test]
