@@ -17,7 +17,7 @@ pub mod taint;
 pub mod workload;
 
 pub use cluster::{BoundPod, Cluster, WorkloadUsage};
-pub use disruption::DisruptionBudget;
+pub use disruption::{DisruptionBudget, PodCount};
 pub use free_index::FreeIndex;
 pub use image::{ImageId, ImageSpec};
 pub use node::{Node, NodeId};

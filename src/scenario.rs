@@ -23,7 +23,7 @@ use serde::Deserialize;
 use crate::model::affinity::{AffinitySelector, NodeAffinity, NodePlacement, PodAffinity, SpreadConstraint};
 use crate::model::image::normalize_image_name;
 use crate::model::workload::{BatchWorkload, DrawnJobs, JobSource, TraceJobs};
-use crate::model::{DisruptionBudget, ImageId, ImageSpec, Node, Resources, Taint, Toleration};
+use crate::model::{DisruptionBudget, ImageId, ImageSpec, Node, PodCount, Resources, Taint, Toleration};
 use crate::policy::autoscaler::NodeAutoscalerConfig;
 use crate::policy::failure::FailureConfig;
 use crate::policy::scheduler::{CustomScheduler, Registry, SchedulerConfig};
@@ -325,12 +325,13 @@ enum RawSelector {
     Class(String),
 }
 
-/// `[batch.disruption_budget]`: a PodDisruptionBudget over the class's pods.
+/// `disruption_budget`: a PodDisruptionBudget over a class's or service's
+/// pods; each count is a number of pods or a percentage (`"50%"`).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawBudget {
-    min_available: Option<u32>,
-    max_unavailable: Option<u32>,
+    min_available: Option<Literal>,
+    max_unavailable: Option<Literal>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -1149,11 +1150,7 @@ impl Validator<'_> {
                 self.error(&f("images"), "name at least one image");
             }
             let placement = self.placement(&format!("batch[{i}]"), b.placement(), class_names);
-            let disruption_budget = self.budget(
-                &format!("batch[{i}]"),
-                b.disruption_budget.as_ref(),
-                "batch jobs have no replica count, so Kubernetes accepts only an integer min_available for them",
-            );
+            let disruption_budget = self.budget(&format!("batch[{i}]"), b.disruption_budget.as_ref(), false);
             let images = self.image_refs(&f("images"), &b.images, image_index);
             let (Some(interarrival), Some(tasks), Some(duration), Some(startup), Some(cpu), Some(memory)) =
                 (interarrival, tasks, duration, startup, cpu, memory)
@@ -1310,11 +1307,7 @@ impl Validator<'_> {
             let startup = self.dist(&f("startup"), t.startup.as_ref().unwrap_or(&startup_default), Unit::Duration);
             let limit_factor = self.limit_factor(&format!("trace[{i}]"), t.limits.as_ref());
             let placement = self.placement(&format!("trace[{i}]"), t.placement(), class_names);
-            let disruption_budget = self.budget(
-                &format!("trace[{i}]"),
-                t.disruption_budget.as_ref(),
-                "batch jobs have no replica count, so Kubernetes accepts only an integer min_available for them",
-            );
+            let disruption_budget = self.budget(&format!("trace[{i}]"), t.disruption_budget.as_ref(), false);
             let images = if t.images.is_empty() { vec![implicit_image(t)] } else { t.images.clone() };
             let images = self.image_refs(&f("images"), &images, image_index);
             let (Some(loaded), Some(startup)) = (loaded, startup) else { continue };
@@ -1391,20 +1384,47 @@ impl Validator<'_> {
         }
     }
 
-    /// A `disruption_budget` table: `min_available` only (`why_not_max`
-    /// explains why `max_unavailable` is refused).
-    fn budget(&mut self, prefix: &str, raw: Option<&RawBudget>, why_not_max: &str) -> Option<DisruptionBudget> {
-        match raw? {
-            RawBudget { min_available: Some(m), max_unavailable: None } => Some(DisruptionBudget { min_available: *m }),
-            RawBudget { max_unavailable: Some(_), .. } => {
-                self.error(&format!("{prefix}.disruption_budget.max_unavailable"), why_not_max);
-                None
+    /// A `disruption_budget` table. `scaled` says whether the pods have a
+    /// controller with a replica count (services do, batch jobs do not):
+    /// without one, Kubernetes takes only an integer `min_available`.
+    fn budget(&mut self, prefix: &str, raw: Option<&RawBudget>, scaled: bool) -> Option<DisruptionBudget> {
+        let field = format!("{prefix}.disruption_budget");
+        let (name, count) = match raw? {
+            RawBudget { min_available: Some(_), max_unavailable: Some(_) } => {
+                self.error(&field, "set one of min_available and max_unavailable, not both (as Kubernetes requires)");
+                return None;
             }
+            RawBudget { min_available: Some(m), max_unavailable: None } => ("min_available", m),
+            RawBudget { min_available: None, max_unavailable: Some(m) } => ("max_unavailable", m),
             RawBudget { min_available: None, max_unavailable: None } => {
-                self.error(&format!("{prefix}.disruption_budget"), "set min_available");
-                None
+                self.error(&field, "set min_available or max_unavailable");
+                return None;
             }
+        };
+        let field = format!("{field}.{name}");
+        let count = self.pod_count(&field, count)?;
+        let budget = if name == "min_available" { DisruptionBudget::MinAvailable(count) } else { DisruptionBudget::MaxUnavailable(count) };
+        if !scaled && budget.needs_scale() {
+            self.error(
+                &field,
+                "batch jobs have no replica count to scale by, so Kubernetes takes only an integer min_available for their pods",
+            );
+            return None;
         }
+        Some(budget)
+    }
+
+    /// A PDB count: a whole number of pods, or a whole percentage `"P%"` (0–100).
+    fn pod_count(&mut self, field: &str, raw: &Literal) -> Option<PodCount> {
+        let count = match raw {
+            Literal::Number(n) if *n >= 0.0 && n.fract() == 0.0 && *n <= f64::from(u32::MAX) => Some(PodCount::Pods(*n as u32)),
+            Literal::Text(t) => t.strip_suffix('%').and_then(|p| p.parse::<u32>().ok()).filter(|p| *p <= 100).map(PodCount::Percent),
+            Literal::Number(_) => None,
+        };
+        if count.is_none() {
+            self.error(field, format!("expected a whole number of pods or a percentage such as \"50%\" (0–100 %), got {raw}"));
+        }
+        count
     }
 
     /// Pods whose node selector or required affinity matches no node would

@@ -182,6 +182,9 @@ impl Simulation {
         let mut cluster = Cluster::new(build_nodes(scenario), scenario.images.clone());
         let budgets = scenario.batch.iter().map(|b| b.disruption_budget).chain(scenario.services.iter().map(|s| s.spec.disruption_budget));
         cluster.set_disruption_budgets(budgets.collect());
+        for (i, s) in scenario.services.iter().enumerate() {
+            cluster.set_scale(scenario.batch.len() as u32 + i as u32, s.spec.replicas);
+        }
         let batch_len = scenario.batch.len() as u32;
         let services = scenario
             .services

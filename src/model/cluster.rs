@@ -105,6 +105,9 @@ pub struct Cluster {
     usage: Vec<WorkloadUsage>,
     /// Per workload class: its PodDisruptionBudget, if any.
     budgets: Vec<Option<DisruptionBudget>>,
+    /// Per workload class: the replicas its controller wants (a service's
+    /// desired count), which percentage and `maxUnavailable` budgets scale by.
+    scales: Vec<u32>,
     /// Bumped on every change of what is bound where, so policies can cache
     /// results computed on an unchanged cluster.
     version: u64,
@@ -144,6 +147,7 @@ impl Cluster {
             free_index: OnceLock::new(),
             usage: Vec::new(),
             budgets: Vec::new(),
+            scales: Vec::new(),
             version: 0,
         }
     }
@@ -151,6 +155,15 @@ impl Cluster {
     /// Sets each workload class's disruption budget (indexed by `Pod::workload`).
     pub fn set_disruption_budgets(&mut self, budgets: Vec<Option<DisruptionBudget>>) {
         self.budgets = budgets;
+    }
+
+    /// Records that `workload`'s controller now wants `replicas` pods.
+    pub fn set_scale(&mut self, workload: u32, replicas: u32) {
+        let w = workload as usize;
+        if w >= self.scales.len() {
+            self.scales.resize(w + 1, 0);
+        }
+        self.scales[w] = replicas;
     }
 
     /// What workload class `workload` holds now.
@@ -166,7 +179,8 @@ impl Cluster {
     /// `status.disruptionsAllowed` of `workload`'s budget, `None` without one.
     pub fn disruptions_allowed(&self, workload: u32) -> Option<i64> {
         let budget = self.budgets.get(workload as usize).copied().flatten()?;
-        Some(budget.disruptions_allowed(self.usage(workload).running))
+        let scale = self.scales.get(workload as usize).copied().unwrap_or(0);
+        Some(budget.disruptions_allowed(self.usage(workload).running, scale))
     }
 
     fn usage_mut(&mut self, workload: u32) -> &mut WorkloadUsage {

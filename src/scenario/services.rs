@@ -531,11 +531,7 @@ impl Validator<'_> {
             if placement.topology_spread.is_empty() {
                 placement.topology_spread = system_default_spread();
             }
-            let disruption_budget = self.budget(
-                &prefix,
-                s.disruption_budget.as_ref(),
-                "give the budget as min_available (max_unavailable, relative to the replica count, is not modelled yet)",
-            );
+            let disruption_budget = self.budget(&prefix, s.disruption_budget.as_ref(), true);
             if !(s.capacity_rps > 0.0 && s.capacity_rps.is_finite()) {
                 self.error(
                     &f("capacity_rps"),

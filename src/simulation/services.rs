@@ -342,6 +342,7 @@ impl Simulation {
                 svc.stats.scale_downs += 1;
             }
             svc.desired = desired;
+            self.cluster.set_scale(svc.template.workload, desired);
             self.scaling_events.push(ScalingEvent {
                 time_s: now.as_secs_f64(),
                 kind: "replicas",

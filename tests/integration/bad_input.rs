@@ -203,14 +203,18 @@ fn scenario_name_cannot_escape_the_results_folder() {
     assert_rejected("name = \"bad\"", "name = \"../../escaped\"", &["`name`", "letters"]);
 }
 
+/// Jobs have no scale subresource: Kubernetes takes only an integer
+/// `minAvailable` for their pods.
 #[test]
-fn batch_disruption_budgets_take_min_available_only() {
-    assert_rejected(
-        "images =",
-        "images = [\"app:1\"]\ndisruption_budget = { max_unavailable = 1 }",
-        &["batch[0].disruption_budget.max_unavailable", "min_available"],
-    );
-    assert_rejected("images =", "images = [\"app:1\"]\ndisruption_budget = { min_avail = 1 }", &["unknown field `min_avail`"]);
+fn batch_disruption_budgets_take_an_integer_min_available_only() {
+    let budget = |b: &str| format!("images = [\"app:1\"]\ndisruption_budget = {{ {b} }}");
+    let no_scale = "batch jobs have no replica count to scale by";
+    assert_rejected("images =", &budget("max_unavailable = 1"), &["batch[0].disruption_budget.max_unavailable", no_scale]);
+    assert_rejected("images =", &budget("min_available = \"50%\""), &["batch[0].disruption_budget.min_available", no_scale]);
+    assert_rejected("images =", &budget("min_available = 1, max_unavailable = 1"), &["batch[0].disruption_budget", "not both"]);
+    assert_rejected("images =", &budget("min_available = 1.5"), &["batch[0].disruption_budget.min_available", "whole number of pods"]);
+    assert_rejected("images =", &budget("min_available = \"120%\""), &["0–100 %"]);
+    assert_rejected("images =", &budget("min_avail = 1"), &["unknown field `min_avail`"]);
 }
 
 /// BASE with a `[failures]` part appended, and the line of the part's first

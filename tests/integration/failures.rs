@@ -187,9 +187,21 @@ fn jobs_fail_after_six_retries_under_kubernetes_and_never_under_borg() {
 
 #[test]
 fn a_drain_respects_the_disruption_budget() {
-    // Two replicas on one node (the other is cordoned), a budget of 1: the
-    // drain evicts one, waits for its replacement to run, then the other.
-    let base = cluster(2, "30m", "kubernetes") + &web(2, "startup = \"12s\"\ndisruption_budget = { min_available = 1 }");
+    // Two replicas: every form of "one must stay" evicts one, waits for its
+    // replacement to run (12 s; the drain retries every 5 s), then the other.
+    for budget in ["min_available = 1", "min_available = \"50%\"", "max_unavailable = 1", "max_unavailable = \"50%\""] {
+        assert_eq!(drain_under_budget(2, budget), [600.0, 615.0], "{budget}");
+    }
+    // Three: "one may go" (of the scale) and "one must stay" differ.
+    assert_eq!(drain_under_budget(3, "max_unavailable = 1"), [600.0, 615.0, 630.0]);
+    assert_eq!(drain_under_budget(3, "max_unavailable = \"34%\""), [600.0, 600.0, 615.0], "⌈1.02⌉ = 2 may go");
+    assert_eq!(drain_under_budget(3, "min_available = 1"), [600.0, 600.0, 615.0]);
+}
+
+/// When the pods of `replicas` replicas on a drained node were evicted.
+fn drain_under_budget(replicas: u32, budget: &str) -> Vec<f64> {
+    // The replicas on one node (the other is cordoned until the drain).
+    let base = cluster(2, "30m", "kubernetes") + &web(replicas, &format!("startup = \"12s\"\ndisruption_budget = {{ {budget} }}"));
     let base = base.replace("startup = \"0s\"\n", "");
     let failures = FailureConfig {
         script: vec![
@@ -203,9 +215,9 @@ fn a_drain_respects_the_disruption_budget() {
         pods.iter().filter(|p| p.node.as_deref() == Some("pool-0") && p.phase == "Terminated").map(|p| p.finish_s.unwrap()).collect();
     drained.sort_by(f64::total_cmp);
     // The first replacement runs 12 s later; the retry every 5 s sees it at 615 s.
-    assert_eq!(drained, [600.0, 615.0]);
-    assert_eq!(out.summary.evictions, 2);
-    assert!(out.services.iter().all(|s| s.time_s < 12.0 || s.replicas_serving >= 1), "the budget kept one serving");
+    assert_eq!(out.summary.evictions, u64::from(replicas), "{budget}");
+    assert!(out.services.iter().all(|s| s.time_s < 12.0 || s.replicas_serving >= 1), "{budget}: the budget kept one serving");
+    drained
 }
 
 #[test]

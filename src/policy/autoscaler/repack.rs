@@ -362,7 +362,7 @@ mod tests {
     #[test]
     fn drains_respect_disruption_budgets() {
         let mut c = cluster(3);
-        c.set_disruption_budgets(vec![Some(DisruptionBudget { min_available: 1 })]);
+        c.set_disruption_budgets(vec![Some(DisruptionBudget::MinAvailable(crate::model::PodCount::Pods(1)))]);
         place(&mut c, 500, 0);
         place(&mut c, 500, 1);
         let mut r = Repacker::new();

@@ -368,7 +368,7 @@ mod tests {
         let guarded = w.node(0, &[]);
         let p = w.run(1000, guarded, 0);
         w.cluster.pods[p.index()].workload = 1;
-        w.cluster.set_disruption_budgets(vec![None, Some(DisruptionBudget { min_available: 1 })]);
+        w.cluster.set_disruption_budgets(vec![None, Some(DisruptionBudget::MinAvailable(crate::model::PodCount::Pods(1)))]);
         let n1 = w.node(0, &[2000]);
         w.node(0, &[2000]);
         w.node(0, &[2000]);

@@ -893,11 +893,26 @@ mod tests {
         pods[3][0].2 = 1;
         let running: Vec<&[(i32, u64, u32)]> = pods.iter().map(|p| &p[..]).collect();
         let mut c = cluster(&running);
-        c.set_disruption_budgets(vec![Some(crate::model::DisruptionBudget { min_available: 5 }), None]);
+        c.set_disruption_budgets(vec![Some(crate::model::DisruptionBudget::MinAvailable(crate::model::PodCount::Pods(5))), None]);
         assert_eq!(c.disruptions_allowed(0), Some(0));
         for seed in 0..10 {
             assert_eq!(find(&c, &preemptor(1, 4000), 0, 1, &mut rng(seed)).unwrap().0, NodeId(3), "seed {seed}");
         }
+    }
+
+    #[test]
+    fn a_max_unavailable_budget_follows_the_controllers_scale() {
+        // Six running pods of workload 0; at most one may be unavailable.
+        let pods: Vec<[(i32, u64, u32); 1]> = (0..6).map(|_| [(0, 1000, 0)]).collect();
+        let running: Vec<&[(i32, u64, u32)]> = pods.iter().map(|p| &p[..]).collect();
+        let mut c = cluster(&running);
+        c.set_disruption_budgets(vec![Some(crate::model::DisruptionBudget::MaxUnavailable(crate::model::PodCount::Pods(1)))]);
+        c.set_scale(0, 6);
+        assert_eq!(c.disruptions_allowed(0), Some(1));
+        c.set_scale(0, 8);
+        assert_eq!(c.disruptions_allowed(0), Some(0), "scaled up to 8: 7 must stay, only 6 run");
+        c.set_scale(0, 4);
+        assert_eq!(c.disruptions_allowed(0), Some(3), "scaled down to 4: 3 must stay");
     }
 
     #[test]
