@@ -15,7 +15,7 @@ use crate::policy::scheduler::SchedulerConfig;
 use crate::report::{write_csv, write_run, AtomicFile, CsvPodLog};
 use crate::scenario::{LoadOptions, Scenario, ScenarioError};
 use crate::simulation::{RunOutput, Simulation};
-use crate::sweep::{Experiment, Shard, SweepError, SweepOptions};
+use crate::sweep::{Experiment, Recorded, Shard, SweepError, SweepOptions};
 use crate::trace::{self, Absolute, RateFormat, RateOptions, Scale, TaskFormat, TraceInputs};
 use rayon::prelude::*;
 
@@ -137,6 +137,10 @@ pub enum Command {
         /// Skip and count malformed rows of the scenarios' traces.
         #[arg(long)]
         skip_bad_rows: bool,
+        /// Validate the experiment and list its grid cells and what the output
+        /// directory already holds; run nothing, write nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Combine the directories of a sweep's shards (`sweep --shard K/N`) into
     /// the runs.csv, summary.csv and charts one machine would have written.
@@ -283,7 +287,7 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
             println!("ok: {}", s.summary());
             Ok(())
         }
-        Command::Sweep { experiment, out, jobs, shard, resume, replications, seed, series, quiet, no_chart, skip_bad_rows } => {
+        Command::Sweep { experiment, out, jobs, shard, resume, replications, seed, series, quiet, no_chart, skip_bad_rows, dry_run } => {
             let options = if skip_bad_rows { LoadOptions::skipping_bad_rows() } else { LoadOptions::default() };
             let mut experiment = Experiment::load(&experiment, &Registry::default(), &options).map_err(sweep_failure)?;
             // Cells sharing a trace skipped the same rows: say it once per trace.
@@ -292,6 +296,9 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
             warn_skipped(&experiment.name, skipped);
             experiment.override_runs(replications, seed).map_err(sweep_failure)?;
             let dir = out.unwrap_or_else(|| Path::new("results").join(&experiment.name));
+            if dry_run {
+                return dry_run_sweep(&experiment, &dir);
+            }
             let options = SweepOptions { jobs, shard, resume, progress: !quiet, series };
             sweep(&experiment, &dir, &options, !no_chart)
         }
@@ -605,6 +612,51 @@ fn sweep(experiment: &Experiment, dir: &Path, options: &SweepOptions, chart: boo
         .map_or(String::new(), |from| format!("; extended from {from} to {} replications per cell", experiment.replications));
     eprintln!("{} runs in {:.2} s ({} kept from before{extended}); outputs in {}", report.ran, report.seconds, report.kept, dir.display());
     Ok(())
+}
+
+/// `sweep --dry-run`: the plan, cell by cell, and what `dir` already holds.
+fn dry_run_sweep(experiment: &Experiment, dir: &Path) -> Result<(), Failure> {
+    use std::fmt::Write as _;
+    let runs = experiment.cells.len() * experiment.replications as usize;
+    let mut text = format!(
+        "sweep `{}`: {} cells × {} replications = {runs} runs (seed {}); dry run, nothing run or written\n",
+        experiment.name,
+        experiment.cells.len(),
+        experiment.replications,
+        experiment.seed
+    );
+    let header: Vec<String> = std::iter::once("cell".to_string()).chain(experiment.parameter_names()).collect();
+    let rows: Vec<Vec<String>> = experiment
+        .cells
+        .iter()
+        .enumerate()
+        .map(|(i, c)| std::iter::once(i.to_string()).chain(c.values.iter().cloned()).collect())
+        .collect();
+    let widths: Vec<usize> =
+        (0..header.len()).map(|k| rows.iter().map(|r| r[k].len()).chain([header[k].len()]).max().unwrap_or(0)).collect();
+    for row in std::iter::once(&header).chain(&rows) {
+        let cells: Vec<String> = row.iter().zip(&widths).map(|(v, w)| format!("{v:<w$}")).collect();
+        let _ = writeln!(text, "{}", cells.join("  ").trim_end());
+    }
+    let held = match crate::sweep::recorded(experiment, dir).map_err(sweep_failure)? {
+        Recorded::Nothing => "no sweep yet".to_string(),
+        Recorded::Runs(done) => format!("{done} of {runs} runs recorded; --resume would run {}", runs - done),
+        Recorded::Extends { from, runs: done } => {
+            format!("{done} runs of {from} replications per cell recorded; --resume would extend them and run {}", runs - done)
+        }
+        Recorded::Other => "runs of another sweep (changed experiment, scenario or orchsim); --resume would refuse".to_string(),
+    };
+    let _ = writeln!(text, "{}: {held}", dir.display());
+    emit(&text)
+}
+
+/// Writes `text` to stdout; a reader that went away (`| head`) is no error.
+fn emit(text: &str) -> Result<(), Failure> {
+    use std::io::Write as _;
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Failure::internal(e)),
+        _ => Ok(()),
+    }
 }
 
 /// Whether anything failed in the run (its failure columns are worth printing).

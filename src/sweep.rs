@@ -139,6 +139,35 @@ pub fn plan(experiment: &Experiment) -> Vec<RunSpec> {
         .collect()
 }
 
+/// What a sweep directory holds for an experiment (`sweep --dry-run`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Recorded {
+    /// No sweep there yet.
+    Nothing,
+    /// This sweep, with so many runs recorded.
+    Runs(usize),
+    /// This sweep with fewer replications (`from`), and so many runs: resuming extends it.
+    Extends {
+        /// Replications per cell recorded.
+        from: u32,
+        /// Runs recorded.
+        runs: usize,
+    },
+    /// Another sweep (a changed experiment, scenario or orchsim): resuming is refused.
+    Other,
+}
+
+/// What `dir` holds for `experiment`, without changing anything.
+pub fn recorded(experiment: &Experiment, dir: &Path) -> Result<Recorded, SweepError> {
+    let manifest = Manifest::of(experiment);
+    Ok(match Manifest::read(dir)? {
+        None => Recorded::Nothing,
+        Some(old) if old == manifest => Recorded::Runs(store::read_records(dir, &manifest)?.len()),
+        Some(old) if manifest.extends(&old) => Recorded::Extends { from: old.replications, runs: store::read_records(dir, &old)?.len() },
+        Some(_) => Recorded::Other,
+    })
+}
+
 /// Runs `experiment` (its shard, with `options`) into `dir`, then writes the
 /// tables of the runs recorded there. A directory holding another sweep is
 /// refused; without `resume`, its earlier records are discarded.

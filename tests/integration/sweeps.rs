@@ -251,6 +251,35 @@ fn more_replications_extend_a_resumed_sweep_to_the_bytes_of_a_fresh_one() {
     assert!(stderr.contains("holds runs of another sweep"), "{stderr}");
 }
 
+/// `--dry-run` validates and lists the plan and what the directory holds,
+/// and runs and writes nothing.
+#[test]
+fn a_dry_run_lists_the_cells_and_what_is_recorded_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    experiment_files(tmp.path(), 10, 2, GRID);
+    let dry = |extra: &[&str]| {
+        let out = orchsim(tmp.path(), &[&["sweep", "exp.toml", "--out", "d", "--dry-run"], extra].concat());
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let plan = dry(&[]);
+    let lines: Vec<&str> = plan.lines().collect();
+    assert!(lines[0].starts_with("sweep `t`: 4 cells × 2 replications = 8 runs (seed 7); dry run"), "{plan}");
+    assert_eq!(lines[1].split_whitespace().collect::<Vec<_>>(), ["cell", "policy", "load"]);
+    assert_eq!(lines[5].split_whitespace().collect::<Vec<_>>(), ["3", "best-fit", "1.5"]);
+    assert_eq!(lines[6], "d: no sweep yet");
+    assert!(!tmp.path().join("d").exists(), "nothing written");
+    let out = orchsim(tmp.path(), &["sweep", "exp.toml", "--out", "d", "--no-chart", "-q"]);
+    assert!(out.status.success());
+    let before = tables(&tmp.path().join("d"));
+    assert!(dry(&[]).ends_with("d: 8 of 8 runs recorded; --resume would run 0\n"));
+    assert!(
+        dry(&["--replications", "3"]).ends_with("d: 8 runs of 2 replications per cell recorded; --resume would extend them and run 4\n")
+    );
+    assert!(dry(&["--seed", "9"]).contains("d: runs of another sweep"));
+    assert_eq!(tables(&tmp.path().join("d")), before, "a dry run changes nothing");
+}
+
 #[test]
 fn a_killed_sweep_resumes_where_it_stopped() {
     let tmp = tempfile::tempdir().unwrap();
