@@ -297,7 +297,7 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
             experiment.override_runs(replications, seed).map_err(sweep_failure)?;
             let dir = out.unwrap_or_else(|| Path::new("results").join(&experiment.name));
             if dry_run {
-                return dry_run_sweep(&experiment, &dir);
+                return dry_run_sweep(&experiment, &dir, shard);
             }
             let options = SweepOptions { jobs, shard, resume, progress: !quiet, series };
             sweep(&experiment, &dir, &options, !no_chart)
@@ -615,9 +615,10 @@ fn sweep(experiment: &Experiment, dir: &Path, options: &SweepOptions, chart: boo
 }
 
 /// `sweep --dry-run`: the plan, cell by cell, and what `dir` already holds.
-fn dry_run_sweep(experiment: &Experiment, dir: &Path) -> Result<(), Failure> {
+fn dry_run_sweep(experiment: &Experiment, dir: &Path, shard: Option<Shard>) -> Result<(), Failure> {
     use std::fmt::Write as _;
     let runs = experiment.cells.len() * experiment.replications as usize;
+    let planned = crate::sweep::plan(experiment).iter().filter(|r| shard.is_none_or(|s| s.owns(r.index))).count();
     let mut text = format!(
         "sweep `{}`: {} cells × {} replications = {runs} runs (seed {}); dry run, nothing run or written\n",
         experiment.name,
@@ -638,15 +639,17 @@ fn dry_run_sweep(experiment: &Experiment, dir: &Path) -> Result<(), Failure> {
         let cells: Vec<String> = row.iter().zip(&widths).map(|(v, w)| format!("{v:<w$}")).collect();
         let _ = writeln!(text, "{}", cells.join("  ").trim_end());
     }
-    let held = match crate::sweep::recorded(experiment, dir).map_err(sweep_failure)? {
+    let held = match crate::sweep::recorded(experiment, dir, shard).map_err(sweep_failure)? {
         Recorded::Nothing => "no sweep yet".to_string(),
-        Recorded::Runs(done) => format!("{done} of {runs} runs recorded; --resume would run {}", runs - done),
+        Recorded::Runs(done) => format!("{done} of {planned} runs recorded; --resume would run {}", planned - done),
         Recorded::Extends { from, runs: done } => {
-            format!("{done} runs of {from} replications per cell recorded; --resume would extend them and run {}", runs - done)
+            format!("{done} runs of {from} replications per cell recorded; --resume would extend them and run {}", planned - done)
         }
+        Recorded::Fewer { holds } => format!("{holds} replications per cell recorded; --resume would refuse to drop runs"),
         Recorded::Other => "runs of another sweep (changed experiment, scenario or orchsim); --resume would refuse".to_string(),
     };
-    let _ = writeln!(text, "{}: {held}", dir.display());
+    let shard_note = shard.map_or(String::new(), |s| format!(" (shard {}/{})", s.k, s.n));
+    let _ = writeln!(text, "{}{shard_note}: {held}", dir.display());
     emit(&text)
 }
 

@@ -28,7 +28,7 @@ use crate::policy::autoscaler::NodeAutoscalerConfig;
 use crate::policy::failure::FailureConfig;
 use crate::policy::scheduler::{CustomScheduler, Registry, SchedulerConfig};
 use crate::time::{SimDuration, SimTime};
-use crate::trace::{self, Absolute, BadRows, RateSeries, Replay, ReplayWindow, Scale, TaskFormat, TraceInputs};
+use crate::trace::{self, Absolute, BadRows, Replay, ReplayWindow, Scale, TaskFormat, TraceInputs};
 use dist::{Dist, RawDist};
 use quantity::{Literal, Unit};
 pub use services::ServiceConfig;
@@ -469,7 +469,15 @@ impl LoadOptions {
 #[derive(Default)]
 pub struct TraceCache {
     replays: Mutex<BTreeMap<String, LoadedTrace>>,
-    series: Mutex<BTreeMap<String, Arc<RateSeries>>>,
+    series: Mutex<BTreeMap<String, SharedSeries>>,
+}
+
+/// A request-rate series as scenarios keep it: its points shared by every
+/// scenario that reads it, and the rows its reading skipped.
+#[derive(Clone)]
+pub(crate) struct SharedSeries {
+    pub(crate) points: Arc<[(SimTime, f64)]>,
+    pub(crate) bad_rows: BadRows,
 }
 
 impl TraceCache {
@@ -479,13 +487,13 @@ impl TraceCache {
     }
 
     /// A request-rate series read before with the options in `key`.
-    pub(crate) fn series(&self, key: &str) -> Option<Arc<RateSeries>> {
+    pub(crate) fn series(&self, key: &str) -> Option<SharedSeries> {
         lock(&self.series).get(key).cloned()
     }
 
     /// Keeps a request-rate series read without error.
-    pub(crate) fn keep_series(&self, key: String, series: &Arc<RateSeries>) {
-        lock(&self.series).insert(key, Arc::clone(series));
+    pub(crate) fn keep_series(&self, key: String, series: &SharedSeries) {
+        lock(&self.series).insert(key, series.clone());
     }
 
     /// Whether nothing was read into the cache yet.
@@ -1418,7 +1426,13 @@ impl Validator<'_> {
     fn pod_count(&mut self, field: &str, raw: &Literal) -> Option<PodCount> {
         let count = match raw {
             Literal::Number(n) if *n >= 0.0 && n.fract() == 0.0 && *n <= f64::from(u32::MAX) => Some(PodCount::Pods(*n as u32)),
-            Literal::Text(t) => t.strip_suffix('%').and_then(|p| p.parse::<u32>().ok()).filter(|p| *p <= 100).map(PodCount::Percent),
+            // Digits only, as Kubernetes' IntOrString percentages (`"+50%"` is no percentage).
+            Literal::Text(t) => t
+                .strip_suffix('%')
+                .filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|p| p.parse::<u32>().ok())
+                .filter(|p| *p <= 100)
+                .map(PodCount::Percent),
             Literal::Number(_) => None,
         };
         if count.is_none() {

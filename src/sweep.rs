@@ -144,26 +144,37 @@ pub fn plan(experiment: &Experiment) -> Vec<RunSpec> {
 pub enum Recorded {
     /// No sweep there yet.
     Nothing,
-    /// This sweep, with so many runs recorded.
+    /// This sweep, with so many of the shard's runs recorded.
     Runs(usize),
-    /// This sweep with fewer replications (`from`), and so many runs: resuming extends it.
+    /// This sweep with fewer replications (`from`), and so many of the
+    /// shard's runs: resuming extends it.
     Extends {
         /// Replications per cell recorded.
         from: u32,
         /// Runs recorded.
         runs: usize,
     },
+    /// This sweep with more replications (`holds`): resuming is refused, as it would drop runs.
+    Fewer {
+        /// Replications per cell recorded.
+        holds: u32,
+    },
     /// Another sweep (a changed experiment, scenario or orchsim): resuming is refused.
     Other,
 }
 
-/// What `dir` holds for `experiment`, without changing anything.
-pub fn recorded(experiment: &Experiment, dir: &Path) -> Result<Recorded, SweepError> {
+/// What `dir` holds for `experiment` and its `shard`, without changing
+/// anything; counted as `--resume` would find it (see [`store::count_records`]).
+pub fn recorded(experiment: &Experiment, dir: &Path, shard: Option<Shard>) -> Result<Recorded, SweepError> {
     let manifest = Manifest::of(experiment);
+    let owns = |index: usize| shard.is_none_or(|s| s.owns(index));
     Ok(match Manifest::read(dir)? {
         None => Recorded::Nothing,
-        Some(old) if old == manifest => Recorded::Runs(store::read_records(dir, &manifest)?.len()),
-        Some(old) if manifest.extends(&old) => Recorded::Extends { from: old.replications, runs: store::read_records(dir, &old)?.len() },
+        Some(old) if old == manifest => Recorded::Runs(store::count_records(dir, &manifest, owns)?),
+        Some(old) if manifest.extends(&old) => {
+            Recorded::Extends { from: old.replications, runs: store::count_records(dir, &manifest, owns)? }
+        }
+        Some(old) if old.extends(&manifest) => Recorded::Fewer { holds: old.replications },
         Some(_) => Recorded::Other,
     })
 }

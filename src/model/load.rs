@@ -7,6 +7,8 @@
 //! service's own stream, so the same seed gives the same load whatever the
 //! policies do.
 
+use std::sync::Arc;
+
 use rand_distr::{Distribution, StandardNormal};
 
 use crate::engine::SimRng;
@@ -63,8 +65,9 @@ pub enum LoadShape {
     /// A time series, held constant from each point to the next (the first
     /// value before it, the last after).
     Series {
-        /// (time, rate), in increasing time.
-        points: Vec<(SimTime, f64)>,
+        /// (time, rate), in increasing time; shared, as a trace's series can
+        /// be millions of points and every cell of a sweep replays it.
+        points: Arc<[(SimTime, f64)]>,
     },
 }
 
@@ -175,7 +178,7 @@ mod tests {
         let spikes =
             LoadShape::Spikes { base: 10.0, height: 90.0, every: SimDuration::from_secs(600), duration: SimDuration::from_secs(60) };
         assert_eq!([S(0), S(599), S(600), S(659), S(660), S(1200)].map(|t| spikes.rate_at(t)), [10.0, 10.0, 100.0, 100.0, 10.0, 100.0]);
-        let series = LoadShape::Series { points: vec![(S(60), 3.0), (S(120), 7.0)] };
+        let series = LoadShape::Series { points: vec![(S(60), 3.0), (S(120), 7.0)].into() };
         assert_eq!([S(0), S(60), S(119), S(500)].map(|t| series.rate_at(t)), [3.0, 3.0, 3.0, 7.0]);
     }
 

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::dist::RawDist;
 use super::quantity::{Literal, Unit};
-use super::{RawBudget, RawLimits, RawPlacement, RawSelector, SkippedRows, Validator, DEFAULT_STARTUP};
+use super::{RawBudget, RawLimits, RawPlacement, RawSelector, SharedSeries, SkippedRows, Validator, DEFAULT_STARTUP};
 use crate::model::affinity::{NodeAffinity, PodAffinity, PodSelector, SpreadConstraint, WhenUnsatisfiable};
 use crate::model::load::{LoadShape, LoadSpec};
 use crate::model::service::{Overflow, ServiceSpec, Slo};
@@ -363,7 +363,7 @@ impl Validator<'_> {
             if p.is_empty() {
                 self.error(&f("points"), "give at least one [time, rate] point");
             }
-            LoadShape::Series { points: self.points(&f("points"), p) }
+            LoadShape::Series { points: self.points(&f("points"), p).into() }
         } else if let Some(s) = &raw.series {
             LoadShape::Series { points: self.rate_series(&f("series"), s, base) }
         } else {
@@ -382,7 +382,7 @@ impl Validator<'_> {
 
     /// Reads a request-rate trace now, so a bad file is reported like any
     /// other scenario error (file, line and column of the trace).
-    fn rate_series(&mut self, field: &str, s: &RawSeries, base: &Path) -> Vec<(SimTime, f64)> {
+    fn rate_series(&mut self, field: &str, s: &RawSeries, base: &Path) -> Arc<[(SimTime, f64)]> {
         let secs = |v: &mut Self, name: &str, lit: &Option<Literal>| {
             lit.as_ref().and_then(|l| v.duration(&format!("{field}.{name}"), l)).map(|d| d.as_secs_f64())
         };
@@ -392,7 +392,7 @@ impl Validator<'_> {
             bin_s: secs(self, "bin", &s.bin),
             scale: s.scale.unwrap_or(1.0),
             speedup: s.speedup.unwrap_or(1.0),
-            skip_bad_rows: s.skip_bad_rows.unwrap_or(false),
+            skip_bad_rows: s.skip_bad_rows.unwrap_or(self.options.skip_bad_rows),
             request_type: s.request_type.clone(),
             member: s.member.clone(),
             step_s: secs(self, "step", &s.step),
@@ -404,7 +404,7 @@ impl Validator<'_> {
         let read = match cache.as_ref().and_then(|c| c.series(&key)) {
             Some(hit) => Ok(hit),
             None => read_rate_series(&path, s.format, &opts).map(|series| {
-                let series = Arc::new(series);
+                let series = SharedSeries { points: series.points.into(), bad_rows: series.bad_rows };
                 if let Some(cache) = &cache {
                     cache.keep_series(key, &series);
                 }
@@ -414,15 +414,15 @@ impl Validator<'_> {
         match read {
             Ok(series) => {
                 self.skipped.extend(SkippedRows::of(format!("{field}.file"), &series.bad_rows));
-                series.points.clone()
+                series.points
             }
             Err(TraceError::Options { option, message, .. }) => {
                 self.error(&format!("{field}.{}", series_key(option)), format!("`{}` {message}", series_key(option)));
-                Vec::new()
+                Vec::new().into()
             }
             Err(e) => {
                 self.error(&format!("{field}.file"), e.to_string());
-                Vec::new()
+                Vec::new().into()
             }
         }
     }
@@ -707,7 +707,7 @@ load = {{ series = {{ {series} }} }}
     fn points(series: &str) -> Vec<(SimTime, f64)> {
         let scenario = with_series(series).unwrap_or_else(|e| panic!("{e}"));
         match &scenario.services[0].spec.load.shape {
-            LoadShape::Series { points } => points.clone(),
+            LoadShape::Series { points } => points.to_vec(),
             other => panic!("not a series: {other:?}"),
         }
     }

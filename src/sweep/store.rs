@@ -225,6 +225,29 @@ pub fn renumber_records(dir: &Path, manifest: &Manifest) -> Result<usize, SweepE
     Ok(moved)
 }
 
+/// Runs of `manifest` recorded in `dir` that `owns` takes, counted without
+/// changing anything, as a resume would find them: a record that does not
+/// parse is left out (resuming reruns it), and one that an interrupted
+/// renumbering left at its old number counts by its cell and replication.
+pub fn count_records(dir: &Path, manifest: &Manifest, owns: impl Fn(usize) -> bool) -> Result<usize, SweepError> {
+    let mut runs = std::collections::BTreeSet::new();
+    for path in record_files(dir)? {
+        let record = match parse_record(&path) {
+            Ok(record) => record,
+            Err(SweepError::Invalid(_)) => continue,
+            Err(e) => return Err(e),
+        };
+        let belongs = record.cell < manifest.cells.len()
+            && record.replication < manifest.replications
+            && record.seed == replication_seed(manifest.seed, record.replication);
+        let index = record.cell * manifest.replications as usize + record.replication as usize;
+        if belongs && owns(index) {
+            runs.insert(index);
+        }
+    }
+    Ok(runs.len())
+}
+
 /// Deletes the records in `dir` that do not parse (left empty or cut short
 /// by a power loss: they are not synced), so that resuming runs them again;
 /// returns how many there were.

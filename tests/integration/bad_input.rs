@@ -214,6 +214,7 @@ fn batch_disruption_budgets_take_an_integer_min_available_only() {
     assert_rejected("images =", &budget("min_available = 1, max_unavailable = 1"), &["batch[0].disruption_budget", "not both"]);
     assert_rejected("images =", &budget("min_available = 1.5"), &["batch[0].disruption_budget.min_available", "whole number of pods"]);
     assert_rejected("images =", &budget("min_available = \"120%\""), &["0–100 %"]);
+    assert_rejected("images =", &budget("min_available = \"+50%\""), &["a percentage such as"]);
     assert_rejected("images =", &budget("min_avail = 1"), &["unknown field `min_avail`"]);
 }
 

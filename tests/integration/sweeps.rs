@@ -277,7 +277,13 @@ fn a_dry_run_lists_the_cells_and_what_is_recorded_and_writes_nothing() {
         dry(&["--replications", "3"]).ends_with("d: 8 runs of 2 replications per cell recorded; --resume would extend them and run 4\n")
     );
     assert!(dry(&["--seed", "9"]).contains("d: runs of another sweep"));
+    assert!(dry(&["--replications", "1"]).ends_with("d: 2 replications per cell recorded; --resume would refuse to drop runs\n"));
     assert_eq!(tables(&tmp.path().join("d")), before, "a dry run changes nothing");
+    // Counted as a resume would find them: an empty record (a power loss) is
+    // rerun, not an error; a shard counts its own runs.
+    std::fs::write(sweep::store::record_path(&tmp.path().join("d"), 1), "").unwrap();
+    assert!(dry(&[]).ends_with("d: 7 of 8 runs recorded; --resume would run 1\n"));
+    assert!(dry(&["--shard", "2/2"]).ends_with("d (shard 2/2): 3 of 4 runs recorded; --resume would run 1\n"));
 }
 
 #[test]

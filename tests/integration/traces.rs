@@ -150,9 +150,10 @@ fn a_bad_trace_row_is_located_and_exits_2_unless_skipped() {
     // A request-rate series skips and says so too.
     fs::write(dir.path().join("rates.csv"), "time_s,rate\n0,10\nsixty,20\n120,5\n").unwrap();
     let service = "[[images]]\nname = \"app\"\nsize = \"10Mi\"\n[[services]]\nname = \"web\"\nreplicas = 1\nimage = \"app\"\ncpu = \"1\"\n\
-                   memory = \"1Gi\"\ncapacity_rps = 100\nload = { series = { file = \"rates.csv\", format = \"native\", skip_bad_rows = true } }\n";
+                   memory = \"1Gi\"\ncapacity_rps = 100\nload = { series = { file = \"rates.csv\", format = \"native\" } }\n";
     fs::write(dir.path().join("w.toml"), format!("name = \"w\"\n[simulation]\nduration = \"1h\"\n[[node_groups]]\nname = \"n\"\ncount = 1\ncpu = \"4\"\nmemory = \"16Gi\"\n{service}")).unwrap();
-    let out = orchsim(dir.path(), &["validate", "w.toml"]);
+    assert_eq!(orchsim(dir.path(), &["validate", "w.toml"]).status.code(), Some(2), "a bad series row stops the load");
+    let out = orchsim(dir.path(), &["validate", "w.toml", "--skip-bad-rows"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(
