@@ -1056,6 +1056,10 @@ mod tests {
             cpu_utilization: 0.6,
             vpa_cpu_target_m: None,
             vpa_memory_target_mib: None,
+            vpa_cpu_lower_m: None,
+            vpa_cpu_upper_m: None,
+            vpa_memory_lower_mib: None,
+            vpa_memory_upper_mib: None,
         }
     }
 

@@ -235,6 +235,10 @@ mod tests {
             cpu_utilization: 1.0 / 3.0,
             vpa_cpu_target_m: None,
             vpa_memory_target_mib: Some(-0.0),
+            vpa_cpu_lower_m: Some(1e14),
+            vpa_cpu_upper_m: None,
+            vpa_memory_lower_mib: None,
+            vpa_memory_upper_mib: Some(f64::MIN_POSITIVE),
         }
     }
 

@@ -40,6 +40,20 @@ pub struct ServiceSample {
     pub vpa_cpu_target_m: Option<f64>,
     /// The VPA's memory target per replica, MiB (with a VPA).
     pub vpa_memory_target_mib: Option<f64>,
+    /// The VPA's CPU lower and upper bounds, millicores: widened while the
+    /// history is short (the upper at 1e14 without one). Absent from the
+    /// `services.csv` of earlier versions, which `orchsim plot` still reads.
+    #[serde(default)]
+    pub vpa_cpu_lower_m: Option<f64>,
+    /// See `vpa_cpu_lower_m`.
+    #[serde(default)]
+    pub vpa_cpu_upper_m: Option<f64>,
+    /// The VPA's memory lower and upper bounds, MiB.
+    #[serde(default)]
+    pub vpa_memory_lower_mib: Option<f64>,
+    /// See `vpa_memory_lower_mib`.
+    #[serde(default)]
+    pub vpa_memory_upper_mib: Option<f64>,
 }
 
 /// One row of `scaling_events.csv`.

@@ -19,6 +19,9 @@ use crate::policy::autoscaler::{PodMetrics, ReplicaAutoscaler, ServiceView, VpaC
 use crate::scenario::ServiceConfig;
 use crate::time::{SimDuration, SimTime};
 
+/// Bytes in a MiB, for the VPA columns.
+const MIB: f64 = (1u64 << 20) as f64;
+
 /// What the metrics pipeline last reported for a pod: (scrape time, CPU
 /// millicores, requests/s).
 type Scraped = (SimTime, Option<f64>, Option<f64>);
@@ -135,7 +138,11 @@ impl ServiceRuntime {
             replicas_total: self.pods.len() as u32,
             cpu_utilization: self.cpu_utilization(),
             vpa_cpu_target_m: rec.map(|r| r.cpu_milli[1]),
-            vpa_memory_target_mib: rec.map(|r| r.memory_bytes[1] / (1u64 << 20) as f64),
+            vpa_memory_target_mib: rec.map(|r| r.memory_bytes[1] / MIB),
+            vpa_cpu_lower_m: rec.map(|r| r.cpu_milli[0]),
+            vpa_cpu_upper_m: rec.map(|r| r.cpu_milli[2]),
+            vpa_memory_lower_mib: rec.map(|r| r.memory_bytes[0] / MIB),
+            vpa_memory_upper_mib: rec.map(|r| r.memory_bytes[2] / MIB),
         }
     }
 

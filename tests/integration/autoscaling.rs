@@ -201,6 +201,15 @@ fn the_vpa_recommends_the_p90_usage_plus_fifteen_percent() {
     // Memory: half the 256Mi request, + 15 %, at least 250 MB.
     let mem = out.services.last().unwrap().vpa_memory_target_mib.unwrap();
     assert!((250e6 / 1048576.0..=250e6 / 1048576.0 * 1.06).contains(&mem), "{mem}");
+    // Steady usage: p50, p90 and p95 share one bucket, so the bounds are the
+    // target widened for the history's length (the first sample at 15 s, so
+    // the span is under 2 h): upper × (1 + 1/c), lower × (1 + 0.001/c)^-2.
+    let last = out.services.last().unwrap();
+    let first_scrape = out.services.iter().find(|s| s.vpa_cpu_upper_m.is_some_and(|u| u < 1e14)).unwrap();
+    let c = (last.time_s - (first_scrape.time_s - 10.0).max(0.0)) / 86400.0;
+    let (lower, upper) = (last.vpa_cpu_lower_m.unwrap(), last.vpa_cpu_upper_m.unwrap());
+    assert!(upper > target * (1.0 + 1.0 / c) * 0.9 && upper <= target * (1.0 + 1.0 / c) * 1.1, "{upper} vs {target} at c = {c}");
+    assert!(lower < target && lower > target * 0.97, "{lower} vs {target}");
 }
 
 #[test]

@@ -13,7 +13,14 @@
 //!   0.1); memory enters as the **peak per 24 h interval** (a higher sample in
 //!   the same interval replaces the lower one);
 //! * the **target** recommendation is the 90th percentile plus a 15 % safety
-//!   margin, at least 25 mCPU and 250 MB; lower bound p50, upper bound p95.
+//!   margin, at least 25 mCPU and 250 MB; lower bound p50, upper bound p95;
+//! * the **bounds** widen while the history is short (`logic/estimator.go`
+//!   `getConfidence`, `WithConfidenceMultiplier`): with `c` the history in
+//!   days, the smaller of the span from the first to the last CPU sample and
+//!   the CPU samples counted at one a minute, the upper bound is multiplied by
+//!   `1 + 1/c` and the lower by `(1 + 0.001/c)^-2`, before the minimums. No
+//!   history gives an upper bound at the cap (`MaxResourceAmount`, 1e14) and a
+//!   lower bound at the minimum, so that an updater would not act on it.
 
 use crate::time::{SimDuration, SimTime};
 
@@ -31,6 +38,29 @@ pub const MIN_CPU_MILLI: f64 = 25.0;
 pub const MIN_MEMORY_BYTES: f64 = 250e6;
 /// Bucket growth ratio (5 % wider each).
 pub const BUCKET_RATIO: f64 = 1.05;
+/// `--confidence-interval-cpu` and `-memory` (24 h): history is measured in these.
+pub const CONFIDENCE_INTERVAL: SimDuration = SimDuration::from_secs(24 * 3600);
+/// `model.MaxResourceAmount`: the largest amount (millicores, bytes) a recommendation takes.
+pub const MAX_RESOURCE_AMOUNT: f64 = 1e14;
+
+/// How much history backs a recommendation, in [`CONFIDENCE_INTERVAL`]s
+/// (`getConfidence`): the span between the first and the last CPU sample, or
+/// the CPU samples counted at one a minute, whichever is smaller.
+pub fn confidence(span: SimDuration, samples: u64) -> f64 {
+    let interval = CONFIDENCE_INTERVAL.as_secs_f64();
+    (span.as_secs_f64() / interval).min(samples as f64 / (interval / 60.0))
+}
+
+/// `ScaleResource(base, (1 + multiplier/confidence)^exponent)`: the bound
+/// `base` widened for a short history, kept within 0 and the cap (a zero
+/// history makes the factor infinite or 0; a zero base stays 0).
+pub fn widen(base: f64, multiplier: f64, exponent: f64, confidence: f64) -> f64 {
+    let factor = (1.0 + multiplier / confidence).powf(exponent);
+    if base == 0.0 {
+        return 0.0;
+    }
+    (base * factor).clamp(0.0, MAX_RESOURCE_AMOUNT)
+}
 
 /// An exponential histogram with exponentially decaying sample weights.
 #[derive(Clone, Debug)]
@@ -136,11 +166,14 @@ pub struct Recommender {
     memory: DecayingHistogram,
     /// The current memory interval: (its start, the peak added for it).
     memory_peak: Option<(SimTime, f64)>,
+    /// The first and the last CPU sample's time, and how many there were
+    /// (`FirstSampleStart`, `LastSampleStart`, `TotalSamplesCount`).
+    cpu_samples: Option<(SimTime, SimTime, u64)>,
 }
 
 impl Default for Recommender {
     fn default() -> Self {
-        Recommender { cpu: DecayingHistogram::cpu(), memory: DecayingHistogram::memory(), memory_peak: None }
+        Recommender { cpu: DecayingHistogram::cpu(), memory: DecayingHistogram::memory(), memory_peak: None, cpu_samples: None }
     }
 }
 
@@ -148,6 +181,13 @@ impl Recommender {
     /// A CPU usage sample (millicores) of a pod requesting `request_milli`.
     pub fn add_cpu(&mut self, usage_milli: f64, request_milli: f64, at: SimTime) {
         self.cpu.add(usage_milli / 1000.0, (request_milli / 1000.0).max(MIN_SAMPLE_WEIGHT), at);
+        let (first, last, n) = self.cpu_samples.unwrap_or((at, at, 0));
+        self.cpu_samples = Some((first.min(at), last.max(at), n + 1));
+    }
+
+    /// The history behind the recommendation (see [`confidence`]).
+    pub fn confidence(&self) -> f64 {
+        self.cpu_samples.map_or(0.0, |(first, last, n)| confidence(last.saturating_since(first), n))
     }
 
     /// A memory usage sample (bytes): only the interval's peak counts.
@@ -167,10 +207,13 @@ impl Recommender {
         }
     }
 
-    /// The current recommendation.
+    /// The current recommendation: percentile, margin, the bounds widened
+    /// for a short history, then the minimums (`CreatePodResourceRecommender`).
     pub fn recommend(&self) -> Recommendation {
+        let c = self.confidence();
         let with = |h: &DecayingHistogram, scale: f64, min: f64| {
-            [0.5, 0.9, 0.95].map(|p| (h.percentile(p) * scale * (1.0 + SAFETY_MARGIN)).max(min))
+            let base = |p: f64| h.percentile(p) * scale * (1.0 + SAFETY_MARGIN);
+            [widen(base(0.5), 0.001, -2.0, c), base(0.9), widen(base(0.95), 1.0, 1.0, c)].map(|v| v.max(min))
         };
         Recommendation { cpu_milli: with(&self.cpu, 1000.0, MIN_CPU_MILLI), memory_bytes: with(&self.memory, 1.0, MIN_MEMORY_BYTES) }
     }
@@ -236,6 +279,40 @@ mod tests {
         let mut r = Recommender::default();
         r.add_cpu(1.0, 100.0, SimTime::ZERO);
         assert_eq!(r.recommend().cpu_milli[1], MIN_CPU_MILLI);
+    }
+
+    /// The multipliers listed in `CreatePodResourceRecommender`'s comments.
+    #[test]
+    fn bounds_widen_for_a_short_history_as_upstream_lists() {
+        let days = |secs: u64| confidence(SimDuration::from_secs(secs), u64::MAX);
+        let upper = |secs| widen(1.0, 1.0, 1.0, days(secs));
+        let lower = |secs| widen(1.0, 0.001, -2.0, days(secs));
+        assert!((upper(12 * 3600) - 3.0).abs() < 1e-12, "12 h: ×3");
+        assert!((upper(24 * 3600) - 2.0).abs() < 1e-12, "24 h: ×2");
+        assert!((upper(7 * 24 * 3600) - 8.0 / 7.0).abs() < 1e-12, "1 week: ×1.14");
+        assert!((lower(300) - 0.6).abs() < 0.01, "5 min: ×0.6, got {}", lower(300));
+        assert!((lower(1800) - 0.9).abs() < 0.011, "30 min: ×0.9, got {}", lower(1800));
+        assert!((lower(3600) - 0.95).abs() < 0.005, "60 min: ×0.95, got {}", lower(3600));
+        assert_eq!((upper(0), lower(0)), (MAX_RESOURCE_AMOUNT, 0.0), "no history: do not act");
+        // Few samples over a long span: counted at one a minute, 720 are half a day.
+        assert_eq!(confidence(SimDuration::from_secs(5 * 24 * 3600), 720), 0.5);
+    }
+
+    #[test]
+    fn a_recommenders_bounds_follow_its_history() {
+        let mut r = Recommender::default();
+        r.add_cpu(400.0, 500.0, SimTime::ZERO);
+        let first = r.recommend();
+        assert_eq!((first.cpu_milli[0], first.cpu_milli[2]), (MIN_CPU_MILLI, MAX_RESOURCE_AMOUNT), "one sample: no bounds yet");
+        // A steady 400 m sampled every minute for 12 h: one bucket holds every sample.
+        for k in 1..=720u64 {
+            r.add_cpu(400.0, 500.0, SimTime::from_secs(k * 60));
+        }
+        let rec = r.recommend();
+        assert!((r.confidence() - 0.5).abs() < 1e-12);
+        let target = rec.cpu_milli[1];
+        assert!((rec.cpu_milli[2] - 3.0 * target).abs() < 1e-6, "{rec:?}");
+        assert!((rec.cpu_milli[0] - target / 1.002f64.powi(2)).abs() < 1e-6, "{rec:?}");
     }
 
     #[test]
