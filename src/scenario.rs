@@ -286,7 +286,7 @@ pub const GPU_MODEL_LABEL: &str = "orchsim.io/gpu-model";
 /// A `[[trace]]` entry once its trace is read: the replay, and the node
 /// groups its machines make (when it names machines).
 #[derive(Clone)]
-struct LoadedTrace {
+pub(crate) struct LoadedTrace {
     replay: Arc<Replay>,
     machine_groups: Vec<RawNodeGroup>,
 }
@@ -468,8 +468,39 @@ impl LoadOptions {
 /// options), so a hit is what reading again would give.
 #[derive(Default)]
 pub struct TraceCache {
-    replays: Mutex<BTreeMap<String, LoadedTrace>>,
-    series: Mutex<BTreeMap<String, SharedSeries>>,
+    pub(crate) replays: Memo<LoadedTrace>,
+    pub(crate) series: Memo<SharedSeries>,
+}
+
+/// Readings kept by key (a description of everything that shaped them).
+pub(crate) struct Memo<T>(Mutex<BTreeMap<String, T>>);
+
+impl<T> Default for Memo<T> {
+    fn default() -> Self {
+        Memo(Mutex::default())
+    }
+}
+
+impl<T: Clone> Memo<T> {
+    /// The reading kept under `key`.
+    pub(crate) fn get(&self, key: &str) -> Option<T> {
+        self.lock().get(key).cloned()
+    }
+
+    /// Keeps a reading that succeeded under `key`.
+    pub(crate) fn keep(&self, key: String, value: &T) {
+        self.lock().insert(key, value.clone());
+    }
+
+    fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// A poisoned lock only means another thread panicked while holding it;
+    /// a map of finished reads is still sound.
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, T>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 /// A request-rate series as scenarios keep it: its points shared by every
@@ -483,29 +514,13 @@ pub(crate) struct SharedSeries {
 impl TraceCache {
     /// How many traces and request-rate series were read into the cache.
     pub fn len(&self) -> (usize, usize) {
-        (lock(&self.replays).len(), lock(&self.series).len())
-    }
-
-    /// A request-rate series read before with the options in `key`.
-    pub(crate) fn series(&self, key: &str) -> Option<SharedSeries> {
-        lock(&self.series).get(key).cloned()
-    }
-
-    /// Keeps a request-rate series read without error.
-    pub(crate) fn keep_series(&self, key: String, series: &SharedSeries) {
-        lock(&self.series).insert(key, series.clone());
+        (self.replays.len(), self.series.len())
     }
 
     /// Whether nothing was read into the cache yet.
     pub fn is_empty(&self) -> bool {
         self.len() == (0, 0)
     }
-}
-
-/// A poisoned lock only means another thread panicked while holding it;
-/// a map of finished reads is still sound.
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl fmt::Debug for TraceCache {
@@ -1231,13 +1246,13 @@ impl Validator<'_> {
         // Everything that shapes the result (`sample` is applied per run, later).
         let key = format!("{:?}", (&inputs, t.format.name(), skip_bad_rows, &window, cores, bytes, &t.name, run.is_some()));
         let cache = self.options.traces.clone();
-        let loaded = match cache.as_ref().and_then(|c| lock(&c.replays).get(&key).cloned()) {
+        let loaded = match cache.as_ref().and_then(|c| c.replays.get(&key)) {
             Some(hit) => hit,
             None => {
                 let errors = self.diagnostics.len();
                 let loaded = self.read_trace(i, t, &inputs, skip_bad_rows, &window, run)?;
                 if let Some(cache) = cache.filter(|_| self.diagnostics.len() == errors) {
-                    lock(&cache.replays).insert(key, loaded.clone());
+                    cache.replays.keep(key, &loaded);
                 }
                 loaded
             }

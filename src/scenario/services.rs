@@ -401,12 +401,12 @@ impl Validator<'_> {
         let path = resolve_path(&s.file, base);
         let key = format!("{:?}", (&path, s.format, &opts));
         let cache = self.options.traces.clone();
-        let read = match cache.as_ref().and_then(|c| c.series(&key)) {
+        let read = match cache.as_ref().and_then(|c| c.series.get(&key)) {
             Some(hit) => Ok(hit),
             None => read_rate_series(&path, s.format, &opts).map(|series| {
                 let series = SharedSeries { points: series.points.into(), bad_rows: series.bad_rows };
                 if let Some(cache) = &cache {
-                    cache.keep_series(key, &series);
+                    cache.series.keep(key, &series);
                 }
                 series
             }),

@@ -203,13 +203,7 @@ pub fn renumber_records(dir: &Path, manifest: &Manifest) -> Result<usize, SweepE
     records.sort_by_key(|(r, _)| std::cmp::Reverse(r.index));
     let mut moved = 0;
     for (mut record, path) in records {
-        let belongs = record.cell < manifest.cells.len()
-            && record.replication < manifest.replications
-            && record.seed == replication_seed(manifest.seed, record.replication);
-        let index = record.cell * manifest.replications as usize + record.replication as usize;
-        if !belongs || index == record.index {
-            continue;
-        }
+        let Some(index) = planned_index(&record, manifest).filter(|&i| i != record.index) else { continue };
         let (old_series, new_series) = (series_dir(dir, record.index), series_dir(dir, index));
         if old_series.is_dir() {
             if new_series.exists() {
@@ -237,11 +231,7 @@ pub fn count_records(dir: &Path, manifest: &Manifest, owns: impl Fn(usize) -> bo
             Err(SweepError::Invalid(_)) => continue,
             Err(e) => return Err(e),
         };
-        let belongs = record.cell < manifest.cells.len()
-            && record.replication < manifest.replications
-            && record.seed == replication_seed(manifest.seed, record.replication);
-        let index = record.cell * manifest.replications as usize + record.replication as usize;
-        if belongs && owns(index) {
+        if let Some(index) = planned_index(&record, manifest).filter(|&i| owns(i)) {
             runs.insert(index);
         }
     }
@@ -262,14 +252,16 @@ pub fn discard_unreadable(dir: &Path) -> Result<usize, SweepError> {
     Ok(discarded)
 }
 
+/// The run number that `r`'s cell and replication have under `m`, if `r`
+/// is a run of that sweep at all (its cell, replication and seed fit).
+fn planned_index(r: &RunRecord, m: &Manifest) -> Option<usize> {
+    let belongs = r.cell < m.cells.len() && r.replication < m.replications && r.seed == replication_seed(m.seed, r.replication);
+    belongs.then(|| r.cell * m.replications as usize + r.replication as usize)
+}
+
 /// A record must be the run its name and the manifest say it is.
 fn check_record(r: &RunRecord, m: &Manifest, path: &Path) -> Result<(), SweepError> {
-    let reps = m.replications as usize;
-    let consistent = r.index < m.runs()
-        && record_path(Path::new(""), r.index).file_name() == path.file_name()
-        && r.cell == r.index / reps
-        && r.replication as usize == r.index % reps
-        && r.seed == replication_seed(m.seed, r.replication);
+    let consistent = planned_index(r, m) == Some(r.index) && record_path(Path::new(""), r.index).file_name() == path.file_name();
     if consistent {
         Ok(())
     } else {
