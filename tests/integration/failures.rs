@@ -190,18 +190,26 @@ fn a_drain_respects_the_disruption_budget() {
     // Two replicas: every form of "one must stay" evicts one, waits for its
     // replacement to run (12 s; the drain retries every 5 s), then the other.
     for budget in ["min_available = 1", "min_available = \"50%\"", "max_unavailable = 1", "max_unavailable = \"50%\""] {
-        assert_eq!(drain_under_budget(2, budget), [600.0, 615.0], "{budget}");
+        assert_eq!(drain_under_budget(2, budget, ""), [600.0, 615.0], "{budget}");
     }
     // Three: "one may go" (of the scale) and "one must stay" differ.
-    assert_eq!(drain_under_budget(3, "max_unavailable = 1"), [600.0, 615.0, 630.0]);
-    assert_eq!(drain_under_budget(3, "max_unavailable = \"34%\""), [600.0, 600.0, 615.0], "⌈1.02⌉ = 2 may go");
-    assert_eq!(drain_under_budget(3, "min_available = 1"), [600.0, 600.0, 615.0]);
+    assert_eq!(drain_under_budget(3, "max_unavailable = 1", ""), [600.0, 615.0, 630.0]);
+    assert_eq!(drain_under_budget(3, "max_unavailable = \"34%\"", ""), [600.0, 600.0, 615.0], "⌈1.02⌉ = 2 may go");
+    assert_eq!(drain_under_budget(3, "min_available = 1", ""), [600.0, 600.0, 615.0]);
+    // An HPA grows 2 replicas to 4 (50 % CPU against a 25 % target) long
+    // before the drain: `max_unavailable = 1` counts from the 4 it wants now,
+    // so the drain still takes one at a time (from the initial 2, three
+    // could go at once).
+    let hpa = "[services.autoscaler]\nmax_replicas = 4\nmetrics = [{ cpu_utilization = 25 }]";
+    assert_eq!(drain_under_budget(2, "max_unavailable = 1", hpa), [600.0, 615.0, 630.0, 645.0]);
 }
 
-/// When the pods of `replicas` replicas on a drained node were evicted.
-fn drain_under_budget(replicas: u32, budget: &str) -> Vec<f64> {
+/// When the pods on a drained node were evicted: `replicas` replicas of
+/// `web`, with `autoscaler` lines after its budget.
+fn drain_under_budget(replicas: u32, budget: &str, autoscaler: &str) -> Vec<f64> {
     // The replicas on one node (the other is cordoned until the drain).
-    let base = cluster(2, "30m", "kubernetes") + &web(replicas, &format!("startup = \"12s\"\ndisruption_budget = {{ {budget} }}"));
+    let extra = format!("startup = \"12s\"\ndisruption_budget = {{ {budget} }}\n{autoscaler}");
+    let base = cluster(2, "30m", "kubernetes") + &web(replicas, &extra);
     let base = base.replace("startup = \"0s\"\n", "");
     let failures = FailureConfig {
         script: vec![
@@ -215,7 +223,7 @@ fn drain_under_budget(replicas: u32, budget: &str) -> Vec<f64> {
         pods.iter().filter(|p| p.node.as_deref() == Some("pool-0") && p.phase == "Terminated").map(|p| p.finish_s.unwrap()).collect();
     drained.sort_by(f64::total_cmp);
     // The first replacement runs 12 s later; the retry every 5 s sees it at 615 s.
-    assert_eq!(out.summary.evictions, u64::from(replicas), "{budget}");
+    assert_eq!(out.summary.evictions, drained.len() as u64, "{budget}");
     assert!(out.services.iter().all(|s| s.time_s < 12.0 || s.replicas_serving >= 1), "{budget}: the budget kept one serving");
     drained
 }
