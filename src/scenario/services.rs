@@ -392,7 +392,8 @@ impl Validator<'_> {
             bin_s: secs(self, "bin", &s.bin),
             scale: s.scale.unwrap_or(1.0),
             speedup: s.speedup.unwrap_or(1.0),
-            skip_bad_rows: s.skip_bad_rows.unwrap_or(self.options.skip_bad_rows),
+            // As for `[[trace]]`: `--skip-bad-rows` wins over what the file says.
+            skip_bad_rows: s.skip_bad_rows.unwrap_or(false) || self.options.skip_bad_rows,
             request_type: s.request_type.clone(),
             member: s.member.clone(),
             step_s: secs(self, "step", &s.step),
