@@ -260,7 +260,15 @@ fn load(path: Option<&Path>, skip_bad_rows: bool) -> Result<Scenario, Failure> {
     let scenario =
         Scenario::load_with_options(p, &Registry::default(), &options).map_err(|e: ScenarioError| Failure::input(anyhow::Error::new(e)))?;
     warn_skipped(&p.display().to_string(), &scenario.skipped_rows);
+    warn_all(&scenario.warnings);
     Ok(scenario)
+}
+
+/// Says on stderr what validation found valid but doubtful.
+fn warn_all(warnings: impl IntoIterator<Item = impl std::fmt::Display>) {
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
 }
 
 /// Says on stderr which malformed trace rows a scenario's loading skipped:
@@ -294,6 +302,10 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
             let skipped: std::collections::BTreeSet<String> =
                 experiment.cells.iter().flat_map(|c| &c.scenario.skipped_rows).map(ToString::to_string).collect();
             warn_skipped(&experiment.name, skipped);
+            // Likewise each doubtful field, once for every cell that shares it.
+            let warnings: std::collections::BTreeSet<String> =
+                experiment.cells.iter().flat_map(|c| &c.scenario.warnings).map(ToString::to_string).collect();
+            warn_all(warnings);
             experiment.override_runs(replications, seed).map_err(sweep_failure)?;
             let dir = out.unwrap_or_else(|| Path::new("results").join(&experiment.name));
             if dry_run {

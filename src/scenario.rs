@@ -565,6 +565,10 @@ pub struct Scenario {
     pub failures: FailureConfig,
     /// Malformed trace rows skipped while loading (`skip_bad_rows`), to report.
     pub skipped_rows: Vec<SkippedRows>,
+    /// What is valid but probably not what was meant (a duration whose mean
+    /// is infinite, or whose tail reaches past [`MAX_HORIZON`]), to report
+    /// before the run.
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// Malformed rows that reading one trace skipped (`skip_bad_rows` or
@@ -625,6 +629,10 @@ pub const MAX_HORIZON: SimDuration = SimDuration::from_secs(366 * 86_400);
 pub const MAX_LOAD: f64 = 1000.0;
 /// Shortest sampling interval.
 pub const MIN_SAMPLE_INTERVAL: SimDuration = SimDuration::from_millis(1);
+/// Chance of a sample beyond [`MAX_HORIZON`] from which validation warns
+/// (one in a million: a few thousand jobs then reach the horizon in a few
+/// runs out of a thousand; a lighter tail cannot matter).
+pub const TAIL_WARNING: f64 = 1e-6;
 /// Most samples a run may take (`duration / sample_interval`).
 pub const MAX_SAMPLES: u64 = 5_000_000;
 /// Most nodes in a scenario.
@@ -676,7 +684,15 @@ impl Scenario {
     /// [`parse_with`](Self::parse_with), with `options`.
     pub fn parse_with_options(source: &str, file: &str, registry: &Registry, options: &LoadOptions) -> Result<Scenario, ScenarioError> {
         let raw: RawScenario = toml::from_str(source).map_err(|e| ScenarioError::Invalid(vec![toml_diagnostic(source, file, &e)]))?;
-        let mut v = Validator { source, file, registry, options: options.clone(), diagnostics: Vec::new(), skipped: Vec::new() };
+        let mut v = Validator {
+            source,
+            file,
+            registry,
+            options: options.clone(),
+            diagnostics: Vec::new(),
+            warnings: Vec::new(),
+            skipped: Vec::new(),
+        };
         let scenario = v.scenario(raw);
         if v.diagnostics.is_empty() {
             Ok(scenario.expect("no diagnostics means a scenario"))
@@ -763,19 +779,61 @@ struct Validator<'a> {
     registry: &'a Registry,
     options: LoadOptions,
     diagnostics: Vec<Diagnostic>,
+    warnings: Vec<Diagnostic>,
     skipped: Vec<SkippedRows>,
 }
 
 impl Validator<'_> {
-    fn error(&mut self, field: &str, message: impl Into<String>) {
+    /// A diagnostic about `field`, located at the field's own line.
+    fn diagnostic(&self, field: &str, message: String) -> Diagnostic {
         let pos = locate::span_of(self.source, field).map(|s| locate::position(self.source, s.start));
-        self.diagnostics.push(Diagnostic {
+        Diagnostic {
             file: self.file.to_string(),
             line: pos.map(|p| p.line),
             column: pos.map(|p| p.column),
             field: Some(field.to_string()),
-            message: message.into(),
-        });
+            message,
+        }
+    }
+
+    fn error(&mut self, field: &str, message: impl Into<String>) {
+        let d = self.diagnostic(field, message.into());
+        self.diagnostics.push(d);
+    }
+
+    fn warn(&mut self, field: &str, message: impl Into<String>) {
+        let d = self.diagnostic(field, message.into());
+        self.warnings.push(d);
+    }
+
+    /// Warns about a batch duration or gap that would make a run's length or
+    /// its averages meaningless: an infinite mean (a Pareto with shape ≤ 1
+    /// and no `max`), or, in a run without `[simulation] duration`, a tail
+    /// that reaches past [`MAX_HORIZON`] often enough to matter, which would
+    /// keep the run going, and sampling, for up to a year of simulated time.
+    fn heavy_tail(&mut self, field: &str, dist: Option<&Dist>, bounded_run: bool) {
+        let Some(d) = dist else { return };
+        let days = MAX_HORIZON.as_secs_f64() / 86_400.0;
+        let beyond = d.survival(MAX_HORIZON.as_micros() as f64);
+        if d.mean().is_infinite() && d.upper_bound().is_infinite() {
+            let cut = if bounded_run {
+                String::new()
+            } else {
+                format!(", and without [simulation] duration a run may go on to the {days}-day horizon")
+            };
+            self.warn(
+                field,
+                format!("the mean is infinite (a Pareto shape ≤ 1): a few samples dominate every average{cut}; give it a `max`"),
+            );
+        } else if !bounded_run && beyond >= TAIL_WARNING {
+            self.warn(
+                field,
+                format!(
+                    "about one sample in {:.0} is longer than the {days}-day horizon at which a run without [simulation] duration is cut; give it a `max` or set [simulation] duration",
+                    (1.0 / beyond).round()
+                ),
+            );
+        }
     }
 
     fn quantity(&mut self, field: &str, lit: &Literal, unit: Unit) -> Option<f64> {
@@ -923,6 +981,7 @@ impl Validator<'_> {
             scheduler: scheduler?,
             failures,
             skipped_rows: std::mem::take(&mut self.skipped),
+            warnings: std::mem::take(&mut self.warnings),
         })
     }
 
@@ -1143,6 +1202,8 @@ impl Validator<'_> {
             let interarrival = self.dist(&f("interarrival"), &b.interarrival, Unit::Duration);
             let tasks = self.dist(&f("tasks"), b.tasks.as_ref().unwrap_or(&one), Unit::Count);
             let duration = self.dist(&f("duration"), &b.duration, Unit::Duration);
+            self.heavy_tail(&f("interarrival"), interarrival.as_ref(), bounded_run);
+            self.heavy_tail(&f("duration"), duration.as_ref(), bounded_run);
             let startup = self.dist(&f("startup"), b.startup.as_ref().unwrap_or(&startup_default), Unit::Duration);
             let cpu = self.dist(&f("cpu"), &b.cpu, Unit::Cpu);
             let memory = self.dist(&f("memory"), &b.memory, Unit::Bytes);
@@ -1500,5 +1561,57 @@ impl Validator<'_> {
                 ),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The quickstart with its batch classes' durations replaced by `duration`
+    /// and, when `bounded`, a fixed run length.
+    fn quickstart_with(duration: &str, bounded: bool) -> Scenario {
+        let mut source = QUICKSTART.to_string();
+        let first = source.find("\nduration =").expect("the quickstart has a batch duration");
+        let end = first + 1 + source[first + 1..].find('\n').unwrap();
+        source.replace_range(first + 1..end, &format!("duration = {duration}"));
+        if bounded {
+            source = source.replacen("[simulation]", "[simulation]\nduration = \"2h\"", 1);
+        }
+        Scenario::parse(&source, "q.toml").unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn the_quickstart_has_nothing_to_warn_about() {
+        assert!(Scenario::quickstart().warnings.is_empty());
+    }
+
+    #[test]
+    fn an_infinite_mean_duration_is_warned_about_at_its_line() {
+        let s = quickstart_with(r#"{ dist = "pareto", scale = "1s", shape = 0.01 }"#, false);
+        assert_eq!(s.warnings.len(), 1, "{:?}", s.warnings);
+        let w = &s.warnings[0];
+        assert_eq!(w.field.as_deref(), Some("batch[0].duration"));
+        assert!(w.message.contains("mean is infinite") && w.message.contains("366-day horizon"), "{w}");
+        let line = QUICKSTART.lines().position(|l| l.starts_with("duration =")).unwrap() + 1;
+        assert_eq!(w.line, Some(line));
+        // With a fixed run length the infinite mean still skews every average.
+        let s = quickstart_with(r#"{ dist = "pareto", scale = "1s", shape = 0.5 }"#, true);
+        assert_eq!(s.warnings.len(), 1);
+        assert!(!s.warnings[0].message.contains("horizon"), "{}", s.warnings[0]);
+        // A `max` bounds it: nothing to say.
+        assert!(quickstart_with(r#"{ dist = "pareto", scale = "1s", shape = 0.5, max = "1h" }"#, false).warnings.is_empty());
+    }
+
+    #[test]
+    fn a_tail_past_the_horizon_is_warned_about_only_in_open_ended_runs() {
+        // P(X > 366 d) = erfc(ln(8784) / (3 √2)) / 2 ≈ 1.2e-3 for a log-normal of median 1 h, sigma 3.
+        let heavy = r#"{ dist = "lognormal", median = "1h", sigma = 3.0 }"#;
+        let s = quickstart_with(heavy, false);
+        assert_eq!(s.warnings.len(), 1, "{:?}", s.warnings);
+        assert!(s.warnings[0].message.contains("one sample in 8"), "{}", s.warnings[0]);
+        assert!(quickstart_with(heavy, true).warnings.is_empty());
+        // A light tail (sigma 1: about 1e-19) is no concern.
+        assert!(quickstart_with(r#"{ dist = "lognormal", median = "1h", sigma = 1.0 }"#, false).warnings.is_empty());
     }
 }

@@ -294,6 +294,36 @@ impl Dist {
         natural.clamp(self.min, self.max).round()
     }
 
+    /// The chance that a sample exceeds `x` (in the base unit): the natural
+    /// distribution's tail, or 0 when `max` caps samples at or below `x`.
+    /// Validation uses it to warn when a duration's tail reaches past the
+    /// horizon at which an open-ended run is cut.
+    pub fn survival(&self, x: f64) -> f64 {
+        use statrs::function::erf::erfc;
+        if self.max <= x {
+            return 0.0;
+        }
+        if self.min > x {
+            return 1.0;
+        }
+        let tail = match &self.kind {
+            Kind::Constant(v) => f64::from(u8::from(*v > x)),
+            Kind::Uniform { low, high, .. } if high > low => ((high - x) / (high - low)).clamp(0.0, 1.0),
+            Kind::Uniform { low, .. } => f64::from(u8::from(*low > x)),
+            Kind::Exponential { mean, .. } => (-x / mean).exp(),
+            Kind::LogNormal { median, sigma, .. } if *sigma > 0.0 => 0.5 * erfc((x / median).ln() / (sigma * std::f64::consts::SQRT_2)),
+            Kind::LogNormal { median, .. } => f64::from(u8::from(*median > x)),
+            Kind::Normal { mean, d } => 0.5 * erfc((x - mean) / (d.std_dev() * std::f64::consts::SQRT_2)),
+            Kind::Pareto { scale, shape, .. } => (scale / x).powf(*shape).min(1.0),
+            Kind::Weibull { scale, shape, .. } => (-(x / scale).powf(*shape)).exp(),
+        };
+        if tail.is_nan() {
+            0.0
+        } else {
+            tail
+        }
+    }
+
     /// The mean of the distribution before clamping (infinite for a Pareto
     /// with shape ≤ 1), for scenario summaries and sanity checks.
     pub fn mean(&self) -> f64 {
@@ -345,6 +375,27 @@ mod tests {
             d: RawDist,
         }
         toml::from_str::<W>(&format!("d = {src}")).unwrap().d
+    }
+
+    #[test]
+    fn survival_is_each_distributions_upper_tail() {
+        let tail = |src: &str, x: f64| Dist::from_raw(&table(src), Unit::Duration).unwrap().survival(x * 1e6);
+        let close = |got: f64, want: f64| (got - want).abs() <= 1e-12 * want.max(1e-300);
+        // Exponential: e^{-x/mean}; Weibull with shape 1 is the same law.
+        assert!(close(tail(r#"{ dist = "exponential", mean = "10s" }"#, 10.0), (-1.0f64).exp()));
+        assert!(close(tail(r#"{ dist = "weibull", scale = "10s", shape = 1.0 }"#, 10.0), (-1.0f64).exp()));
+        // Pareto: (scale / x)^shape, and 1 below the scale.
+        assert!(close(tail(r#"{ dist = "pareto", scale = "1s", shape = 2.0 }"#, 10.0), 0.01));
+        assert_eq!(tail(r#"{ dist = "pareto", scale = "10s", shape = 2.0 }"#, 1.0), 1.0);
+        // Log-normal and normal: half the mass above the median / mean.
+        assert!(close(tail(r#"{ dist = "lognormal", median = "30s", sigma = 1.5 }"#, 30.0), 0.5));
+        assert!(close(tail(r#"{ dist = "normal", mean = "30s", std = "5s" }"#, 30.0), 0.5));
+        assert!(close(tail(r#"{ dist = "uniform", low = "10s", high = "20s" }"#, 15.0), 0.5));
+        // A `max` at or below x cuts the tail off; a `min` above x takes all of it.
+        assert_eq!(tail(r#"{ dist = "pareto", scale = "1s", shape = 0.01, max = "10s" }"#, 10.0), 0.0);
+        assert_eq!(tail(r#"{ dist = "exponential", mean = "10s", min = "20s" }"#, 10.0), 1.0);
+        assert_eq!(tail(r#""30s""#, 10.0), 1.0);
+        assert_eq!(tail(r#""30s""#, 30.0), 0.0);
     }
 
     #[test]
