@@ -19,6 +19,8 @@ pub mod request_rate;
 pub(crate) mod rows;
 pub mod swf;
 pub mod tasks;
+#[doc(hidden)]
+pub mod testing;
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -131,6 +133,15 @@ pub(crate) mod test_files {
     pub(crate) fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
         let path = dir.join(name);
         std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    /// A file of `tests/fixtures/traces` (see its README): a few rows in a
+    /// reader's real layout, shipped so that every reader is tested on a
+    /// fresh clone, without the public traces.
+    pub(crate) fn fixture(relative: &str) -> PathBuf {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/traces").join(relative);
+        assert!(path.exists(), "the fixture {} is missing", path.display());
         path
     }
 }

@@ -333,15 +333,8 @@ fn machines(header: &SwfHeader, tasks: &[TraceTask]) -> Vec<TraceMachine> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::trace::test_files::write;
-    use crate::trace::traces_dir;
-    use std::path::PathBuf;
-
-    fn real(name: &str) -> PathBuf {
-        let dir = traces_dir().join("swf");
-        assert!(dir.is_dir(), "the SWF traces are missing: {} is not a directory (set ORCHSIM_TRACES)", dir.display());
-        dir.join(name)
-    }
+    use crate::trace::test_files::{fixture, write};
+    use crate::trace::testing::needed;
 
     const HEADER: &str = "; Version: 2.2\n; UnixStartTime: 843480031\n; MaxNodes: 4\n; MaxProcs: 8 (SMP)\n;\n";
 
@@ -372,6 +365,25 @@ mod tests {
         assert!(trace.tasks.iter().all(|t| t.priority == 0 && t.depends_on.is_empty() && t.gpu == GpuRequest::NONE));
         assert_eq!(trace.machines.len(), 4);
         assert_eq!((trace.machines[3].id, trace.machines[3].cpu, trace.machines[3].memory), (3, 2.0, 2.0 * 1024.0 * 1024.0));
+    }
+
+    #[test]
+    fn the_gzipped_fixture_log_gives_jobs_and_the_header_machines() {
+        let (trace, header) = read_swf_with_header(&fixture("swf/kth-sample.swf.gz"), false).unwrap();
+        assert_eq!(header, SwfHeader { unix_start_time: Some(843480031), max_nodes: Some(4), max_procs: Some(8) });
+        assert_eq!((trace.rows, trace.tasks.len(), trace.bad_rows.count), (4, 3, 0), "job 4 is a partial execution");
+        let summary: Vec<_> =
+            trace.tasks.iter().map(|t| (t.job, t.submit_us, t.instances, t.duration_us, t.memory, t.class, t.outcome)).collect();
+        assert_eq!(
+            summary,
+            [
+                (1, 0, 4, Some(3_477_000_000), 0.0, 0, Outcome::Finished),
+                (2, 172_000_000, 2, Some(2_488_000_000), 4096.0 * 1024.0, 3, Outcome::Failed),
+                (3, 626_000_000, 5, None, 0.0, 0, Outcome::Killed),
+            ]
+        );
+        let machines: Vec<_> = trace.machines.iter().map(|m| (m.id, m.cpu, m.memory)).collect();
+        assert_eq!(machines, (0..4).map(|id| (id, 2.0, 2.0 * 4096.0 * 1024.0)).collect::<Vec<_>>());
     }
 
     #[test]
@@ -431,14 +443,15 @@ mod tests {
             ("LANL-CM5-1994-4.1-cln.swf.gz", 122_060, Some(1024)),
             ("LCG.swf.gz", 188_041, None),
         ];
+        let Some(dir) = needed("swf") else { return };
         for (name, jobs, nodes) in logs {
-            let (trace, header) = read_swf_with_header(&real(name), false).unwrap();
+            let (trace, header) = read_swf_with_header(&dir.join(name), false).unwrap();
             assert_eq!((trace.tasks.len(), trace.jobs(), trace.rows, trace.bad_rows.count), (jobs, jobs, jobs as u64, 0), "{name}");
             assert_eq!(header.max_nodes, nodes, "{name}");
             assert_eq!(trace.machines.len(), nodes.unwrap_or(0) as usize, "{name}");
             assert!(trace.machines.iter().all(|m| m.cpu == 1.0), "{name}: one processor per node");
         }
-        let (kth, header) = read_swf_with_header(&real("KTH-SP2-1996-2.1-cln.swf.gz"), false).unwrap();
+        let (kth, header) = read_swf_with_header(&dir.join("KTH-SP2-1996-2.1-cln.swf.gz"), false).unwrap();
         assert_eq!(header.unix_start_time, Some(843480031));
         // The first line: job 15, submitted at 599850 s, 4 processors for 3477 s, completed.
         let first = &kth.tasks[0];
