@@ -111,7 +111,7 @@ use flate2::read::MultiGzDecoder;
 
 use super::rows::{bad, csv_error, parse_non_negative};
 use super::tasks::{files_of, parse_int};
-use super::{open, BadRows, Outcome, Scale, TaskTrace, TaskUnits, TraceError, TraceInputs, TraceMachine, TraceTask};
+use super::{open, BadRows, LineCap, Outcome, Scale, TaskTrace, TaskUnits, TraceError, TraceInputs, TraceMachine, TraceTask};
 
 /// The columns of `task_events`, named as in the schema.
 pub const TASK_EVENT_COLUMNS: [&str; 13] = [
@@ -268,9 +268,9 @@ fn for_each_row(
     Ok(())
 }
 
-/// Opens `path` like [`open`], but a `.gz` file is inflated on a second
-/// thread, a few chunks ahead of the parser: inflating is a sixth of the read's
-/// work, and the machine has two cores. Streams like [`open`] (at most
+/// Opens `path` like [`open`] (lines capped too), but a `.gz` file is
+/// inflated on a second thread, a few chunks ahead of the parser: inflating is
+/// a sixth of the read's work, and the machine has two cores. Streams like [`open`] (at most
 /// [`AHEAD`] chunks in flight); the thread stops when the reader is dropped.
 fn inflating_ahead(path: &Path) -> Result<Box<dyn Read>, TraceError> {
     if !path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("gz")) {
@@ -280,7 +280,7 @@ fn inflating_ahead(path: &Path) -> Result<Box<dyn Read>, TraceError> {
     let source = MultiGzDecoder::new(file); // as `open` does, but `Send`
     let (chunks, receiver) = mpsc::sync_channel(AHEAD);
     thread::spawn(move || inflate(source, &chunks));
-    Ok(Box::new(Ahead { receiver, chunk: Vec::new(), at: 0, ended: false }))
+    Ok(Box::new(LineCap::new(Ahead { receiver, chunk: Vec::new(), at: 0, ended: false })))
 }
 
 /// Chunks inflated ahead of the parser.

@@ -85,7 +85,7 @@ use csv::StringRecord;
 use serde::Deserialize;
 
 use super::rows::{bad, csv_reader, line_of, parse_count, parse_non_negative, Header};
-use super::{open, BadRows, TraceError};
+use super::{open_uncapped, BadRows, TraceError};
 use crate::time::{SimDuration, SimTime};
 
 /// The layout of a request-rate file (any of them may be gzipped: `.gz`).
@@ -849,7 +849,8 @@ impl Token {
 }
 
 fn read_nasa(path: &Path, agg: &mut Aggregator) -> Result<Extent, TraceError> {
-    let mut reader = BufReader::with_capacity(1 << 16, open(path)?);
+    // Uncapped: the published file is one line of 5 M values, and a value is parsed as its bytes arrive.
+    let mut reader = BufReader::with_capacity(1 << 16, open_uncapped(path)?);
     let io_error = |source: io::Error| TraceError::Io { path: path.to_path_buf(), source };
     let mut token = Token::default();
     let (mut line, mut index, mut stopped) = (1u64, 0u64, false);

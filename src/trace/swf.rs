@@ -72,6 +72,7 @@
 //! memory of any job times the cores per machine (0 when the log records no
 //! memory, like its tasks). Without `MaxNodes` (LCG gives only `MaxProcs`, a
 //! grid of 170 sites) the node shape is unknown and no machine is returned.
+//! A `MaxNodes` above [`MAX_NODES`] is a bad header line (see there).
 //!
 //! # Dropped
 //! Wait time (the simulated scheduler decides it), CPU time used, requested
@@ -123,6 +124,16 @@ const QUEUE: usize = 14;
 /// Bytes per SWF kilobyte.
 const KB: f64 = 1024.0;
 
+/// The most nodes a log's `MaxNodes` may give (10⁶). The reader makes one
+/// machine per node, so a corrupt or hostile header (`MaxNodes: 4000000000`)
+/// would otherwise ask for hundreds of GB and abort the process. The largest
+/// machines in the Parallel Workloads Archive have tens of thousands of nodes
+/// (ANL Intrepid: 40,960); a million leaves room for any real cluster while
+/// keeping the machines a few hundred MB at most. `MaxProcs` allocates
+/// nothing (it only divides into cores per node), so it needs no bound beyond
+/// fitting a `u32`.
+pub const MAX_NODES: u32 = 1_000_000;
+
 /// The header comments this reader uses; `None` when absent.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SwfHeader {
@@ -163,7 +174,7 @@ fn read_file(path: &Path, trace: &mut TaskTrace, header: &mut SwfHeader, seen: &
     let mut line = 0u64;
     loop {
         buf.clear();
-        let n = reader.read_until(b'\n', &mut buf).map_err(|source| TraceError::Io { path: path.to_path_buf(), source })?;
+        let n = reader.read_until(b'\n', &mut buf).map_err(|source| TraceError::io(path, source))?;
         if n == 0 {
             return Ok(());
         }
@@ -193,7 +204,13 @@ fn header_comment(path: &Path, line: u64, comment: &str, header: &mut SwfHeader)
         "UnixStartTime" if header.unix_start_time.is_none() => {
             header.unix_start_time = Some(word.parse().map_err(|_| at(format!("not an epoch second: `{word}`")))?);
         }
-        "MaxNodes" if header.max_nodes.is_none() => header.max_nodes = Some(positive(word).map_err(at)?),
+        "MaxNodes" if header.max_nodes.is_none() => {
+            let nodes = positive(word).map_err(at)?;
+            if nodes > MAX_NODES {
+                return Err(at(format!("{nodes} nodes is more than the {MAX_NODES} this reader accepts (one machine per node)")));
+            }
+            header.max_nodes = Some(nodes);
+        }
         "MaxProcs" if header.max_procs.is_none() => header.max_procs = Some(positive(word).map_err(at)?),
         _ => {}
     }
@@ -431,6 +448,11 @@ mod tests {
         assert!(matches!(&err, TraceError::Bad { line: 1, column, .. } if column == "MaxNodes"), "{err}");
         let skipped = read_swf(&path, true).unwrap();
         assert_eq!((skipped.tasks.len(), skipped.machines.len(), skipped.bad_rows.count), (1, 0, 1));
+        // A header asking for more machines than the bound is refused before any is made.
+        let huge = write(dir.path(), "huge.swf", &format!("; MaxProcs: 4000000000\n; MaxNodes: {}\n{good}", MAX_NODES + 1));
+        let err = read_swf(&huge, false).unwrap_err();
+        assert!(matches!(&err, TraceError::Bad { line: 2, column, .. } if column == "MaxNodes"), "{err}");
+        assert!(err.to_string().contains("1000001 nodes is more than the 1000000 this reader accepts"), "{err}");
         let empty = write(dir.path(), "e.swf", "; Version: 2.2\n\n");
         assert!(matches!(read_swf(&empty, false), Err(TraceError::Empty { .. })));
     }

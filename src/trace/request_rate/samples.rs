@@ -75,7 +75,7 @@ pub(super) fn read_alibaba_qps(path: &Path, opts: &RateOptions, agg: &mut Aggreg
             return Err(TraceError::Empty { path: path.to_path_buf(), message: format!("the archive has no member `{wanted}`") });
         }
     } else {
-        read_csv(path, super::open(path)?, opts, agg, &mut samples)?;
+        read_csv(path, crate::trace::open(path)?, opts, agg, &mut samples)?;
     }
     if let (Some(wanted), true) = (&opts.request_type, samples.by_time.is_empty() && samples.rows > 0) {
         let found: Vec<_> = samples.types.iter().map(|t| format!("`{t}`")).collect();

@@ -28,7 +28,7 @@
 //! gaps"). One `column` is read (default `cpu_util_percent`); the others are
 //! neither parsed nor checked.
 
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read};
 use std::ops::ControlFlow;
 use std::path::Path;
 
@@ -72,7 +72,7 @@ fn vm_values(
     let mut line = 0;
     loop {
         bytes.clear();
-        if reader.read_until(b'\n', &mut bytes).map_err(|source: io::Error| TraceError::Io { path: path.to_path_buf(), source })? == 0 {
+        if reader.read_until(b'\n', &mut bytes).map_err(|source| TraceError::io(path, source))? == 0 {
             return Ok(line);
         }
         line += 1;
