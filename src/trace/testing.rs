@@ -19,17 +19,17 @@ use super::{traces_dir, TRACES_ENV};
 /// one line on stderr says what was skipped and how to get the data, and
 /// `None` tells the test to return early:
 ///
-/// ```ignore
+/// ```no_run
 /// let Some(dir) = orchsim::trace::testing::needed("swf") else { return };
 /// ```
 pub fn needed(relative: &str) -> Option<PathBuf> {
-    check(&test_name(), &traces_dir().join(relative), under_ci())
+    check(&test_name(), &traces_dir().join(relative), under_ci(), &mut std::io::stderr())
 }
 
 /// [`needed`] for one part of a test (a scenario of a loop over them), which
 /// the skip line names after the test.
 pub fn needed_for(part: &str, relative: &str) -> Option<PathBuf> {
-    check(&format!("{} ({part})", test_name()), &traces_dir().join(relative), under_ci())
+    check(&format!("{} ({part})", test_name()), &traces_dir().join(relative), under_ci(), &mut std::io::stderr())
 }
 
 /// The running test's name: libtest runs each test on a thread named after it.
@@ -43,7 +43,10 @@ fn under_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
 }
 
-fn check(test: &str, path: &Path, ci: bool) -> Option<PathBuf> {
+/// `path` if it exists; else a failure under CI, or the skip line on `out`.
+/// libtest captures what `print!` and `eprint!` write for a passing test, so
+/// the callers pass stderr itself, which is not captured: the user sees the skip.
+fn check(test: &str, path: &Path, ci: bool, out: &mut dyn Write) -> Option<PathBuf> {
     if path.exists() {
         return Some(path.to_path_buf());
     }
@@ -51,9 +54,7 @@ fn check(test: &str, path: &Path, ci: bool) -> Option<PathBuf> {
     if ci {
         panic!("{test} needs {}, which is missing ({how}); under CI=true a missing trace is a failure, not a skip", path.display());
     }
-    // libtest captures what `print!` and `eprint!` write for a passing test;
-    // writing to stderr directly is not captured, so the user sees the skip.
-    let _ = writeln!(std::io::stderr(), "skipped {test}: needs {} ({how})", path.display());
+    let _ = writeln!(out, "skipped {test}: needs {} ({how})", path.display());
     None
 }
 
@@ -64,11 +65,16 @@ mod tests {
     #[test]
     fn a_missing_trace_skips_the_test_or_fails_it_under_ci() {
         let dir = tempfile::tempdir().unwrap();
-        assert_eq!(check("t", dir.path(), false), Some(dir.path().to_path_buf()));
-        assert_eq!(check("t", dir.path(), true), Some(dir.path().to_path_buf()));
+        let mut out = Vec::new();
+        assert_eq!(check("t", dir.path(), false, &mut out), Some(dir.path().to_path_buf()));
+        assert_eq!(check("t", dir.path(), true, &mut out), Some(dir.path().to_path_buf()));
+        assert!(out.is_empty(), "nothing said when the traces are there");
         let missing = dir.path().join("swf");
-        assert_eq!(check("t", &missing, false), None);
-        let failure = std::panic::catch_unwind(|| check("t", &missing, true)).unwrap_err();
+        assert_eq!(check("t", &missing, false, &mut out), None);
+        let line = String::from_utf8(out).unwrap();
+        let expected = format!("skipped t: needs {} (the public traces; set {TRACES_ENV}=", missing.display());
+        assert!(line.starts_with(&expected) && line.ends_with(")\n") && line.lines().count() == 1, "{line}");
+        let failure = std::panic::catch_unwind(|| check("t", &missing, true, &mut Vec::new())).unwrap_err();
         let message = failure.downcast_ref::<String>().unwrap();
         assert!(message.starts_with("t needs ") && message.contains("CI=true") && message.contains(TRACES_ENV), "{message}");
     }
