@@ -349,24 +349,11 @@ fn cloudsimpy_task(row: &Fields) -> Result<TraceTask, TraceError> {
 
 #[cfg(test)]
 pub(crate) mod tests {
-    use std::path::PathBuf;
-
     use super::*;
-    use crate::trace::traces_dir;
+    use crate::trace::testing::needed;
 
+    use crate::trace::test_files::fixture;
     pub(crate) use crate::trace::test_files::write;
-
-    /// A file of the shared traces, or a clear failure naming the folder.
-    fn shared(relative: &str) -> PathBuf {
-        let path = traces_dir().join(relative);
-        assert!(
-            path.exists(),
-            "{} is missing: the shared traces folder {} (set ORCHSIM_TRACES) must hold it",
-            path.display(),
-            traces_dir().display()
-        );
-        path
-    }
 
     /// Checks that `read` fails on `path` at `line` and `column`, and with
     /// skipping keeps `kept` tasks and counts one bad row.
@@ -380,7 +367,8 @@ pub(crate) mod tests {
 
     #[test]
     fn the_public_v2017_table_has_the_papers_12951_jobs() {
-        let trace = read_v2017(&shared("alibaba-v2017/batch_task.csv"), false).unwrap();
+        let Some(path) = needed("alibaba-v2017/batch_task.csv") else { return };
+        let trace = read_v2017(&path, false).unwrap();
         assert_eq!((trace.rows, trace.tasks.len(), trace.jobs()), (80_553, 80_553, 12_951));
         assert_eq!(trace.bad_rows.count, 0);
         assert_eq!(trace.units, TaskUnits { cpu: Scale::Absolute, memory: Scale::Normalized });
@@ -393,12 +381,52 @@ pub(crate) mod tests {
 
     #[test]
     fn cloudsimpy_jobs_match_the_deepjs_paper() {
-        let trace = read_cloudsimpy(&shared("alibaba-v2017/cloudsimpy_jobs.csv"), false).unwrap();
+        let Some(path) = needed("alibaba-v2017/cloudsimpy_jobs.csv") else { return };
+        let trace = read_cloudsimpy(&path, false).unwrap();
         assert_eq!((trace.jobs(), trace.tasks.len(), trace.instances()), (5_216, 31_756, 2_551_075));
         assert_eq!(trace.bad_rows.count, 0);
         let first = trace.tasks.iter().find(|t| (t.job, t.task) == (1, 1)).unwrap();
         assert_eq!((first.submit_us, first.instances, first.cpu), (539_000_000, 283, 1.0));
         assert_eq!(first.duration_us, Some(116_381_625));
+    }
+
+    #[test]
+    fn the_v2017_fixture_with_the_public_copys_header_gives_cores_and_normalised_memory() {
+        let trace = crate::trace::TaskFormat::Alibaba2017
+            .read(&crate::trace::TraceInputs { tasks: fixture("alibaba-v2017/batch_task.csv"), ..Default::default() }, false)
+            .unwrap();
+        assert_eq!((trace.rows, trace.tasks.len(), trace.jobs(), trace.instances(), trace.bad_rows.count), (5, 5, 3, 16_216, 0));
+        assert_eq!(trace.units, TaskUnits { cpu: Scale::Absolute, memory: Scale::Normalized });
+        let summary: Vec<_> =
+            trace.tasks.iter().map(|t| (t.submit_us, t.job, t.task, t.instances, t.duration_us, t.cpu, t.memory, t.outcome)).collect();
+        assert_eq!(
+            summary,
+            [
+                // Created 1,078 s before the trace: submitted at 0, its whole run time kept.
+                (0, 12, 1, 20, Some(1_198_000_000), 1.0, 0.01, Outcome::Failed),
+                (6_036_000_000, 28, 1, 452, Some(10_000_000), 0.0, 0.0, Outcome::Running),
+                (6_457_000_000, 3, 5, 1, Some(76_000_000), 0.5, 0.004395206, Outcome::Finished),
+                (6_459_000_000, 3, 4, 15_740, Some(65_000_000), 0.5, 0.007956928, Outcome::Finished),
+                (52_000_000_000, 28, 2, 3, None, 2.0, 0.5, Outcome::Running),
+            ]
+        );
+        assert!(trace.tasks.iter().all(|t| (t.class, t.priority) == (BATCH_CLASS, BATCH_PRIORITY)));
+    }
+
+    #[test]
+    fn the_cloudsimpy_fixture_gives_submissions_mean_durations_and_instances() {
+        let trace = read_cloudsimpy(&fixture("alibaba-v2017/cloudsimpy_jobs.csv"), false).unwrap();
+        assert_eq!((trace.rows, trace.tasks.len(), trace.jobs(), trace.instances(), trace.bad_rows.count), (3, 3, 2, 362, 0));
+        let summary: Vec<_> = trace.tasks.iter().map(|t| (t.submit_us, t.job, t.task, t.instances, t.duration_us, t.cpu)).collect();
+        assert_eq!(
+            summary,
+            [
+                (539_000_000, 1, 1, 283, Some(116_381_625), 1.0),
+                (539_000_000, 1, 2, 12, Some(53_500_000), 0.5),
+                (7_448_000_000, 9, 23, 67, Some(73_597_015), 0.5),
+            ]
+        );
+        assert_eq!((trace.tasks[0].memory, trace.tasks[0].outcome), (0.005404705821447985, Outcome::Unknown));
     }
 
     const V2017_HEADER: &str = "task_create_time, task_end_time, job_id, task_id,number_of_instances, status, \

@@ -498,6 +498,7 @@ mod tests {
     use crate::trace::alibaba::pod_priority;
     use crate::trace::alibaba::tests::{assert_bad, write};
     use crate::trace::alibaba::{BATCH_CLASS, BATCH_PRIORITY};
+    use crate::trace::test_files::fixture;
     use crate::trace::{Scale, TaskUnits};
 
     fn tasks_only(path: &Path) -> TraceInputs {
@@ -534,6 +535,41 @@ mod tests {
         assert_eq!((task(&trace, 7, NON_DAG_TASK + 1).outcome, task(&trace, 8, NON_DAG_TASK).outcome), (Outcome::Killed, Outcome::Running));
         // A job name that is not `j_N` gets an id of the unparsed range.
         assert_eq!(task(&trace, UNPARSED_JOB, 1).outcome, Outcome::Killed);
+    }
+
+    /// The fixture: the four tables without headers, as published, `batch_task` gzipped.
+    #[test]
+    fn the_fixture_tables_give_dags_mean_instance_runs_containers_and_machines() {
+        let inputs = TraceInputs {
+            tasks: fixture("alibaba-v2018/batch_task.csv.gz"),
+            instances: Some(fixture("alibaba-v2018/batch_instance.csv")),
+            containers: Some(fixture("alibaba-v2018/container_meta.csv")),
+            machines: Some(fixture("alibaba-v2018/machine_meta.csv")),
+            ..TraceInputs::default()
+        };
+        let trace = crate::trace::TaskFormat::Alibaba2018.read(&inputs, false).unwrap();
+        assert_eq!((trace.rows, trace.tasks.len(), trace.jobs(), trace.bad_rows.count), (4 + 4 + 3 + 4, 6, 4, 0));
+        assert_eq!(trace.units, TaskUnits { cpu: Scale::Absolute, memory: Scale::Normalized });
+        // M1's three instances ran 27, 45 and 6 s (the failed one counts): 26 s each on average.
+        let m1 = task(&trace, 1, 1);
+        assert_eq!(
+            (m1.submit_us, m1.instances, m1.duration_us, m1.cpu, m1.memory),
+            (157_213_000_000, 10, Some(26_000_000), 1.0, 0.39 / 100.0)
+        );
+        assert_eq!((m1.outcome, &m1.depends_on[..]), (Outcome::Finished, &[][..]));
+        let r2 = task(&trace, 1, 2);
+        assert_eq!((r2.duration_us, &r2.depends_on[..]), (Some(47_000_000), &[1][..]), "no instances: its own run");
+        let m5 = task(&trace, 2, 5);
+        assert_eq!((m5.duration_us, m5.cpu, m5.memory, m5.outcome, &m5.depends_on[..]), (None, 2.0, 0.0, Outcome::Failed, &[3, 4][..]));
+        let other = task(&trace, 3, NON_DAG_TASK);
+        assert_eq!((other.instances, other.duration_us, other.cpu, other.outcome), (371, None, 0.5, Outcome::Running));
+        // Containers: requests of their first row, submitted at their earliest time stamp, online.
+        let c1 = task(&trace, APP_JOB + 5052, 1);
+        assert_eq!((c1.submit_us, c1.duration_us, c1.cpu, c1.memory, c1.class), (0, None, 4.0, 1.56 / 100.0, ONLINE_CLASS));
+        let c2 = task(&trace, APP_JOB + 5052, 2);
+        assert_eq!((c2.submit_us, c2.cpu, c2.memory, c2.priority), (3_000_000_000, 8.0, 3.13 / 100.0, ONLINE_PRIORITY));
+        let machines: Vec<_> = trace.machines.iter().map(|m| (m.id, m.cpu, m.memory, m.added_us, m.removed_us)).collect();
+        assert_eq!(machines, [(1, 96.0, 1.0, 0, None), (2, 96.0, 1.0, 0, None), (3, 64.0, 0.5, 43_200_000_000, None)]);
     }
 
     #[test]

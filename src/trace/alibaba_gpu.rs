@@ -220,8 +220,8 @@ fn node(path: &Path, header: &Header, row: &StringRecord, number: u64) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::trace::test_files::write;
-    use crate::trace::traces_dir;
+    use crate::trace::test_files::{fixture, write};
+    use crate::trace::testing::needed;
 
     /// (pods, GPU pods, shared-GPU pods, CPU-only pods, machines, GPU machines, GPUs).
     fn gpu_counts(trace: &TaskTrace) -> [usize; 7] {
@@ -274,6 +274,38 @@ mod tests {
     }
 
     #[test]
+    fn the_fixture_pods_and_nodes_have_their_shares_classes_and_lifetimes() {
+        let inputs = super::super::TraceInputs {
+            tasks: fixture("alibaba-gpu-v2023/openb_pod_list_default.csv"),
+            machines: Some(fixture("alibaba-gpu-v2023/openb_node_list_all_node.csv")),
+            ..Default::default()
+        };
+        let trace = super::super::TaskFormat::AlibabaGpu2023.read(&inputs, false).unwrap();
+        assert_eq!(gpu_counts(&trace), [5, 4, 2, 1, 3, 2, 10]);
+        assert_eq!((trace.rows, trace.bad_rows.count, trace.jobs()), (5 + 3, 0, 5));
+        let summary: Vec<_> =
+            trace.tasks.iter().map(|t| (t.job, t.submit_us, t.duration_us, t.gpu, t.class, t.priority, t.outcome)).collect();
+        assert_eq!(
+            summary,
+            [
+                (0, 0, Some(12_537_496_000_000), GpuRequest::whole(1), 3, PRIORITY_LS, Outcome::Killed),
+                (1, 427_061_000_000, Some(12_475_899_000_000), GpuRequest { count: 1, milli: 460 }, 3, PRIORITY_LS, Outcome::Killed),
+                (2, 9_437_497_000_000, Some(1_332_357_000_000), GpuRequest::NONE, 0, PRIORITY_BE, Outcome::Failed),
+                // Scheduled 70 s after its creation: it runs from then to its deletion.
+                (3, 9_686_130_000_000, Some(162_010_000_000), GpuRequest::whole(8), 1, PRIORITY_DEFAULT, Outcome::Finished),
+                // Never scheduled: its whole life.
+                (4, 10_000_000_000_000, Some(600_000_000), GpuRequest { count: 1, milli: 250 }, 2, PRIORITY_DEFAULT, Outcome::Killed),
+            ]
+        );
+        assert_eq!((trace.tasks[2].cpu, trace.tasks[2].memory), (88.0, 327_680.0 * MIB));
+        let nodes: Vec<_> = trace.machines.iter().map(|m| (m.id, m.cpu, m.memory, m.gpus, m.gpu_model.as_str())).collect();
+        assert_eq!(
+            nodes,
+            [(0, 32.0, 262_144.0 * MIB, 0, ""), (1, 96.0, 786_432.0 * MIB, 8, "V100M16"), (2, 64.0, 262_144.0 * MIB, 2, "P100")]
+        );
+    }
+
+    #[test]
     fn bad_rows_fail_with_the_line_and_column_or_are_counted_when_skipped() {
         let dir = tempfile::tempdir().unwrap();
         let good = "ok,1000,1024,1,1000,,LS,Running,0,10,0";
@@ -306,8 +338,7 @@ mod tests {
 
     #[test]
     fn the_published_trace_has_its_readme_counts() {
-        let dir = traces_dir().join("alibaba-gpu-v2023");
-        assert!(dir.is_dir(), "the GPU-v2023 trace is missing: {} is not a directory (set ORCHSIM_TRACES)", dir.display());
+        let Some(dir) = needed("alibaba-gpu-v2023") else { return };
         let inputs = super::super::TraceInputs {
             tasks: dir.join("openb_pod_list_default.csv"),
             machines: Some(dir.join("openb_node_list_all_node.csv")),

@@ -111,7 +111,7 @@ use flate2::read::MultiGzDecoder;
 
 use super::rows::{bad, csv_error, parse_non_negative};
 use super::tasks::{files_of, parse_int};
-use super::{open, BadRows, Outcome, Scale, TaskTrace, TaskUnits, TraceError, TraceInputs, TraceMachine, TraceTask};
+use super::{open, BadRows, LineCap, Outcome, Scale, TaskTrace, TaskUnits, TraceError, TraceInputs, TraceMachine, TraceTask};
 
 /// The columns of `task_events`, named as in the schema.
 pub const TASK_EVENT_COLUMNS: [&str; 13] = [
@@ -268,9 +268,9 @@ fn for_each_row(
     Ok(())
 }
 
-/// Opens `path` like [`open`], but a `.gz` file is inflated on a second
-/// thread, a few chunks ahead of the parser: inflating is a sixth of the read's
-/// work, and the machine has two cores. Streams like [`open`] (at most
+/// Opens `path` like [`open`] (lines capped too), but a `.gz` file is
+/// inflated on a second thread, a few chunks ahead of the parser: inflating is
+/// a sixth of the read's work, and the machine has two cores. Streams like [`open`] (at most
 /// [`AHEAD`] chunks in flight); the thread stops when the reader is dropped.
 fn inflating_ahead(path: &Path) -> Result<Box<dyn Read>, TraceError> {
     if !path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("gz")) {
@@ -280,7 +280,7 @@ fn inflating_ahead(path: &Path) -> Result<Box<dyn Read>, TraceError> {
     let source = MultiGzDecoder::new(file); // as `open` does, but `Send`
     let (chunks, receiver) = mpsc::sync_channel(AHEAD);
     thread::spawn(move || inflate(source, &chunks));
-    Ok(Box::new(Ahead { receiver, chunk: Vec::new(), at: 0, ended: false }))
+    Ok(Box::new(LineCap::new(Ahead { receiver, chunk: Vec::new(), at: 0, ended: false })))
 }
 
 /// Chunks inflated ahead of the parser.
@@ -820,13 +820,14 @@ impl Machines {
 mod tests {
     use std::fs;
 
-    use crate::trace::test_files::write;
+    use crate::trace::test_files::{fixture, write};
     use std::io::Write;
     use std::path::PathBuf;
 
     use super::*;
     use crate::policy::scheduler::borg::{Band, BorgParams};
-    use crate::trace::{traces_dir, TaskFormat};
+    use crate::trace::testing::needed;
+    use crate::trace::TaskFormat;
 
     /// A task event with the columns the tests vary; the others valid.
     fn ev(time: u64, job: u64, task: u32, kind: u8, priority: u8, cpu: &str, memory: &str) -> String {
@@ -904,6 +905,41 @@ mod tests {
         let mut sorted = order.clone();
         sorted.sort();
         assert_eq!(order, sorted);
+    }
+
+    /// The fixture: two gzipped parts of task events, job events (gzipped) and
+    /// machine events (plain), in the published layout.
+    #[test]
+    fn the_fixture_parts_give_each_task_its_last_run_and_each_machine_its_capacity() {
+        let inputs = TraceInputs {
+            jobs: Some(fixture("google-2011/job_events")),
+            machines: Some(fixture("google-2011/machine_events")),
+            ..inputs(fixture("google-2011/task_events"))
+        };
+        let (trace, stats) = read_with_stats(&inputs, false).unwrap();
+        assert_eq!((trace.rows, trace.tasks.len(), trace.jobs(), trace.bad_rows.count), (11 + 5 + 6, 4, 3, 0));
+        assert_eq!((trace.units.cpu, trace.units.memory), (Scale::Normalized, Scale::Normalized));
+        // Running at the start of the trace (time 0), finished in the second part: one run of 5,000 s.
+        let t = task(&trace, 3418309, 0);
+        assert_eq!((t.submit_us, t.duration_us, t.outcome), (0, Some(5_000_000_000), Outcome::Finished));
+        assert_eq!((t.cpu, t.memory, t.priority, t.class), (0.125, 0.07446, 9, 3));
+        // `missing_info` 2, no requests, no class of its own (its job's), pending at the end.
+        let t = task(&trace, 3418309, 1);
+        assert_eq!((t.duration_us, t.outcome, t.cpu, t.memory, t.class), (None, Outcome::Running, 0.0, 0.0, 3));
+        // Evicted in the first part, resubmitted, failed in the second: the last run, 660 s to 700 s.
+        let t = task(&trace, 6251639, 0);
+        assert_eq!((t.submit_us, t.duration_us, t.outcome, t.cpu), (600_000_000, Some(40_000_000), Outcome::Failed, 0.0625));
+        // Killed while pending: never scheduled.
+        let t = task(&trace, 6251640, 0);
+        assert_eq!((t.duration_us, t.outcome, t.priority, t.class), (Some(0), Outcome::Killed, 11, 2));
+        assert_eq!(stats.task_events, [4, 3, 1, 1, 1, 1, 0, 0, 0]);
+        assert_eq!((stats.tasks, stats.submitted_tasks, stats.never_scheduled), (4, 3, 1));
+        assert_eq!(stats.job_events, [3, 0, 0, 1, 0, 1, 0, 0, 0]);
+        assert_eq!((stats.jobs, stats.classes_from_jobs, stats.tasks_without_job_events), (3, 1, 0));
+        // Machine 8 never gets a capacity; 6 leaves; 5's capacity is its update's.
+        let machines: Vec<_> = trace.machines.iter().map(|m| (m.id, m.cpu, m.memory, m.added_us, m.removed_us)).collect();
+        assert_eq!(machines, [(5, 0.5, 0.4995, 0, None), (6, 0.5, 0.2493, 0, Some(835_150_655)), (7, 1.0, 1.0, 0, None)]);
+        assert_eq!((stats.machine_events, stats.machines_without_capacity), ([4, 1, 1], 1));
     }
 
     #[test]
@@ -1091,8 +1127,7 @@ mod tests {
     /// them by an independent awk pass over the same files.
     #[test]
     fn the_published_parts_reproduce_the_counts() {
-        let dir = traces_dir().join("google-2011");
-        assert!(dir.is_dir(), "the traces folder {} is missing (set ORCHSIM_TRACES)", dir.display());
+        let Some(dir) = needed("google-2011") else { return };
         let inputs = TraceInputs { jobs: Some(dir.join("job_events")), ..inputs(dir.join("task_events")) };
         let start = std::time::Instant::now();
         let (trace, stats) = read_with_stats(&inputs, false).unwrap();

@@ -53,10 +53,12 @@ fn unit(scale: Scale, absolute: &'static str) -> &'static str {
 }
 
 /// Arrivals per bin over the trace's span: `bins` equal bins from the first to
-/// the last submission, as (bin start in s, tasks, pods).
+/// the last submission, as (bin start in s, tasks, pods); one bin when every
+/// task is submitted at the same instant (a span of 0 has no parts).
 pub fn arrivals_over_time(trace: &TaskTrace, bins: usize) -> Vec<(f64, u64, u64)> {
     let (Some(first), Some(last)) = (trace.tasks.first(), trace.tasks.last()) else { return Vec::new() };
-    let span = (last.submit_us - first.submit_us).max(1);
+    let span = last.submit_us - first.submit_us;
+    let bins = if span == 0 { 1 } else { bins };
     let width = span.div_ceil(bins as u64).max(1);
     let mut out: Vec<(f64, u64, u64)> = (0..bins as u64).map(|b| ((first.submit_us + b * width) as f64 / 1e6, 0, 0)).collect();
     for t in &trace.tasks {
@@ -78,14 +80,14 @@ pub fn task_report(trace: &TaskTrace, format: &str) -> String {
     let _ = writeln!(out, "{} jobs, {} tasks, {} instances (pods)", trace.jobs(), tasks.len(), trace.instances());
     if let (Some(first), Some(last)) = (tasks.first(), tasks.last()) {
         let span = (last.submit_us - first.submit_us) as f64 / 1e6;
-        let _ = writeln!(
-            out,
-            "submissions from {} s to {} s of trace time ({:.2} h; {} tasks/s on average)",
-            short(first.submit_us as f64 / 1e6),
-            short(last.submit_us as f64 / 1e6),
-            span / 3600.0,
-            short(tasks.len() as f64 / span.max(1e-6))
-        );
+        let (from, to) = (short(first.submit_us as f64 / 1e6), short(last.submit_us as f64 / 1e6));
+        // A rate needs time to pass: over a span of 0 it would be a division by (nearly) zero.
+        let _ = if span > 0.0 {
+            let rate = short(tasks.len() as f64 / span);
+            writeln!(out, "submissions from {from} s to {to} s of trace time ({:.2} h; {rate} tasks/s on average)", span / 3600.0)
+        } else {
+            writeln!(out, "submissions all at {from} s of trace time (a span of 0 s: no rate over time)")
+        };
         let _ = writeln!(out, "\narrivals over time (bin start in trace seconds):");
         let _ = writeln!(out, "  {:>14} {:>10} {:>12}", "from_s", "tasks", "pods");
         for (start, n, pods) in arrivals_over_time(trace, 12) {
@@ -197,6 +199,12 @@ pub fn rate_report(series: &RateSeries, format: &str) -> String {
         let mean = weighted.iter().map(|w| w.0 * w.1 as f64).sum::<f64>() / total as f64;
         let _ = writeln!(out, "  mean {} requests/s", short(mean));
     }
+    if end == 0 {
+        // Nothing to spread over time: the last point's rate holds from the start.
+        let rate = series.points.last().map_or(0.0, |p| p.1);
+        let _ = writeln!(out, "\nthe data end where they start (a span of 0 s): {} requests/s from then on", short(rate));
+        return out;
+    }
     let _ = writeln!(out, "\nrate over time (series seconds):");
     let bins = 12u64;
     let width = end.div_ceil(bins).max(1);
@@ -245,6 +253,29 @@ mod tests {
         assert!(report.contains("3 jobs, 3 tasks, 7 instances (pods)"), "{report}");
         assert!(report.contains("1 tasks without an end"), "{report}");
         assert!(report.contains("outcomes (tasks): finished: 3"), "{report}");
+    }
+
+    #[test]
+    fn a_trace_at_one_instant_reports_no_rate() {
+        let trace = TaskTrace { tasks: vec![task(5, 1, 1, Some(5)), task(5, 2, 3, None)], ..TaskTrace::default() };
+        assert_eq!(arrivals_over_time(&trace, 12), [(5.0, 2, 4)]);
+        let report = task_report(&trace, "native");
+        assert!(report.contains("submissions all at 5 s of trace time (a span of 0 s: no rate over time)"), "{report}");
+        assert!(!report.contains("tasks/s"), "{report}");
+        // One task a second over 2 s (three tasks: 1.5 a second on average).
+        let spread = TaskTrace { tasks: vec![task(0, 1, 1, None), task(1, 2, 1, None), task(2, 3, 1, None)], ..TaskTrace::default() };
+        let report = task_report(&spread, "native");
+        assert!(report.contains("submissions from 0 s to 2 s of trace time (0.00 h; 1.5 tasks/s on average)"), "{report}");
+        // A series whose data end at their start: its rate, no table over time.
+        let series = RateSeries {
+            points: vec![(crate::time::SimTime::ZERO, 10.0)],
+            requests: 0.0,
+            rows: 1,
+            duration: crate::time::SimDuration::ZERO,
+            bad_rows: Default::default(),
+        };
+        let report = rate_report(&series, "native-rate");
+        assert!(report.contains("a span of 0 s): 10 requests/s from then on") && !report.contains("rate over time"), "{report}");
     }
 
     #[test]

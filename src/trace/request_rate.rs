@@ -85,7 +85,7 @@ use csv::StringRecord;
 use serde::Deserialize;
 
 use super::rows::{bad, csv_reader, line_of, parse_count, parse_non_negative, Header};
-use super::{open, BadRows, TraceError};
+use super::{open_uncapped, BadRows, TraceError};
 use crate::time::{SimDuration, SimTime};
 
 /// The layout of a request-rate file (any of them may be gzipped: `.gz`).
@@ -849,7 +849,8 @@ impl Token {
 }
 
 fn read_nasa(path: &Path, agg: &mut Aggregator) -> Result<Extent, TraceError> {
-    let mut reader = BufReader::with_capacity(1 << 16, open(path)?);
+    // Uncapped: the published file is one line of 5 M values, and a value is parsed as its bytes arrive.
+    let mut reader = BufReader::with_capacity(1 << 16, open_uncapped(path)?);
     let io_error = |source: io::Error| TraceError::Io { path: path.to_path_buf(), source };
     let mut token = Token::default();
     let (mut line, mut index, mut stopped) = (1u64, 0u64, false);
@@ -910,7 +911,8 @@ mod tests {
     use tempfile::TempDir;
 
     use super::*;
-    use crate::trace::traces_dir;
+    use crate::trace::test_files::fixture;
+    use crate::trace::testing::needed;
 
     pub(super) fn write(dir: &TempDir, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
         let path = dir.path().join(name);
@@ -956,12 +958,6 @@ mod tests {
         series.points[series.points.partition_point(|&(at, _)| at <= t) - 1].1
     }
 
-    pub(super) fn real(relative: &str) -> PathBuf {
-        let path = traces_dir().join(relative);
-        assert!(path.exists(), "{} is missing: put shared/traces beside the repository or set $ORCHSIM_TRACES", path.display());
-        path
-    }
-
     const NATIVE: &str = "time_s,rate\n5,10\n10,20\n25,0\n40,5\n";
 
     #[test]
@@ -977,6 +973,24 @@ mod tests {
         // Skipping past the last row leaves its rate alone.
         let s = read(&path, RateFormat::Native, &RateOptions { skip_s: 100.0, ..RateOptions::default() });
         assert_eq!((secs(&s), s.requests, s.rows, s.duration), (vec![(0.0, 5.0)], 0.0, 1, SimDuration::ZERO));
+    }
+
+    #[test]
+    fn the_fixtures_of_the_native_worldcup98_and_nasa_formats_give_their_steps() {
+        let s = read(&fixture("rate/native.csv"), RateFormat::Native, &RateOptions::default());
+        assert_eq!(secs(&s), [(0.0, 2.5), (60.0, 10.0), (90.0, 4.0)]);
+        assert_eq!((s.requests, s.rows, s.duration), (2.5 * 60.0 + 10.0 * 30.0, 3, SimDuration::from_secs(90)));
+        // Counts per minute become requests/s; the absent minute 21:32 had none.
+        let s = read(&fixture("worldcup98/wc98_requests_per_minute.csv"), RateFormat::Worldcup98Minute, &RateOptions::default());
+        assert_eq!(secs(&s), [(0.0, 2.0 / 60.0), (60.0, 11.0 / 60.0), (120.0, 0.0), (180.0, 2.0)]);
+        assert_eq!((s.requests, s.rows, s.duration), (133.0, 3, SimDuration::from_secs(240)));
+        // Gzipped counts per second, across a line break; a speedup of 2 halves the times and doubles the rates.
+        let path = fixture("nasa-http/requests_per_second.txt.gz");
+        let s = read(&path, RateFormat::NasaSecond, &RateOptions::default());
+        assert_eq!(secs(&s), [(0.0, 1.0), (1.0, 0.0), (3.0, 3.0), (4.0, 2.0), (6.0, 0.0)]);
+        assert_eq!((s.requests, s.rows, s.duration), (8.0, 7, SimDuration::from_secs(7)));
+        let fast = read(&path, RateFormat::NasaSecond, &RateOptions { speedup: 2.0, ..RateOptions::default() });
+        assert_eq!(secs(&fast), [(0.0, 2.0), (0.5, 0.0), (1.5, 6.0), (2.0, 4.0), (3.0, 0.0)]);
     }
 
     #[test]
@@ -1305,7 +1319,7 @@ mod tests {
 
     #[test]
     fn worldcup98_per_minute_counts_sum_to_the_ita_total() {
-        let path = real("worldcup98/wc98_requests_per_minute.csv");
+        let Some(path) = needed("worldcup98/wc98_requests_per_minute.csv") else { return };
         let s = read(&path, RateFormat::Worldcup98Minute, &RateOptions::default());
         assert_eq!((s.requests, s.rows), (1_352_804_107.0, 125_300));
         // 30 Apr 21:30 to 26 Jul 21:59 inclusive is 125,310 minutes: ten have no row, so no requests.
@@ -1328,7 +1342,7 @@ mod tests {
 
     #[test]
     fn nasa_per_second_counts_sum_to_the_readme_total() {
-        let path = real("nasa-http/nasa_jul_aug_1995_requests_per_second.txt.gz");
+        let Some(path) = needed("nasa-http/nasa_jul_aug_1995_requests_per_second.txt.gz") else { return };
         let s = read(&path, RateFormat::NasaSecond, &RateOptions::default());
         assert_eq!((s.requests, s.rows, s.duration), (3_461_610.0, 5_059_950, SimDuration::from_secs(5_059_950)));
         // Hurricane Erin: the server was down from value 2,435,065 (1 Aug 14:52) for 135,851 s (37.7 h).

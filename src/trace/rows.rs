@@ -27,7 +27,7 @@ pub(crate) fn csv_error(path: &Path, header: Option<&StringRecord>, e: csv::Erro
     let message = e.to_string();
     let line = e.position().map_or(0, |p| p.line());
     match e.into_kind() {
-        csv::ErrorKind::Io(source) => TraceError::Io { path: path.to_path_buf(), source },
+        csv::ErrorKind::Io(source) => TraceError::io(path, source),
         csv::ErrorKind::Utf8 { pos, err } => {
             let column = header.and_then(|h| h.get(err.field())).map_or_else(|| format!("field {}", err.field() + 1), str::to_string);
             bad(path, pos.map_or(line, |p| p.line()), &column, "not valid UTF-8".into())

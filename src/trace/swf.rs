@@ -72,6 +72,7 @@
 //! memory of any job times the cores per machine (0 when the log records no
 //! memory, like its tasks). Without `MaxNodes` (LCG gives only `MaxProcs`, a
 //! grid of 170 sites) the node shape is unknown and no machine is returned.
+//! A `MaxNodes` above [`MAX_NODES`] is a bad header line (see there).
 //!
 //! # Dropped
 //! Wait time (the simulated scheduler decides it), CPU time used, requested
@@ -123,6 +124,16 @@ const QUEUE: usize = 14;
 /// Bytes per SWF kilobyte.
 const KB: f64 = 1024.0;
 
+/// The most nodes a log's `MaxNodes` may give (10⁶). The reader makes one
+/// machine per node, so a corrupt or hostile header (`MaxNodes: 4000000000`)
+/// would otherwise ask for hundreds of GB and abort the process. The largest
+/// machines in the Parallel Workloads Archive have tens of thousands of nodes
+/// (ANL Intrepid: 40,960); a million leaves room for any real cluster while
+/// keeping the machines a few hundred MB at most. `MaxProcs` allocates
+/// nothing (it only divides into cores per node), so it needs no bound beyond
+/// fitting a `u32`.
+pub const MAX_NODES: u32 = 1_000_000;
+
 /// The header comments this reader uses; `None` when absent.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SwfHeader {
@@ -163,7 +174,7 @@ fn read_file(path: &Path, trace: &mut TaskTrace, header: &mut SwfHeader, seen: &
     let mut line = 0u64;
     loop {
         buf.clear();
-        let n = reader.read_until(b'\n', &mut buf).map_err(|source| TraceError::Io { path: path.to_path_buf(), source })?;
+        let n = reader.read_until(b'\n', &mut buf).map_err(|source| TraceError::io(path, source))?;
         if n == 0 {
             return Ok(());
         }
@@ -193,7 +204,13 @@ fn header_comment(path: &Path, line: u64, comment: &str, header: &mut SwfHeader)
         "UnixStartTime" if header.unix_start_time.is_none() => {
             header.unix_start_time = Some(word.parse().map_err(|_| at(format!("not an epoch second: `{word}`")))?);
         }
-        "MaxNodes" if header.max_nodes.is_none() => header.max_nodes = Some(positive(word).map_err(at)?),
+        "MaxNodes" if header.max_nodes.is_none() => {
+            let nodes = positive(word).map_err(at)?;
+            if nodes > MAX_NODES {
+                return Err(at(format!("{nodes} nodes is more than the {MAX_NODES} this reader accepts (one machine per node)")));
+            }
+            header.max_nodes = Some(nodes);
+        }
         "MaxProcs" if header.max_procs.is_none() => header.max_procs = Some(positive(word).map_err(at)?),
         _ => {}
     }
@@ -333,15 +350,8 @@ fn machines(header: &SwfHeader, tasks: &[TraceTask]) -> Vec<TraceMachine> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::trace::test_files::write;
-    use crate::trace::traces_dir;
-    use std::path::PathBuf;
-
-    fn real(name: &str) -> PathBuf {
-        let dir = traces_dir().join("swf");
-        assert!(dir.is_dir(), "the SWF traces are missing: {} is not a directory (set ORCHSIM_TRACES)", dir.display());
-        dir.join(name)
-    }
+    use crate::trace::test_files::{fixture, write};
+    use crate::trace::testing::needed;
 
     const HEADER: &str = "; Version: 2.2\n; UnixStartTime: 843480031\n; MaxNodes: 4\n; MaxProcs: 8 (SMP)\n;\n";
 
@@ -372,6 +382,25 @@ mod tests {
         assert!(trace.tasks.iter().all(|t| t.priority == 0 && t.depends_on.is_empty() && t.gpu == GpuRequest::NONE));
         assert_eq!(trace.machines.len(), 4);
         assert_eq!((trace.machines[3].id, trace.machines[3].cpu, trace.machines[3].memory), (3, 2.0, 2.0 * 1024.0 * 1024.0));
+    }
+
+    #[test]
+    fn the_gzipped_fixture_log_gives_jobs_and_the_header_machines() {
+        let (trace, header) = read_swf_with_header(&fixture("swf/kth-sample.swf.gz"), false).unwrap();
+        assert_eq!(header, SwfHeader { unix_start_time: Some(843480031), max_nodes: Some(4), max_procs: Some(8) });
+        assert_eq!((trace.rows, trace.tasks.len(), trace.bad_rows.count), (4, 3, 0), "job 4 is a partial execution");
+        let summary: Vec<_> =
+            trace.tasks.iter().map(|t| (t.job, t.submit_us, t.instances, t.duration_us, t.memory, t.class, t.outcome)).collect();
+        assert_eq!(
+            summary,
+            [
+                (1, 0, 4, Some(3_477_000_000), 0.0, 0, Outcome::Finished),
+                (2, 172_000_000, 2, Some(2_488_000_000), 4096.0 * 1024.0, 3, Outcome::Failed),
+                (3, 626_000_000, 5, None, 0.0, 0, Outcome::Killed),
+            ]
+        );
+        let machines: Vec<_> = trace.machines.iter().map(|m| (m.id, m.cpu, m.memory)).collect();
+        assert_eq!(machines, (0..4).map(|id| (id, 2.0, 2.0 * 4096.0 * 1024.0)).collect::<Vec<_>>());
     }
 
     #[test]
@@ -419,6 +448,11 @@ mod tests {
         assert!(matches!(&err, TraceError::Bad { line: 1, column, .. } if column == "MaxNodes"), "{err}");
         let skipped = read_swf(&path, true).unwrap();
         assert_eq!((skipped.tasks.len(), skipped.machines.len(), skipped.bad_rows.count), (1, 0, 1));
+        // A header asking for more machines than the bound is refused before any is made.
+        let huge = write(dir.path(), "huge.swf", &format!("; MaxProcs: 4000000000\n; MaxNodes: {}\n{good}", MAX_NODES + 1));
+        let err = read_swf(&huge, false).unwrap_err();
+        assert!(matches!(&err, TraceError::Bad { line: 2, column, .. } if column == "MaxNodes"), "{err}");
+        assert!(err.to_string().contains("1000001 nodes is more than the 1000000 this reader accepts"), "{err}");
         let empty = write(dir.path(), "e.swf", "; Version: 2.2\n\n");
         assert!(matches!(read_swf(&empty, false), Err(TraceError::Empty { .. })));
     }
@@ -431,14 +465,15 @@ mod tests {
             ("LANL-CM5-1994-4.1-cln.swf.gz", 122_060, Some(1024)),
             ("LCG.swf.gz", 188_041, None),
         ];
+        let Some(dir) = needed("swf") else { return };
         for (name, jobs, nodes) in logs {
-            let (trace, header) = read_swf_with_header(&real(name), false).unwrap();
+            let (trace, header) = read_swf_with_header(&dir.join(name), false).unwrap();
             assert_eq!((trace.tasks.len(), trace.jobs(), trace.rows, trace.bad_rows.count), (jobs, jobs, jobs as u64, 0), "{name}");
             assert_eq!(header.max_nodes, nodes, "{name}");
             assert_eq!(trace.machines.len(), nodes.unwrap_or(0) as usize, "{name}");
             assert!(trace.machines.iter().all(|m| m.cpu == 1.0), "{name}: one processor per node");
         }
-        let (kth, header) = read_swf_with_header(&real("KTH-SP2-1996-2.1-cln.swf.gz"), false).unwrap();
+        let (kth, header) = read_swf_with_header(&dir.join("KTH-SP2-1996-2.1-cln.swf.gz"), false).unwrap();
         assert_eq!(header.unix_start_time, Some(843480031));
         // The first line: job 15, submitted at 599850 s, 4 processors for 3477 s, completed.
         let first = &kth.tasks[0];

@@ -599,7 +599,7 @@ pub fn write_native_machines(trace: &TaskTrace, scale: Absolute, out: impl Write
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::trace::test_files::write;
+    use crate::trace::test_files::{fixture, write};
 
     const HEADER: &str = "submit_s,job,task,instances,duration_s,cpu,memory_bytes,gpus,gpu_milli,priority,class,outcome,depends_on\n";
 
@@ -618,6 +618,33 @@ mod tests {
         assert_eq!((first.job, first.submit_us, first.duration_us, first.outcome), (1, 0, Some(60_000_000), Outcome::Finished));
         assert_eq!((second.submit_us, second.duration_us, second.gpu), (12_500_000, None, GpuRequest { count: 1, milli: 500 }));
         assert_eq!(second.depends_on, vec![0, 3]);
+    }
+
+    #[test]
+    fn the_native_fixture_reads_tasks_and_machines_in_absolute_units() {
+        let inputs =
+            TraceInputs { tasks: fixture("native/tasks.csv"), machines: Some(fixture("native/machines.csv")), ..TraceInputs::default() };
+        let trace = TaskFormat::Native.read(&inputs, false).unwrap();
+        assert_eq!((trace.rows, trace.tasks.len(), trace.jobs(), trace.instances()), (4 + 3, 4, 3, 8));
+        assert_eq!((trace.units, trace.bad_rows.count), (TaskUnits::default(), 0));
+        let ids: Vec<_> = trace.tasks.iter().map(|t| (t.submit_us, t.job, t.task)).collect();
+        assert_eq!(ids, [(0, 1, 0), (0, 1, 1), (7_000_000, 3, 0), (12_500_000, 2, 0)], "sorted by submission, job, task");
+        let [first, failed, killed, running] = &trace.tasks[..] else { panic!("{:?}", trace.tasks) };
+        assert_eq!((first.instances, first.duration_us, first.cpu, first.memory), (2, Some(60_000_000), 0.5, 1073741824.0));
+        assert_eq!((failed.duration_us, failed.outcome, &failed.depends_on[..]), (Some(30_250_000), Outcome::Failed, &[0][..]));
+        assert_eq!((killed.gpu, killed.priority, killed.class, killed.outcome), (GpuRequest::whole(2), 100, 2, Outcome::Killed));
+        assert_eq!((running.duration_us, running.gpu, running.priority, running.class), (None, GpuRequest { count: 1, milli: 500 }, 9, 1));
+        assert_eq!(running.outcome, Outcome::Running);
+        let machines: Vec<_> =
+            trace.machines.iter().map(|m| (m.id, m.cpu, m.memory, m.gpus, m.gpu_model.as_str(), m.added_us, m.removed_us)).collect();
+        assert_eq!(
+            machines,
+            [
+                (1, 64.0, 274877906944.0, 8, "V100M16", 0, None),
+                (2, 32.0, 68719476736.0, 0, "", 0, None),
+                (3, 16.0, 34359738368.0, 0, "", 3_600_000_000, Some(7_200_500_000)),
+            ]
+        );
     }
 
     #[test]

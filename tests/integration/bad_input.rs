@@ -263,3 +263,37 @@ fn random_failures_need_a_run_duration() {
     }
     assert!(!tmp.path().join("results").exists());
 }
+
+/// Traces that would have the reader allocate without bound (a header asking
+/// for 4·10⁹ machines, a file without line breaks) stop `trace inspect` and a
+/// scenario replaying them with exit 2 and the file, line and field, instead
+/// of aborting on a failed allocation.
+#[test]
+fn traces_that_would_exhaust_memory_are_errors_not_aborts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let job = "1 0 0 10 1 -1 -1 1 -1 -1 1 1 1 -1 -1 -1 -1 -1\n";
+    std::fs::write(tmp.path().join("huge.swf"), format!("; Version: 2.2\n; MaxNodes: 4000000000\n{job}")).unwrap();
+    std::fs::write(tmp.path().join("zeros.swf"), vec![0u8; 3 << 20]).unwrap();
+    let header = format!("{}\n", orchsim::trace::tasks::NATIVE_TASK_COLUMNS.join(","));
+    std::fs::write(tmp.path().join("zeros.csv"), [header.as_bytes(), &vec![0u8; 3 << 20]].concat()).unwrap();
+    // A bad header line can be skipped like any bad row (the log then has no machines); an endless line cannot.
+    let cases = [
+        ("huge.swf", "swf", "huge.swf: line 2, MaxNodes: 4000000000 nodes is more than the 1000000", ""),
+        ("zeros.swf", "swf", "zeros.swf: line 1: longer than 1048576 bytes without a line break", "--skip-bad-rows"),
+        ("zeros.csv", "native", "zeros.csv: line 2: longer than 1048576 bytes without a line break", "--skip-bad-rows"),
+    ];
+    for (file, format, message, skip) in cases {
+        let scenario = format!(
+            "name = \"t\"\n[[node_groups]]\nname = \"n\"\ncount = 1\ncpu = \"4\"\nmemory = \"16Gi\"\n\
+             [[trace]]\nname = \"t\"\nformat = \"{format}\"\ntasks = \"{file}\"\n"
+        );
+        std::fs::write(tmp.path().join("s.toml"), scenario).unwrap();
+        for args in [vec!["trace", "inspect", file, "--format", format, skip], vec!["validate", "s.toml", skip]] {
+            let args: Vec<&str> = args.into_iter().filter(|a| !a.is_empty()).collect();
+            let o = orchsim(tmp.path(), &args);
+            let stderr = String::from_utf8_lossy(&o.stderr);
+            assert_eq!(o.status.code(), Some(2), "{args:?}: {stderr}");
+            assert!(stderr.contains(message) && !stderr.contains("panicked"), "{args:?}: expected `{message}` in: {stderr}");
+        }
+    }
+}

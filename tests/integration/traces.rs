@@ -190,6 +190,18 @@ fn inspect_reports_and_convert_round_trips() {
 }
 
 #[test]
+fn inspect_gives_no_rate_when_every_task_is_submitted_at_one_instant() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = "5,1,0,1,60,0.5,1073741824,0,0,0,0,finished,\n5,2,0,1,60,0.5,1073741824,0,0,0,0,finished,\n";
+    fs::write(dir.path().join("tasks.csv"), format!("{HEADER}{rows}")).unwrap();
+    let out = orchsim(dir.path(), &["trace", "inspect", "tasks.csv", "--format", "native"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("submissions all at 5 s of trace time (a span of 0 s: no rate over time)"), "{text}");
+    assert!(!text.contains("tasks/s"), "{text}");
+}
+
+#[test]
 fn normalised_traces_need_the_machine_size_and_open_ended_tasks_a_run_duration() {
     let dir = tempfile::tempdir().unwrap();
     // Alibaba v2017 batch_task rows: create, end, job, task, instances, status, cpus (100 = 1 core), memory (fraction).

@@ -6,7 +6,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::trace::tasks::files_of;
-use crate::trace::{open, TraceError};
+use crate::trace::{open, open_uncapped, LineCap, TraceError};
 
 /// Whether `path` names a tar archive (by its name, as `.gz` is recognised).
 pub(super) fn is_tar(path: &Path) -> bool {
@@ -32,7 +32,8 @@ pub(super) fn for_each_member(
     let io = |source| TraceError::Io { path: path.to_path_buf(), source };
     let mut visited = 0;
     if is_tar(path) {
-        let mut archive = tar::Archive::new(open(path)?);
+        // The archive is binary: each member is capped on its own instead.
+        let mut archive = tar::Archive::new(open_uncapped(path)?);
         for entry in archive.entries().map_err(io)? {
             let mut entry = entry.map_err(io)?;
             if !entry.header().entry_type().is_file() {
@@ -40,7 +41,7 @@ pub(super) fn for_each_member(
             }
             let name: PathBuf = entry.path().map_err(io)?.into_owned();
             visited += 1;
-            if !each(&path.join(&name), &name, &mut entry)? {
+            if !each(&path.join(&name), &name, &mut LineCap::new(&mut entry))? {
                 break;
             }
         }

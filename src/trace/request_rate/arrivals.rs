@@ -77,10 +77,12 @@ fn arrival(path: &Path, header: &Header, row: &StringRecord, last: Option<(i64, 
 mod tests {
     use tempfile::TempDir;
 
-    use super::super::tests::{real, secs, write};
+    use super::super::tests::{secs, write};
     use super::super::{read_rate_series, RateFormat, RateOptions, RateSeries};
     use super::*;
     use crate::time::SimDuration;
+    use crate::trace::test_files::fixture;
+    use crate::trace::testing::needed;
 
     fn azure(path: &Path, opts: &RateOptions) -> RateSeries {
         read_rate_series(path, RateFormat::AzureLlm, opts).unwrap_or_else(|e| panic!("{e}"))
@@ -151,14 +153,26 @@ mod tests {
     }
 
     #[test]
+    fn the_fixture_requests_are_counted_in_wall_clock_seconds() {
+        // Requests at 46.68, 46.995, 47.0 and 49.255 s past 18:15: trace time 0 is 18:15:46.
+        let path = fixture("azure-llm-2023/AzureLLMInferenceTrace_conv.csv");
+        let s = azure(&path, &RateOptions::default());
+        assert_eq!(secs(&s), [(0.0, 2.0), (1.0, 1.0), (2.0, 0.0), (3.0, 1.0)]);
+        assert_eq!((s.requests, s.rows, s.duration), (4.0, 4, SimDuration::from_secs(4)));
+        let s = azure(&path, &RateOptions { bin_s: Some(2.0), ..RateOptions::default() });
+        assert_eq!((secs(&s), s.duration), (vec![(0.0, 1.5), (2.0, 0.5)], SimDuration::from_secs(4)));
+    }
+
+    #[test]
     fn azure_conv_and_code_traces_have_the_readme_request_counts() {
+        let Some(dir) = needed("azure-llm-2023") else { return };
         for (file, requests) in [("AzureLLMInferenceTrace_conv.csv", 19_366u64), ("AzureLLMInferenceTrace_code.csv", 8_819)] {
-            let s = azure(&real(&format!("azure-llm-2023/{file}")), &RateOptions::default());
+            let s = azure(&dir.join(file), &RateOptions::default());
             assert_eq!((s.requests, s.rows, s.bad_rows.count), (requests as f64, requests, 0), "{file}");
             // About an hour: conv runs 18:15:46 to 19:14:08, code 18:17:03 to 19:14:19.
             let minutes = s.duration.as_secs_f64() / 60.0;
             assert!((57.0..60.0).contains(&minutes), "{file}: {minutes} min");
-            let m = azure(&real(&format!("azure-llm-2023/{file}")), &RateOptions { bin_s: Some(60.0), ..RateOptions::default() });
+            let m = azure(&dir.join(file), &RateOptions { bin_s: Some(60.0), ..RateOptions::default() });
             assert_eq!(m.requests, requests as f64, "{file}");
         }
     }

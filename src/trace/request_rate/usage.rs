@@ -28,7 +28,7 @@
 //! gaps"). One `column` is read (default `cpu_util_percent`); the others are
 //! neither parsed nor checked.
 
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read};
 use std::ops::ControlFlow;
 use std::path::Path;
 
@@ -72,7 +72,7 @@ fn vm_values(
     let mut line = 0;
     loop {
         bytes.clear();
-        if reader.read_until(b'\n', &mut bytes).map_err(|source: io::Error| TraceError::Io { path: path.to_path_buf(), source })? == 0 {
+        if reader.read_until(b'\n', &mut bytes).map_err(|source| TraceError::io(path, source))? == 0 {
             return Ok(line);
         }
         line += 1;
@@ -161,10 +161,12 @@ pub(super) fn read_alibaba_2018(path: &Path, opts: &RateOptions, agg: &mut Aggre
 mod tests {
     use tempfile::TempDir;
 
-    use super::super::tests::{gzip, real, secs, tar, write};
+    use super::super::tests::{gzip, secs, tar, write};
     use super::super::{read_rate_series, RateFormat, RateSeries};
     use super::*;
     use crate::time::SimDuration;
+    use crate::trace::test_files::fixture;
+    use crate::trace::testing::needed;
 
     fn read(path: &Path, format: RateFormat, opts: &RateOptions) -> RateSeries {
         read_rate_series(path, format, opts).unwrap_or_else(|e| panic!("{e}"))
@@ -233,8 +235,30 @@ mod tests {
     }
 
     #[test]
+    fn the_planetlab_fixture_archive_gives_the_mean_vm_or_one_vm() {
+        let path = fixture("planetlab/planetlab-20110303.tar.gz");
+        // Three VMs: 6, 2, 4 %; 10, 20, 30 %; 8 % (a shorter file leaves the later steps to the others).
+        let s = read(&path, RateFormat::Planetlab, &RateOptions::default());
+        assert_eq!(secs(&s), [(0.0, 8.0), (300.0, 11.0), (600.0, 17.0)]);
+        assert_eq!((s.rows, s.requests, s.duration), (7, (8.0 + 11.0 + 17.0) * 300.0, SimDuration::from_secs(900)));
+        let one = read(&path, RateFormat::Planetlab, &vm("planetlab3_cs_st-andrews_ac_uk_upmc_ts"));
+        assert_eq!((secs(&one), one.rows), (vec![(0.0, 10.0), (300.0, 20.0), (600.0, 30.0)], 3));
+    }
+
+    #[test]
+    fn the_alibaba_2018_fixture_steps_by_the_300_s_of_its_name() {
+        let path = fixture("alibaba-v2018-derived/machine_usage_clustermean_300s.csv");
+        let s = read(&path, RateFormat::Alibaba2018Usage, &RateOptions::default());
+        assert_eq!(secs(&s), [(0.0, 16.5), (300.0, 18.25), (900.0, 20.0)]);
+        assert_eq!((s.rows, s.requests, s.duration), (4, (16.5 + 18.25 * 2.0 + 20.0) * 300.0, SimDuration::from_secs(1200)));
+        let memory =
+            read(&path, RateFormat::Alibaba2018Usage, &RateOptions { column: Some("mem_util_percent".into()), ..RateOptions::default() });
+        assert_eq!(secs(&memory), [(0.0, 87.25), (300.0, 86.75), (600.0, 86.5), (900.0, 86.0)]);
+    }
+
+    #[test]
     fn planetlab_archive_has_1052_vms_of_288_steps() {
-        let path = real("planetlab/planetlab-20110303.tar.gz");
+        let Some(path) = needed("planetlab/planetlab-20110303.tar.gz") else { return };
         let s = read(&path, RateFormat::Planetlab, &RateOptions::default());
         assert_eq!((s.rows, s.bad_rows.count, s.duration), (1_052 * 288, 0, SimDuration::from_secs(86_400)));
         // The values sum to 3,730,979 %: the mean VM's integral is that over 1,052, times 300 s.
@@ -288,8 +312,9 @@ mod tests {
 
     #[test]
     fn alibaba_2018_derived_files_have_the_readme_row_counts() {
+        let Some(dir) = needed("alibaba-v2018-derived") else { return };
         for (file, rows, step, cpu_sum) in [("30s", 22_415u64, 30u64, 861_934.399_676_618_6), ("300s", 2_243, 300, 90_113.998_645_016_2)] {
-            let path = real(&format!("alibaba-v2018-derived/machine_usage_days_1_to_8_clustermean_{file}.csv"));
+            let path = dir.join(format!("machine_usage_days_1_to_8_clustermean_{file}.csv"));
             let s = read(&path, RateFormat::Alibaba2018Usage, &RateOptions::default());
             assert_eq!((s.rows, s.bad_rows.count, s.duration), (rows, 0, SimDuration::from_secs(rows * step)), "{file}");
             assert!((s.requests / (cpu_sum * step as f64) - 1.0).abs() < 1e-12, "{file}: {}", s.requests);
