@@ -95,13 +95,43 @@ impl AtomicFile {
     }
 }
 
-/// Writes `rows` to `path` as CSV with a header, atomically.
-pub fn write_csv<T: Serialize>(path: &Path, rows: impl IntoIterator<Item = T>) -> Result<(), ReportError> {
+/// The header of `T`'s CSV rows: the column names the csv crate writes
+/// before the first row, found by serializing `T::default()` (so they are
+/// never listed twice). `None` for rows that are not structs (`Vec<String>`),
+/// which carry no names: their writer writes its own header row.
+///
+/// The csv crate writes a header only with the first row; a table with no
+/// rows needs this to still have its columns (pandas cannot load a 0-byte file).
+pub fn header<T: Serialize + Default>() -> Option<csv::StringRecord> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.serialize(T::default()).ok()?;
+    let bytes = w.into_inner().ok()?;
+    let mut lines = csv::ReaderBuilder::new().has_headers(false).from_reader(bytes.as_slice()).into_records();
+    let first = lines.next()?.ok()?;
+    // A header and a row for a struct; the row alone otherwise.
+    lines.next().is_some().then_some(first)
+}
+
+/// Writes the header of `T` to `w` if no row was written, so that an empty
+/// table still names its columns.
+fn header_if_empty<T: Serialize + Default, W: Write>(w: &mut csv::Writer<W>, rows: u64) -> csv::Result<()> {
+    match header::<T>() {
+        Some(names) if rows == 0 => w.write_record(&names),
+        _ => Ok(()),
+    }
+}
+
+/// Writes `rows` to `path` as CSV with a header (also when there is no
+/// row), atomically.
+pub fn write_csv<'a, T: Serialize + Default + 'a>(path: &Path, rows: impl IntoIterator<Item = &'a T>) -> Result<(), ReportError> {
     let (atomic, out) = AtomicFile::create(path)?;
     let mut w = csv::Writer::from_writer(out);
+    let mut written = 0;
     for row in rows {
         w.serialize(row).map_err(|e| write_err(path, e))?;
+        written += 1;
     }
+    header_if_empty::<T, _>(&mut w, written).map_err(|e| write_err(path, e))?;
     let out = w.into_inner().map_err(|e| write_err(path, e.error()))?;
     atomic.commit(out)
 }
@@ -115,10 +145,12 @@ pub struct CsvStream<T> {
     writer: csv::Writer<BufWriter<File>>,
     path: PathBuf,
     error: Option<ReportError>,
+    /// Rows written so far (none: `finish` writes the header alone).
+    written: u64,
     rows: std::marker::PhantomData<fn(T)>,
 }
 
-impl<T: Serialize> CsvStream<T> {
+impl<T: Serialize + Default> CsvStream<T> {
     /// Starts writing `path`.
     pub fn create(path: &Path) -> Result<Self, ReportError> {
         let (atomic, out) = AtomicFile::create(path)?;
@@ -127,6 +159,7 @@ impl<T: Serialize> CsvStream<T> {
             writer: csv::Writer::from_writer(out),
             path: path.to_path_buf(),
             error: None,
+            written: 0,
             rows: std::marker::PhantomData,
         })
     }
@@ -134,17 +167,19 @@ impl<T: Serialize> CsvStream<T> {
     /// Appends one row.
     pub fn write(&mut self, row: T) {
         if self.error.is_none() {
-            if let Err(e) = self.writer.serialize(row) {
-                self.error = Some(write_err(&self.path, e));
+            match self.writer.serialize(row) {
+                Ok(()) => self.written += 1,
+                Err(e) => self.error = Some(write_err(&self.path, e)),
             }
         }
     }
 
     /// Completes the file, or reports the first error.
-    pub fn finish(self) -> Result<(), ReportError> {
+    pub fn finish(mut self) -> Result<(), ReportError> {
         if let Some(e) = self.error {
             return Err(e);
         }
+        header_if_empty::<T, _>(&mut self.writer, self.written).map_err(|e| write_err(&self.path, e))?;
         let mut out = self.writer.into_inner().map_err(|e| write_err(&self.path, e.error()))?;
         out.flush().map_err(|e| write_err(&self.path, e))?;
         self.atomic.commit(out)
@@ -251,7 +286,7 @@ mod tests {
         write_csv(&path, &rows).unwrap();
         assert_eq!(read_csv::<ServiceSample>(&path).unwrap(), rows);
         // NaN is not equal to itself: compared through its text.
-        write_csv(&path, [row(f64::NAN, Some(f64::NAN))]).unwrap();
+        write_csv(&path, &[row(f64::NAN, Some(f64::NAN))]).unwrap();
         let back: Vec<ServiceSample> = read_csv(&path).unwrap();
         assert!(back[0].time_s.is_nan() && back[0].latency_ms.is_some_and(f64::is_nan));
 
@@ -259,9 +294,24 @@ mod tests {
         let events = vec![FailureEvent { time_s: 3.5, kind: "node-down".into(), target: "n-1".into(), detail: "a,b\nc".into() }];
         write_csv(&path, &events).unwrap();
         assert_eq!(read_csv::<FailureEvent>(&path).unwrap(), events);
-        // A file a run leaves empty (no rows, so no header) reads as no rows.
-        write_csv(&path, Vec::<FailureEvent>::new()).unwrap();
+        // A table without rows still has its header, and reads as no rows.
+        write_csv(&path, &Vec::<FailureEvent>::new()).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "time_s,kind,target,detail\n");
         assert_eq!(read_csv::<FailureEvent>(&path).unwrap(), []);
+    }
+
+    #[test]
+    fn empty_streams_have_their_header_and_rows_without_names_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("failure_events.csv");
+        CsvStream::<FailureEvent>::create(&path).unwrap().finish().unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "time_s,kind,target,detail\n");
+        // Rows without field names: the writer's own first row is the header.
+        assert_eq!(header::<Vec<String>>(), None);
+        let mut table = CsvStream::<Vec<String>>::create(&path).unwrap();
+        table.write(vec!["a".into(), "b".into()]);
+        table.finish().unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "a,b\n");
     }
 
     #[test]

@@ -341,7 +341,7 @@ fn write_pending_cdf(dir: &Path, manifest: &Manifest, records: &[RunRecord]) -> 
 
 /// The run summary's column names, in order.
 pub fn summary_columns() -> Vec<String> {
-    summary_fields(&Summary::default()).map_or(Vec::new(), |f| f.into_iter().map(|(k, _)| k).collect())
+    crate::report::header::<Summary>().map_or(Vec::new(), |h| h.iter().map(String::from).collect())
 }
 
 /// Whether `name` is a metric: a summary column other than the run's identity.
