@@ -3,9 +3,11 @@
 //! interrupted run never leaves a truncated CSV that looks finished. They are
 //! read back by [`read_csv`] (charts are redrawn from a run directory).
 
+use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -56,9 +58,102 @@ fn write_err(path: &Path, e: impl std::fmt::Display) -> ReportError {
     ReportError::Write { path: path.to_path_buf(), message: e.to_string() }
 }
 
-/// A file written under a temporary name and renamed on [`commit`](Self::commit).
+/// Temporary files being written, for [`remove_temp_files_on_signal`].
+static IN_FLIGHT: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
+
+/// The registry of temporary files. A thread that panicked while holding it
+/// left it consistent (each change is one insert or remove), so poisoning is ignored.
+fn in_flight() -> MutexGuard<'static, BTreeSet<PathBuf>> {
+    IN_FLIGHT.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A temporary file that is removed unless it is [`persist`](Self::persist)ed
+/// under its final name: when dropped (an error, a panic) and, in the binary,
+/// on SIGINT or SIGTERM. A `.tmp` file must never outlive the process that
+/// wrote it, or it could be taken for a result.
+#[derive(Debug)]
+pub struct TempPath {
+    path: PathBuf,
+    persisted: bool,
+}
+
+impl TempPath {
+    /// Registers `path`, a file the caller is about to write (a chart drawn by
+    /// its backend). Prefer [`create`](Self::create), which also creates it.
+    pub fn new(path: PathBuf) -> TempPath {
+        in_flight().insert(path.clone());
+        TempPath { path, persisted: false }
+    }
+
+    /// Creates (truncates) the file at `path` and registers it, both under
+    /// the registry's lock, so a signal handler never misses a file that exists.
+    pub fn create(path: PathBuf) -> std::io::Result<(TempPath, File)> {
+        let mut files = in_flight();
+        let file = File::create(&path)?;
+        files.insert(path.clone());
+        Ok((TempPath { path, persisted: false }, file))
+    }
+
+    /// The temporary file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Renames the file to `dest`; if that fails, it is removed.
+    pub fn persist(mut self, dest: &Path) -> std::io::Result<()> {
+        std::fs::rename(&self.path, dest)?;
+        self.persisted = true;
+        Ok(())
+    }
+}
+
+impl Drop for TempPath {
+    fn drop(&mut self) {
+        if !self.persisted {
+            // Best effort: the error being reported, if any, is the one that matters.
+            let _ = std::fs::remove_file(&self.path);
+        }
+        in_flight().remove(&self.path);
+    }
+}
+
+/// On SIGINT or SIGTERM, removes the temporary files being written and exits
+/// with 128 + the signal's number (130, 143), as a shell reports a process
+/// the signal killed. For the binary: a library must not exit its host.
+///
+/// The handler runs on a thread of its own (not in signal context) and holds
+/// the registry's lock until the process exits, so no temporary file is
+/// created after it looked. Files being written stay open but are unlinked;
+/// a rename after the removal fails, which is what should happen.
+#[cfg(unix)]
+pub fn remove_temp_files_on_signal() -> std::io::Result<()> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])?;
+    std::thread::Builder::new().name("signals".into()).spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            let files = in_flight();
+            for path in files.iter() {
+                let _ = std::fs::remove_file(path);
+            }
+            let name = if signal == SIGINT { "SIGINT" } else { "SIGTERM" };
+            eprintln!("error: interrupted by {name}; outputs in progress were removed");
+            std::process::exit(128 + signal);
+        }
+    })?;
+    Ok(())
+}
+
+/// Without Unix signals, nothing to install: temporary files are still
+/// removed on errors (see [`TempPath`]).
+#[cfg(not(unix))]
+pub fn remove_temp_files_on_signal() -> std::io::Result<()> {
+    Ok(())
+}
+
+/// A file written under a temporary name (`NAME.tmp`) and renamed on
+/// [`commit`](Self::commit); dropped uncommitted, the temporary file is removed.
 pub struct AtomicFile {
-    tmp: PathBuf,
+    tmp: TempPath,
     dest: PathBuf,
 }
 
@@ -68,7 +163,7 @@ impl AtomicFile {
         let mut name = dest.file_name().unwrap_or_default().to_os_string();
         name.push(".tmp");
         let tmp = dest.with_file_name(name);
-        let file = File::create(&tmp).map_err(|e| write_err(&tmp, e))?;
+        let (tmp, file) = TempPath::create(tmp.clone()).map_err(|e| write_err(&tmp, e))?;
         Ok((AtomicFile { tmp, dest: dest.to_path_buf() }, BufWriter::new(file)))
     }
 
@@ -87,11 +182,11 @@ impl AtomicFile {
     }
 
     fn finish(self, writer: BufWriter<File>, sync: bool) -> Result<(), ReportError> {
-        let file = writer.into_inner().map_err(|e| write_err(&self.tmp, e.error()))?;
+        let file = writer.into_inner().map_err(|e| write_err(self.tmp.path(), e.error()))?;
         if sync {
-            file.sync_all().map_err(|e| write_err(&self.tmp, e))?;
+            file.sync_all().map_err(|e| write_err(self.tmp.path(), e))?;
         }
-        std::fs::rename(&self.tmp, &self.dest).map_err(|e| write_err(&self.dest, e))
+        self.tmp.persist(&self.dest).map_err(|e| write_err(&self.dest, e))
     }
 }
 
@@ -298,6 +393,28 @@ mod tests {
         write_csv(&path, &Vec::<FailureEvent>::new()).unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "time_s,kind,target,detail\n");
         assert_eq!(read_csv::<FailureEvent>(&path).unwrap(), []);
+    }
+
+    #[test]
+    fn a_temporary_file_is_removed_unless_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("summary.csv");
+        let tmp = dir.path().join("summary.csv.tmp");
+        let (atomic, mut out) = AtomicFile::create(&dest).unwrap();
+        out.write_all(b"half a row").unwrap();
+        assert!(tmp.exists() && in_flight().contains(&tmp));
+        drop((atomic, out));
+        assert!(!tmp.exists() && !dest.exists(), "dropped uncommitted: nothing left");
+        assert!(!in_flight().contains(&tmp));
+
+        let (atomic, out) = AtomicFile::create(&dest).unwrap();
+        atomic.commit(out).unwrap();
+        assert!(dest.exists() && !tmp.exists() && !in_flight().contains(&tmp));
+        // A stream dropped unfinished (a failed run) leaves nothing either.
+        let mut stream = CsvStream::<FailureEvent>::create(&dir.path().join("events.csv")).unwrap();
+        stream.write(FailureEvent::default());
+        drop(stream);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "only summary.csv");
     }
 
     #[test]
