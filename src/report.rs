@@ -13,6 +13,8 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::metrics::{PodLog, PodRecord};
+
+pub mod output_dir;
 use crate::simulation::RunOutput;
 
 /// A failed write of an output file.

@@ -73,12 +73,13 @@ impl fmt::Display for Diagnostic {
 #[non_exhaustive]
 pub enum ScenarioError {
     /// The file could not be read.
-    #[error("{path}: cannot read scenario: {source}")]
+    #[error("{path}: cannot read scenario: {error}")]
     Io {
         /// The path given.
         path: String,
-        /// The I/O error.
-        source: std::io::Error,
+        /// The I/O error: part of the message, so not also a `source` (an
+        /// error chain printed with `{:#}` would show it twice).
+        error: std::io::Error,
     },
     /// The file is not a valid scenario; every problem found is listed.
     #[error("{}", .0.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n"))]
@@ -639,7 +640,7 @@ pub const MAX_EXPECTED_PODS: f64 = 50_000_000.0;
 impl Scenario {
     /// Reads and validates the scenario at `path`.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-        let source = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io { path: path.display().to_string(), source })?;
+        let source = std::fs::read_to_string(path).map_err(|error| ScenarioError::Io { path: path.display().to_string(), error })?;
         Scenario::parse(&source, &path.display().to_string())
     }
 
@@ -657,7 +658,7 @@ impl Scenario {
     /// Reads and validates the scenario at `path`, which may name the
     /// schedulers in `registry` as well as the built-in ones.
     pub fn load_with(path: &Path, registry: &Registry) -> Result<Scenario, ScenarioError> {
-        let source = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io { path: path.display().to_string(), source })?;
+        let source = std::fs::read_to_string(path).map_err(|error| ScenarioError::Io { path: path.display().to_string(), error })?;
         Scenario::parse_with(&source, &path.display().to_string(), registry)
     }
 
@@ -669,7 +670,7 @@ impl Scenario {
 
     /// Reads and validates the scenario at `path` with `options`.
     pub fn load_with_options(path: &Path, registry: &Registry, options: &LoadOptions) -> Result<Scenario, ScenarioError> {
-        let source = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io { path: path.display().to_string(), source })?;
+        let source = std::fs::read_to_string(path).map_err(|error| ScenarioError::Io { path: path.display().to_string(), error })?;
         Scenario::parse_with_options(&source, &path.display().to_string(), registry, options)
     }
 
