@@ -1,5 +1,17 @@
 //! The command line: clap definitions (their doc comments are the `--help`
 //! text) and the commands they run.
+//!
+//! Every command follows one exit-code rule (see [`Failure`]): 0 when it
+//! did its work; 2 for bad input, which includes an output path it cannot
+//! use, found before any work starts (a parent that does not exist or is not
+//! writable, a directory where a file is wanted, a directory that holds
+//! something else); 1 for a failure during the work (a run that failed, a
+//! write that failed). Interrupted by SIGINT or SIGTERM, it exits 130 or 143
+//! (see [`crate::report::remove_temp_files_on_signal`]).
+//!
+//! A command that writes a directory owns it (see [`crate::report::output_dir`]):
+//! it replaces an earlier output of its own kind whole, and refuses anything
+//! else unless given `--force`.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -12,6 +24,7 @@ use crate::metrics::Summary;
 use crate::plot::{run_title, write_run_charts};
 use crate::policy::scheduler::Registry;
 use crate::policy::scheduler::SchedulerConfig;
+use crate::report::output_dir::{self, Holds, Kind, Marker};
 use crate::report::{write_csv, write_run, AtomicFile, CsvPodLog};
 use crate::scenario::{LoadOptions, Scenario, ScenarioError};
 use crate::simulation::{RunOutput, Simulation};
@@ -63,6 +76,11 @@ pub enum Command {
         /// stopping at the first.
         #[arg(long)]
         skip_bad_rows: bool,
+        /// Write into --out even if it holds something other than an earlier
+        /// run (whose files a run replaces, as it does every time): files of the same names are
+        /// replaced, others are left.
+        #[arg(long)]
+        force: bool,
     },
     /// Run one scenario's workload under several scheduler policies (in
     /// parallel, same seed, so the same workload) and write one summary row per
@@ -90,6 +108,11 @@ pub enum Command {
         /// Skip and count malformed rows of the scenario's traces.
         #[arg(long)]
         skip_bad_rows: bool,
+        /// Write into --out even if it holds something other than an earlier
+        /// comparison (whose files a comparison replaces): files of the same
+        /// names are replaced, others are left.
+        #[arg(long)]
+        force: bool,
     },
     /// Check a scenario: print a one-line summary, or every error with its line.
     Validate {
@@ -141,6 +164,11 @@ pub enum Command {
         /// directory already holds; run nothing, write nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Write into --out even if it holds something other than a sweep
+        /// (a sweep replaces an earlier one's tables, charts and records
+        /// unless --resume): files of the same names are replaced, others are left.
+        #[arg(long)]
+        force: bool,
     },
     /// Combine the directories of a sweep's shards (`sweep --shard K/N`) into
     /// the runs.csv, summary.csv and charts one machine would have written.
@@ -148,17 +176,21 @@ pub enum Command {
         /// Shard directories.
         #[arg(required = true)]
         dirs: Vec<PathBuf>,
-        /// Output directory.
+        /// Output directory: new, empty, or holding the same sweep.
         #[arg(long)]
         out: PathBuf,
         /// Skip drawing the charts.
         #[arg(long)]
         no_chart: bool,
+        /// Write into --out even if it holds something other than a sweep.
+        #[arg(long)]
+        force: bool,
     },
-    /// Redraw the charts of a sweep's or a run's output directory from its
-    /// CSV files (after editing them, or to get charts skipped with --no-chart).
+    /// Redraw the charts of a sweep's, a run's or a comparison's output
+    /// directory from its CSV files (after editing them, or to get charts
+    /// skipped with --no-chart).
     Plot {
-        /// The output directory of `orchsim sweep`, `merge` or `run`.
+        /// The output directory of `orchsim sweep`, `merge`, `run` or `compare`.
         dir: PathBuf,
         /// Metrics to chart, comma-separated [default: the experiment's].
         #[arg(long, value_delimiter = ',')]
@@ -239,13 +271,31 @@ pub struct TraceArgs {
 /// A failed command, with the exit code it maps to.
 #[derive(Debug)]
 pub struct Failure {
-    /// 2 for bad input (scenario, flags), 1 for anything else.
+    /// 2 for bad input (scenario, experiment, trace, flags, an unusable
+    /// output path), 1 for a failure during the work.
     pub code: i32,
     /// What went wrong, with its causes.
     pub error: anyhow::Error,
 }
 
 impl Failure {
+    /// The error and its causes, as `{:#}` prints them (`error: cause:
+    /// cause`), but each cause once: one whose text the message already ends
+    /// with is left out. (Some error types quote their cause and also chain
+    /// it as their `source`; an I/O error would be printed twice.)
+    pub fn message(&self) -> String {
+        let mut text = String::new();
+        for cause in self.error.chain().map(ToString::to_string) {
+            if text.is_empty() {
+                text = cause;
+            } else if !text.ends_with(&cause) {
+                text.push_str(": ");
+                text.push_str(&cause);
+            }
+        }
+        text
+    }
+
     fn input(error: impl Into<anyhow::Error>) -> Self {
         Failure { code: 2, error: error.into() }
     }
@@ -282,20 +332,34 @@ fn warn_skipped(file: &str, skipped: impl IntoIterator<Item = impl std::fmt::Dis
 /// Runs the parsed command line.
 pub fn execute(cli: Cli) -> Result<(), Failure> {
     match cli.command {
-        Command::Run { scenario, seed, out, no_chart, explain, explain_top, skip_bad_rows } => {
+        Command::Run { scenario, seed, out, no_chart, explain, explain_top, skip_bad_rows, force } => {
             let scenario = load(scenario.as_deref(), skip_bad_rows)?;
-            run(&scenario, seed, out, no_chart, explain.then_some(explain_top))
+            run(&scenario, seed, out, RunWrites { chart: !no_chart, explain: explain.then_some(explain_top), force })
         }
-        Command::Compare { scenario, policies, seed, out, jobs, no_chart, skip_bad_rows } => {
+        Command::Compare { scenario, policies, seed, out, jobs, no_chart, skip_bad_rows, force } => {
             let scenario = load(Some(&scenario), skip_bad_rows)?;
-            compare(&scenario, &policies, seed, out, jobs, no_chart)
+            compare(&scenario, &policies, seed, out, jobs, RunWrites { chart: !no_chart, explain: None, force })
         }
         Command::Validate { scenario, skip_bad_rows } => {
             let s = load(Some(&scenario), skip_bad_rows)?;
             println!("ok: {}", s.summary());
             Ok(())
         }
-        Command::Sweep { experiment, out, jobs, shard, resume, replications, seed, series, quiet, no_chart, skip_bad_rows, dry_run } => {
+        Command::Sweep {
+            experiment,
+            out,
+            jobs,
+            shard,
+            resume,
+            replications,
+            seed,
+            series,
+            quiet,
+            no_chart,
+            skip_bad_rows,
+            dry_run,
+            force,
+        } => {
             let options = if skip_bad_rows { LoadOptions::skipping_bad_rows() } else { LoadOptions::default() };
             let mut experiment = Experiment::load(&experiment, &Registry::default(), &options).map_err(sweep_failure)?;
             // Cells sharing a trace skipped the same rows: say it once per trace.
@@ -311,10 +375,12 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
             if dry_run {
                 return dry_run_sweep(&experiment, &dir, shard);
             }
+            output_dir::prepare(&dir, Kind::Sweep, force).map_err(Failure::input)?;
             let options = SweepOptions { jobs, shard, resume, progress: !quiet, series };
             sweep(&experiment, &dir, &options, !no_chart)
         }
-        Command::Merge { dirs, out, no_chart } => {
+        Command::Merge { dirs, out, no_chart, force } => {
+            output_dir::prepare(&out, Kind::Sweep, force).map_err(Failure::input)?;
             let manifest = crate::sweep::merge(&dirs, &out).map_err(sweep_failure)?;
             if !no_chart {
                 sweep_charts(&out, &manifest.metrics)?;
@@ -322,36 +388,58 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
             eprintln!("merged {} runs of `{}` from {} directories into {}", manifest.runs(), manifest.name, dirs.len(), out.display());
             Ok(())
         }
-        Command::Plot { dir, metrics } if !dir.join(crate::sweep::store::MANIFEST).exists() && dir.join("timeseries.csv").exists() => {
-            if !metrics.is_empty() {
-                return Err(Failure::input(anyhow::anyhow!("--metrics: {} is a run's directory; --metrics is for sweeps", dir.display())));
-            }
-            let written = crate::plot::run_charts_from_csv(&dir).map_err(Failure::input)?;
-            eprintln!("{} charts in {}", written.len(), dir.display());
-            Ok(())
-        }
-        Command::Plot { dir, metrics } => {
-            let metrics = if metrics.is_empty() {
-                crate::sweep::store::Manifest::read(&dir)
-                    .map_err(sweep_failure)?
-                    .map_or_else(|| crate::sweep::experiment::DEFAULT_METRICS.map(String::from).to_vec(), |m| m.metrics)
-            } else {
-                let columns = crate::sweep::store::summary_columns();
-                if let Some(m) = metrics.iter().find(|m| !crate::sweep::store::is_metric(&columns, m)) {
-                    return Err(Failure::input(anyhow::anyhow!("--metrics: `{m}` is not a metric of the run summary")));
-                }
-                metrics
-            };
-            let written = sweep_charts(&dir, &metrics)?;
-            eprintln!("{} charts in {}", written.len(), dir.display());
-            Ok(())
-        }
+        Command::Plot { dir, metrics } => plot(&dir, metrics),
         Command::Policies => {
             print!("{}", policies_text());
             Ok(())
         }
         Command::Trace { command } => trace_command(command),
     }
+}
+
+/// `orchsim plot DIR`: redraws the charts of the output that DIR's marker
+/// names, and reads only that output's files. A directory without a marker
+/// (written by an older orchsim) is taken for a run if it has a
+/// `timeseries.csv`, for a sweep otherwise.
+fn plot(dir: &Path, metrics: Vec<String>) -> Result<(), Failure> {
+    if !dir.exists() {
+        return Err(Failure::input(output_dir::OutputError::Missing { path: dir.to_path_buf() }));
+    }
+    let held = output_dir::holds(dir).map_err(Failure::input)?;
+    let run_folders = match &held {
+        Holds::Marked(Marker::Run { .. }) => vec![dir.to_path_buf()],
+        Holds::Marked(Marker::Compare { policies, .. }) => policies.iter().map(|p| dir.join(p)).collect(),
+        Holds::Nothing | Holds::Other if dir.join("timeseries.csv").exists() => vec![dir.to_path_buf()],
+        Holds::Sweep | Holds::Nothing | Holds::Other => return plot_sweep(dir, metrics),
+    };
+    if !metrics.is_empty() {
+        return Err(Failure::input(anyhow::anyhow!("--metrics: {} holds runs, not a sweep; --metrics is for sweeps", dir.display())));
+    }
+    let mut written = 0;
+    for folder in &run_folders {
+        written += crate::plot::run_charts_from_csv(folder).map_err(Failure::input)?.len();
+    }
+    eprintln!("{written} charts in {}", dir.display());
+    Ok(())
+}
+
+/// `orchsim plot` of a sweep's directory: the charts of `metrics` (the
+/// manifest's by default).
+fn plot_sweep(dir: &Path, metrics: Vec<String>) -> Result<(), Failure> {
+    let metrics = if metrics.is_empty() {
+        crate::sweep::store::Manifest::read(dir)
+            .map_err(sweep_failure)?
+            .map_or_else(|| crate::sweep::experiment::DEFAULT_METRICS.map(String::from).to_vec(), |m| m.metrics)
+    } else {
+        let columns = crate::sweep::store::summary_columns();
+        if let Some(m) = metrics.iter().find(|m| !crate::sweep::store::is_metric(&columns, m)) {
+            return Err(Failure::input(anyhow::anyhow!("--metrics: `{m}` is not a metric of the run summary")));
+        }
+        metrics
+    };
+    let written = sweep_charts(dir, &metrics)?;
+    eprintln!("{} charts in {}", written.len(), dir.display());
+    Ok(())
 }
 
 /// A trace format named on the command line: a batch one or a rate one.
@@ -394,11 +482,14 @@ fn trace_command(command: TraceCommand) -> Result<(), Failure> {
             print!("{}", trace::inspect::rate_report(&series, &args.format));
         }
         (AnyFormat::Tasks(f), TraceCommand::Convert { out, machines_out, machine_cpu, machine_memory, .. }) => {
-            let trace = f.read(&inputs, args.skip_bad_rows).map_err(Failure::input)?;
             let bytes = machine_memory
                 .as_deref()
                 .map(|m| crate::scenario::parse_memory(m).map_err(|e| Failure::input(anyhow::anyhow!("--machine-memory {m}: {e}"))))
                 .transpose()?;
+            // The outputs are opened before the trace is read: a bad --out fails at once.
+            let tasks_out = OutputFile::open(out)?;
+            let machines_file = machines_out.as_deref().map(OutputFile::open).transpose()?;
+            let trace = f.read(&inputs, args.skip_bad_rows).map_err(Failure::input)?;
             for (scale, given, flag) in
                 [(trace.units.cpu, machine_cpu.is_some(), "--machine-cpu"), (trace.units.memory, bytes.is_some(), "--machine-memory")]
             {
@@ -410,28 +501,47 @@ fn trace_command(command: TraceCommand) -> Result<(), Failure> {
                 }
             }
             let scale = Absolute { cores: machine_cpu.unwrap_or(1.0), bytes: bytes.unwrap_or(1.0) };
-            write_atomically(out, |w| trace::tasks::write_native_tasks(&trace, scale, w))?;
-            if let Some(path) = machines_out {
-                write_atomically(path, |w| trace::tasks::write_native_machines(&trace, scale, w))?;
+            tasks_out.write(|w| trace::tasks::write_native_tasks(&trace, scale, w))?;
+            if let Some(machines) = machines_file {
+                machines.write(|w| trace::tasks::write_native_machines(&trace, scale, w))?;
             }
             eprintln!("wrote {} tasks ({} jobs) to {}", trace.tasks.len(), trace.jobs(), out.display());
         }
         (AnyFormat::Rate(f), TraceCommand::Convert { out, .. }) => {
+            let file = OutputFile::open(out)?;
             let series = trace::read_rate_series(&args.file, f, &RateOptions::default()).map_err(Failure::input)?;
-            write_atomically(out, |w| series.write_native(w))?;
+            file.write(|w| series.write_native(w))?;
             eprintln!("wrote {} points ({} requests) to {}", series.points.len(), series.requests, out.display());
         }
     }
     Ok(())
 }
 
-/// Writes a conversion through [`AtomicFile`], so an interrupted one never
-/// leaves a truncated CSV that looks complete. A file that cannot be created
-/// is a bad `--out` (exit 2).
-fn write_atomically(path: &Path, write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> csv::Result<()>) -> Result<(), Failure> {
-    let (atomic, mut out) = AtomicFile::create(path).map_err(Failure::input)?;
-    write(&mut out).with_context(|| format!("{}: cannot write", path.display())).map_err(Failure::internal)?;
-    atomic.commit(out).map_err(Failure::internal)
+/// An output file of `trace convert`, written through [`AtomicFile`] so an
+/// interrupted conversion never leaves a truncated CSV that looks complete.
+struct OutputFile {
+    path: PathBuf,
+    atomic: AtomicFile,
+    writer: std::io::BufWriter<std::fs::File>,
+}
+
+impl OutputFile {
+    /// Opens `path` for writing, before the work: a directory, or a file that
+    /// cannot be created there, is a bad `--out` (exit 2).
+    fn open(path: &Path) -> Result<OutputFile, Failure> {
+        if path.is_dir() {
+            return Err(Failure::input(anyhow::anyhow!("{}: is a directory; --out names the file to write", path.display())));
+        }
+        let (atomic, writer) =
+            AtomicFile::create(path).with_context(|| format!("{}: cannot write", path.display())).map_err(Failure::input)?;
+        Ok(OutputFile { path: path.to_path_buf(), atomic, writer })
+    }
+
+    /// Writes the file with `write` and renames it into place; a failure now is exit 1.
+    fn write(mut self, write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> csv::Result<()>) -> Result<(), Failure> {
+        write(&mut self.writer).with_context(|| format!("{}: cannot write", self.path.display())).map_err(Failure::internal)?;
+        self.atomic.commit(self.writer).map_err(Failure::internal)
+    }
 }
 
 /// The text of `orchsim policies`: each policy, what it does, and its default
@@ -452,11 +562,23 @@ pub fn policies_text() -> String {
     out
 }
 
-fn run(scenario: &Scenario, seed: Option<u64>, out: Option<PathBuf>, no_chart: bool, explain: Option<usize>) -> Result<(), Failure> {
+/// What a run writes besides its tables, and whether it may write into a
+/// directory holding something other than an earlier run.
+#[derive(Clone, Copy, Debug)]
+struct RunWrites {
+    /// Draw the charts.
+    chart: bool,
+    /// Write decisions.csv with this many candidates per attempt.
+    explain: Option<usize>,
+    /// `--force`.
+    force: bool,
+}
+
+fn run(scenario: &Scenario, seed: Option<u64>, out: Option<PathBuf>, writes: RunWrites) -> Result<(), Failure> {
     let seed = seed.unwrap_or(scenario.seed);
     let dir = out.unwrap_or_else(|| Path::new("results").join(&scenario.name));
     let started = Instant::now();
-    let output = run_to_dir(scenario, seed, &dir, !no_chart, explain)?;
+    let output = run_into(scenario, seed, &dir, writes)?;
     let secs = started.elapsed().as_secs_f64();
     print_summary(&output.summary);
     eprintln!(
@@ -472,12 +594,20 @@ fn run(scenario: &Scenario, seed: Option<u64>, out: Option<PathBuf>, no_chart: b
 /// Runs `scenario` with `seed` and writes summary.csv, timeseries.csv, pods.csv,
 /// (with `chart`) the charts (PNG and SVG): utilization, autoscaling if the scenario has
 /// services and availability if anything failed, and (with
-/// `explain = Some(top)`) decisions.csv into `dir`, creating it.
+/// `explain = Some(top)`) decisions.csv into `dir`, creating it. `dir` must
+/// be new, empty or an earlier run's, whose files are replaced (see
+/// [`output_dir::prepare`]).
 pub fn run_to_dir(scenario: &Scenario, seed: u64, dir: &Path, chart: bool, explain: Option<usize>) -> Result<RunOutput, Failure> {
-    // An output directory that cannot be made is a bad --out (or scenario name): exit 2.
-    std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create output directory", dir.display())).map_err(Failure::input)?;
-    let mut pods = CsvPodLog::create(&dir.join("pods.csv")).map_err(Failure::internal)?;
-    let mut decisions = explain.map(|_| CsvDecisionLog::create(&dir.join("decisions.csv"))).transpose().map_err(Failure::internal)?;
+    run_into(scenario, seed, dir, RunWrites { chart, explain, force: false })
+}
+
+fn run_into(scenario: &Scenario, seed: u64, dir: &Path, writes: RunWrites) -> Result<RunOutput, Failure> {
+    let RunWrites { chart, explain, .. } = writes;
+    // Everything up to the simulation checks the output directory: a failure is a bad --out (exit 2).
+    output_dir::prepare(dir, Kind::Run, writes.force).map_err(Failure::input)?;
+    Marker::run(&scenario.name, scenario.scheduler.name(), seed).write(dir).map_err(Failure::input)?;
+    let mut pods = CsvPodLog::create(&dir.join("pods.csv")).map_err(Failure::input)?;
+    let mut decisions = explain.map(|_| CsvDecisionLog::create(&dir.join("decisions.csv"))).transpose().map_err(Failure::input)?;
     let explained = decisions.as_mut().zip(explain).map(|(d, top)| (d as &mut dyn DecisionLog, top));
     let output = Simulation::new(scenario, seed).run_explained(&mut pods, explained).map_err(Failure::internal)?;
     // Summary and time series first: whatever fails later, they are on disk.
@@ -526,12 +656,14 @@ fn compare(
     seed: Option<u64>,
     out: Option<PathBuf>,
     jobs: Option<usize>,
-    no_chart: bool,
+    writes: RunWrites,
 ) -> Result<(), Failure> {
     let seed = seed.unwrap_or(scenario.seed);
     let configs = compare_configs(scenario, names)?;
     let dir = out.unwrap_or_else(|| Path::new("results").join(format!("{}-compare", scenario.name)));
-    std::fs::create_dir_all(&dir).with_context(|| format!("{}: cannot create output directory", dir.display())).map_err(Failure::input)?;
+    output_dir::prepare(&dir, Kind::Compare, writes.force).map_err(Failure::input)?;
+    let policies = configs.iter().map(|c| c.name().to_string()).collect();
+    Marker::compare(&scenario.name, seed, policies).write(&dir).map_err(Failure::input)?;
     let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs.unwrap_or(0)).build().map_err(Failure::internal)?;
     let started = Instant::now();
     // Each policy runs on the same seed, so the same workload (common random
@@ -542,7 +674,7 @@ fn compare(
             .map(|config| {
                 let mut s = scenario.clone();
                 s.scheduler = config.clone();
-                run_to_dir(&s, seed, &dir.join(config.name()), !no_chart, None)
+                run_into(&s, seed, &dir.join(config.name()), writes)
             })
             .collect()
     });
@@ -614,7 +746,7 @@ fn sweep(experiment: &Experiment, dir: &Path, options: &SweepOptions, chart: boo
         let charts = sweep_charts(dir, &experiment.metrics);
         match (&report, charts) {
             (Ok(_), Err(e)) => return Err(e),
-            (Err(_), Err(e)) => eprintln!("warning: {:#}", e.error),
+            (Err(_), Err(e)) => eprintln!("warning: {}", e.message()),
             _ => {}
         }
     }

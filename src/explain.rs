@@ -45,7 +45,7 @@ pub struct Candidate {
 }
 
 /// One row of `decisions.csv`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DecisionRow {
     /// Simulated time of the attempt, seconds.
     pub time_s: f64,

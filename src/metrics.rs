@@ -16,7 +16,7 @@ use crate::model::{Pod, PodPhase, Resources};
 use crate::time::SimTime;
 
 /// One row of `timeseries.csv`: the cluster at one sample time.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Sample {
     /// Simulated time, seconds.
     pub time_s: f64,
@@ -51,7 +51,7 @@ pub struct Sample {
 }
 
 /// One row of `pods.csv`. Times are seconds; empty where the pod never got there.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PodRecord {
     /// Pod index.
     pub pod: u32,

@@ -179,13 +179,11 @@ pub fn write_run_charts(
     for chart in &charts {
         for format in ChartFormat::ALL {
             let dest = dir.join(format!("{}.{}", chart.name(), format.extension()));
-            let tmp = dir.join(format!("{}.tmp.{}", chart.name(), format.extension()));
-            if let Err(e) = chart.save(&tmp, format, title) {
-                // Best effort: the error to report is the drawing's.
-                let _ = std::fs::remove_file(&tmp);
-                return Err(e);
-            }
-            std::fs::rename(&tmp, &dest).map_err(|e| plot_error(&dest)(&format!("cannot move {} into place: {e}", tmp.display())))?;
+            // Removed if drawing fails, and on a signal.
+            let tmp = crate::report::TempPath::new(dir.join(format!("{}.tmp.{}", chart.name(), format.extension())));
+            chart.save(tmp.path(), format, title)?;
+            let moving = format!("cannot move {} into place", tmp.path().display());
+            tmp.persist(&dest).map_err(|e| plot_error(&dest)(&format!("{moving}: {e}")))?;
             written.push(dest);
         }
     }

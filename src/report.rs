@@ -3,14 +3,18 @@
 //! interrupted run never leaves a truncated CSV that looks finished. They are
 //! read back by [`read_csv`] (charts are redrawn from a run directory).
 
+use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::metrics::{PodLog, PodRecord};
+
+pub mod output_dir;
 use crate::simulation::RunOutput;
 
 /// A failed write of an output file.
@@ -56,9 +60,102 @@ fn write_err(path: &Path, e: impl std::fmt::Display) -> ReportError {
     ReportError::Write { path: path.to_path_buf(), message: e.to_string() }
 }
 
-/// A file written under a temporary name and renamed on [`commit`](Self::commit).
+/// Temporary files being written, for [`remove_temp_files_on_signal`].
+static IN_FLIGHT: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
+
+/// The registry of temporary files. A thread that panicked while holding it
+/// left it consistent (each change is one insert or remove), so poisoning is ignored.
+fn in_flight() -> MutexGuard<'static, BTreeSet<PathBuf>> {
+    IN_FLIGHT.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A temporary file that is removed unless it is [`persist`](Self::persist)ed
+/// under its final name: when dropped (an error, a panic) and, in the binary,
+/// on SIGINT or SIGTERM. A `.tmp` file must never outlive the process that
+/// wrote it, or it could be taken for a result.
+#[derive(Debug)]
+pub struct TempPath {
+    path: PathBuf,
+    persisted: bool,
+}
+
+impl TempPath {
+    /// Registers `path`, a file the caller is about to write (a chart drawn by
+    /// its backend). Prefer [`create`](Self::create), which also creates it.
+    pub fn new(path: PathBuf) -> TempPath {
+        in_flight().insert(path.clone());
+        TempPath { path, persisted: false }
+    }
+
+    /// Creates (truncates) the file at `path` and registers it, both under
+    /// the registry's lock, so a signal handler never misses a file that exists.
+    pub fn create(path: PathBuf) -> std::io::Result<(TempPath, File)> {
+        let mut files = in_flight();
+        let file = File::create(&path)?;
+        files.insert(path.clone());
+        Ok((TempPath { path, persisted: false }, file))
+    }
+
+    /// The temporary file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Renames the file to `dest`; if that fails, it is removed.
+    pub fn persist(mut self, dest: &Path) -> std::io::Result<()> {
+        std::fs::rename(&self.path, dest)?;
+        self.persisted = true;
+        Ok(())
+    }
+}
+
+impl Drop for TempPath {
+    fn drop(&mut self) {
+        if !self.persisted {
+            // Best effort: the error being reported, if any, is the one that matters.
+            let _ = std::fs::remove_file(&self.path);
+        }
+        in_flight().remove(&self.path);
+    }
+}
+
+/// On SIGINT or SIGTERM, removes the temporary files being written and exits
+/// with 128 + the signal's number (130, 143), as a shell reports a process
+/// the signal killed. For the binary: a library must not exit its host.
+///
+/// The handler runs on a thread of its own (not in signal context) and holds
+/// the registry's lock until the process exits, so no temporary file is
+/// created after it looked. Files being written stay open but are unlinked;
+/// a rename after the removal fails, which is what should happen.
+#[cfg(unix)]
+pub fn remove_temp_files_on_signal() -> std::io::Result<()> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])?;
+    std::thread::Builder::new().name("signals".into()).spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            let files = in_flight();
+            for path in files.iter() {
+                let _ = std::fs::remove_file(path);
+            }
+            let name = if signal == SIGINT { "SIGINT" } else { "SIGTERM" };
+            eprintln!("error: interrupted by {name}; outputs in progress were removed");
+            std::process::exit(128 + signal);
+        }
+    })?;
+    Ok(())
+}
+
+/// Without Unix signals, nothing to install: temporary files are still
+/// removed on errors (see [`TempPath`]).
+#[cfg(not(unix))]
+pub fn remove_temp_files_on_signal() -> std::io::Result<()> {
+    Ok(())
+}
+
+/// A file written under a temporary name (`NAME.tmp`) and renamed on
+/// [`commit`](Self::commit); dropped uncommitted, the temporary file is removed.
 pub struct AtomicFile {
-    tmp: PathBuf,
+    tmp: TempPath,
     dest: PathBuf,
 }
 
@@ -68,7 +165,7 @@ impl AtomicFile {
         let mut name = dest.file_name().unwrap_or_default().to_os_string();
         name.push(".tmp");
         let tmp = dest.with_file_name(name);
-        let file = File::create(&tmp).map_err(|e| write_err(&tmp, e))?;
+        let (tmp, file) = TempPath::create(tmp.clone()).map_err(|e| write_err(&tmp, e))?;
         Ok((AtomicFile { tmp, dest: dest.to_path_buf() }, BufWriter::new(file)))
     }
 
@@ -87,21 +184,51 @@ impl AtomicFile {
     }
 
     fn finish(self, writer: BufWriter<File>, sync: bool) -> Result<(), ReportError> {
-        let file = writer.into_inner().map_err(|e| write_err(&self.tmp, e.error()))?;
+        let file = writer.into_inner().map_err(|e| write_err(self.tmp.path(), e.error()))?;
         if sync {
-            file.sync_all().map_err(|e| write_err(&self.tmp, e))?;
+            file.sync_all().map_err(|e| write_err(self.tmp.path(), e))?;
         }
-        std::fs::rename(&self.tmp, &self.dest).map_err(|e| write_err(&self.dest, e))
+        self.tmp.persist(&self.dest).map_err(|e| write_err(&self.dest, e))
     }
 }
 
-/// Writes `rows` to `path` as CSV with a header, atomically.
-pub fn write_csv<T: Serialize>(path: &Path, rows: impl IntoIterator<Item = T>) -> Result<(), ReportError> {
+/// The header of `T`'s CSV rows: the column names the csv crate writes
+/// before the first row, found by serializing `T::default()` (so they are
+/// never listed twice). `None` for rows that are not structs (`Vec<String>`),
+/// which carry no names: their writer writes its own header row.
+///
+/// The csv crate writes a header only with the first row; a table with no
+/// rows needs this to still have its columns (pandas cannot load a 0-byte file).
+pub fn header<T: Serialize + Default>() -> Option<csv::StringRecord> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.serialize(T::default()).ok()?;
+    let bytes = w.into_inner().ok()?;
+    let mut lines = csv::ReaderBuilder::new().has_headers(false).from_reader(bytes.as_slice()).into_records();
+    let first = lines.next()?.ok()?;
+    // A header and a row for a struct; the row alone otherwise.
+    lines.next().is_some().then_some(first)
+}
+
+/// Writes the header of `T` to `w` if no row was written, so that an empty
+/// table still names its columns.
+fn header_if_empty<T: Serialize + Default, W: Write>(w: &mut csv::Writer<W>, rows: u64) -> csv::Result<()> {
+    match header::<T>() {
+        Some(names) if rows == 0 => w.write_record(&names),
+        _ => Ok(()),
+    }
+}
+
+/// Writes `rows` to `path` as CSV with a header (also when there is no
+/// row), atomically.
+pub fn write_csv<'a, T: Serialize + Default + 'a>(path: &Path, rows: impl IntoIterator<Item = &'a T>) -> Result<(), ReportError> {
     let (atomic, out) = AtomicFile::create(path)?;
     let mut w = csv::Writer::from_writer(out);
+    let mut written = 0;
     for row in rows {
         w.serialize(row).map_err(|e| write_err(path, e))?;
+        written += 1;
     }
+    header_if_empty::<T, _>(&mut w, written).map_err(|e| write_err(path, e))?;
     let out = w.into_inner().map_err(|e| write_err(path, e.error()))?;
     atomic.commit(out)
 }
@@ -115,10 +242,12 @@ pub struct CsvStream<T> {
     writer: csv::Writer<BufWriter<File>>,
     path: PathBuf,
     error: Option<ReportError>,
+    /// Rows written so far (none: `finish` writes the header alone).
+    written: u64,
     rows: std::marker::PhantomData<fn(T)>,
 }
 
-impl<T: Serialize> CsvStream<T> {
+impl<T: Serialize + Default> CsvStream<T> {
     /// Starts writing `path`.
     pub fn create(path: &Path) -> Result<Self, ReportError> {
         let (atomic, out) = AtomicFile::create(path)?;
@@ -127,6 +256,7 @@ impl<T: Serialize> CsvStream<T> {
             writer: csv::Writer::from_writer(out),
             path: path.to_path_buf(),
             error: None,
+            written: 0,
             rows: std::marker::PhantomData,
         })
     }
@@ -134,17 +264,19 @@ impl<T: Serialize> CsvStream<T> {
     /// Appends one row.
     pub fn write(&mut self, row: T) {
         if self.error.is_none() {
-            if let Err(e) = self.writer.serialize(row) {
-                self.error = Some(write_err(&self.path, e));
+            match self.writer.serialize(row) {
+                Ok(()) => self.written += 1,
+                Err(e) => self.error = Some(write_err(&self.path, e)),
             }
         }
     }
 
     /// Completes the file, or reports the first error.
-    pub fn finish(self) -> Result<(), ReportError> {
+    pub fn finish(mut self) -> Result<(), ReportError> {
         if let Some(e) = self.error {
             return Err(e);
         }
+        header_if_empty::<T, _>(&mut self.writer, self.written).map_err(|e| write_err(&self.path, e))?;
         let mut out = self.writer.into_inner().map_err(|e| write_err(&self.path, e.error()))?;
         out.flush().map_err(|e| write_err(&self.path, e))?;
         self.atomic.commit(out)
@@ -251,7 +383,7 @@ mod tests {
         write_csv(&path, &rows).unwrap();
         assert_eq!(read_csv::<ServiceSample>(&path).unwrap(), rows);
         // NaN is not equal to itself: compared through its text.
-        write_csv(&path, [row(f64::NAN, Some(f64::NAN))]).unwrap();
+        write_csv(&path, &[row(f64::NAN, Some(f64::NAN))]).unwrap();
         let back: Vec<ServiceSample> = read_csv(&path).unwrap();
         assert!(back[0].time_s.is_nan() && back[0].latency_ms.is_some_and(f64::is_nan));
 
@@ -259,9 +391,46 @@ mod tests {
         let events = vec![FailureEvent { time_s: 3.5, kind: "node-down".into(), target: "n-1".into(), detail: "a,b\nc".into() }];
         write_csv(&path, &events).unwrap();
         assert_eq!(read_csv::<FailureEvent>(&path).unwrap(), events);
-        // A file a run leaves empty (no rows, so no header) reads as no rows.
-        write_csv(&path, Vec::<FailureEvent>::new()).unwrap();
+        // A table without rows still has its header, and reads as no rows.
+        write_csv(&path, &Vec::<FailureEvent>::new()).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "time_s,kind,target,detail\n");
         assert_eq!(read_csv::<FailureEvent>(&path).unwrap(), []);
+    }
+
+    #[test]
+    fn a_temporary_file_is_removed_unless_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("summary.csv");
+        let tmp = dir.path().join("summary.csv.tmp");
+        let (atomic, mut out) = AtomicFile::create(&dest).unwrap();
+        out.write_all(b"half a row").unwrap();
+        assert!(tmp.exists() && in_flight().contains(&tmp));
+        drop((atomic, out));
+        assert!(!tmp.exists() && !dest.exists(), "dropped uncommitted: nothing left");
+        assert!(!in_flight().contains(&tmp));
+
+        let (atomic, out) = AtomicFile::create(&dest).unwrap();
+        atomic.commit(out).unwrap();
+        assert!(dest.exists() && !tmp.exists() && !in_flight().contains(&tmp));
+        // A stream dropped unfinished (a failed run) leaves nothing either.
+        let mut stream = CsvStream::<FailureEvent>::create(&dir.path().join("events.csv")).unwrap();
+        stream.write(FailureEvent::default());
+        drop(stream);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "only summary.csv");
+    }
+
+    #[test]
+    fn empty_streams_have_their_header_and_rows_without_names_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("failure_events.csv");
+        CsvStream::<FailureEvent>::create(&path).unwrap().finish().unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "time_s,kind,target,detail\n");
+        // Rows without field names: the writer's own first row is the header.
+        assert_eq!(header::<Vec<String>>(), None);
+        let mut table = CsvStream::<Vec<String>>::create(&path).unwrap();
+        table.write(vec!["a".into(), "b".into()]);
+        table.finish().unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "a,b\n");
     }
 
     #[test]

@@ -73,12 +73,13 @@ impl fmt::Display for Diagnostic {
 #[non_exhaustive]
 pub enum ScenarioError {
     /// The file could not be read.
-    #[error("{path}: cannot read scenario: {source}")]
+    #[error("{path}: cannot read scenario: {error}")]
     Io {
         /// The path given.
         path: String,
-        /// The I/O error.
-        source: std::io::Error,
+        /// The I/O error: part of the message, so not also a `source` (an
+        /// error chain printed with `{:#}` would show it twice).
+        error: std::io::Error,
     },
     /// The file is not a valid scenario; every problem found is listed.
     #[error("{}", .0.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n"))]
@@ -647,7 +648,7 @@ pub const MAX_EXPECTED_PODS: f64 = 50_000_000.0;
 impl Scenario {
     /// Reads and validates the scenario at `path`.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-        let source = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io { path: path.display().to_string(), source })?;
+        let source = std::fs::read_to_string(path).map_err(|error| ScenarioError::Io { path: path.display().to_string(), error })?;
         Scenario::parse(&source, &path.display().to_string())
     }
 
@@ -665,7 +666,7 @@ impl Scenario {
     /// Reads and validates the scenario at `path`, which may name the
     /// schedulers in `registry` as well as the built-in ones.
     pub fn load_with(path: &Path, registry: &Registry) -> Result<Scenario, ScenarioError> {
-        let source = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io { path: path.display().to_string(), source })?;
+        let source = std::fs::read_to_string(path).map_err(|error| ScenarioError::Io { path: path.display().to_string(), error })?;
         Scenario::parse_with(&source, &path.display().to_string(), registry)
     }
 
@@ -677,7 +678,7 @@ impl Scenario {
 
     /// Reads and validates the scenario at `path` with `options`.
     pub fn load_with_options(path: &Path, registry: &Registry, options: &LoadOptions) -> Result<Scenario, ScenarioError> {
-        let source = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io { path: path.display().to_string(), source })?;
+        let source = std::fs::read_to_string(path).map_err(|error| ScenarioError::Io { path: path.display().to_string(), error })?;
         Scenario::parse_with_options(&source, &path.display().to_string(), registry, options)
     }
 
@@ -760,16 +761,54 @@ fn valid_name(name: &str) -> bool {
     !name.is_empty() && name != "." && name != ".." && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
 }
 
+/// Reads the parameters of the built-in scheduler `kind` from `de` (the
+/// `[scheduler]` table; a `kind` key in it is an unknown field). They are
+/// read straight into the variant's parameters rather than through
+/// `SchedulerConfig`'s internally tagged `Deserialize`, which buffers the
+/// table and so loses every span: an error names its own key's line, also
+/// inside `[[scheduler.frameworks]]`. The match is exhaustive, so a new
+/// policy cannot be forgotten here.
+fn builtin_scheduler<'de, D: serde::Deserializer<'de, Error = toml::de::Error>>(
+    kind: &str,
+    de: D,
+) -> Result<SchedulerConfig, toml::de::Error> {
+    use serde::de::Error as _;
+    let default = SchedulerConfig::catalogue().into_iter().find(|p| p.name == kind).map(|p| p.default);
+    Ok(match default.ok_or_else(|| toml::de::Error::custom(format!("unknown scheduler `{kind}`")))? {
+        SchedulerConfig::Kubernetes(_) => SchedulerConfig::Kubernetes(Deserialize::deserialize(de)?),
+        SchedulerConfig::FirstFit(_) => SchedulerConfig::FirstFit(Deserialize::deserialize(de)?),
+        SchedulerConfig::BestFit(_) => SchedulerConfig::BestFit(Deserialize::deserialize(de)?),
+        SchedulerConfig::WorstFit(_) => SchedulerConfig::WorstFit(Deserialize::deserialize(de)?),
+        SchedulerConfig::Random(_) => SchedulerConfig::Random(Deserialize::deserialize(de)?),
+        SchedulerConfig::Tetris(_) => SchedulerConfig::Tetris(Deserialize::deserialize(de)?),
+        SchedulerConfig::SwarmSpread(_) => SchedulerConfig::SwarmSpread(Deserialize::deserialize(de)?),
+        SchedulerConfig::SwarmBinpack(_) => SchedulerConfig::SwarmBinpack(Deserialize::deserialize(de)?),
+        SchedulerConfig::SwarmRandom(_) => SchedulerConfig::SwarmRandom(Deserialize::deserialize(de)?),
+        SchedulerConfig::Borg(_) => SchedulerConfig::Borg(Deserialize::deserialize(de)?),
+        SchedulerConfig::MesosDrf(_) => SchedulerConfig::MesosDrf(Deserialize::deserialize(de)?),
+        SchedulerConfig::Swarmkit(_) => SchedulerConfig::Swarmkit(Deserialize::deserialize(de)?),
+        SchedulerConfig::Custom(_) => return Err(toml::de::Error::custom(format!("`{kind}` is not a built-in scheduler"))),
+    })
+}
+
 /// A TOML deserialization error as a diagnostic: its span gives the line,
 /// column and (through the document tree) the field.
 fn toml_diagnostic(source: &str, file: &str, e: &toml::de::Error) -> Diagnostic {
-    let pos = e.span().map(|s| locate::position(source, s.start));
+    let mut message = e.message().trim().to_string();
+    let mut offset = e.span().map(|s| s.start);
+    // toml refuses a key of too many parts without saying where.
+    if offset.is_none() && message == "recursion limit" {
+        offset = locate::deepest_dotted_key(source);
+        message = "this key has too many parts (toml's recursion limit)".into();
+    }
+    let pos = offset.map(|o| locate::position(source, o));
     Diagnostic {
         file: file.to_string(),
         line: pos.map(|p| p.line),
         column: pos.map(|p| p.column),
-        field: e.span().and_then(|s| locate::path_at(source, s.start)),
-        message: e.message().trim().to_string(),
+        // A key of thousands of parts is not worth quoting.
+        field: offset.and_then(|o| locate::path_at(source, o)).filter(|f| f.len() <= 200),
+        message,
     }
 }
 
@@ -833,6 +872,17 @@ impl Validator<'_> {
                     (1.0 / beyond).round()
                 ),
             );
+        }
+    }
+
+    /// An error deserializing the table at `field` (read by
+    /// [`locate::read_table`]): at its own key's line where toml gave a span,
+    /// at the table otherwise (a missing key).
+    fn toml_error(&mut self, field: &str, e: &toml::de::Error) {
+        if e.span().is_some_and(|s| !s.is_empty()) {
+            self.diagnostics.push(toml_diagnostic(self.source, self.file, e));
+        } else {
+            self.error(field, e.message().trim());
         }
     }
 
@@ -1002,23 +1052,20 @@ impl Validator<'_> {
             }
         };
         if SchedulerConfig::is_builtin(&kind) {
-            #[derive(Deserialize)]
-            struct Section {
-                scheduler: SchedulerConfig,
-            }
-            match toml::from_str::<Section>(self.source) {
-                Ok(mut s) => {
-                    let mut errors = s.scheduler.validate();
-                    if let SchedulerConfig::MesosDrf(p) = &mut s.scheduler {
+            let read = locate::read_table(self.source, "scheduler", &["kind"], |de| builtin_scheduler(&kind, de));
+            match read.unwrap_or_else(|| builtin_scheduler(&kind, toml::Value::Table(table.clone()))) {
+                Ok(mut scheduler) => {
+                    let mut errors = scheduler.validate();
+                    if let SchedulerConfig::MesosDrf(p) = &mut scheduler {
                         errors.extend(p.resolve(workload_names));
                     }
                     for (field, message) in errors {
                         self.error(&format!("scheduler.{field}"), message);
                     }
-                    Some(s.scheduler)
+                    Some(scheduler)
                 }
                 Err(e) => {
-                    self.diagnostics.push(toml_diagnostic(self.source, self.file, &e));
+                    self.toml_error("scheduler", &e);
                     None
                 }
             }

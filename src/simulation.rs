@@ -53,8 +53,9 @@ use services::ServiceRuntime;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SimError {
-    /// The engine refused an event.
-    #[error("engine: {0}")]
+    /// The engine refused an event. Its message is the engine's (a cause
+    /// in both the message and the source chain would be printed twice).
+    #[error(transparent)]
     Engine(#[from] ScheduleError),
     /// A scheduler returned an impossible decision.
     #[error("scheduler `{policy}` bound pod {pod} to node {node}, which {why}")]

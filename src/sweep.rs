@@ -214,7 +214,8 @@ pub fn run(experiment: &Experiment, dir: &Path, options: &SweepOptions) -> Resul
         _ if !options.resume => clear_records(dir)?,
         _ => {}
     }
-    manifest.write(dir)?;
+    // The first file written: one that cannot be is a bad --out.
+    manifest.write(dir).map_err(|e| SweepError::Invalid(e.to_string()))?;
     let discarded = store::discard_unreadable(dir)?;
     // After the manifest: a renumbering cut short is finished by the next resume.
     if options.resume {
@@ -283,8 +284,10 @@ fn run_one(experiment: &Experiment, spec: &RunSpec, dir: &Path, series: bool) ->
     store::write_record(dir, &record).map_err(|e| e.to_string())
 }
 
-/// Removes the run records (and series folders) of an earlier sweep in `dir`.
+/// Removes the run records (and series folders), tables and charts of an
+/// earlier sweep in `dir`.
 fn clear_records(dir: &Path) -> Result<(), SweepError> {
+    store::remove_outputs(dir)?;
     let runs = dir.join(store::RUNS_DIR);
     std::fs::remove_dir_all(&runs).map_err(|e| SweepError::io(&runs, e))?;
     std::fs::create_dir_all(&runs).map_err(|e| SweepError::io(&runs, e))

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::time::SimTime;
 
 /// One row of `failure_events.csv`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct FailureEvent {
     /// Simulated time, seconds.
     pub time_s: f64,

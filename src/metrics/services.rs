@@ -10,7 +10,7 @@ use crate::model::service::{Overflow, Slo, Traffic};
 use crate::time::SimTime;
 
 /// One row of `services.csv`: a service at one sample time.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ServiceSample {
     /// Simulated time, seconds.
     pub time_s: f64,
@@ -57,7 +57,7 @@ pub struct ServiceSample {
 }
 
 /// One row of `scaling_events.csv`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ScalingEvent {
     /// Simulated time, seconds.
     pub time_s: f64,
@@ -76,7 +76,7 @@ pub struct ScalingEvent {
 }
 
 /// One row of `services_summary.csv`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ServiceSummary {
     /// Service name.
     pub service: String,

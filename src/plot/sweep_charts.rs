@@ -154,16 +154,17 @@ fn render(chart: &impl Chart, stem: &Path) -> Result<Vec<PathBuf>, PlotError> {
     let mut written = Vec::new();
     for ext in ["png", "svg"] {
         let dest = stem.with_extension(ext);
-        let tmp = stem.with_extension(format!("tmp.{ext}"));
+        // Removed if drawing fails, and on a signal.
+        let tmp = crate::report::TempPath::new(stem.with_extension(format!("tmp.{ext}")));
         let drawn = if ext == "png" {
-            let root = BitMapBackend::new(&tmp, chart.size()).into_drawing_area();
+            let root = BitMapBackend::new(tmp.path(), chart.size()).into_drawing_area();
             chart.draw(&root).and_then(|_| root.present().map_err(|e| e.to_string()))
         } else {
-            let root = SVGBackend::new(&tmp, chart.size()).into_drawing_area();
+            let root = SVGBackend::new(tmp.path(), chart.size()).into_drawing_area();
             chart.draw(&root).and_then(|_| root.present().map_err(|e| e.to_string()))
         };
         drawn.map_err(|m| read_error(&dest, m))?;
-        std::fs::rename(&tmp, &dest).map_err(|e| read_error(&dest, e))?;
+        tmp.persist(&dest).map_err(|e| read_error(&dest, e))?;
         written.push(dest);
     }
     Ok(written)

@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use toml::de::{DeTable, DeValue};
+use toml::de::{DeTable, DeValue, ValueDeserializer};
 use toml::Spanned;
 
 /// A 1-based line and column.
@@ -49,33 +49,93 @@ fn steps(path: &str) -> Vec<Step<'_>> {
     out
 }
 
+/// The elements along `path` from `root`, as far as they exist: for each
+/// step, the span of its key (none for an array index) and its value.
+fn descend<'a, 's>(root: &'a DeTable<'s>, path: &str) -> Vec<(Option<Range<usize>>, &'a Spanned<DeValue<'s>>)> {
+    let mut found = Vec::new();
+    let mut table: Option<&DeTable<'_>> = Some(root);
+    let mut value: Option<&Spanned<DeValue<'_>>> = None;
+    for step in steps(path) {
+        let next = match (step, table, value) {
+            (Step::Key(k), Some(t), _) => t.iter().find(|(key, _)| key.get_ref() == k).map(|(key, v)| (Some(key.span()), v)),
+            (Step::Index(i), _, Some(v)) => v.get_ref().as_array().and_then(|a| a.get(i)).map(|v| (None, v)),
+            _ => None,
+        };
+        let Some((key, v)) = next else { break };
+        found.push((key, v));
+        table = v.get_ref().as_table();
+        value = Some(v);
+    }
+    found
+}
+
 /// The span of the deepest existing element along `path` (the value if it
 /// exists, otherwise its nearest ancestor), for errors about a field.
 pub fn span_of(source: &str, path: &str) -> Option<Range<usize>> {
     let (root, _) = DeTable::parse_recoverable(source);
     let mut best: Option<Range<usize>> = None;
-    let mut table: Option<&DeTable<'_>> = Some(root.get_ref());
-    let mut value: Option<&Spanned<DeValue<'_>>> = None;
-    for step in steps(path) {
-        let next = match (step, table, value) {
-            (Step::Key(k), Some(t), _) => t.iter().find(|(key, _)| key.get_ref() == k).map(|(key, v)| {
-                // Prefer the key's span when the value's span is empty (array-of-tables headers).
-                if v.span().is_empty() {
-                    best = Some(key.span());
-                }
-                v
-            }),
-            (Step::Index(i), _, Some(v)) => v.get_ref().as_array().and_then(|a| a.get(i)),
-            _ => None,
-        };
-        let Some(v) = next else { break };
+    for (key, v) in descend(root.get_ref(), path) {
         if !v.span().is_empty() {
             best = Some(v.span());
+        } else if let Some(key) = key {
+            // The key's span when the value's is empty (array-of-tables headers).
+            best = Some(key);
         }
-        table = v.get_ref().as_table();
-        value = Some(v);
     }
     best
+}
+
+/// Deserializes the table at `path` in `source`, without its keys `skip`
+/// (a tag read apart), with `read`; `None` if there is no table there.
+///
+/// The table is taken from the parsed document, whose values keep their
+/// spans in `source`: an error then carries the span of its own key or value.
+/// A `toml::Table` has no spans, and a type deserialized through an
+/// internally tagged enum loses them (serde buffers the table first), so an
+/// error from either can only be placed at the table's header.
+pub fn read_table<T>(
+    source: &str,
+    path: &str,
+    skip: &[&str],
+    read: impl FnOnce(ValueDeserializer<'_>) -> Result<T, toml::de::Error>,
+) -> Option<Result<T, toml::de::Error>> {
+    let (root, _) = DeTable::parse_recoverable(source);
+    let steps = steps(path).len();
+    let along = descend(root.get_ref(), path);
+    let value = along.last().filter(|_| along.len() == steps)?.1;
+    let mut table = value.get_ref().as_table()?.clone();
+    for key in skip {
+        table.remove(*key);
+    }
+    Some(read(ValueDeserializer::from(Spanned::new(value.span(), DeValue::Table(table)))))
+}
+
+/// The start of the dotted key of the most parts in `source` (`a.b.c = …`,
+/// `[a.b.c]`, or a key in an inline table). toml refuses a key of too many
+/// parts with a "recursion limit" error that has no span: this is its place.
+pub fn deepest_dotted_key(source: &str) -> Option<usize> {
+    use toml_parser::lexer::TokenKind;
+    // (dots so far, start) of the key being read, and of the deepest one.
+    let mut key: Option<(usize, usize)> = None;
+    let mut deepest: Option<(usize, usize)> = None;
+    for token in toml_parser::Source::new(source).lex() {
+        match token.kind() {
+            TokenKind::Atom | TokenKind::BasicString | TokenKind::LiteralString => {
+                key.get_or_insert((0, token.span().start()));
+            }
+            TokenKind::Whitespace => {}
+            TokenKind::Dot => {
+                if let Some(k) = &mut key {
+                    k.0 += 1;
+                    if deepest.is_none_or(|d| k.0 > d.0) {
+                        deepest = Some(*k);
+                    }
+                }
+            }
+            _ => key = None,
+        }
+    }
+    deepest.map(|(_, start)| start)
 }
 
 /// The dotted path of the deepest element whose span contains `offset`, to
@@ -166,5 +226,30 @@ mod tests {
         assert_eq!(line("batch[1].cpu.median"), Some(9));
         let offset = SRC.find("-1").unwrap();
         assert_eq!(path_at(SRC, offset).as_deref(), Some("batch[1].cpu.sigma"));
+    }
+
+    #[test]
+    fn a_table_read_apart_keeps_the_lines_of_its_keys() {
+        #[derive(Debug, serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Cpu {
+            dist: String,
+            sigma: u32,
+        }
+        use serde::Deserialize as _;
+        let read = |path: &str, skip: &[&str]| read_table(SRC, path, skip, |de| Cpu::deserialize(de));
+        let line = |e: toml::de::Error| position(SRC, e.span().unwrap().start).line;
+        // `sigma = -1` is no u32: the error is at line 9, where it is, not at the table.
+        assert_eq!(read("batch[1].cpu", &[]).map(|r| r.map_err(line).unwrap_err()), Some(9));
+        assert!(read("batch[1].cpu", &["sigma"]).unwrap().unwrap_err().message().contains("missing field `sigma`"));
+        assert!(read("batch[1].memory", &[]).is_none() && read("batch[0].cpu", &[]).is_none(), "no such table");
+    }
+
+    #[test]
+    fn the_deepest_dotted_key_is_found() {
+        let deep = format!("name = 1.5\n[x]\nb.c = 2\nd = {{ e.\"f\" . g = 3 }}\n{} = 1\n", ["a"; 200].join("."));
+        assert_eq!(deepest_dotted_key(&deep).map(|o| position(&deep, o).line), Some(5));
+        assert_eq!(deepest_dotted_key("d = { e.\"f.h\" . g = 3 }").map(|o| position("d = { e.\"f.h\" . g = 3 }", o).column), Some(7));
     }
 }

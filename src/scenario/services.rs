@@ -454,12 +454,16 @@ impl Validator<'_> {
                 }
             };
         }
-        let mut table = table.clone();
-        table.remove("policy");
-        let raw: RawHpa = match table.try_into() {
+        // Read from the source, so that an error names its own key's line.
+        let read = super::locate::read_table(self.source, &field, &["policy"], |de| RawHpa::deserialize(de)).unwrap_or_else(|| {
+            let mut table = table.clone();
+            table.remove("policy");
+            table.try_into()
+        });
+        let raw: RawHpa = match read {
             Ok(r) => r,
             Err(e) => {
-                self.error(&field, e.to_string().trim().to_string());
+                self.toml_error(&field, &e);
                 return None;
             }
         };

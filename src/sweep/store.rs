@@ -23,8 +23,8 @@ use crate::engine::replication_seed;
 use crate::metrics::Summary;
 use crate::report::{AtomicFile, CsvStream};
 
-/// The manifest's file name.
-pub const MANIFEST: &str = "sweep.json";
+/// The manifest's file name (it also marks the directory as a sweep's).
+pub const MANIFEST: &str = crate::report::output_dir::SWEEP_MARKER;
 /// The folder of run records.
 pub const RUNS_DIR: &str = "runs";
 /// Summary columns that identify a run rather than measure it.
@@ -339,9 +339,35 @@ fn write_pending_cdf(dir: &Path, manifest: &Manifest, records: &[RunRecord]) -> 
     out.finish().map_err(io_error)
 }
 
+/// Deletes the tables and charts of an earlier sweep in `dir` (not its
+/// records or manifest), so that none is left to be taken for those of the
+/// sweep replacing it, should that one fail or write other charts: the
+/// tables, and each chart of a summary metric (`METRIC_bars`,
+/// `METRIC_by_PARAMETER`) or of the pending times, as PNG and SVG.
+pub fn remove_outputs(dir: &Path) -> Result<(), SweepError> {
+    let metrics = summary_columns();
+    let is_chart = |stem: &str| {
+        stem == "pending_cdf"
+            || metrics.iter().any(|m| stem.strip_prefix(m.as_str()).is_some_and(|rest| rest == "_bars" || rest.starts_with("_by_")))
+    };
+    let entries = std::fs::read_dir(dir).map_err(|e| SweepError::io(dir, e))?;
+    for entry in entries {
+        let path = entry.map_err(|e| SweepError::io(dir, e))?.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let table = ["runs.csv", "summary.csv", "pending_cdf.csv"]
+            .iter()
+            .any(|t| name.strip_prefix(t).is_some_and(|r| r.is_empty() || r == ".tmp"));
+        let chart = [".png", ".svg", ".tmp.png", ".tmp.svg"].iter().any(|ext| name.strip_suffix(ext).is_some_and(is_chart));
+        if (table || chart) && path.is_file() {
+            std::fs::remove_file(&path).map_err(|e| SweepError::io(&path, e))?;
+        }
+    }
+    Ok(())
+}
+
 /// The run summary's column names, in order.
 pub fn summary_columns() -> Vec<String> {
-    summary_fields(&Summary::default()).map_or(Vec::new(), |f| f.into_iter().map(|(k, _)| k).collect())
+    crate::report::header::<Summary>().map_or(Vec::new(), |h| h.iter().map(String::from).collect())
 }
 
 /// Whether `name` is a metric: a summary column other than the run's identity.

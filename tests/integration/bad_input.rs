@@ -297,3 +297,34 @@ fn traces_that_would_exhaust_memory_are_errors_not_aborts() {
         }
     }
 }
+
+/// Replaces the line `old` of the shipped scenario `name` by `new` and checks
+/// the error names that line and each of `mentions`.
+fn assert_shipped_rejected(name: &str, old: &str, new: &str, mentions: &[&str]) {
+    let text = std::fs::read_to_string(crate::support::repo().join("scenarios").join(name)).unwrap();
+    let at = text.lines().position(|l| l == old).unwrap_or_else(|| panic!("{name} has no line {old}"));
+    let changed: Vec<&str> = text.lines().enumerate().map(|(i, l)| if i == at { new } else { l }).collect();
+    assert_text_rejected(&changed.join("\n"), &[at + 1], mentions);
+}
+
+/// Errors read through a table kept apart (`[services.autoscaler]`) or an
+/// internally tagged enum (`[scheduler]`) name their own key's line, not the header's.
+#[test]
+fn errors_inside_nested_tables_name_the_keys_line() {
+    let hpa = "hpa-diurnal.toml";
+    assert_shipped_rejected(hpa, "max_replicas = 60", "max_replicas = \"sixty\"", &["services[0].autoscaler.max_replicas", "invalid type"]);
+    assert_shipped_rejected(hpa, "min_replicas = 2", "min_replicaz = 2", &["services[0].autoscaler.min_replicaz", "unknown field"]);
+    let mesos = "mesos-frameworks.toml";
+    assert_shipped_rejected(mesos, "weight = 2.0", "weight = \"heavy\"", &["scheduler.frameworks[0].weight", "invalid type"]);
+    let typo = "max_tasks_per_ofer = 5";
+    assert_shipped_rejected(mesos, "max_tasks_per_offer = 5", typo, &["scheduler.frameworks[2].max_tasks_per_ofer", "unknown field"]);
+    assert_shipped_rejected(mesos, "allocation_interval = \"1s\"", "allocation_interval = true", &["scheduler.allocation_interval"]);
+}
+
+/// A key of 100,000 parts: toml's "recursion limit", with the file and line.
+#[test]
+fn a_key_of_too_many_parts_names_its_line() {
+    let key = vec!["a"; 100_000].join(".");
+    assert_text_rejected(&format!("name = \"deep\"\n{key} = 1\n"), &[2], &["too many parts"]);
+    assert_text_rejected(&format!("name = \"deep\"\n\n[{key}]\n"), &[3], &["too many parts"]);
+}

@@ -8,6 +8,7 @@ mod determinism;
 mod failures;
 mod invariants;
 mod mesos;
+mod outputs;
 mod plugins;
 mod pod_affinity;
 mod preemption;
