@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
+use plotters::coord::ranged1d::ValueFormatter;
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
@@ -28,6 +29,7 @@ use crate::simulation::RunOutput;
 mod autoscaling;
 pub mod sweep_charts;
 
+use autoscaling::{aligned_scale, nice_scale, value_range};
 
 /// A chart that could not be drawn or saved.
 #[derive(Debug, thiserror::Error)]
@@ -302,7 +304,10 @@ fn register_font() {
 type Series = (&'static str, RGBColor, fn(&Sample) -> f64);
 
 /// A chart panel: time (in the axis unit) across, `f64` up.
-type Panel<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+type Panel<'a, DB> = PanelOn<'a, DB, RangedCoordf64>;
+
+/// A chart panel with time across and the value axis `Y` up.
+type PanelOn<'a, DB, Y> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, Y>>;
 
 /// Picks a time unit that keeps axis labels readable.
 fn time_axis(max_s: f64) -> (f64, &'static str) {
@@ -366,6 +371,17 @@ fn time_panel<'a, DB: DrawingBackend>(
     y_max: f64,
     right: RightSide,
 ) -> Result<Panel<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
+    time_panel_on(area, caption, axis, (0.0..y_max).into(), right)
+}
+
+/// [`time_panel`] with the value axis `y`: one whose ticks are set, say.
+fn time_panel_on<'a, DB: DrawingBackend, Y: Ranged<ValueType = f64>>(
+    area: &DrawingArea<DB, Shift>,
+    caption: &str,
+    axis: &TimeAxis,
+    y: Y,
+    right: RightSide,
+) -> Result<PanelOn<'a, DB, Y>, DrawingAreaErrorKind<DB::ErrorType>> {
     let mut builder = ChartBuilder::on(area);
     builder.caption(caption, ("sans-serif", 24)).margin(MARGIN).x_label_area_size(40).y_label_area_size(60);
     match right {
@@ -377,13 +393,13 @@ fn time_panel<'a, DB: DrawingBackend>(
             builder.right_y_label_area_size(RIGHT_AXIS);
         }
     }
-    builder.build_cartesian_2d(0.0..axis.max, 0.0..y_max)
+    builder.build_cartesian_2d(0.0..axis.max, y)
 }
 
 /// Draws the grid and axes of a panel. With a secondary axis, call it after
 /// `set_secondary_coord`, or the primary labels are drawn on the right too.
-fn draw_time_mesh<'a, DB: DrawingBackend + 'a>(
-    chart: &mut Panel<'a, DB>,
+fn draw_time_mesh<'a, DB: DrawingBackend + 'a, Y: Ranged<ValueType = f64> + ValueFormatter<f64>>(
+    chart: &mut PanelOn<'a, DB, Y>,
     axis: &TimeAxis,
     y_desc: &str,
     y_format: Option<&dyn Fn(&f64) -> String>,
@@ -638,8 +654,8 @@ const MARKERS_OPAQUE_MAX: f64 = 30.0;
 /// makes hundreds), so that they shade the panel rather than paint it over,
 /// while a few stay bold enough to see at a glance; events of one family on
 /// the same pixel column (the nodes of an outage) make one line.
-fn draw_event_lines<'a, DB: DrawingBackend + 'a>(
-    chart: &mut Panel<'a, DB>,
+fn draw_event_lines<'a, DB: DrawingBackend + 'a, Y: Ranged<ValueType = f64>>(
+    chart: &mut PanelOn<'a, DB, Y>,
     marked: &[(f64, EventMark)],
     y_top: f64,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
@@ -660,8 +676,8 @@ fn draw_event_lines<'a, DB: DrawingBackend + 'a>(
 
 /// Draws the pod events of `marked` as short ticks up from the bottom of a
 /// panel `y_top` high.
-fn draw_pod_ticks<'a, DB: DrawingBackend + 'a>(
-    chart: &mut Panel<'a, DB>,
+fn draw_pod_ticks<'a, DB: DrawingBackend + 'a, Y: Ranged<ValueType = f64>>(
+    chart: &mut PanelOn<'a, DB, Y>,
     marked: &[(f64, EventMark)],
     y_top: f64,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
@@ -918,10 +934,13 @@ fn nodes_panel<DB: DrawingBackend>(
     let unit = axis.unit;
     // Different headrooms, so that the node count and the counts so far do not
     // draw one line wherever both are at their highest (the end of most runs).
-    let nodes_top = axis_top(samples.iter().map(|s| s.nodes.max(s.nodes_down).max(s.nodes_not_ready) as f64), HEADROOM);
-    let counts_top = axis_top(samples.iter().map(|s| s.restarts.max(s.pods_lost) as f64), KEYED_OFF_HEADROOM);
-    let chart = time_panel(on, caption, axis, nodes_top, RightSide::Axis)?;
-    let mut chart = chart.set_secondary_coord(0.0..axis.max, 0.0..counts_top);
+    // The right axis has the left's ticks, so that they fall on its grid lines.
+    let nodes = nice_scale(axis_top(samples.iter().map(|s| s.nodes.max(s.nodes_down).max(s.nodes_not_ready) as f64), HEADROOM), 5, true);
+    let counts =
+        aligned_scale(axis_top(samples.iter().map(|s| s.restarts.max(s.pods_lost) as f64), KEYED_OFF_HEADROOM), nodes.intervals, true);
+    let nodes_top = nodes.top();
+    let chart = time_panel_on(on, caption, axis, value_range(&nodes), RightSide::Axis)?;
+    let mut chart = chart.set_secondary_coord(0.0..axis.max, value_range(&counts));
     draw_time_mesh(&mut chart, axis, "nodes", Some(&count_label))?;
     chart.configure_secondary_axes().y_desc("restarts, pods lost (so far)").y_label_formatter(&count_label).draw()?;
     draw_event_lines(&mut chart, marked, nodes_top)?;

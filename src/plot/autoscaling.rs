@@ -132,7 +132,7 @@ fn finite_scale(scale: AxisScale) -> AxisScale {
 /// A value axis with its ticks, and the grid lines, where
 /// [`AxisScale::ticks`] puts them, and no minor grid lines. (plotters'
 /// `WithKeyPoints` does this too, but its labels cannot be formatted.)
-struct ValueRange {
+pub(super) struct ValueRange {
     range: RangedCoordf64,
     ticks: Vec<f64>,
 }
@@ -167,7 +167,8 @@ type Key = Vec<(String, Swatch)>;
 /// What the drawing functions return: plotters' error for the backend.
 type Drawing<T, DB> = Result<T, DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
-fn value_range(scale: &AxisScale) -> ValueRange {
+/// The value axis of `scale`.
+pub(super) fn value_range(scale: &AxisScale) -> ValueRange {
     ValueRange { range: (0.0..scale.top()).into(), ticks: scale.ticks() }
 }
 
