@@ -617,8 +617,7 @@ fn run_into(scenario: &Scenario, seed: u64, dir: &Path, writes: RunWrites) -> Re
         d.finish().map_err(Failure::internal)?;
     }
     if chart {
-        write_run_charts(dir, &run_title(&output.summary), &output.samples, &output.services, &output.failure_events)
-            .map_err(Failure::internal)?;
+        write_run_charts(dir, &run_title(&output.summary), &(&output).into()).map_err(Failure::internal)?;
     }
     if output.stopped_at_horizon {
         eprintln!(

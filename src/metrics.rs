@@ -50,6 +50,24 @@ pub struct Sample {
     pub pods_lost: u64,
 }
 
+/// One row of `pools.csv`, written for runs with a node autoscaler: one
+/// node pool (scenario node group) at one sample time. At each time the
+/// pools' rows add up to the `nodes`, `nodes_provisioning` and `cost` of
+/// `timeseries.csv`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PoolSample {
+    /// Simulated time, seconds.
+    pub time_s: f64,
+    /// The pool (node group) name.
+    pub pool: String,
+    /// Nodes of the pool in service.
+    pub nodes: u64,
+    /// Nodes of the pool asked for, not yet joined.
+    pub nodes_provisioning: u64,
+    /// The pool's cost so far: node-hours × its price per hour.
+    pub cost: f64,
+}
+
 /// One row of `pods.csv`. Times are seconds; empty where the pod never got there.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PodRecord {

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
+use plotters::coord::ranged1d::ValueFormatter;
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
@@ -20,11 +21,15 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::FontStyle;
 
 use crate::metrics::failures::FailureEvent;
-use crate::metrics::services::ServiceSample;
-use crate::metrics::{Sample, Summary};
+use crate::metrics::services::{ScalingEvent, ServiceSample};
+use crate::metrics::{PoolSample, Sample, Summary};
 use crate::report::{read_csv, ReadError};
+use crate::simulation::RunOutput;
 
+mod autoscaling;
 pub mod sweep_charts;
+
+use autoscaling::{aligned_scale, nice_scale, value_range};
 
 /// A chart that could not be drawn or saved.
 #[derive(Debug, thiserror::Error)]
@@ -87,14 +92,43 @@ impl ChartFormat {
     }
 }
 
+/// What the charts of a run are drawn from: its samples and event logs, as
+/// [`RunOutput`] holds them or as read back from the run's CSV files.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RunSeries<'a> {
+    /// `timeseries.csv`.
+    pub samples: &'a [Sample],
+    /// `services.csv` (empty without services).
+    pub services: &'a [ServiceSample],
+    /// `pools.csv` (empty without a node autoscaler).
+    pub pools: &'a [PoolSample],
+    /// `scaling_events.csv`.
+    pub scaling_events: &'a [ScalingEvent],
+    /// `failure_events.csv` (empty if nothing failed).
+    pub failure_events: &'a [FailureEvent],
+}
+
+impl<'a> From<&'a RunOutput> for RunSeries<'a> {
+    fn from(output: &'a RunOutput) -> Self {
+        RunSeries {
+            samples: &output.samples,
+            services: &output.services,
+            pools: &output.pools,
+            scaling_events: &output.scaling_events,
+            failure_events: &output.failure_events,
+        }
+    }
+}
+
 /// A chart of one run with the data it shows. A value rather than a function
 /// per chart and format: [`RunChart::draw`] is generic over the backend, so
 /// each chart's drawing code is written once and every format is a backend.
 enum RunChart<'a> {
     /// `utilization`: allocation and pods.
     Utilization { samples: &'a [Sample] },
-    /// `autoscaling`: load, replicas and nodes.
-    Autoscaling { services: &'a [ServiceSample], samples: &'a [Sample] },
+    /// `autoscaling`: per service the HPA's metric, replicas and requests;
+    /// nodes per pool and cost.
+    Autoscaling { run: RunSeries<'a> },
     /// `availability`: replicas serving, load served and nodes, with the failure events.
     Availability { services: &'a [ServiceSample], samples: &'a [Sample], events: &'a [FailureEvent] },
 }
@@ -116,7 +150,8 @@ impl RunChart<'_> {
     fn size(&self) -> (u32, u32) {
         match self {
             RunChart::Availability { .. } => AVAILABILITY_SIZE,
-            RunChart::Utilization { .. } | RunChart::Autoscaling { .. } => CHART_SIZE,
+            RunChart::Autoscaling { run } => autoscaling::size(by_service(run.services).len()),
+            RunChart::Utilization { .. } => CHART_SIZE,
         }
     }
 
@@ -125,7 +160,7 @@ impl RunChart<'_> {
         root.fill(&WHITE)?;
         match *self {
             RunChart::Utilization { samples } => draw_utilization(root, title, samples)?,
-            RunChart::Autoscaling { services, samples } => draw_autoscaling(root, title, services, samples)?,
+            RunChart::Autoscaling { ref run } => autoscaling::draw(root, title, run)?,
             RunChart::Availability { services, samples, events } => draw_availability(root, title, services, samples, events)?,
         }
         root.present()
@@ -156,21 +191,17 @@ pub fn run_title(summary: &Summary) -> String {
 }
 
 /// Draws the charts of a run into `dir`, each as PNG and SVG:
-/// `utilization` always, `autoscaling` when there are services (`services`
-/// not empty) and `availability` when something failed (`failure_events` not
-/// empty). Each file is drawn under a temporary name (`utilization.tmp.png`)
-/// and renamed into place, so an interrupted run never leaves a half-drawn
-/// chart under the final name. Returns the files written, in that order.
-pub fn write_run_charts(
-    dir: &Path,
-    title: &str,
-    samples: &[Sample],
-    services: &[ServiceSample],
-    failure_events: &[FailureEvent],
-) -> Result<Vec<PathBuf>, PlotError> {
+/// `utilization` always, `autoscaling` when there are services or a node
+/// autoscaler (`run.services` or `run.pools` not empty) and `availability`
+/// when something failed (`run.failure_events` not empty). Each file is
+/// drawn under a temporary name (`utilization.tmp.png`) and renamed into
+/// place, so an interrupted run never leaves a half-drawn chart under the
+/// final name. Returns the files written, in that order.
+pub fn write_run_charts(dir: &Path, title: &str, run: &RunSeries<'_>) -> Result<Vec<PathBuf>, PlotError> {
+    let RunSeries { samples, services, failure_events, .. } = *run;
     let mut charts = vec![RunChart::Utilization { samples }];
-    if !services.is_empty() {
-        charts.push(RunChart::Autoscaling { services, samples });
+    if !services.is_empty() || !run.pools.is_empty() {
+        charts.push(RunChart::Autoscaling { run: *run });
     }
     if !failure_events.is_empty() {
         charts.push(RunChart::Availability { services, samples, events: failure_events });
@@ -192,17 +223,27 @@ pub fn write_run_charts(
 
 /// Redraws the charts of the run directory `dir` from its CSV files, as
 /// [`write_run_charts`] drew them at the end of the run (the same files, the
-/// PNGs byte for byte): `timeseries.csv`, `services.csv` and
-/// `failure_events.csv` if present (a run without services or failures has
-/// none), and the title from `summary.csv`. A missing or malformed file is an
-/// error naming it, and the line; nothing in the files makes it panic.
+/// PNGs byte for byte): `timeseries.csv`; `services.csv`, `pools.csv`,
+/// `scaling_events.csv` and `failure_events.csv` if present (a run without
+/// services, node autoscaler or failures has not all of them); and the title
+/// from `summary.csv`. A missing or malformed file is an error naming it, and
+/// the line; nothing in the files makes it panic.
 pub fn run_charts_from_csv(dir: &Path) -> Result<Vec<PathBuf>, RunChartsError> {
     let summary_path = dir.join("summary.csv");
     let summary: Summary = read_csv(&summary_path)?.into_iter().next().ok_or(RunChartsError::NoSummary { path: summary_path })?;
     let samples: Vec<Sample> = read_csv(&dir.join("timeseries.csv"))?;
     let services: Vec<ServiceSample> = read_csv_if_present(&dir.join("services.csv"))?;
-    let events: Vec<FailureEvent> = read_csv_if_present(&dir.join("failure_events.csv"))?;
-    Ok(write_run_charts(dir, &run_title(&summary), &samples, &services, &events)?)
+    let pools: Vec<PoolSample> = read_csv_if_present(&dir.join("pools.csv"))?;
+    let scaling_events: Vec<ScalingEvent> = read_csv_if_present(&dir.join("scaling_events.csv"))?;
+    let failure_events: Vec<FailureEvent> = read_csv_if_present(&dir.join("failure_events.csv"))?;
+    let run = RunSeries {
+        samples: &samples,
+        services: &services,
+        pools: &pools,
+        scaling_events: &scaling_events,
+        failure_events: &failure_events,
+    };
+    Ok(write_run_charts(dir, &run_title(&summary), &run)?)
 }
 
 /// The rows of `path`, none if there is no such file: a run writes some files
@@ -223,10 +264,14 @@ pub fn utilization_chart(path: &Path, title: &str, samples: &[Sample]) -> Result
 }
 
 /// Draws `autoscaling.png` at `path` (SVG if its name ends in `.svg`); see
-/// [`write_run_charts`] for when a run has one. Two panels: load per service
-/// above, replicas and nodes below. Nothing in the data makes it fail or panic.
-pub fn autoscaling_chart(path: &Path, title: &str, services: &[ServiceSample], samples: &[Sample]) -> Result<(), PlotError> {
-    RunChart::Autoscaling { services, samples }.save(path, ChartFormat::of(path), title)
+/// [`write_run_charts`] for when a run has one. Per service (the first
+/// three), the HPA's metric against its target, replicas desired against
+/// ready, starting and pending with the scale events, and requests offered,
+/// served and dropped with the SLO misses; then nodes per pool with those
+/// provisioning and the pods pending, and the cost so far. Nothing in the
+/// data makes it fail or panic.
+pub fn autoscaling_chart(path: &Path, title: &str, run: &RunSeries<'_>) -> Result<(), PlotError> {
+    RunChart::Autoscaling { run: *run }.save(path, ChartFormat::of(path), title)
 }
 
 /// Draws `availability.png` at `path` (SVG if its name ends in `.svg`), for
@@ -257,7 +302,10 @@ fn register_font() {
 type Series = (&'static str, RGBColor, fn(&Sample) -> f64);
 
 /// A chart panel: time (in the axis unit) across, `f64` up.
-type Panel<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+type Panel<'a, DB> = PanelOn<'a, DB, RangedCoordf64>;
+
+/// A chart panel with time across and the value axis `Y` up.
+type PanelOn<'a, DB, Y> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, Y>>;
 
 /// Picks a time unit that keeps axis labels readable.
 fn time_axis(max_s: f64) -> (f64, &'static str) {
@@ -321,6 +369,17 @@ fn time_panel<'a, DB: DrawingBackend>(
     y_max: f64,
     right: RightSide,
 ) -> Result<Panel<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
+    time_panel_on(area, caption, axis, (0.0..y_max).into(), right)
+}
+
+/// [`time_panel`] with the value axis `y`: one whose ticks are set, say.
+fn time_panel_on<'a, DB: DrawingBackend, Y: Ranged<ValueType = f64>>(
+    area: &DrawingArea<DB, Shift>,
+    caption: &str,
+    axis: &TimeAxis,
+    y: Y,
+    right: RightSide,
+) -> Result<PanelOn<'a, DB, Y>, DrawingAreaErrorKind<DB::ErrorType>> {
     let mut builder = ChartBuilder::on(area);
     builder.caption(caption, ("sans-serif", 24)).margin(MARGIN).x_label_area_size(40).y_label_area_size(60);
     match right {
@@ -332,13 +391,13 @@ fn time_panel<'a, DB: DrawingBackend>(
             builder.right_y_label_area_size(RIGHT_AXIS);
         }
     }
-    builder.build_cartesian_2d(0.0..axis.max, 0.0..y_max)
+    builder.build_cartesian_2d(0.0..axis.max, y)
 }
 
 /// Draws the grid and axes of a panel. With a secondary axis, call it after
 /// `set_secondary_coord`, or the primary labels are drawn on the right too.
-fn draw_time_mesh<'a, DB: DrawingBackend + 'a>(
-    chart: &mut Panel<'a, DB>,
+fn draw_time_mesh<'a, DB: DrawingBackend + 'a, Y: Ranged<ValueType = f64> + ValueFormatter<f64>>(
+    chart: &mut PanelOn<'a, DB, Y>,
     axis: &TimeAxis,
     y_desc: &str,
     y_format: Option<&dyn Fn(&f64) -> String>,
@@ -432,10 +491,6 @@ const DASH_GAP: i32 = 5;
 /// upper left corner rarely covers a line.
 const HEADROOM: f64 = 0.25;
 
-/// Room above the most nodes on the right axis. More than [`HEADROOM`], so the
-/// node line does not sit on the replica line whenever both are at their peak.
-const NODES_HEADROOM: f64 = 0.5;
-
 /// The top of a value axis: the largest finite value (at least 1) plus
 /// `headroom`. Never infinite, so that any data draws.
 fn axis_top(values: impl Iterator<Item = f64>, headroom: f64) -> f64 {
@@ -502,16 +557,10 @@ fn finite(points: impl Iterator<Item = (f64, f64)>) -> Vec<(f64, f64)> {
     points.filter(|(x, y)| x.is_finite() && y.is_finite()).collect()
 }
 
-/// Styles of the autoscaling chart's marks: shaded offered load, served-load
-/// line, wide pale ready replicas, dashed desired replicas, black nodes.
-fn offered_style(color: RGBColor) -> ShapeStyle {
-    color.mix(0.2).filled()
-}
+/// Styles of the availability chart's marks: served-load line, black
+/// nodes, dashed desired replicas.
 fn served_style(color: RGBColor) -> ShapeStyle {
     color.stroke_width(2)
-}
-fn ready_style(color: RGBColor) -> ShapeStyle {
-    color.mix(0.45).stroke_width(5)
 }
 fn nodes_style() -> ShapeStyle {
     BLACK.stroke_width(2)
@@ -523,90 +572,6 @@ fn desired_style(color: RGBColor) -> ShapeStyle {
 /// A legend mark for a dashed line.
 fn legend_dashed(style: ShapeStyle) -> impl Fn((i32, i32)) -> DashedPathElement<std::vec::IntoIter<(i32, i32)>, i32> {
     move |(x, y)| DashedPathElement::new(vec![(x, y), (x + 20, y)], DASH, DASH_GAP, style)
-}
-
-/// Draws the autoscaling chart on `root`, two panels over the same time axis. Above, per
-/// service, offered load (shaded) and served load (line) in requests/s: where
-/// requests are dropped the shading shows above the line. Below, per service,
-/// ready replicas (wide, pale) and desired replicas (dashed, on top), and the
-/// nodes in service in black on a second axis to the right. Replica and node
-/// counts are drawn as steps. Services are told apart by colour; with more
-/// than three, each legend names every service once and keys the line styles
-/// separately.
-///
-/// `services` are rows of `services.csv` (any order within a time; services are
-/// coloured in the order they first appear), `samples` rows of
-/// `timeseries.csv`. Without services the top panel says so and the bottom one
-/// shows the nodes alone. Values that are not finite are left out; nothing in
-/// the data makes it fail or panic.
-fn draw_autoscaling<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    title: &str,
-    services: &[ServiceSample],
-    samples: &[Sample],
-) -> Drawn<DB> {
-    let (top, bottom) = root.split_vertically(380);
-
-    let order = by_service(services);
-    let axis = TimeAxis::new(last_time(samples.iter().map(|s| s.time_s).chain(services.iter().map(|s| s.time_s))));
-    let unit = axis.unit;
-    let per_line = order.len() <= LEGEND_ENTRY_PER_LINE_MAX;
-
-    // Top: load.
-    let load_top = axis_top(services.iter().flat_map(|s| [s.load_rps, s.served_rps]), HEADROOM);
-    let caption = format!("{title}: offered and served load per service");
-    let mut chart = time_panel(&top, &caption, &axis, load_top, RightSide::Blank)?;
-    draw_time_mesh(&mut chart, &axis, "load (requests/s)", Some(&number_label))?;
-    for (i, (name, rows)) in order.iter().enumerate() {
-        let color = PALETTE[i % PALETTE.len()];
-        let offered = area(finite(rows.iter().map(|s| (s.time_s / unit, s.load_rps))));
-        let served = finite(rows.iter().map(|s| (s.time_s / unit, s.served_rps)));
-        let anno = chart.draw_series([Polygon::new(offered, offered_style(color))])?;
-        if per_line {
-            anno.label(format!("{name} offered")).legend(legend_area(offered_style(color)));
-        }
-        let anno = chart.draw_series(LineSeries::new(served, served_style(color)))?;
-        anno.label(if per_line { format!("{name} served") } else { (*name).to_string() }).legend(legend_line(served_style(color)));
-    }
-    if !per_line {
-        key_entry(&mut chart, "offered (shaded)", legend_area(offered_style(BLACK)))?;
-        key_entry(&mut chart, "served (line)", legend_line(served_style(BLACK)))?;
-    }
-    if order.is_empty() {
-        let style = ("sans-serif", 20).into_font().color(&RGBColor(90, 90, 90)).pos(Pos::new(HPos::Center, VPos::Center));
-        chart.draw_series([Text::new("no services in this run", (axis.max / 2.0, load_top / 2.0), style)])?;
-    } else {
-        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
-    }
-
-    // Bottom: replicas, and nodes on the right.
-    let replicas_top = axis_top(services.iter().map(|s| f64::from(s.replicas_ready.max(s.replicas_desired))), HEADROOM);
-    let nodes_top = axis_top(samples.iter().map(|s| s.nodes as f64), NODES_HEADROOM);
-    let chart = time_panel(&bottom, "replicas per service, nodes in service", &axis, replicas_top, RightSide::Axis)?;
-    let mut chart = chart.set_secondary_coord(0.0..axis.max, 0.0..nodes_top);
-    draw_time_mesh(&mut chart, &axis, "replicas (pods)", Some(&count_label))?;
-    chart.configure_secondary_axes().y_desc("nodes in service").y_label_formatter(&count_label).draw()?;
-    // Nodes first, so that the services' lines stay visible where they meet it.
-    let nodes = steps(samples.iter().map(|s| (s.time_s / unit, s.nodes as f64)));
-    chart.draw_secondary_series(LineSeries::new(nodes, nodes_style()))?;
-    for (i, (name, rows)) in order.iter().enumerate() {
-        let color = PALETTE[i % PALETTE.len()];
-        let ready = steps(rows.iter().map(|s| (s.time_s / unit, f64::from(s.replicas_ready))));
-        let desired = steps(rows.iter().map(|s| (s.time_s / unit, f64::from(s.replicas_desired))));
-        let anno = chart.draw_series(LineSeries::new(ready, ready_style(color)))?;
-        anno.label(if per_line { format!("{name} ready") } else { (*name).to_string() }).legend(legend_line(ready_style(color)));
-        let anno = chart.draw_series(DashedLineSeries::new(desired, DASH, DASH_GAP, desired_style(color)))?;
-        if per_line {
-            anno.label(format!("{name} desired")).legend(legend_dashed(desired_style(color)));
-        }
-    }
-    if !per_line {
-        key_entry(&mut chart, "ready (wide, pale)", legend_line(ready_style(BLACK)))?;
-        key_entry(&mut chart, "desired (dashed)", legend_dashed(desired_style(BLACK)))?;
-    }
-    key_entry(&mut chart, "nodes in service (right axis)", legend_line(nodes_style()))?;
-    draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
-    Ok(())
 }
 
 /// Width of the key column right of each panel of `availability.png`, pixels.
@@ -687,8 +652,8 @@ const MARKERS_OPAQUE_MAX: f64 = 30.0;
 /// makes hundreds), so that they shade the panel rather than paint it over,
 /// while a few stay bold enough to see at a glance; events of one family on
 /// the same pixel column (the nodes of an outage) make one line.
-fn draw_event_lines<'a, DB: DrawingBackend + 'a>(
-    chart: &mut Panel<'a, DB>,
+fn draw_event_lines<'a, DB: DrawingBackend + 'a, Y: Ranged<ValueType = f64>>(
+    chart: &mut PanelOn<'a, DB, Y>,
     marked: &[(f64, EventMark)],
     y_top: f64,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
@@ -709,8 +674,8 @@ fn draw_event_lines<'a, DB: DrawingBackend + 'a>(
 
 /// Draws the pod events of `marked` as short ticks up from the bottom of a
 /// panel `y_top` high.
-fn draw_pod_ticks<'a, DB: DrawingBackend + 'a>(
-    chart: &mut Panel<'a, DB>,
+fn draw_pod_ticks<'a, DB: DrawingBackend + 'a, Y: Ranged<ValueType = f64>>(
+    chart: &mut PanelOn<'a, DB, Y>,
     marked: &[(f64, EventMark)],
     y_top: f64,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
@@ -734,6 +699,8 @@ enum Swatch {
     Marker(ShapeStyle),
     /// A short vertical line on the baseline: a pod event's tick.
     Tick(ShapeStyle),
+    /// Two triangles, up and down: scale events.
+    Triangles(ShapeStyle, ShapeStyle),
 }
 
 /// Draws `entries` down the key column `area` beside a panel, from the top of
@@ -757,6 +724,10 @@ fn draw_key<DB: DrawingBackend>(
             Swatch::Area(style) => area.draw(&legend_area(style)((x, y)))?,
             Swatch::Marker(style) => area.draw(&PathElement::new(vec![(x + 10, y - 8), (x + 10, y + 8)], style))?,
             Swatch::Tick(style) => area.draw(&PathElement::new(vec![(x + 10, y + 2), (x + 10, y + 8)], style))?,
+            Swatch::Triangles(up, down) => {
+                area.draw(&(EmptyElement::at((x + 4, y)) + autoscaling::triangle(true, up)))?;
+                area.draw(&(EmptyElement::at((x + 16, y)) + autoscaling::triangle(false, down)))?;
+            }
         }
         area.draw(&Text::new(label.as_str(), (x + 28, y), font.clone()))?;
     }
@@ -961,10 +932,13 @@ fn nodes_panel<DB: DrawingBackend>(
     let unit = axis.unit;
     // Different headrooms, so that the node count and the counts so far do not
     // draw one line wherever both are at their highest (the end of most runs).
-    let nodes_top = axis_top(samples.iter().map(|s| s.nodes.max(s.nodes_down).max(s.nodes_not_ready) as f64), HEADROOM);
-    let counts_top = axis_top(samples.iter().map(|s| s.restarts.max(s.pods_lost) as f64), KEYED_OFF_HEADROOM);
-    let chart = time_panel(on, caption, axis, nodes_top, RightSide::Axis)?;
-    let mut chart = chart.set_secondary_coord(0.0..axis.max, 0.0..counts_top);
+    // The right axis has the left's ticks, so that they fall on its grid lines.
+    let nodes = nice_scale(axis_top(samples.iter().map(|s| s.nodes.max(s.nodes_down).max(s.nodes_not_ready) as f64), HEADROOM), 5, true);
+    let counts =
+        aligned_scale(axis_top(samples.iter().map(|s| s.restarts.max(s.pods_lost) as f64), KEYED_OFF_HEADROOM), nodes.intervals, true);
+    let nodes_top = nodes.top();
+    let chart = time_panel_on(on, caption, axis, value_range(&nodes), RightSide::Axis)?;
+    let mut chart = chart.set_secondary_coord(0.0..axis.max, value_range(&counts));
     draw_time_mesh(&mut chart, axis, "nodes", Some(&count_label))?;
     chart.configure_secondary_axes().y_desc("restarts, pods lost (so far)").y_label_formatter(&count_label).draw()?;
     draw_event_lines(&mut chart, marked, nodes_top)?;
@@ -1002,17 +976,6 @@ fn by_service(services: &[ServiceSample]) -> Vec<(&str, Vec<&ServiceSample>)> {
 /// The latest finite time among `times` (0 if none), for [`TimeAxis::new`].
 fn last_time(times: impl Iterator<Item = f64>) -> f64 {
     times.filter(|t| t.is_finite()).fold(0.0, f64::max)
-}
-
-/// Adds a legend entry with no line in the chart: the key to a line style.
-fn key_entry<'a, DB, E, F>(chart: &mut Panel<'a, DB>, label: &str, mark: F) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>>
-where
-    DB: DrawingBackend + 'a,
-    E: IntoDynElement<'a, DB, (i32, i32)>,
-    F: Fn((i32, i32)) -> E + 'a,
-{
-    chart.draw_series(std::iter::empty::<PathElement<(f64, f64)>>())?.label(label).legend(mark);
-    Ok(())
 }
 
 #[cfg(test)]
@@ -1058,6 +1021,13 @@ mod tests {
             vpa_cpu_upper_m: None,
             vpa_memory_lower_mib: None,
             vpa_memory_upper_mib: None,
+            replicas_pending: desired.saturating_sub(ready) / 2,
+            dropped_requests: (load_rps - f64::from(ready) * 100.0).max(0.0) * 60.0,
+            slo_missed_s: if load_rps > f64::from(ready) * 100.0 { 60.0 } else { 0.0 },
+            hpa_cpu_utilization: Some(0.55),
+            hpa_cpu_target: Some(0.6),
+            hpa_rps_per_pod: None,
+            hpa_rps_per_pod_target: None,
         }
     }
 
@@ -1081,10 +1051,38 @@ mod tests {
 
     /// Draws the chart into a temporary directory and returns the PNG's bytes.
     fn render(services: &[ServiceSample], samples: &[Sample]) -> Vec<u8> {
+        render_run(&RunSeries { samples, services, ..RunSeries::default() })
+    }
+
+    /// Draws the chart of `run` into a temporary directory and returns the PNG's bytes.
+    fn render_run(run: &RunSeries<'_>) -> Vec<u8> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("autoscaling.png");
-        autoscaling_chart(&path, "test", services, samples).unwrap();
+        autoscaling_chart(&path, "test", run).unwrap();
         std::fs::read(&path).unwrap()
+    }
+
+    /// Two pools under the samples of [`synthetic`], and their scale events.
+    fn pools_of(samples: &[Sample]) -> (Vec<PoolSample>, Vec<ScalingEvent>) {
+        let mut pools = Vec::new();
+        let mut events = Vec::new();
+        for s in samples {
+            let burst = s.nodes - 2;
+            pools.push(PoolSample { time_s: s.time_s, pool: "base".into(), nodes: 2, nodes_provisioning: 0, cost: s.time_s / 3600.0 });
+            pools.push(PoolSample { time_s: s.time_s, pool: "burst".into(), nodes: burst, nodes_provisioning: 1, cost: burst as f64 });
+            if pools.len() > 2 && pools[pools.len() - 3].nodes != burst {
+                let from = pools[pools.len() - 3].nodes as u32;
+                events.push(ScalingEvent {
+                    time_s: s.time_s,
+                    kind: "nodes".into(),
+                    target: "burst".into(),
+                    from,
+                    to: burst as u32,
+                    ..Default::default()
+                });
+            }
+        }
+        (pools, events)
     }
 
     const PNG_SIGNATURE: [u8; 8] = [0x89, b'P', b'N', b'G', b'\r', b'\n', 0x1a, b'\n'];
@@ -1116,6 +1114,51 @@ mod tests {
     fn autoscaling_chart_survives_empty_and_zero_length_runs() {
         assert_eq!(render(&[], &[])[..8], PNG_SIGNATURE);
         let png = render(&[service(0.0, "web", 100.0, 0, 2)], &[sample(0.0, 3)]);
+        assert_eq!(png[..8], PNG_SIGNATURE);
+    }
+
+    #[test]
+    fn autoscaling_chart_grows_a_row_per_service_up_to_three() {
+        let size = |names: &[&str]| {
+            let (services, samples) = synthetic(names);
+            png_size(&render(&services, &samples))
+        };
+        let (width, none) = size(&[]);
+        let (_, one) = size(&["web"]);
+        let (_, three) = size(&["a", "b", "c"]);
+        assert_eq!(width, 1200 + KEY_WIDTH);
+        assert!(none < one && one < three, "{none} {one} {three}");
+        assert_eq!(size(&["a", "b", "c", "d", "e"]).1, three, "the others are left to a note");
+    }
+
+    #[test]
+    fn autoscaling_chart_names_the_services_it_leaves_out() {
+        let (services, samples) = synthetic(&["a", "b", "c", "d"]);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.svg");
+        autoscaling_chart(&path, "test", &RunSeries { samples: &samples, services: &services, ..RunSeries::default() }).unwrap();
+        let svg = std::fs::read_to_string(&path).unwrap();
+        assert!(svg.contains("the first 3 of 4 services"), "no note");
+        assert!(svg.contains("c: replicas") && !svg.contains("d: replicas"));
+    }
+
+    #[test]
+    fn autoscaling_chart_of_pools_without_services() {
+        let (_, samples) = synthetic(&[]);
+        let (pools, scaling_events) = pools_of(&samples);
+        assert!(!scaling_events.is_empty());
+        let png = render_run(&RunSeries { samples: &samples, pools: &pools, scaling_events: &scaling_events, ..RunSeries::default() });
+        assert!(png.len() > 10_000, "{} bytes", png.len());
+        // Rows of a pool with garbage in them draw too.
+        let mut wild = pools.clone();
+        wild[3].time_s = f64::NAN;
+        wild[4].cost = f64::INFINITY;
+        wild[5].nodes = u64::MAX;
+        wild.truncate(wild.len() - 1);
+        let mut events = scaling_events.clone();
+        events[0].time_s = f64::INFINITY;
+        events.push(ScalingEvent { time_s: 5.0, kind: "nodes".into(), target: "nowhere-x".into(), from: 3, to: 3, ..Default::default() });
+        let png = render_run(&RunSeries { samples: &samples, pools: &wild, scaling_events: &events, ..RunSeries::default() });
         assert_eq!(png[..8], PNG_SIGNATURE);
     }
 
@@ -1293,8 +1336,9 @@ mod tests {
         };
         utilization_chart(&dir.path().join("u.svg"), "test", &samples).unwrap();
         assert!(svg("u.svg").starts_with(r#"<svg width="1200" height="800""#));
-        autoscaling_chart(&dir.path().join("a.SVG"), "test", &services, &samples).unwrap();
-        assert!(svg("a.SVG").contains("test: offered and served load per service"));
+        autoscaling_chart(&dir.path().join("a.SVG"), "test", &RunSeries { samples: &samples, services: &services, ..RunSeries::default() })
+            .unwrap();
+        assert!(svg("a.SVG").contains("test: autoscaling"));
         availability_chart(&dir.path().join("f.svg"), "test", &services, &samples, &events).unwrap();
         let (w, h) = AVAILABILITY_SIZE;
         assert!(svg("f.svg").starts_with(&format!(r#"<svg width="{w}" height="{h}""#)));
@@ -1310,9 +1354,10 @@ mod tests {
         let names = |written: Vec<PathBuf>| -> Vec<String> {
             written.iter().map(|p| p.strip_prefix(dir.path()).unwrap().to_string_lossy().into_owned()).collect()
         };
-        let written = write_run_charts(dir.path(), "test", &samples, &[], &[]).unwrap();
+        let written = write_run_charts(dir.path(), "test", &RunSeries { samples: &samples, ..RunSeries::default() }).unwrap();
         assert_eq!(names(written), ["utilization.png", "utilization.svg"]);
-        let written = write_run_charts(dir.path(), "test", &samples, &services, &events).unwrap();
+        let run = RunSeries { samples: &samples, services: &services, failure_events: &events, ..RunSeries::default() };
+        let written = write_run_charts(dir.path(), "test", &run).unwrap();
         let all = ["utilization", "autoscaling", "availability"].map(|n| [format!("{n}.png"), format!("{n}.svg")]).concat();
         assert_eq!(names(written), all);
         let mut on_disk: Vec<String> =
@@ -1328,12 +1373,13 @@ mod tests {
         let (_, samples) = synthetic(&[]);
         let dir = tempfile::tempdir().unwrap();
         let missing = dir.path().join("no-such-dir");
-        let err = write_run_charts(&missing, "test", &samples, &[], &[]).unwrap_err();
+        let run = RunSeries { samples: &samples, ..RunSeries::default() };
+        let err = write_run_charts(&missing, "test", &run).unwrap_err();
         assert!(err.to_string().contains("utilization.tmp.png: cannot write chart"), "{err}");
         // The destination is taken by a directory: the rename fails, and the temporary file goes.
         std::fs::create_dir(dir.path().join("utilization.png")).unwrap();
         std::fs::write(dir.path().join("utilization.png").join("x"), "").unwrap();
-        let err = write_run_charts(dir.path(), "test", &samples, &[], &[]).unwrap_err();
+        let err = write_run_charts(dir.path(), "test", &run).unwrap_err();
         assert!(err.to_string().contains("utilization.png: cannot write chart: cannot move"), "{err}");
     }
 

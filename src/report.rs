@@ -233,6 +233,24 @@ pub fn write_csv<'a, T: Serialize + Default + 'a>(path: &Path, rows: impl IntoIt
     atomic.commit(out)
 }
 
+/// [`write_csv`], with a header even when there are no rows: the csv crate
+/// takes the header from the first row it writes, so an empty table would be
+/// an empty file, which tells a reader nothing of its columns. The header of
+/// an empty table is that of `T::default()`.
+pub fn write_table<T: Serialize + Default>(path: &Path, rows: &[T]) -> Result<(), ReportError> {
+    if !rows.is_empty() {
+        return write_csv(path, rows);
+    }
+    let mut header = csv::Writer::from_writer(Vec::new());
+    header.serialize(T::default()).map_err(|e| write_err(path, e))?;
+    let bytes = header.into_inner().map_err(|e| write_err(path, e.error()))?;
+    // The header is the first record; the default row, the second, is left out.
+    let header_len = bytes.iter().position(|&b| b == b'\n').map_or(bytes.len(), |i| i + 1);
+    let (atomic, mut out) = AtomicFile::create(path)?;
+    out.write_all(&bytes[..header_len]).map_err(|e| write_err(path, e))?;
+    atomic.commit(out)
+}
+
 /// A CSV file written row by row as a run goes (memory stays flat however
 /// many rows there are), renamed into place by [`finish`](Self::finish). The
 /// first write error is kept and reported by `finish`, so logging never
@@ -293,9 +311,11 @@ impl PodLog for CsvPodLog {
 }
 
 /// Writes `summary.csv` and `timeseries.csv` into `dir`; for runs with
-/// services or a node autoscaler, `services.csv`, `services_summary.csv` and
-/// `scaling_events.csv`; for runs with batch classes, `batch_summary.csv`;
-/// and for runs where something failed, `failure_events.csv`.
+/// services, `services.csv` and `services_summary.csv`; for runs with a node
+/// autoscaler, `pools.csv`; for runs with either (or nodes that came and
+/// went), `scaling_events.csv` (its header alone if nothing scaled); for runs
+/// with batch classes, `batch_summary.csv`; and for runs where something
+/// failed, `failure_events.csv`.
 pub fn write_run(dir: &Path, output: &RunOutput) -> Result<(), ReportError> {
     write_csv(&dir.join("summary.csv"), std::iter::once(&output.summary))?;
     write_csv(&dir.join("timeseries.csv"), &output.samples)?;
@@ -303,8 +323,11 @@ pub fn write_run(dir: &Path, output: &RunOutput) -> Result<(), ReportError> {
         write_csv(&dir.join("services.csv"), &output.services)?;
         write_csv(&dir.join("services_summary.csv"), &output.service_summaries)?;
     }
-    if !output.service_summaries.is_empty() || !output.scaling_events.is_empty() {
-        write_csv(&dir.join("scaling_events.csv"), &output.scaling_events)?;
+    if !output.pools.is_empty() {
+        write_table(&dir.join("pools.csv"), &output.pools)?;
+    }
+    if !output.service_summaries.is_empty() || !output.scaling_events.is_empty() || !output.pools.is_empty() {
+        write_table(&dir.join("scaling_events.csv"), &output.scaling_events)?;
     }
     if !output.failure_events.is_empty() {
         write_csv(&dir.join("failure_events.csv"), &output.failure_events)?;
@@ -350,7 +373,8 @@ fn read_err(path: &Path, headers: Option<&csv::StringRecord>, e: csv::Error) -> 
 mod tests {
     use super::*;
     use crate::metrics::failures::FailureEvent;
-    use crate::metrics::services::ServiceSample;
+    use crate::metrics::services::{ScalingEvent, ServiceSample};
+    use crate::metrics::PoolSample;
 
     fn row(time_s: f64, latency_ms: Option<f64>) -> ServiceSample {
         ServiceSample {
@@ -371,6 +395,13 @@ mod tests {
             vpa_cpu_upper_m: None,
             vpa_memory_lower_mib: None,
             vpa_memory_upper_mib: Some(f64::MIN_POSITIVE),
+            replicas_pending: 7,
+            dropped_requests: 1e-300,
+            slo_missed_s: 15.000001,
+            hpa_cpu_utilization: Some(0.1 + 0.7),
+            hpa_cpu_target: Some(0.6),
+            hpa_rps_per_pod: None,
+            hpa_rps_per_pod_target: Some(-0.0),
         }
     }
 
@@ -395,6 +426,36 @@ mod tests {
         write_csv(&path, &Vec::<FailureEvent>::new()).unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "time_s,kind,target,detail\n");
         assert_eq!(read_csv::<FailureEvent>(&path).unwrap(), []);
+    }
+
+    /// `services.csv` of an earlier version, without the columns added since, still reads.
+    #[test]
+    fn services_csv_without_the_later_columns_reads_as_zero_and_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("services.csv");
+        let text = "time_s,service,load_rps,served_rps,dropped_rps,latency_ms,replicas_desired,replicas_ready,replicas_serving,\
+                    replicas_total,cpu_utilization,vpa_cpu_target_m,vpa_memory_target_mib\n60,web,10,8,2,,3,2,2,3,0.5,,\n";
+        std::fs::write(&path, text).unwrap();
+        let rows: Vec<ServiceSample> = read_csv(&path).unwrap();
+        assert_eq!((rows[0].replicas_ready, rows[0].replicas_pending, rows[0].dropped_requests), (2, 0, 0.0));
+        assert_eq!((rows[0].hpa_cpu_target, rows[0].vpa_cpu_lower_m), (None, None));
+    }
+
+    #[test]
+    fn an_empty_table_is_written_with_its_header() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("scaling_events.csv");
+        write_table::<ScalingEvent>(&path, &[]).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "time_s,kind,target,from,to,policy,reason\n");
+        assert_eq!(read_csv::<ScalingEvent>(&path).unwrap(), []);
+        let path = dir.path().join("pools.csv");
+        write_table::<PoolSample>(&path, &[]).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "time_s,pool,nodes,nodes_provisioning,cost\n");
+        // With rows, as write_csv writes them; they read back.
+        let rows = [PoolSample { time_s: 1.5, pool: "a,b".into(), nodes: 2, nodes_provisioning: 1, cost: 0.25 }];
+        write_table(&path, &rows).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "time_s,pool,nodes,nodes_provisioning,cost\n1.5,\"a,b\",2,1,0.25\n");
+        assert_eq!(read_csv::<PoolSample>(&path).unwrap(), rows);
     }
 
     #[test]

@@ -22,7 +22,7 @@ use crate::event::Event;
 use crate::explain::{Candidate, Decision, DecisionLog};
 use crate::metrics::failures::{BatchSummary, FailureEvent};
 use crate::metrics::services::{ScalingEvent, ServiceSample, ServiceSummary};
-use crate::metrics::{Collector, PodLog, PodRecord, Sample, ScalingTotals, Summary};
+use crate::metrics::{Collector, PodLog, PodRecord, PoolSample, Sample, ScalingTotals, Summary};
 use crate::model::cluster::Cluster;
 use crate::model::workload::{BatchWorkload, JobSource, WorkloadStreams};
 use crate::model::{ImageId, Node, NodeId, Pod, PodId, PodPhase, PodTemplate, Resources};
@@ -96,6 +96,9 @@ pub struct RunOutput {
     pub services: Vec<ServiceSample>,
     /// Per-service summaries.
     pub service_summaries: Vec<ServiceSummary>,
+    /// Per node pool, at the same times as `samples`: runs with a node
+    /// autoscaler only (empty otherwise).
+    pub pools: Vec<PoolSample>,
     /// Replica and node scaling decisions, in time order.
     pub scaling_events: Vec<ScalingEvent>,
     /// Failures and the reactions to them, in time order.
@@ -153,6 +156,7 @@ pub struct Simulation {
     max_provision_time: SimDuration,
     scaling_events: Vec<ScalingEvent>,
     service_samples: Vec<ServiceSample>,
+    pool_samples: Vec<PoolSample>,
     /// Pods deleted during the current event, for the pod log.
     to_log: Vec<PodId>,
     failures: FailureRuntime,
@@ -238,6 +242,7 @@ impl Simulation {
             max_provision_time: scenario.node_autoscaler.as_ref().map_or(MAX_HORIZON, |(_, t)| *t),
             scaling_events: Vec::new(),
             service_samples: Vec::new(),
+            pool_samples: Vec::new(),
             to_log: Vec::new(),
             failures: FailureRuntime::new(scenario, reactions, seed),
         };
@@ -485,19 +490,23 @@ impl Simulation {
             stopped_at_horizon,
             services: std::mem::take(&mut self.service_samples),
             service_summaries,
+            pools: std::mem::take(&mut self.pool_samples),
             scaling_events: std::mem::take(&mut self.scaling_events),
             failure_events: std::mem::take(&mut self.failures.log),
             batch_summaries: self.batch_summaries(),
         })
     }
 
-    /// Samples the cluster and every service.
+    /// Samples the cluster, every service and, with a node autoscaler, every pool.
     fn sample(&mut self, now: SimTime) {
         let provisioning = self.pools.iter().map(|p| p.provisioning as u64).sum();
         let t = &self.failures.totals;
         self.metrics.sample(now, &self.cluster, provisioning, self.cost(now), (t.restarts, t.pods_lost));
-        for s in &self.services {
-            self.service_samples.push(s.sample(now));
+        for s in &mut self.services {
+            self.service_samples.push(s.sample(now, &self.cluster));
+        }
+        if self.node_autoscaler.is_some() {
+            self.pool_samples.extend(self.pools.iter().map(|p| p.sample(now)));
         }
     }
 

@@ -2,6 +2,7 @@
 //! scaling events (`scaling_events.csv`), per-service summaries
 //! (`services_summary.csv`) and the exact time integrals behind them.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -54,15 +55,48 @@ pub struct ServiceSample {
     /// See `vpa_memory_lower_mib`.
     #[serde(default)]
     pub vpa_memory_upper_mib: Option<f64>,
+    /// Replicas waiting for a node (not yet bound): with a node autoscaler,
+    /// those that wait for a new node. The columns from here on are absent
+    /// from the `services.csv` of earlier versions, which `orchsim plot`
+    /// still reads (as 0 or empty).
+    #[serde(default)]
+    pub replicas_pending: u32,
+    /// Requests dropped since the previous sample (0 in the first): exact,
+    /// where `dropped_rps` is the rate at the sample time only and misses a
+    /// short drop between samples.
+    #[serde(default)]
+    pub dropped_requests: f64,
+    /// Seconds since the previous sample in which the service missed its SLO.
+    #[serde(default)]
+    pub slo_missed_s: f64,
+    /// With an HPA on CPU utilization: the utilization it acts on, the mean
+    /// over the replicas that metrics-server last reported (a 60 s window,
+    /// scraped every 15 s) of CPU used over CPU requested, as a fraction
+    /// (empty before the first report). It lags `cpu_utilization`, which is
+    /// the utilization at the sample time.
+    #[serde(default)]
+    pub hpa_cpu_utilization: Option<f64>,
+    /// The HPA's CPU utilization target, a fraction (0.6 for 60 %).
+    #[serde(default)]
+    pub hpa_cpu_target: Option<f64>,
+    /// With an HPA on requests per pod: requests/s per replica as it acts on
+    /// them (as `hpa_cpu_utilization`, from metrics-server's last report).
+    #[serde(default)]
+    pub hpa_rps_per_pod: Option<f64>,
+    /// The HPA's requests/s per pod target.
+    #[serde(default)]
+    pub hpa_rps_per_pod_target: Option<f64>,
 }
 
 /// One row of `scaling_events.csv`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ScalingEvent {
     /// Simulated time, seconds.
     pub time_s: f64,
-    /// `replicas` (a service) or `nodes` (a pool or node).
-    pub kind: &'static str,
+    /// `replicas` (a service) or `nodes` (a pool or node). A `Cow` as
+    /// [`FailureEvent::kind`](super::failures::FailureEvent::kind) is: fixed
+    /// names logged without allocating, rows read back from a CSV file owning theirs.
+    pub kind: Cow<'static, str>,
     /// The service, pool or node.
     pub target: String,
     /// Count before.
@@ -205,6 +239,21 @@ impl ServiceStats {
         let us = length.as_micros();
         self.outage_us += us;
         self.longest_outage_us = self.longest_outage_us.max(us);
+    }
+
+    /// Requests dropped from the start to `now`, `traffic` being the traffic
+    /// since the last call to [`advance`](Self::advance). Leaves the
+    /// integrals as they are: integrating at sample times too would round
+    /// them differently.
+    pub fn dropped_until(&self, now: SimTime, traffic: &Traffic) -> f64 {
+        self.dropped + traffic.dropped * now.saturating_since(self.last).as_micros() as f64 / 1e6
+    }
+
+    /// Microseconds from the start to `now` in which the SLO was missed, as
+    /// [`dropped_until`](Self::dropped_until) counts.
+    pub fn slo_violation_until(&self, now: SimTime, traffic: &Traffic, slo: &Slo, overflow: Overflow) -> u64 {
+        let pending = if traffic.meets(slo, overflow) { 0 } else { now.saturating_since(self.last).as_micros() };
+        self.slo_violation_us + pending
     }
 
     /// Closes the integrals at the end of the run.

@@ -26,7 +26,7 @@ pub const SWEEP_MARKER: &str = "sweep.json";
 /// `pods.csv`, `decisions.csv`) and its charts, each as PNG and SVG. A run
 /// replacing an earlier one deletes these (a test checks that a run with
 /// every option writes nothing else).
-pub const RUN_FILES: [&str; 15] = [
+pub const RUN_FILES: [&str; 16] = [
     "summary.csv",
     "timeseries.csv",
     "pods.csv",
@@ -36,6 +36,7 @@ pub const RUN_FILES: [&str; 15] = [
     "scaling_events.csv",
     "failure_events.csv",
     "batch_summary.csv",
+    "pools.csv",
     "utilization.png",
     "utilization.svg",
     "autoscaling.png",

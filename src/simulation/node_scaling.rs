@@ -5,6 +5,7 @@ use super::{SimError, Simulation};
 use crate::engine::{stream_rng, SimRng, StreamId};
 use crate::event::Event;
 use crate::metrics::services::ScalingEvent;
+use crate::metrics::PoolSample;
 use crate::model::{Node, NodeId, PodPhase};
 use crate::policy::autoscaler::{NodeAction, NodeScalingView, PoolView};
 use crate::scenario::{NodeGroup, Scenario};
@@ -55,6 +56,17 @@ impl PoolRuntime {
     /// Cost so far at `now`: node-hours × price.
     pub(super) fn cost(&self, now: SimTime) -> f64 {
         self.node_hours(now) * self.group.price_per_hour
+    }
+
+    /// The pool's row of `pools.csv` at `now`.
+    pub(super) fn sample(&self, now: SimTime) -> PoolSample {
+        PoolSample {
+            time_s: now.as_secs_f64(),
+            pool: self.group.name.clone(),
+            nodes: u64::from(self.live),
+            nodes_provisioning: u64::from(self.provisioning),
+            cost: self.cost(now),
+        }
     }
 
     /// Node-hours so far at `now`.
@@ -156,7 +168,7 @@ impl Simulation {
         }
         self.scaling_events.push(ScalingEvent {
             time_s: now.as_secs_f64(),
-            kind: "nodes",
+            kind: "nodes".into(),
             target: name,
             from,
             to: from + count,
@@ -197,7 +209,7 @@ impl Simulation {
         let to = p.live + p.provisioning;
         self.scaling_events.push(ScalingEvent {
             time_s: now.as_secs_f64(),
-            kind: "nodes",
+            kind: "nodes".into(),
             target: p.group.name.clone(),
             from: to + 1,
             to,
@@ -252,7 +264,7 @@ impl Simulation {
         self.cluster.remove_node(node, now);
         self.scaling_events.push(ScalingEvent {
             time_s: now.as_secs_f64(),
-            kind: "nodes",
+            kind: "nodes".into(),
             target: name,
             from,
             to: from - 1,

@@ -14,8 +14,9 @@ use crate::model::cluster::Cluster;
 use crate::model::load::LoadGenerator;
 use crate::model::service::{ServiceSpec, Traffic};
 use crate::model::{Pod, PodId, PodPhase, PodTemplate};
+use crate::policy::autoscaler::hpa::MetricTarget;
 use crate::policy::autoscaler::vpa::Recommender;
-use crate::policy::autoscaler::{PodMetrics, ReplicaAutoscaler, ServiceView, VpaConfig};
+use crate::policy::autoscaler::{PodMetrics, ReplicaAutoscaler, ReplicaAutoscalerConfig, ServiceView, VpaConfig};
 use crate::scenario::ServiceConfig;
 use crate::time::{SimDuration, SimTime};
 
@@ -47,6 +48,18 @@ pub(super) struct ServiceRuntime {
     pub(super) autoscaler_name: String,
     vpa: Option<(VpaConfig, Recommender)>,
     pub(super) stats: ServiceStats,
+    /// The HPA's targets: CPU utilization and requests/s per pod, for the samples.
+    hpa_targets: (Option<f64>, Option<f64>),
+    /// Requests dropped and SLO-missed microseconds up to the last sample.
+    sampled: (f64, u64),
+}
+
+/// The first CPU utilization and requests-per-pod targets of `config`'s HPA, if it has one.
+fn hpa_targets(config: &ServiceConfig) -> (Option<f64>, Option<f64>) {
+    let Some(ReplicaAutoscalerConfig::Hpa(hpa)) = &config.autoscaler else { return (None, None) };
+    let cpu = hpa.metrics.iter().find_map(|m| if let MetricTarget::CpuUtilization(t) = m { Some(*t) } else { None });
+    let rps = hpa.metrics.iter().find_map(|m| if let MetricTarget::RequestsPerPod(t) = m { Some(*t) } else { None });
+    (cpu, rps)
 }
 
 impl ServiceRuntime {
@@ -85,6 +98,8 @@ impl ServiceRuntime {
             autoscaler,
             vpa: config.vpa.map(|v| (v, Recommender::default())),
             stats: ServiceStats::default(),
+            hpa_targets: hpa_targets(config),
+            sampled: (0.0, 0),
             spec,
         }
     }
@@ -122,9 +137,33 @@ impl ServiceRuntime {
         self.spec.cpu_for(per_pod) / self.spec.requests.cpu_milli as f64
     }
 
-    /// The sample row at `now`.
-    pub(super) fn sample(&self, now: SimTime) -> ServiceSample {
+    /// The metrics the HPA reads, from metrics-server's last report: CPU
+    /// used over CPU requested, and requests/s per pod, over the pods
+    /// reported (`None` for a metric the HPA does not target, or before a report).
+    fn hpa_metrics(&self, cluster: &Cluster) -> (Option<f64>, Option<f64>) {
+        let (mut cpu, mut requested, mut rps, mut pods) = (0.0, 0.0, 0.0, 0u32);
+        for (&p, &(_, c, r)) in &self.scraped {
+            if let Some(c) = c {
+                cpu += c;
+                requested += cluster.pod(p).requests.cpu_milli as f64;
+            }
+            if let Some(r) = r {
+                rps += r;
+                pods += 1;
+            }
+        }
+        let (cpu_target, rps_target) = self.hpa_targets;
+        (cpu_target.and((requested > 0.0).then(|| cpu / requested)), rps_target.and((pods > 0).then(|| rps / f64::from(pods))))
+    }
+
+    /// The sample row at `now`; counts drops and SLO misses from the previous one.
+    pub(super) fn sample(&mut self, now: SimTime, cluster: &Cluster) -> ServiceSample {
         let rec = self.vpa.as_ref().map(|(_, r)| r.recommend());
+        let dropped = self.stats.dropped_until(now, &self.traffic);
+        let missed = self.stats.slo_violation_until(now, &self.traffic, &self.spec.slo, self.spec.overflow);
+        let (dropped_before, missed_before) = std::mem::replace(&mut self.sampled, (dropped, missed));
+        let (hpa_cpu_utilization, hpa_rps_per_pod) = self.hpa_metrics(cluster);
+        let pending = self.pods.iter().filter(|&&p| cluster.pod(p).phase == PodPhase::Pending).count() as u32;
         ServiceSample {
             time_s: now.as_secs_f64(),
             service: self.spec.name.clone(),
@@ -143,6 +182,13 @@ impl ServiceRuntime {
             vpa_cpu_upper_m: rec.map(|r| r.cpu_milli[2]),
             vpa_memory_lower_mib: rec.map(|r| r.memory_bytes[0] / MIB),
             vpa_memory_upper_mib: rec.map(|r| r.memory_bytes[2] / MIB),
+            replicas_pending: pending,
+            dropped_requests: dropped - dropped_before,
+            slo_missed_s: (missed - missed_before) as f64 / 1e6,
+            hpa_cpu_utilization,
+            hpa_cpu_target: self.hpa_targets.0,
+            hpa_rps_per_pod,
+            hpa_rps_per_pod_target: self.hpa_targets.1,
         }
     }
 
@@ -352,7 +398,7 @@ impl Simulation {
             self.cluster.set_scale(svc.template.workload, desired);
             self.scaling_events.push(ScalingEvent {
                 time_s: now.as_secs_f64(),
-                kind: "replicas",
+                kind: "replicas".into(),
                 target: svc.spec.name.clone(),
                 from,
                 to: desired,
