@@ -700,15 +700,17 @@ impl Scenario {
                 gpu: g.allocatable.gpu * n,
             }
         });
-        // Classes bounded by time (`until`, or the run) have no job count to show.
+        // Classes bounded by time (`until`, or the run) have no job count to
+        // show. Each task of a job is one pod; a drawn class's pods are
+        // expected (jobs × mean tasks) unless its task count is a constant.
         let expected = |b: &BatchWorkload| match &b.source {
-            JobSource::Drawn(d) => d.jobs.map(|j| (j, j as f64 * d.tasks.mean())),
-            JobSource::Trace(t) => Some((t.replay.counts.jobs as u64, t.replay.counts.pods as f64)),
+            JobSource::Drawn(d) => d.jobs.map(|j| (j, j as f64 * d.tasks.mean(), d.tasks.lower_bound() != d.tasks.upper_bound())),
+            JobSource::Trace(t) => Some((t.replay.counts.jobs as u64, t.replay.counts.pods as f64, false)),
         };
         let jobs = match self.batch.iter().map(expected).collect::<Option<Vec<_>>>() {
             Some(counted) => {
-                let (jobs, tasks) = counted.iter().fold((0, 0.0), |(j, t), (cj, ct)| (j + cj, t + ct));
-                format!("{jobs} jobs (~{tasks:.0} tasks)")
+                let (jobs, pods, approx) = counted.iter().fold((0, 0.0, false), |(j, p, a), (cj, cp, ca)| (j + cj, p + cp, a || *ca));
+                format!("{jobs} jobs ({}{pods:.0} pods)", if approx { "~" } else { "" })
             }
             None => "arrivals over time".to_string(),
         };
