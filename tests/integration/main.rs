@@ -14,4 +14,5 @@ mod preemption;
 mod support;
 mod swarmkit;
 mod sweeps;
+mod tools;
 mod traces;
