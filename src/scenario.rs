@@ -816,14 +816,39 @@ impl Scenario {
         // Classes bounded by time (`until`, or the run) have no job count to
         // show. Each task of a job is one pod; a drawn class's pods are
         // expected (jobs × mean tasks) unless its task count is a constant.
+        // A trace class submits what arrives before the run ends, a job
+        // counted once however many instants its tasks arrive at; `sample`
+        // keeps a share of the jobs drawn per run, so that count is expected.
+        struct Count {
+            jobs: f64,
+            pods: f64,
+            jobs_exact: bool,
+            pods_exact: bool,
+        }
+        let end = self.duration.map(|d| SimTime::ZERO + d);
         let expected = |b: &BatchWorkload| match &b.source {
-            JobSource::Drawn(d) => d.jobs.map(|j| (j, j as f64 * d.tasks.mean(), d.tasks.lower_bound() != d.tasks.upper_bound())),
-            JobSource::Trace(t) => Some((t.replay.counts.jobs as u64, t.replay.counts.pods as f64, false)),
+            JobSource::Drawn(d) => d.jobs.map(|j| Count {
+                jobs: j as f64,
+                pods: j as f64 * d.tasks.mean(),
+                jobs_exact: true,
+                pods_exact: d.tasks.lower_bound() == d.tasks.upper_bound(),
+            }),
+            JobSource::Trace(t) => {
+                let arrived = t.replay.tasks.iter().filter(|task| end.is_none_or(|e| crate::simulation::at_load(task.at, self.load) <= e));
+                let mut jobs: Vec<u64> = arrived.clone().map(|task| task.job).collect();
+                jobs.sort_unstable();
+                jobs.dedup();
+                let pods: u64 = arrived.map(|task| u64::from(task.instances)).sum();
+                let exact = t.sample >= 1.0;
+                Some(Count { jobs: jobs.len() as f64 * t.sample, pods: pods as f64 * t.sample, jobs_exact: exact, pods_exact: exact })
+            }
         };
         let jobs = match self.batch.iter().map(expected).collect::<Option<Vec<_>>>() {
             Some(counted) => {
-                let (jobs, pods, approx) = counted.iter().fold((0, 0.0, false), |(j, p, a), (cj, cp, ca)| (j + cj, p + cp, a || *ca));
-                format!("{jobs} jobs ({}{pods:.0} pods)", if approx { "~" } else { "" })
+                let about = |exact: bool| if exact { "" } else { "~" };
+                let (jobs, pods) = (counted.iter().map(|c| c.jobs).sum::<f64>(), counted.iter().map(|c| c.pods).sum::<f64>());
+                let (jobs_exact, pods_exact) = (counted.iter().all(|c| c.jobs_exact), counted.iter().all(|c| c.pods_exact));
+                format!("{}{jobs:.0} jobs ({}{pods:.0} pods)", about(jobs_exact), about(pods_exact))
             }
             None => "arrivals over time".to_string(),
         };

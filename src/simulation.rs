@@ -40,7 +40,7 @@ use failures::FailureRuntime;
 /// A time (or gap) measured from the start at `load` times the offered load:
 /// divided by `load`, rounded to the microsecond, and exactly `at` at load 1
 /// so that scenarios without `load` keep their outputs to the bit.
-fn at_load(at: SimTime, load: f64) -> SimTime {
+pub(crate) fn at_load(at: SimTime, load: f64) -> SimTime {
     if load == 1.0 {
         return at;
     }

@@ -277,4 +277,9 @@ fn a_job_whose_tasks_arrive_at_two_instants_is_one_job() {
     let got: Vec<_> = by_job_task(&pods).iter().map(|p| (p.0, p.1, p.2)).collect();
     // Job numbers follow first arrivals; the later task counts on from the job's index.
     assert_eq!(got, [(0, 0, 0.0), (0, 1, 0.0), (0, 2, 20.0), (1, 0, 5.0)]);
+    // A run that ends before the later task counts only what arrives, as it submits.
+    let s = scenario(&replay(dir.path(), rows, 0, "").replace("duration = \"1h\"", "duration = \"10s\""));
+    assert!(s.summary().contains("2 jobs (3 pods)"), "{}", s.summary());
+    let out = run(&s).0.summary;
+    assert_eq!((out.jobs_submitted, out.pods_submitted), (2, 3));
 }
