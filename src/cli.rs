@@ -26,6 +26,7 @@ use crate::policy::scheduler::Registry;
 use crate::policy::scheduler::SchedulerConfig;
 use crate::report::output_dir::{self, Holds, Kind, Marker};
 use crate::report::{write_csv, write_run, AtomicFile, CsvPodLog};
+use crate::scenario::catalogue::Catalogue;
 use crate::scenario::{LoadOptions, Scenario, ScenarioError};
 use crate::simulation::{RunOutput, Simulation};
 use crate::sweep::{Experiment, Recorded, Shard, SweepError, SweepOptions};
@@ -196,14 +197,58 @@ pub enum Command {
         #[arg(long, value_delimiter = ',')]
         metrics: Vec<String>,
     },
-    /// List every scheduler policy with its parameters and defaults.
-    Policies,
+    /// List every kind a scenario can name (schedulers, replica autoscalers,
+    /// node autoscalers, failure profiles, VPA modes), each with what it does
+    /// and its parameters with their defaults, written as in a scenario.
+    Policies {
+        /// Print the list as JSON, for tools: {"schedulers": [{name, summary,
+        /// table, defaults, required}], "replica_autoscalers": […],
+        /// "node_autoscalers": […], "failure_profiles": […], "vpa_modes": […]}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a JSON Schema of scenario or experiment files, so that an editor
+    /// with TOML support (Even Better TOML / Taplo, …) completes and checks
+    /// them. It covers the built-in kinds; plug-in kinds are accepted with
+    /// any parameters.
+    ///
+    /// For example `orchsim schema > scenario.schema.json`, then a first line
+    /// `#:schema ./scenario.schema.json` in a scenario (Taplo's directive), or
+    /// the editor's setting that maps files to schemas.
+    Schema {
+        /// Which file format.
+        #[arg(value_enum, default_value_t = SchemaFormat::Scenario)]
+        format: SchemaFormat,
+    },
+    /// Print a completion script for SHELL to stdout; load it from the
+    /// shell's startup file or its completions directory.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Write the man pages: orchsim.1 and one per subcommand
+    /// (orchsim-run.1, …, orchsim-trace-inspect.1).
+    Man {
+        /// Directory to write them into (created if missing), e.g.
+        /// ~/.local/share/man/man1.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Look into a trace before replaying it, or convert it to the native format.
     Trace {
         /// What to do with the trace.
         #[command(subcommand)]
         command: TraceCommand,
     },
+}
+
+/// The file formats `orchsim schema` describes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SchemaFormat {
+    /// A scenario (`orchsim run`, `validate`, `compare`).
+    Scenario,
+    /// An experiment (`orchsim sweep`).
+    Experiment,
 }
 
 /// `orchsim trace …`.
@@ -389,9 +434,27 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Command::Plot { dir, metrics } => plot(&dir, metrics),
-        Command::Policies => {
-            print!("{}", policies_text());
+        Command::Schema { format } => {
+            let schema = match format {
+                SchemaFormat::Scenario => crate::scenario::schema::scenario(),
+                SchemaFormat::Experiment => crate::sweep::experiment::schema(),
+            };
+            emit(&(serde_json::to_string_pretty(&schema).map_err(Failure::internal)? + "\n"))
+        }
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "orchsim", &mut script);
+            emit(&String::from_utf8_lossy(&script))
+        }
+        Command::Man { out } => {
+            let pages = write_man_pages(&out)?;
+            eprintln!("wrote {} man pages to {}", pages.len(), out.display());
             Ok(())
+        }
+        Command::Policies { json } => {
+            let catalogue = Catalogue::builtin();
+            let text = if json { serde_json::to_string_pretty(&catalogue).map_err(Failure::internal)? + "\n" } else { catalogue.text() };
+            emit(&text)
         }
         Command::Trace { command } => trace_command(command),
     }
@@ -544,22 +607,34 @@ impl OutputFile {
     }
 }
 
-/// The text of `orchsim policies`: each policy, what it does, and its default
-/// configuration as it would be written in a scenario.
-pub fn policies_text() -> String {
-    #[derive(serde::Serialize)]
-    struct Wrapper<'a> {
-        scheduler: &'a SchedulerConfig,
-    }
-    let mut out = String::from("Schedulers ([scheduler] kind = \"…\"):\n");
-    for p in SchedulerConfig::catalogue() {
-        out.push_str(&format!("\n{}\n  {}\n  defaults:\n", p.name, p.summary));
-        let toml = toml::to_string(&Wrapper { scheduler: &p.default }).unwrap_or_default();
-        for line in toml.lines().filter(|l| !l.is_empty()) {
-            out.push_str(&format!("    {line}\n"));
+/// Writes the man page of `orchsim` and of each subcommand, nested ones
+/// included (`orchsim-trace-inspect.1`), into `dir`, creating it; returns
+/// their paths. A directory that cannot be made is a bad `--out` (exit 2).
+pub fn write_man_pages(dir: &Path) -> Result<Vec<PathBuf>, Failure> {
+    fn pages(cmd: &clap::Command, out: &mut Vec<clap::Command>) {
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+            pages(sub, out);
         }
+        out.push(cmd.clone());
     }
-    out
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("{}: cannot create the man page directory", dir.display()))
+        .map_err(Failure::input)?;
+    // Built, the subcommands carry their full names (`orchsim-trace-inspect`).
+    let mut cmd = <Cli as clap::CommandFactory>::command().disable_help_subcommand(true);
+    cmd.build();
+    let mut all = Vec::new();
+    pages(&cmd, &mut all);
+    let mut written = Vec::new();
+    for page in all {
+        let man = clap_mangen::Man::new(page).source(concat!("orchsim ", env!("CARGO_PKG_VERSION")));
+        let path = dir.join(man.get_filename());
+        let (atomic, mut w) = AtomicFile::create(&path).map_err(Failure::input)?;
+        man.render(&mut w).with_context(|| format!("{}: cannot write", path.display())).map_err(Failure::internal)?;
+        atomic.commit(w).map_err(Failure::internal)?;
+        written.push(path);
+    }
+    Ok(written)
 }
 
 /// What a run writes besides its tables, and whether it may write into a

@@ -7,10 +7,12 @@
 //!
 //! The format is documented in `scenarios/quickstart.toml` and README.md.
 
+pub mod catalogue;
 pub mod dist;
 mod failures;
 pub mod locate;
 pub mod quantity;
+pub mod schema;
 pub mod services;
 
 use std::collections::BTreeMap;
@@ -89,146 +91,251 @@ pub enum ScenarioError {
 // ---------------------------------------------------------------------------
 // Raw layer: exactly what the file says.
 
-#[derive(Debug, Deserialize)]
+/// An orchsim scenario: the cluster, its workload, the policies and what
+/// fails (see scenarios/quickstart.toml and `orchsim policies`).
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "orchsim scenario")]
 struct RawScenario {
+    /// Name of the scenario; names the output directory `results/NAME/` (letters, digits, `.`, `_`, `-`).
     name: Option<String>,
+    /// Free text.
     description: Option<String>,
+    /// Master seed of the random streams (default 1); `--seed` overrides it.
     seed: Option<u64>,
+    /// How long to run and how often to sample.
     #[serde(default)]
     simulation: RawSimulation,
+    /// The cluster: groups of identical nodes.
     #[serde(default)]
     node_groups: Vec<RawNodeGroup>,
+    /// Container images, with their sizes (pulled at the node's bandwidth).
     #[serde(default)]
     images: Vec<RawImage>,
+    /// Batch workload classes: jobs drawn from distributions.
     #[serde(default)]
     batch: Vec<RawBatch>,
+    /// Batch workload classes replayed from a trace.
     #[serde(default)]
     trace: Vec<RawTrace>,
+    /// Long-running services with their request load and autoscalers.
     #[serde(default)]
     services: Vec<services::RawService>,
+    /// The node autoscaler: policy = "cluster-autoscaler" | "karpenter" | "target-tracking" and its parameters.
     node_autoscaler: Option<services::RawNodeAutoscaler>,
+    /// What fails during the run, and how the control plane reacts.
     failures: Option<failures::RawFailures>,
-    /// Kept raw: built-in kinds are read again with spans, registered ones
-    /// are handed to their plugin.
+    /// The scheduler: kind = "…" and its parameters (default: kubernetes).
+    // Kept raw: built-in kinds are read again with spans, registered ones
+    // are handed to their plugin.
+    #[schemars(with = "Option<schema::Scheduler>")]
     scheduler: Option<toml::Table>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawSimulation {
+    /// Stop time; without it the run goes on until every job has arrived and finished.
+    #[schemars(with = "Option<schema::Duration>")]
     duration: Option<Literal>,
+    /// Interval between metric samples (default 10s).
+    #[schemars(with = "Option<schema::Duration>")]
     sample_interval: Option<Literal>,
+    /// Offered-load multiplier (default 1): arrivals come `load` times as often, services get `load` times their rate.
     load: Option<f64>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawNodeGroup {
+    /// Group name; nodes are called NAME-0, NAME-1, …
     name: String,
+    /// Nodes at the start.
     count: u32,
+    /// Allocatable CPU of each node.
+    #[schemars(with = "schema::Cpu")]
     cpu: Literal,
+    /// Allocatable memory of each node.
+    #[schemars(with = "schema::Bytes")]
     memory: Literal,
+    /// GPUs of each node (default 0).
     #[serde(default)]
     gpu: u64,
+    /// Kubelet maxPods (default 110).
     max_pods: Option<u32>,
+    /// Zones, assigned round-robin (`topology.kubernetes.io/zone`; default ["zone-a"]).
     #[serde(default)]
     zones: Vec<String>,
+    /// Extra node labels.
     #[serde(default)]
     labels: BTreeMap<String, String>,
+    /// Node taints.
     #[serde(default)]
     taints: Vec<Taint>,
+    /// Image pull bandwidth (default 100Mi/s).
+    #[schemars(with = "Option<schema::Bandwidth>")]
     image_pull_bandwidth: Option<Literal>,
+    /// Fixed latency of each image pull (default 500ms).
+    #[schemars(with = "Option<schema::Duration>")]
     image_pull_latency: Option<Literal>,
+    /// Images present on every node at the start.
     #[serde(default)]
     preloaded_images: Vec<String>,
+    /// Fewest nodes a node autoscaler may leave (default: count).
     min: Option<u32>,
+    /// Most nodes a node autoscaler may have (default: count).
     max: Option<u32>,
+    /// Price of one node per hour (cost; the `price` expander).
     #[serde(default)]
     price_per_hour: f64,
+    /// Preference of the `priority` expander (higher first).
     #[serde(default)]
     priority: i32,
+    /// Time from a node autoscaler's request to the node joining (default 3m).
+    #[schemars(with = "Option<schema::Dist<schema::Duration>>")]
     provisioning_delay: Option<RawDist>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawImage {
+    /// Image name, e.g. `web:1` (normalised as Kubernetes does).
     name: String,
+    /// Image size.
+    #[schemars(with = "schema::Bytes")]
     size: Literal,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawBatch {
+    /// Class name.
     name: String,
+    /// Jobs to submit (else until `until` or the end of the run).
     jobs: Option<u64>,
+    /// First arrival time (default 0).
+    #[schemars(with = "Option<schema::Duration>")]
     start: Option<Literal>,
+    /// No arrivals after this time.
+    #[schemars(with = "Option<schema::Duration>")]
     until: Option<Literal>,
+    /// Time between job arrivals.
+    #[schemars(with = "schema::Dist<schema::Duration>")]
     interarrival: RawDist,
+    /// Tasks (pods) per job (default 1).
+    #[schemars(with = "Option<schema::Dist<schema::Count>>")]
     tasks: Option<RawDist>,
+    /// Run time of each task.
+    #[schemars(with = "schema::Dist<schema::Duration>")]
     duration: RawDist,
+    /// Container start time after the image is present (default 1s).
+    #[schemars(with = "Option<schema::Dist<schema::Duration>>")]
     startup: Option<RawDist>,
+    /// CPU request of each task.
+    #[schemars(with = "schema::Dist<schema::Cpu>")]
     cpu: RawDist,
+    /// Memory request of each task.
+    #[schemars(with = "schema::Dist<schema::Bytes>")]
     memory: RawDist,
+    /// GPUs per task (default 0).
     #[serde(default)]
     gpu: u64,
+    /// Limits as multiples of the requests (default 1).
     limits: Option<RawLimits>,
+    /// Images of the class; each job uses one, uniformly.
     images: Vec<String>,
+    /// Pod priority (default 0).
     #[serde(default)]
     priority: i32,
+    /// Pod tolerations.
     #[serde(default)]
     tolerations: Vec<Toleration>,
+    /// Node labels the pods require.
     #[serde(default)]
     node_selector: BTreeMap<String, String>,
+    /// Node affinity: required and preferred terms.
     #[serde(default)]
     node_affinity: NodeAffinity,
+    /// Topology spread constraints.
     #[serde(default)]
     topology_spread: Vec<SpreadConstraint>,
+    /// Pod affinity terms.
     #[serde(default)]
     pod_affinity: PodAffinity<RawSelector>,
+    /// Pod anti-affinity terms.
     #[serde(default)]
     pod_anti_affinity: PodAffinity<RawSelector>,
+    /// A PodDisruptionBudget over the class's pods.
     disruption_budget: Option<RawBudget>,
 }
 
 /// `[[trace]]`: a batch class replayed from a trace (see `trace::replay`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawTrace {
+    /// Class name.
     name: String,
+    /// The trace format.
     format: TaskFormat,
+    /// The trace's main table (task events, batch tasks, pod list, SWF log); `@traces/…` is the traces folder.
     tasks: String,
+    /// Google job_events.
     jobs: Option<String>,
+    /// Alibaba 2018 batch_instance.
     instances: Option<String>,
+    /// Machines (node groups are made of them): Google machine_events, Alibaba 2018 machine_meta, the GPU node list, native machines.
     machines: Option<String>,
+    /// Alibaba 2018 container_meta.
     containers: Option<String>,
+    /// Trace time where the replay starts (default 0).
+    #[schemars(with = "Option<schema::Duration>")]
     start: Option<Literal>,
+    /// Length of the replayed window of trace time (default: to the end).
+    #[schemars(with = "Option<schema::Duration>")]
     duration: Option<Literal>,
+    /// Submission times are divided by this (default 1).
     speedup: Option<f64>,
+    /// Fraction of the jobs kept, drawn per run (default 1).
     sample: Option<f64>,
+    /// Cores of the largest machine, for traces that normalise CPU to it.
+    #[schemars(with = "Option<schema::Cpu>")]
     machine_cpu: Option<Literal>,
+    /// Memory of the largest machine, for traces that normalise memory to it.
+    #[schemars(with = "Option<schema::Bytes>")]
     machine_memory: Option<Literal>,
+    /// Skip and count malformed rows instead of failing at the first.
     #[serde(default)]
     skip_bad_rows: bool,
+    /// Container start time (default 1s).
+    #[schemars(with = "Option<schema::Dist<schema::Duration>>")]
     startup: Option<RawDist>,
+    /// Limits as multiples of the requests (default 1).
     limits: Option<RawLimits>,
+    /// Images of the class (default: an empty image of its own).
     #[serde(default)]
     images: Vec<String>,
+    /// Added to the priority the trace gives.
     #[serde(default)]
     priority: i32,
+    /// Pod tolerations.
     #[serde(default)]
     tolerations: Vec<Toleration>,
+    /// Node labels the pods require.
     #[serde(default)]
     node_selector: BTreeMap<String, String>,
+    /// Node affinity: required and preferred terms.
     #[serde(default)]
     node_affinity: NodeAffinity,
+    /// Topology spread constraints.
     #[serde(default)]
     topology_spread: Vec<SpreadConstraint>,
+    /// Pod affinity terms.
     #[serde(default)]
     pod_affinity: PodAffinity<RawSelector>,
+    /// Pod anti-affinity terms.
     #[serde(default)]
     pod_anti_affinity: PodAffinity<RawSelector>,
+    /// A PodDisruptionBudget over the class's pods.
     disruption_budget: Option<RawBudget>,
 }
 
@@ -317,7 +424,7 @@ impl RawBatch {
 
 /// A pod (anti-)affinity term's selector as written: `"workload"`, `"job"`
 /// or `{ class = "name" }`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 enum RawSelector {
     #[default]
@@ -328,17 +435,23 @@ enum RawSelector {
 
 /// `disruption_budget`: a PodDisruptionBudget over a class's or service's
 /// pods; each count is a number of pods or a percentage (`"50%"`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawBudget {
+    /// Pods that voluntary disruptions must leave Ready.
+    #[schemars(with = "Option<schema::PodCount>")]
     min_available: Option<Literal>,
+    /// Pods that may be unavailable (services only).
+    #[schemars(with = "Option<schema::PodCount>")]
     max_unavailable: Option<Literal>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawLimits {
+    /// CPU limit as a multiple of the request (≥ 1).
     cpu: Option<f64>,
+    /// Memory limit as a multiple of the request (≥ 1).
     memory: Option<f64>,
 }
 
@@ -717,15 +830,42 @@ impl Scenario {
                 gpu: g.allocatable.gpu * n,
             }
         });
-        // Classes bounded by time (`until`, or the run) have no job count to show.
+        // Classes bounded by time (`until`, or the run) have no job count to
+        // show. Each task of a job is one pod; a drawn class's pods are
+        // expected (jobs × mean tasks) unless its task count is a constant.
+        // A trace class submits what arrives before the run ends, a job
+        // counted once however many instants its tasks arrive at; `sample`
+        // keeps a share of the jobs drawn per run, so that count is expected.
+        struct Count {
+            jobs: f64,
+            pods: f64,
+            jobs_exact: bool,
+            pods_exact: bool,
+        }
+        let end = self.duration.map(|d| SimTime::ZERO + d);
         let expected = |b: &BatchWorkload| match &b.source {
-            JobSource::Drawn(d) => d.jobs.map(|j| (j, j as f64 * d.tasks.mean())),
-            JobSource::Trace(t) => Some((t.replay.counts.jobs as u64, t.replay.counts.pods as f64)),
+            JobSource::Drawn(d) => d.jobs.map(|j| Count {
+                jobs: j as f64,
+                pods: j as f64 * d.tasks.mean(),
+                jobs_exact: true,
+                pods_exact: d.tasks.lower_bound() == d.tasks.upper_bound(),
+            }),
+            JobSource::Trace(t) => {
+                let arrived = t.replay.tasks.iter().filter(|task| end.is_none_or(|e| crate::simulation::at_load(task.at, self.load) <= e));
+                let mut jobs: Vec<u64> = arrived.clone().map(|task| task.job).collect();
+                jobs.sort_unstable();
+                jobs.dedup();
+                let pods: u64 = arrived.map(|task| u64::from(task.instances)).sum();
+                let exact = t.sample >= 1.0;
+                Some(Count { jobs: jobs.len() as f64 * t.sample, pods: pods as f64 * t.sample, jobs_exact: exact, pods_exact: exact })
+            }
         };
         let jobs = match self.batch.iter().map(expected).collect::<Option<Vec<_>>>() {
             Some(counted) => {
-                let (jobs, tasks) = counted.iter().fold((0, 0.0), |(j, t), (cj, ct)| (j + cj, t + ct));
-                format!("{jobs} jobs (~{tasks:.0} tasks)")
+                let about = |exact: bool| if exact { "" } else { "~" };
+                let (jobs, pods) = (counted.iter().map(|c| c.jobs).sum::<f64>(), counted.iter().map(|c| c.pods).sum::<f64>());
+                let (jobs_exact, pods_exact) = (counted.iter().all(|c| c.jobs_exact), counted.iter().all(|c| c.pods_exact));
+                format!("{}{jobs:.0} jobs ({}{pods:.0} pods)", about(jobs_exact), about(pods_exact))
             }
             None => "arrivals over time".to_string(),
         };

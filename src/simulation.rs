@@ -13,6 +13,7 @@ mod failures;
 mod node_scaling;
 mod services;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use rand::Rng;
@@ -39,7 +40,7 @@ use failures::FailureRuntime;
 /// A time (or gap) measured from the start at `load` times the offered load:
 /// divided by `load`, rounded to the microsecond, and exactly `at` at load 1
 /// so that scenarios without `load` keep their outputs to the bit.
-fn at_load(at: SimTime, load: f64) -> SimTime {
+pub(crate) fn at_load(at: SimTime, load: f64) -> SimTime {
     if load == 1.0 {
         return at;
     }
@@ -121,6 +122,10 @@ pub struct Simulation {
     jobs_left: Vec<Option<u64>>,
     /// Per replayed trace class: the index of its next task.
     trace_next: Vec<usize>,
+    /// Per replayed trace class: the trace jobs submitted so far, by trace
+    /// job id, with their job number, next task index and image, so a job
+    /// whose tasks arrive at several instants stays one job.
+    trace_jobs: Vec<BTreeMap<u64, (u32, u32, ImageId)>>,
     arrivals_scheduled: usize,
     events: EventQueue<Event>,
     state_events: usize,
@@ -208,6 +213,7 @@ impl Simulation {
             streams,
             jobs_left: scenario.batch.iter().map(|b| if let JobSource::Drawn(d) = &b.source { d.jobs } else { None }).collect(),
             trace_next: vec![0; scenario.batch.len()],
+            trace_jobs: vec![BTreeMap::new(); scenario.batch.len()],
             arrivals_scheduled: 0,
             events: EventQueue::with_capacity(1024),
             state_events: 0,
@@ -530,7 +536,7 @@ impl Simulation {
         let w = Arc::clone(w);
         let s = &mut self.streams[wi];
         let tasks = w.tasks.sample(&mut s.tasks).max(1);
-        self.failures.job_submitted(PodId(self.cluster.pods.len() as u32), tasks as u32);
+        self.failures.job_submitted(job, PodId(self.cluster.pods.len() as u32), tasks as u32);
         let image = self.pick_image(wi);
         for task in 0..tasks {
             let s = &mut self.streams[wi];
@@ -552,7 +558,9 @@ impl Simulation {
     }
 
     /// The tasks of one trace job submitted at this instant (those of the run's
-    /// sample); returns when the trace's next task arrives, if any.
+    /// sample); returns when the trace's next task arrives, if any. A job whose
+    /// tasks arrive at several instants (a DAG's stages, resubmissions) is one
+    /// job: the later tasks join its number, counting on from its task index.
     fn trace_arrival(&mut self, wi: usize, now: SimTime) -> Option<SimTime> {
         let JobSource::Trace(trace) = &self.workloads[wi].source else { unreachable!("a trace arrival for a drawn class") };
         let (replay, format, sample) = (Arc::clone(&trace.replay), trace.format, trace.sample);
@@ -560,12 +568,14 @@ impl Simulation {
         let group = &replay.tasks[start];
         let end = start + replay.tasks[start..].iter().take_while(|t| (t.at, t.job) == (group.at, group.job)).count();
         self.trace_next[wi] = end;
-        if keeps_job(self.seed, group.job, sample) {
-            let job = self.new_job();
+        let known = self.trace_jobs[wi].get(&group.job).copied();
+        if keeps_job(self.seed, group.job, sample) && !known.is_some_and(|(job, ..)| self.failures.job_failed(job)) {
+            let (job, mut index, image) = match known {
+                Some(known) => known,
+                None => (self.new_job(), 0, self.pick_image(wi)),
+            };
             let pods: u64 = replay.tasks[start..end].iter().map(|t| t.instances as u64).sum();
-            self.failures.job_submitted(PodId(self.cluster.pods.len() as u32), pods as u32);
-            let image = self.pick_image(wi);
-            let mut index = 0;
+            self.failures.job_submitted(job, PodId(self.cluster.pods.len() as u32), pods as u32);
             for t in &replay.tasks[start..end] {
                 let priority = self.workloads[wi].priority.saturating_add(format.pod_priority(t.trace_priority));
                 for _ in 0..t.instances {
@@ -573,6 +583,7 @@ impl Simulation {
                     index += 1;
                 }
             }
+            self.trace_jobs[wi].insert(group.job, (job, index, image));
         }
         replay.tasks.get(end).map(|t| at_load(t.at, self.load))
     }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 /// How a requirement compares a node label.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum SelectorOperator {
     /// The label exists and its value is one of `values`.
     In,
@@ -23,7 +23,7 @@ pub enum SelectorOperator {
 }
 
 /// One `matchExpressions` entry.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Requirement {
     /// Label key.
@@ -37,7 +37,7 @@ pub struct Requirement {
 
 /// A `nodeSelectorTerm`: its requirements are ANDed; an empty term matches
 /// no node, as upstream.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Term {
     /// `matchExpressions`.
@@ -46,7 +46,7 @@ pub struct Term {
 }
 
 /// A `preferredDuringSchedulingIgnoredDuringExecution` entry.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PreferredTerm {
     /// 1–100, added to the node's NodeAffinity score when the term matches.
@@ -57,7 +57,7 @@ pub struct PreferredTerm {
 }
 
 /// `affinity.nodeAffinity` as written in a scenario.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NodeAffinity {
     /// `requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms`: ORed.
@@ -69,7 +69,7 @@ pub struct NodeAffinity {
 }
 
 /// What a topology spread constraint does when it cannot be met.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum WhenUnsatisfiable {
     /// A filter: nodes that would exceed `max_skew` are infeasible.
     #[default]
@@ -81,7 +81,7 @@ pub enum WhenUnsatisfiable {
 /// Which pods a spread constraint counts (its `labelSelector`): the pods of the
 /// same workload class, or of the same job. Pod affinity terms use
 /// [`AffinitySelector`], which can also select another class.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum PodSelector {
     /// Pods of the same `[[batch]]` class.
@@ -92,7 +92,7 @@ pub enum PodSelector {
 }
 
 /// A `topologySpreadConstraints` entry.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SpreadConstraint {
     /// Largest allowed difference between a domain's matching pods and the
@@ -131,8 +131,9 @@ pub enum AffinitySelector {
 /// A required pod (anti-)affinity term: the pods matching `selector`, in the
 /// node's `topology_key` domain. `S` is the selector: [`AffinitySelector`] in
 /// the model; the scenario reads class names first and resolves them.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(bound = "S: schemars::JsonSchema + Default")]
 pub struct PodAffinityTerm<S = AffinitySelector> {
     /// Node label defining the domain, e.g. `kubernetes.io/hostname`.
     pub topology_key: String,
@@ -142,8 +143,9 @@ pub struct PodAffinityTerm<S = AffinitySelector> {
 }
 
 /// A preferred pod (anti-)affinity term.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(bound = "S: schemars::JsonSchema + Default")]
 pub struct WeightedPodAffinityTerm<S = AffinitySelector> {
     /// 1–100.
     pub weight: i64,
@@ -155,14 +157,15 @@ pub struct WeightedPodAffinityTerm<S = AffinitySelector> {
 }
 
 /// `podAffinity` or `podAntiAffinity`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, bound(deserialize = "S: Deserialize<'de> + Default"))]
+#[schemars(bound = "S: schemars::JsonSchema + Default")]
 pub struct PodAffinity<S = AffinitySelector> {
     /// Hard terms (all must hold).
-    #[serde(default = "Vec::new")]
+    #[serde(default)]
     pub required: Vec<PodAffinityTerm<S>>,
     /// Soft terms.
-    #[serde(default = "Vec::new")]
+    #[serde(default)]
     pub preferred: Vec<WeightedPodAffinityTerm<S>>,
 }
 

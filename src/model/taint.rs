@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// What a taint does to pods that do not tolerate it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum TaintEffect {
     /// New pods are not scheduled onto the node.
     NoSchedule,
@@ -14,7 +14,7 @@ pub enum TaintEffect {
 }
 
 /// A node taint: `key=value:effect`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Taint {
     /// Taint key, e.g. `dedicated`.
@@ -27,7 +27,7 @@ pub struct Taint {
 }
 
 /// How a toleration compares values.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum TolerationOperator {
     /// Key and value must match.
     #[default]
@@ -37,7 +37,7 @@ pub enum TolerationOperator {
 }
 
 /// A pod toleration, as in a PodSpec.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Toleration {
     /// Key to match; empty with `Exists` matches every taint.

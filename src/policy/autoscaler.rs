@@ -22,6 +22,7 @@ use std::sync::Arc;
 
 use crate::engine::SimRng;
 use crate::model::{Cluster, Node, NodeId, PodId, PodPhase};
+use crate::policy::PolicyInfo;
 use crate::time::{SimDuration, SimTime};
 
 /// One pod of a service as the metrics pipeline reports it.
@@ -202,6 +203,22 @@ impl std::fmt::Debug for ReplicaAutoscalerConfig {
 }
 
 impl ReplicaAutoscalerConfig {
+    /// Every built-in replica autoscaler (`[services.autoscaler] policy`).
+    /// The HPA's `max_replicas` and `metrics` have no default: the entry
+    /// holds an example of them (10 replicas, 80 % CPU).
+    pub fn catalogue() -> Vec<PolicyInfo<ReplicaAutoscalerConfig>> {
+        let spec = hpa::HpaSpec { min_replicas: 1, max_replicas: 10, behavior: Some(hpa::Behavior::default()) };
+        vec![PolicyInfo {
+            name: "hpa",
+            summary: "The HorizontalPodAutoscaler (autoscaling/v2): every sync period, desired = ceil(current × \
+                      usage / target) per metric (CPU utilization of the requests, or requests per pod), the \
+                      largest wins; within the tolerance nothing changes; unready pods and missing metrics are \
+                      treated as upstream does; `behavior` rate policies and stabilization windows (scale-down \
+                      300 s), or the legacy algorithm with `legacy = true`.",
+            default: ReplicaAutoscalerConfig::Hpa(hpa::Hpa::new(spec, vec![hpa::MetricTarget::CpuUtilization(0.8)])),
+        }]
+    }
+
     /// The policy name.
     pub fn name(&self) -> &str {
         match self {
@@ -231,8 +248,43 @@ pub enum NodeAutoscalerConfig {
 }
 
 impl NodeAutoscalerConfig {
-    /// The names a scenario may give as `[node_autoscaler] policy`.
-    pub const NAMES: &'static [&'static str] = &["cluster-autoscaler", "karpenter", "target-tracking"];
+    /// Every node autoscaler (`[node_autoscaler] policy`) with its defaults.
+    pub fn catalogue() -> Vec<PolicyInfo<NodeAutoscalerConfig>> {
+        vec![
+            PolicyInfo {
+                name: "cluster-autoscaler",
+                summary: "Kubernetes Cluster Autoscaler: each scan, unschedulable pods that fit no existing or \
+                          coming node are binpacked onto each pool's template and an expander picks the pool; \
+                          nodes under the utilization threshold for the unneeded time are removed (empty ones \
+                          in bulk, others when their pods fit elsewhere within their disruption budgets).",
+                default: NodeAutoscalerConfig::ClusterAutoscaler(Default::default()),
+            },
+            PolicyInfo {
+                name: "karpenter",
+                summary: "Karpenter: provisions the cheapest pool per pod placed for unschedulable pods at once, \
+                          and consolidates (empty, multi-node, single-node: delete, or replace with a cheaper \
+                          node) within a disruption budget; no utilization threshold.",
+                default: NodeAutoscalerConfig::Karpenter(Default::default()),
+            },
+            PolicyInfo {
+                name: "target-tracking",
+                summary: "A cloud target tracking policy (AWS Auto Scaling): keeps the requested share of CPU \
+                          (or CPU or memory), pending pods counted, near the target by resizing the pools in \
+                          proportion, with scale-out and scale-in cooldowns; `pool` names one pool to scale \
+                          (default: every pool with max > min).",
+                default: NodeAutoscalerConfig::TargetTracking(Default::default()),
+            },
+        ]
+    }
+
+    /// The policy's name in scenarios.
+    pub fn name(&self) -> &'static str {
+        match self {
+            NodeAutoscalerConfig::ClusterAutoscaler(_) => "cluster-autoscaler",
+            NodeAutoscalerConfig::Karpenter(_) => "karpenter",
+            NodeAutoscalerConfig::TargetTracking(_) => "target-tracking",
+        }
+    }
 
     /// A fresh autoscaler for one run.
     pub fn build(&self, rng: SimRng) -> Box<dyn NodeAutoscaler> {
@@ -245,7 +297,7 @@ impl NodeAutoscalerConfig {
 }
 
 /// What the VPA does with its recommendations (`updatePolicy.updateMode`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum VpaMode {
     /// Recommend only (`Off`): recommendations are reported in
@@ -253,6 +305,19 @@ pub enum VpaMode {
     /// modelled yet.)
     #[default]
     Off,
+}
+
+impl VpaMode {
+    /// Every mode (`[services.vpa] mode`).
+    pub fn catalogue() -> Vec<PolicyInfo<VpaMode>> {
+        vec![PolicyInfo {
+            name: "off",
+            summary: "The VerticalPodAutoscaler's recommender (updateMode Off): target, lower and upper bound \
+                      of CPU and memory from decaying usage histograms, reported in services.csv; pods keep \
+                      their requests.",
+            default: VpaMode::Off,
+        }]
+    }
 }
 
 /// A service's VerticalPodAutoscaler.

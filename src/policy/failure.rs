@@ -18,6 +18,7 @@
 
 use crate::model::image::ImageId;
 use crate::model::taint::{Taint, TaintEffect, Toleration};
+use crate::policy::PolicyInfo;
 use crate::scenario::dist::Dist;
 use crate::time::{SimDuration, SimTime};
 
@@ -35,9 +36,41 @@ pub enum Family {
 }
 
 impl Family {
-    /// Every family with its scenario name.
-    pub const NAMES: [(&'static str, Family); 4] =
-        [("kubernetes", Family::Kubernetes), ("swarm", Family::Swarm), ("mesos", Family::Mesos), ("borg", Family::Borg)];
+    /// Every family (`[failures] profile`); its reaction defaults are [`Reactions::of`] it.
+    pub fn catalogue() -> Vec<PolicyInfo<Family>> {
+        vec![
+            PolicyInfo {
+                name: "kubernetes",
+                summary: "A lost node is NotReady after node-monitor-grace-period; its pods are evicted after \
+                          their NoExecute toleration; services' pods are recreated, Job pods retried after \
+                          10 s·2ⁿ (≤ 6 min) up to backoffLimit; crashed containers restart in place with \
+                          CrashLoopBackOff (0, 10, 20 … 300 s, reset after 10 min). The profile of kubernetes, \
+                          the classic policies and plug-ins.",
+                default: Family::Kubernetes,
+            },
+            PolicyInfo {
+                name: "swarm",
+                summary: "SwarmKit: a node is down after 3 missed 5 s heartbeats; its tasks and crashed tasks are \
+                          replaced by new tasks that are scheduled again after the restart delay, without limit. \
+                          The profile of the swarm-* policies and swarmkit.",
+                default: Family::Swarm,
+            },
+            PolicyInfo {
+                name: "mesos",
+                summary: "Mesos with a Marathon-like framework: an agent is lost after 5 missed 15 s pings; lost \
+                          and crashed tasks are relaunched with Marathon's backoff, 1 s × 1.15ⁿ capped at 1 h. \
+                          The profile of mesos-drf.",
+                default: Family::Mesos,
+            },
+            PolicyInfo {
+                name: "borg",
+                summary: "The Borgmaster: a machine is down after several missed Borglet polls (20 s, an \
+                          assumption); its tasks and crashed tasks are re-queued at once at their priority. \
+                          The profile of borg.",
+                default: Family::Borg,
+            },
+        ]
+    }
 
     /// The family a scheduler policy belongs to: the Swarm and Mesos emulations
     /// run under their own control planes, Borg under the Borgmaster, and every
@@ -53,7 +86,12 @@ impl Family {
 
     /// The scenario name.
     pub fn name(self) -> &'static str {
-        Self::NAMES.iter().find(|(_, f)| *f == self).map(|(n, _)| *n).expect("every family is named")
+        match self {
+            Family::Kubernetes => "kubernetes",
+            Family::Swarm => "swarm",
+            Family::Mesos => "mesos",
+            Family::Borg => "borg",
+        }
     }
 }
 

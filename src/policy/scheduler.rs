@@ -117,7 +117,7 @@ pub fn pick_max<K: PartialOrd>(pod: &Pod, view: &ClusterView<'_>, mut key: impl 
 }
 
 /// Parameters of a policy that has none: an empty table, unknown keys rejected.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NoParams {}
 
@@ -149,7 +149,7 @@ pub trait Scheduler: Send {
 
 /// Scheduler configuration in a scenario: `[scheduler] kind = "…"` plus the
 /// policy's parameters. Unknown keys are errors.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum SchedulerConfig {
@@ -289,15 +289,8 @@ impl Default for SchedulerConfig {
     }
 }
 
-/// One entry of the policy catalogue shown by `orchsim policies`.
-pub struct PolicyInfo {
-    /// Name used as `kind` in scenarios.
-    pub name: &'static str,
-    /// What it does and what it emulates.
-    pub summary: &'static str,
-    /// The default configuration, as it would be written in a scenario.
-    pub default: SchedulerConfig,
-}
+/// One entry of the scheduler catalogue shown by `orchsim policies`.
+pub type PolicyInfo = crate::policy::PolicyInfo<SchedulerConfig>;
 
 impl SchedulerConfig {
     /// Whether `name` is a built-in policy.

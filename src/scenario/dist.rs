@@ -25,6 +25,33 @@ use serde::Deserialize;
 
 use super::quantity::{Literal, LiteralVisitor, Unit};
 
+/// One distribution a table may name: its `dist`, the parameters it
+/// requires (no others are allowed, beyond `min` and `max`), and what it is.
+/// The validation and the schema both read this list.
+pub(crate) struct DistInfo {
+    pub(crate) name: &'static str,
+    pub(crate) parameters: &'static [&'static str],
+    pub(crate) summary: &'static str,
+}
+
+/// Every distribution a table may name.
+pub(crate) const DISTRIBUTIONS: [DistInfo; 7] = [
+    DistInfo { name: "constant", parameters: &["value"], summary: "Always `value`." },
+    DistInfo { name: "uniform", parameters: &["low", "high"], summary: "Uniform between `low` and `high` (whole numbers for counts)." },
+    DistInfo { name: "exponential", parameters: &["mean"], summary: "Exponential with this `mean`." },
+    DistInfo { name: "lognormal", parameters: &["median", "sigma"], summary: "Lognormal with this `median` and `sigma` (of the log)." },
+    DistInfo { name: "normal", parameters: &["mean", "std"], summary: "Normal with this `mean` and `std`." },
+    DistInfo { name: "pareto", parameters: &["scale", "shape"], summary: "Pareto with this `scale` (the minimum) and `shape` (alpha)." },
+    DistInfo {
+        name: "weibull",
+        parameters: &["scale", "shape"],
+        summary: "Weibull with this `scale` (λ) and `shape` (k): mean λ·Γ(1 + 1/k).",
+    },
+];
+
+/// The parameters that are plain numbers, not quantities of the field's unit.
+pub(crate) const NUMBER_PARAMETERS: [&str; 2] = ["sigma", "shape"];
+
 /// A distribution as written: a constant literal or a table.
 #[derive(Clone, Debug, PartialEq)]
 pub enum RawDist {
@@ -158,18 +185,14 @@ impl Dist {
                 Err((name.to_string(), format!("must be positive, got {v}")))
             }
         };
-        let allowed: &[&str] = match t.dist.as_str() {
-            "constant" => &["value"],
-            "uniform" => &["low", "high"],
-            "exponential" => &["mean"],
-            "lognormal" => &["median", "sigma"],
-            "normal" => &["mean", "std"],
-            "pareto" | "weibull" => &["scale", "shape"],
-            other => {
+        let allowed: &[&str] = match DISTRIBUTIONS.iter().find(|d| d.name == t.dist) {
+            Some(d) => d.parameters,
+            None => {
                 return Err((
                     "dist".into(),
                     format!(
-                        "unknown distribution `{other}`; expected constant, uniform, exponential, lognormal, normal, pareto or weibull"
+                        "unknown distribution `{}`; expected constant, uniform, exponential, lognormal, normal, pareto or weibull",
+                        t.dist
                     ),
                 ))
             }

@@ -49,74 +49,120 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Deserialize;
 
 use super::dist::{Dist, RawDist};
-use super::quantity::{Literal, Unit};
+use super::quantity::{duration_text, Literal, Unit};
+use super::schema;
 use super::{locate, NodeGroup, Validator, HOSTNAME_LABEL, MAX_HORIZON, MAX_NODES, ZONE_LABEL};
 use crate::model::image::normalize_image_name;
 use crate::model::ImageId;
 use crate::policy::failure::{
-    CrashModel, CrashTarget, FailureConfig, Family, NodeFailureModel, NodeTarget, OutageModel, ReactionOverrides, ScriptAction,
+    CrashModel, CrashTarget, FailureConfig, Family, NodeFailureModel, NodeTarget, OutageModel, ReactionOverrides, Reactions, ScriptAction,
     ScriptedEvent, SpotModel,
 };
 use crate::time::{SimDuration, SimTime};
 
 /// `[failures]` as written.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawFailures {
+    /// Whose reactions to failures (default: the scheduler's family; see `orchsim policies`).
+    #[schemars(with = "Option<schema::FailureProfile>")]
     profile: Option<String>,
+    /// From a node going silent to it being declared lost.
+    #[schemars(with = "Option<schema::Duration>")]
     node_monitor_grace_period: Option<Literal>,
+    /// Seconds a lost node's pods stay before eviction, unless they tolerate it otherwise.
     default_toleration_seconds: Option<i64>,
+    /// First non-zero delay before a crashed container restarts.
+    #[schemars(with = "Option<schema::Duration>")]
     restart_delay: Option<Literal>,
+    /// Cap of the restart delay.
+    #[schemars(with = "Option<schema::Duration>")]
     max_restart_delay: Option<Literal>,
-    /// Kept as a TOML value: a whole number or the string `"unlimited"`.
+    /// Failures a batch job survives before it fails (Job backoffLimit), or "unlimited".
+    // Kept as a TOML value: a whole number or the string `"unlimited"`.
+    #[schemars(with = "Option<schema::BackoffLimit>")]
     backoff_limit: Option<toml::Value>,
+    /// How long a reclaimed spot node runs after its notice.
+    #[schemars(with = "Option<schema::Duration>")]
     spot_notice: Option<Literal>,
+    /// Independent failures of each node of some pools.
     #[serde(default)]
     nodes: Vec<RawNodeFailures>,
+    /// Every node with one label value goes down together.
     #[serde(default)]
     outages: Vec<RawOutage>,
+    /// Events at given times.
     #[serde(default)]
     script: Vec<RawScripted>,
+    /// Container crashes.
     #[serde(default)]
     crashes: Vec<RawCrash>,
+    /// Spot reclaims of a pool's nodes.
     #[serde(default)]
     spot: Vec<RawSpot>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawNodeFailures {
+    /// Node groups whose nodes fail (default: every pool).
     pools: Option<Vec<String>>,
+    /// Mean time between failures (exponential).
+    #[schemars(with = "Option<schema::Duration>")]
     mtbf: Option<Literal>,
+    /// Mean time to repair (exponential).
+    #[schemars(with = "Option<schema::Duration>")]
     mttr: Option<Literal>,
+    /// Time up before failing, any distribution (instead of mtbf).
+    #[schemars(with = "Option<schema::Dist<schema::Duration>>")]
     time_to_failure: Option<RawDist>,
+    /// Time down before repair, any distribution (instead of mttr).
+    #[schemars(with = "Option<schema::Dist<schema::Duration>>")]
     time_to_repair: Option<RawDist>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawOutage {
+    /// The node label whose value goes down (default topology.kubernetes.io/zone).
     label: Option<String>,
+    /// The value (default: a random one each time).
     value: Option<String>,
+    /// Mean time between outages (exponential).
+    #[schemars(with = "Option<schema::Duration>")]
     mtbf: Option<Literal>,
+    /// Time between outages, any distribution (instead of mtbf).
+    #[schemars(with = "Option<schema::Dist<schema::Duration>>")]
     every: Option<RawDist>,
+    /// How long each outage lasts.
+    #[schemars(with = "schema::Dist<schema::Duration>")]
     duration: RawDist,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawScripted {
+    /// When it happens.
+    #[schemars(with = "schema::Duration")]
     at: Literal,
+    /// What happens.
     action: RawAction,
+    /// One node by name, e.g. general-3.
     node: Option<String>,
+    /// Every node of a zone.
     zone: Option<String>,
+    /// Every node with this label value.
     label: Option<RawLabel>,
+    /// Every node of a node group (or the group `add` grows).
     pool: Option<String>,
+    /// Nodes to add (`add` only).
     count: Option<u32>,
+    /// fail, cordon, drain: undone after this long.
+    #[schemars(with = "Option<schema::Duration>")]
     duration: Option<Literal>,
 }
 
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 enum RawAction {
     Fail,
@@ -127,29 +173,60 @@ enum RawAction {
     Add,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawLabel {
+    /// Label key.
     key: String,
+    /// Label value.
     value: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawCrash {
+    /// Pods of this class or service (default: every pod).
     workload: Option<String>,
+    /// Pods of this image.
     image: Option<String>,
+    /// Mean running time before a crash (exponential).
+    #[schemars(with = "Option<schema::Duration>")]
     mtbf: Option<Literal>,
+    /// Running time before a crash, any distribution (instead of mtbf).
+    #[schemars(with = "Option<schema::Dist<schema::Duration>>")]
     time_to_crash: Option<RawDist>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawSpot {
+    /// The node group of spot nodes.
     pool: String,
+    /// Mean time before a node is reclaimed (exponential).
+    #[schemars(with = "Option<schema::Duration>")]
     mtbf: Option<Literal>,
+    /// Time before a node is reclaimed, any distribution (instead of mtbf).
+    #[schemars(with = "Option<schema::Dist<schema::Duration>>")]
     time_to_reclaim: Option<RawDist>,
+    /// Whether the group replaces reclaimed nodes.
     replace: Option<bool>,
+}
+
+/// The `[failures]` reaction keys as a scenario would write the profile
+/// `r`, every key given (for `orchsim policies`).
+pub(crate) fn reactions_table(r: &Reactions) -> toml::Table {
+    let d = |d: SimDuration| toml::Value::String(duration_text(d));
+    let backoff_limit = r.batch_retry_limit.map_or(toml::Value::from("unlimited"), |n| i64::from(n).into());
+    let keys = [
+        ("profile", r.family.name().into()),
+        ("node_monitor_grace_period", d(r.detection)),
+        ("default_toleration_seconds", i64::try_from(r.eviction_timeout.as_micros() / 1_000_000).unwrap_or(i64::MAX).into()),
+        ("restart_delay", d(r.restart_backoff.initial)),
+        ("max_restart_delay", d(r.restart_backoff.max)),
+        ("backoff_limit", backoff_limit),
+        ("spot_notice", d(r.spot_notice)),
+    ];
+    keys.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
 }
 
 /// A random model's time as written: a mean shorthand (`mtbf = "30d"`) and
@@ -285,9 +362,10 @@ impl Validator<'_> {
         let f = |name: &str| format!("failures.{name}");
         let dur = |v: &mut Self, name: &str, lit: &Option<Literal>| lit.as_ref().and_then(|l| v.duration(&f(name), l));
         let profile = raw.profile.as_ref().and_then(|p| {
-            let family = Family::NAMES.iter().find(|(n, _)| n == p).map(|(_, fam)| *fam);
+            let catalogue = Family::catalogue();
+            let family = catalogue.iter().find(|f| f.name == p).map(|f| f.default);
             if family.is_none() {
-                let known: Vec<&str> = Family::NAMES.iter().map(|(n, _)| *n).collect();
+                let known: Vec<&str> = catalogue.iter().map(|f| f.name).collect();
                 self.error(&f("profile"), format!("unknown profile `{p}`; known: {}", known.join(", ")));
             }
             family

@@ -14,6 +14,8 @@ use std::fmt;
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
+use crate::time::SimDuration;
+
 /// A quantity as written: a number or a string with a unit suffix.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Literal {
@@ -117,6 +119,18 @@ impl Unit {
     }
 }
 
+/// A duration as a scenario writes it, in its largest whole unit: `"15m"`,
+/// `"10s"`, `"250ms"`, `"0s"` (what [`Unit::Duration`] parses back exactly).
+pub fn duration_text(d: SimDuration) -> String {
+    let us = d.as_micros();
+    let units: [(&str, u64); 6] =
+        [("d", 86_400_000_000), ("h", 3_600_000_000), ("m", 60_000_000), ("s", 1_000_000), ("ms", 1_000), ("us", 1)];
+    match units.iter().find(|(_, size)| us % size == 0 && us > 0) {
+        Some((unit, size)) => format!("{}{unit}", us / size),
+        None => "0s".to_string(),
+    }
+}
+
 /// Parses a Kubernetes resource quantity (`resource.Quantity`): a decimal
 /// number with an optional binary (`Ki`…`Ei`) or decimal (`n`, `u`, `m`, `k`,
 /// `M`…`E`) suffix.
@@ -189,6 +203,23 @@ mod tests {
 
     fn t(s: &str) -> Literal {
         Literal::Text(s.into())
+    }
+
+    #[test]
+    fn durations_print_in_their_largest_whole_unit_and_parse_back() {
+        for (us, text) in [
+            (0, "0s"),
+            (250_000, "250ms"),
+            (10_000_000, "10s"),
+            (900_000_000, "15m"),
+            (90_000_000, "90s"),
+            (2_592_000_000_000, "30d"),
+            (7, "7us"),
+        ] {
+            let d = SimDuration::from_micros(us);
+            assert_eq!(duration_text(d), text);
+            assert_eq!(Unit::Duration.parse(&t(text)), Ok(us as f64));
+        }
     }
 
     #[test]

@@ -9,7 +9,8 @@ use std::sync::Arc;
 use serde::Deserialize;
 
 use super::dist::RawDist;
-use super::quantity::{Literal, Unit};
+use super::quantity::{duration_text, Literal, Unit};
+use super::schema;
 use super::{RawBudget, RawLimits, RawPlacement, RawSelector, SharedSeries, SkippedRows, Validator, DEFAULT_STARTUP};
 use crate::model::affinity::{NodeAffinity, PodAffinity, PodSelector, SpreadConstraint, WhenUnsatisfiable};
 use crate::model::load::{LoadShape, LoadSpec};
@@ -29,41 +30,68 @@ pub const DEFAULT_LOAD_TICK: SimDuration = SimDuration::from_secs(10);
 /// Default longest provisioning: Cluster Autoscaler's `--max-node-provision-time`.
 pub const DEFAULT_MAX_PROVISION_TIME: SimDuration = SimDuration::from_secs(15 * 60);
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawService {
+    /// Service name.
     pub(super) name: String,
+    /// Replicas at the start.
     replicas: u32,
+    /// Its image (an [[images]] name).
     image: String,
+    /// CPU request of each replica.
+    #[schemars(with = "schema::Cpu")]
     cpu: Literal,
+    /// Memory request of each replica.
+    #[schemars(with = "schema::Bytes")]
     memory: Literal,
+    /// GPUs per replica (default 0).
     #[serde(default)]
     gpu: u64,
+    /// Limits as multiples of the requests (default 1).
     limits: Option<RawLimits>,
+    /// Container start time (default 1s).
+    #[schemars(with = "Option<schema::Dist<schema::Duration>>")]
     startup: Option<RawDist>,
+    /// Pod priority (default 0).
     #[serde(default)]
     priority: i32,
+    /// Pod tolerations.
     #[serde(default)]
     tolerations: Vec<Toleration>,
+    /// Node labels the pods require.
     #[serde(default)]
     node_selector: BTreeMap<String, String>,
+    /// Node affinity: required and preferred terms.
     #[serde(default)]
     node_affinity: NodeAffinity,
+    /// Topology spread constraints (default: the system default spread over hostnames and zones).
     #[serde(default)]
     topology_spread: Vec<SpreadConstraint>,
+    /// Pod affinity terms.
     #[serde(default)]
     pod_affinity: PodAffinity<RawSelector>,
+    /// Pod anti-affinity terms.
     #[serde(default)]
     pod_anti_affinity: PodAffinity<RawSelector>,
+    /// A PodDisruptionBudget over the service's pods.
     disruption_budget: Option<RawBudget>,
+    /// Requests/s one replica serves at its CPU request.
     capacity_rps: f64,
+    /// Memory used, as a fraction of the request (default 0.5).
     memory_utilization: Option<f64>,
+    /// The offered request rate: exactly one of constant, steps, ramp, diurnal, spikes, points or series, plus noise and tick.
     load: RawLoad,
+    /// What happens to requests beyond capacity: "drop" (default) or "queue".
     #[serde(default)]
     overflow: RawOverflow,
+    /// The service level objective.
     slo: Option<RawSlo>,
-    /// Kept raw: `hpa` is read here, registered policies by their plugin.
+    /// The replica autoscaler: policy = "hpa" (the default) and its parameters.
+    // Kept raw: `hpa` is read here, registered policies by their plugin.
+    #[schemars(with = "Option<schema::ReplicaAutoscaler>")]
     autoscaler: Option<toml::Table>,
+    /// A VerticalPodAutoscaler recommending requests.
     vpa: Option<RawVpa>,
 }
 
@@ -79,7 +107,7 @@ impl RawService {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 enum RawOverflow {
     #[default]
@@ -87,77 +115,123 @@ enum RawOverflow {
     Queue,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawSlo {
+    /// Share of requests that must be served (default 0.99).
     min_success_ratio: Option<f64>,
+    /// Highest acceptable latency (needs overflow = "queue").
+    #[schemars(with = "Option<schema::Duration>")]
     max_latency: Option<Literal>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawVpa {
+    /// What the VPA does with its recommendations.
     #[serde(default)]
     mode: VpaMode,
 }
 
 /// `load = { … }`: exactly one shape, plus noise and tick.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawLoad {
+    /// A constant rate, requests/s.
     constant: Option<f64>,
+    /// A rate that changes at given times.
     steps: Option<RawSteps>,
+    /// A rate going linearly from `from` to `to` between `start` and `end`.
     ramp: Option<RawRamp>,
+    /// A sinusoidal daily rate.
     diurnal: Option<RawDiurnal>,
+    /// A base rate with periodic spikes.
     spikes: Option<RawSpikes>,
+    /// A series of [time, rate] points, held until the next.
+    #[schemars(with = "Option<Vec<(schema::Duration, f64)>>")]
     points: Option<Vec<(Literal, f64)>>,
+    /// A request-rate trace.
     series: Option<RawSeries>,
+    /// Relative standard deviation of the rate, redrawn each tick (0–10, default 0).
     noise: Option<f64>,
+    /// How often the rate is redrawn (default 10s, at least 1s).
+    #[schemars(with = "Option<schema::Duration>")]
     tick: Option<Literal>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawSteps {
+    /// Rate before the first step, requests/s.
     initial: f64,
+    /// [time, rate] steps.
+    #[schemars(with = "Vec<(schema::Duration, f64)>")]
     steps: Vec<(Literal, f64)>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawRamp {
+    /// Rate at `start`.
     from: f64,
+    /// Rate at `end`.
     to: f64,
+    /// When the ramp starts.
+    #[schemars(with = "schema::Duration")]
     start: Literal,
+    /// When it ends.
+    #[schemars(with = "schema::Duration")]
     end: Literal,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawDiurnal {
+    /// Mean rate, requests/s.
     mean: f64,
+    /// Amplitude of the sine, requests/s.
     amplitude: f64,
+    /// Period (default 1d).
+    #[schemars(with = "Option<schema::Duration>")]
     period: Option<Literal>,
+    /// Time of the peak (default 14h).
+    #[schemars(with = "Option<schema::Duration>")]
     peak_at: Option<Literal>,
 }
 
 /// A request-rate trace: `file` (`@traces/…` is the traces folder, see
 /// `crate::trace::traces_dir`), its `format`, the window and scaling, and the
 /// options some formats take (see [`RateOptions`]).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawSeries {
+    /// The file; `@traces/…` is the traces folder.
     file: String,
+    /// Its format.
     format: RateFormat,
+    /// Trace time skipped at the start.
+    #[schemars(with = "Option<schema::Duration>")]
     skip: Option<Literal>,
+    /// Length of trace time replayed.
+    #[schemars(with = "Option<schema::Duration>")]
     take: Option<Literal>,
+    /// Bin of the request counts (per-request formats).
+    #[schemars(with = "Option<schema::Duration>")]
     bin: Option<Literal>,
+    /// Rates are multiplied by this (default 1).
     scale: Option<f64>,
+    /// Trace time is divided by this (default 1).
     speedup: Option<f64>,
+    /// Skip and count malformed rows.
     skip_bad_rows: Option<bool>,
+    /// Only rows of this request type (alibaba-qps).
     request_type: Option<String>,
+    /// The archive member to read (planetlab: one VM).
     member: Option<String>,
+    /// Time between rows of a file without a time column.
+    #[schemars(with = "Option<schema::Duration>")]
     step: Option<Literal>,
+    /// The column to read (alibaba-2018-usage).
     column: Option<String>,
 }
 
@@ -172,67 +246,141 @@ fn series_key(option: &str) -> &str {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawSpikes {
+    /// Rate between spikes.
     base: f64,
+    /// Rate during a spike.
     height: f64,
+    /// Period of the spikes.
+    #[schemars(with = "schema::Duration")]
     every: Literal,
+    /// Length of each spike.
+    #[schemars(with = "schema::Duration")]
     duration: Literal,
 }
 
+/// The `[services.autoscaler]` keys of `hpa` that have no default.
+pub(crate) const HPA_REQUIRED: [&str; 2] = ["max_replicas", "metrics"];
+
 /// `[services.autoscaler]` for `policy = "hpa"` (the default).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct RawHpa {
+pub(super) struct RawHpa {
+    /// minReplicas (default 1).
     min_replicas: Option<u32>,
+    /// maxReplicas.
     max_replicas: u32,
+    /// Metrics, each { cpu_utilization = percent } or { requests_per_pod = rps }; the largest proposal wins.
     metrics: Vec<RawMetric>,
+    /// autoscaling/v2 behavior (default: upstream's).
     behavior: Option<Behavior>,
+    /// The pre-behavior algorithm (autoscaling/v1).
     #[serde(default)]
     legacy: bool,
+    /// No change within this relative distance of the target (default 0.1).
     tolerance: Option<f64>,
+    /// How often it runs (default 15s).
+    #[schemars(with = "Option<schema::Duration>")]
     sync_period: Option<Literal>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawMetric {
+    /// Target mean CPU usage, percent of the request.
     cpu_utilization: Option<f64>,
+    /// Target requests/s per pod.
     requests_per_pod: Option<f64>,
 }
 
-/// `[node_autoscaler]`.
-#[derive(Debug, Deserialize)]
+/// The node autoscaler: `policy` and that policy's parameters (see `orchsim policies`).
+// One table for every policy; each takes the common keys and its own
+// (`NODE_AUTOSCALER_KEYS`), and the schema offers each policy only those.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = schema::node_autoscaler_by_policy)]
 pub(super) struct RawNodeAutoscaler {
+    /// The policy (see `orchsim policies`).
     policy: String,
+    /// Longest wait for a node asked for (default 15m).
+    #[schemars(with = "Option<schema::Duration>")]
     max_node_provision_time: Option<Literal>,
+    /// How often it runs.
+    #[schemars(with = "Option<schema::Duration>")]
     scan_interval: Option<Literal>,
+    /// Which pool grows (cluster-autoscaler).
     expander: Option<Expander>,
+    /// Whether nodes are removed (cluster-autoscaler).
     scale_down_enabled: Option<bool>,
+    /// Nodes below this utilization are unneeded (cluster-autoscaler).
     scale_down_utilization_threshold: Option<f64>,
+    /// How long a node must be unneeded before removal (cluster-autoscaler).
+    #[schemars(with = "Option<schema::Duration>")]
     scale_down_unneeded_time: Option<Literal>,
+    /// No removal this long after a scale-up (cluster-autoscaler).
+    #[schemars(with = "Option<schema::Duration>")]
     scale_down_delay_after_add: Option<Literal>,
+    /// No removal this long after a removal (cluster-autoscaler).
+    #[schemars(with = "Option<schema::Duration>")]
     scale_down_delay_after_delete: Option<Literal>,
+    /// Most empty nodes removed at once (cluster-autoscaler).
     max_empty_bulk_delete: Option<u32>,
+    /// Whether it consolidates (karpenter).
     consolidation: Option<bool>,
+    /// Which nodes may be consolidated (karpenter).
     consolidation_policy: Option<ConsolidationPolicy>,
+    /// How long a node's pods must be unchanged before consolidation (karpenter).
+    #[schemars(with = "Option<schema::Duration>")]
     consolidate_after: Option<Literal>,
+    /// Nodes disrupted at once, percent (karpenter).
     budget_percent: Option<u32>,
+    /// The metric kept at the target (target-tracking).
     metric: Option<TrackedMetric>,
+    /// The target utilization, a fraction (target-tracking).
     target: Option<f64>,
+    /// No other scale-out this long after one (target-tracking).
+    #[schemars(with = "Option<schema::Duration>")]
     scale_out_cooldown: Option<Literal>,
+    /// No other scale-in this long after one (target-tracking).
+    #[schemars(with = "Option<schema::Duration>")]
     scale_in_cooldown: Option<Literal>,
+    /// Most nodes removed per scan (target-tracking).
     scale_in_step: Option<u32>,
+    /// Whether nodes are removed (target-tracking).
     scale_in_enabled: Option<bool>,
+    /// The one pool to scale (target-tracking; default: every pool with max > min).
     pool: Option<String>,
 }
+
+/// The `[node_autoscaler]` keys every policy takes.
+pub(crate) const NODE_AUTOSCALER_COMMON_KEYS: [&str; 3] = ["policy", "max_node_provision_time", "scan_interval"];
+
+/// The `[node_autoscaler]` keys of each policy beyond the common ones: the
+/// validation rejects another policy's keys, and the schema offers each
+/// policy only its own.
+pub(crate) const NODE_AUTOSCALER_KEYS: [(&str, &[&str]); 3] = [
+    (
+        "cluster-autoscaler",
+        &[
+            "expander",
+            "scale_down_enabled",
+            "scale_down_utilization_threshold",
+            "scale_down_unneeded_time",
+            "scale_down_delay_after_add",
+            "scale_down_delay_after_delete",
+            "max_empty_bulk_delete",
+        ],
+    ),
+    ("karpenter", &["consolidation", "consolidation_policy", "consolidate_after", "budget_percent"]),
+    ("target-tracking", &["metric", "target", "scale_out_cooldown", "scale_in_cooldown", "scale_in_step", "scale_in_enabled", "pool"]),
+];
 
 impl RawNodeAutoscaler {
     /// The keys given that belong to policies other than `policy`.
     fn foreign_keys(&self) -> Vec<&'static str> {
-        let ca = [
+        let given = [
             ("expander", self.expander.is_some()),
             ("scale_down_enabled", self.scale_down_enabled.is_some()),
             ("scale_down_utilization_threshold", self.scale_down_utilization_threshold.is_some()),
@@ -240,14 +388,10 @@ impl RawNodeAutoscaler {
             ("scale_down_delay_after_add", self.scale_down_delay_after_add.is_some()),
             ("scale_down_delay_after_delete", self.scale_down_delay_after_delete.is_some()),
             ("max_empty_bulk_delete", self.max_empty_bulk_delete.is_some()),
-        ];
-        let karpenter = [
             ("consolidation", self.consolidation.is_some()),
             ("consolidation_policy", self.consolidation_policy.is_some()),
             ("consolidate_after", self.consolidate_after.is_some()),
             ("budget_percent", self.budget_percent.is_some()),
-        ];
-        let tracking = [
             ("metric", self.metric.is_some()),
             ("target", self.target.is_some()),
             ("scale_out_cooldown", self.scale_out_cooldown.is_some()),
@@ -256,13 +400,76 @@ impl RawNodeAutoscaler {
             ("scale_in_enabled", self.scale_in_enabled.is_some()),
             ("pool", self.pool.is_some()),
         ];
-        let mine: &[(&'static str, bool)] = match self.policy.as_str() {
-            "cluster-autoscaler" => &ca,
-            "karpenter" => &karpenter,
-            _ => &tracking,
-        };
-        ca.iter().chain(&karpenter).chain(&tracking).filter(|(k, set)| *set && !mine.iter().any(|(m, _)| m == k)).map(|(k, _)| *k).collect()
+        let mine = NODE_AUTOSCALER_KEYS.iter().find(|(p, _)| *p == self.policy).map_or(&[][..], |(_, keys)| *keys);
+        given.iter().filter(|(k, set)| *set && !mine.contains(k)).map(|(k, _)| *k).collect()
     }
+}
+
+/// `[node_autoscaler]` as a scenario would write `config`, every parameter
+/// given (for `orchsim policies`).
+pub(crate) fn node_autoscaler_table(config: &NodeAutoscalerConfig) -> toml::Table {
+    use toml::Value;
+    let d = |d: SimDuration| Value::String(duration_text(d));
+    let mut t = toml::Table::new();
+    t.insert("policy".into(), config.name().into());
+    t.insert("max_node_provision_time".into(), d(DEFAULT_MAX_PROVISION_TIME));
+    let keys: Vec<(&str, Value)> = match config {
+        NodeAutoscalerConfig::ClusterAutoscaler(p) => vec![
+            ("scan_interval", d(p.scan_interval)),
+            ("expander", Value::try_from(p.expander).expect("an expander is a string")),
+            ("scale_down_enabled", p.scale_down_enabled.into()),
+            ("scale_down_utilization_threshold", p.utilization_threshold.into()),
+            ("scale_down_unneeded_time", d(p.unneeded_time)),
+            ("scale_down_delay_after_add", d(p.delay_after_add)),
+            ("scale_down_delay_after_delete", d(p.delay_after_delete)),
+            ("max_empty_bulk_delete", i64::from(p.max_empty_bulk_delete).into()),
+        ],
+        NodeAutoscalerConfig::Karpenter(p) => vec![
+            ("scan_interval", d(p.interval)),
+            ("consolidation", p.consolidation.into()),
+            ("consolidation_policy", Value::try_from(p.consolidation_policy).expect("a policy is a string")),
+            ("consolidate_after", d(p.consolidate_after)),
+            ("budget_percent", i64::from(p.budget_percent).into()),
+        ],
+        NodeAutoscalerConfig::TargetTracking(p) => {
+            let mut keys = vec![
+                ("scan_interval", d(p.interval)),
+                ("metric", Value::try_from(p.metric).expect("a metric is a string")),
+                ("target", p.target.into()),
+                ("scale_out_cooldown", d(p.scale_out_cooldown)),
+                ("scale_in_cooldown", d(p.scale_in_cooldown)),
+                ("scale_in_step", i64::from(p.scale_in_step).into()),
+                ("scale_in_enabled", p.scale_in_enabled.into()),
+            ];
+            keys.extend(p.pool.clone().map(|pool| ("pool", Value::String(pool))));
+            keys
+        }
+    };
+    t.extend(keys.into_iter().map(|(k, v)| (k.to_string(), v)));
+    t
+}
+
+/// `[services.autoscaler]` as a scenario would write `config`, every
+/// parameter given (for `orchsim policies`); `None` for a plug-in, whose
+/// parameters only it knows.
+pub(crate) fn replica_autoscaler_table(config: &ReplicaAutoscalerConfig) -> Option<toml::Table> {
+    let ReplicaAutoscalerConfig::Hpa(h) = config else { return None };
+    let metric = |m: &MetricTarget| match *m {
+        MetricTarget::CpuUtilization(u) => toml::toml! { cpu_utilization = (u * 100.0) },
+        MetricTarget::RequestsPerPod(r) => toml::toml! { requests_per_pod = r },
+    };
+    let mut t = toml::Table::new();
+    t.insert("policy".into(), config.name().into());
+    t.insert("min_replicas".into(), i64::from(h.spec.min_replicas).into());
+    t.insert("max_replicas".into(), i64::from(h.spec.max_replicas).into());
+    t.insert("metrics".into(), toml::Value::Array(h.metrics.iter().map(|m| toml::Value::Table(metric(m))).collect()));
+    t.insert("tolerance".into(), h.tolerance.into());
+    t.insert("sync_period".into(), duration_text(h.sync_period).into());
+    t.insert("legacy".into(), h.spec.behavior.is_none().into());
+    if let Some(b) = &h.spec.behavior {
+        t.insert("behavior".into(), toml::Value::try_from(b).expect("a behavior is a table"));
+    }
+    Some(t)
 }
 
 /// A validated service with its policies.
@@ -440,7 +647,8 @@ impl Validator<'_> {
         };
         if policy != "hpa" {
             let Some(plugin) = self.registry.autoscaler(&policy) else {
-                let known: Vec<&str> = std::iter::once("hpa").chain(self.registry.autoscaler_names()).collect();
+                let catalogue = ReplicaAutoscalerConfig::catalogue();
+                let known: Vec<&str> = catalogue.iter().map(|p| p.name).chain(self.registry.autoscaler_names()).collect();
                 self.error(&format!("{field}.policy"), format!("unknown autoscaler `{policy}`; known: {}", known.join(", ")));
                 return None;
             };
@@ -601,9 +809,14 @@ impl Validator<'_> {
             lit.as_ref().and_then(|l| v.duration(&f(name), l)).unwrap_or(default)
         };
         let max_provision = dur(self, "max_node_provision_time", &raw.max_node_provision_time, DEFAULT_MAX_PROVISION_TIME);
-        let config = match raw.policy.as_str() {
-            "cluster-autoscaler" => {
-                let d = CaParams::default();
+        let catalogue = NodeAutoscalerConfig::catalogue();
+        let Some(known) = catalogue.iter().find(|p| p.name == raw.policy) else {
+            let names: Vec<&str> = catalogue.iter().map(|p| p.name).collect();
+            self.error(&f("policy"), format!("unknown node autoscaler `{}`; known: {}", raw.policy, names.join(", ")));
+            return None;
+        };
+        let config = match &known.default {
+            NodeAutoscalerConfig::ClusterAutoscaler(d) => {
                 let threshold = raw.scale_down_utilization_threshold.unwrap_or(d.utilization_threshold);
                 if !(0.0..=1.0).contains(&threshold) {
                     self.error(&f("scale_down_utilization_threshold"), format!("must be between 0 and 1, got {threshold}"));
@@ -625,8 +838,7 @@ impl Validator<'_> {
                 };
                 NodeAutoscalerConfig::ClusterAutoscaler(params)
             }
-            "karpenter" => {
-                let d = KarpenterParams::default();
+            NodeAutoscalerConfig::Karpenter(d) => {
                 let budget_percent = raw.budget_percent.unwrap_or(d.budget_percent);
                 if !(1..=100).contains(&budget_percent) {
                     self.error(&f("budget_percent"), format!("must be between 1 and 100, got {budget_percent}"));
@@ -637,11 +849,10 @@ impl Validator<'_> {
                     consolidation_policy: raw.consolidation_policy.unwrap_or(d.consolidation_policy),
                     consolidate_after: dur(self, "consolidate_after", &raw.consolidate_after, d.consolidate_after),
                     budget_percent,
-                    ..d
+                    ..d.clone()
                 })
             }
-            "target-tracking" => {
-                let d = TargetTrackingParams::default();
+            NodeAutoscalerConfig::TargetTracking(d) => {
                 let target = raw.target.unwrap_or(d.target);
                 if !(target > 0.0 && target <= 1.0) {
                     self.error(&f("target"), format!("a utilization in (0, 1], got {target}"));
@@ -661,10 +872,6 @@ impl Validator<'_> {
                     scale_in_enabled: raw.scale_in_enabled.unwrap_or(d.scale_in_enabled),
                     pool: raw.pool.clone(),
                 })
-            }
-            other => {
-                self.error(&f("policy"), format!("unknown node autoscaler `{other}`; known: {}", NodeAutoscalerConfig::NAMES.join(", ")));
-                return None;
             }
         };
         for key in raw.foreign_keys() {

@@ -56,12 +56,14 @@ struct NodeFailure {
     detection: Option<EventId>,
 }
 
-/// One batch job, for its retry limit.
+/// One batch job, for its retry limit: its first part's pods (numbered
+/// consecutively), its failures, and whether it has failed.
 #[derive(Clone, Copy, Debug)]
 struct JobRecord {
     first: PodId,
     tasks: u32,
     failures: u32,
+    failed: bool,
 }
 
 /// The failure models' state during a run.
@@ -80,6 +82,9 @@ pub(super) struct FailureRuntime {
     retries: BTreeMap<PodId, RetryCount>,
     /// Batch jobs by job number.
     jobs: Vec<JobRecord>,
+    /// The later parts of trace jobs whose tasks arrive at several instants
+    /// (first pod, pods), by job number: rare, so kept apart.
+    later_parts: BTreeMap<u32, Vec<(PodId, u32)>>,
     pub(super) totals: FailureTotals,
     pub(super) log: Vec<FailureEvent>,
 }
@@ -97,6 +102,7 @@ impl FailureRuntime {
             script_nodes: vec![Vec::new(); config.script.len()],
             retries: BTreeMap::new(),
             jobs: Vec::new(),
+            later_parts: BTreeMap::new(),
             totals: FailureTotals {
                 batch: scenario.batch.iter().map(|b| BatchSummary { workload: b.name.clone(), ..Default::default() }).collect(),
                 ..Default::default()
@@ -106,9 +112,21 @@ impl FailureRuntime {
         }
     }
 
-    /// Records a batch job's pods (they are numbered consecutively).
-    pub(super) fn job_submitted(&mut self, first: PodId, tasks: u32) {
-        self.jobs.push(JobRecord { first, tasks, failures: 0 });
+    /// Records the pods of batch job `job` submitted at one instant (they are
+    /// numbered consecutively): a new job, or a later part of a trace job
+    /// whose tasks arrive at several instants.
+    pub(super) fn job_submitted(&mut self, job: u32, first: PodId, tasks: u32) {
+        if job as usize >= self.jobs.len() {
+            self.jobs.push(JobRecord { first, tasks, failures: 0, failed: false });
+        } else {
+            self.later_parts.entry(job).or_default().push((first, tasks));
+        }
+    }
+
+    /// Whether batch job `job` has failed (passed its retry limit): the Job
+    /// controller creates no more pods for it.
+    pub(super) fn job_failed(&self, job: u32) -> bool {
+        self.jobs.get(job as usize).is_some_and(|j| j.failed)
     }
 
     fn note(&mut self, now: SimTime, kind: &'static str, target: impl Into<String>, detail: impl Into<String>) {
@@ -457,14 +475,18 @@ impl Simulation {
         if rec.failures <= limit {
             return false;
         }
+        rec.failed = true;
         let rec = *rec;
         self.failures.totals.batch[w].jobs_failed += 1;
         self.failures.note(now, "job-failed", format!("job-{job}"), format!("{} failures, backoffLimit {limit}", rec.failures));
-        for i in 0..rec.tasks {
-            let other = PodId(rec.first.0 + i);
-            if !self.cluster.pod(other).phase.is_final() {
-                let phase = if other == pod { PodPhase::Failed } else { PodPhase::Terminated };
-                self.end_pod(other, phase, now);
+        let later = self.failures.later_parts.get(&(job as u32)).cloned().unwrap_or_default();
+        for (first, tasks) in std::iter::once((rec.first, rec.tasks)).chain(later) {
+            for i in 0..tasks {
+                let other = PodId(first.0 + i);
+                if !self.cluster.pod(other).phase.is_final() {
+                    let phase = if other == pod { PodPhase::Failed } else { PodPhase::Terminated };
+                    self.end_pod(other, phase, now);
+                }
             }
         }
         self.queue.move_all(now);

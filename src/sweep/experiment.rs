@@ -32,20 +32,81 @@ pub const DEFAULT_REPLICATIONS: u32 = 5;
 /// Most runs one sweep may plan.
 pub const MAX_RUNS: usize = 1_000_000;
 
-#[derive(Debug, Deserialize)]
+/// An experiment file: base scenario(s) × a grid of parameter values × replications.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "orchsim experiment")]
 struct RawExperiment {
+    /// Name; the default output directory is `results/NAME/` (default: the file's name).
     name: Option<String>,
+    /// Free text.
     description: Option<String>,
+    /// The base scenario, relative to this file, or a list of them (then `scenario` is a parameter of the grid).
     scenario: OneOrMany,
+    /// Master seed (default: the base scenario's).
     seed: Option<u64>,
+    /// Runs per grid cell, each on its own seed (default 5).
     replications: Option<u32>,
+    /// Columns of the run summary to chart (default: pending_p95_s, mean_cpu_allocated, makespan_s).
     metrics: Option<Vec<String>>,
+    /// The grid: one entry per parameter.
     #[serde(default)]
+    #[schemars(with = "Grid")]
     grid: Table,
 }
 
-#[derive(Debug, Deserialize)]
+/// `[grid]`: each key a parameter (`policy`, `load` or a field path such as
+/// `"node_groups[small].count"`), each value a list, a range, or a path
+/// under a short name; the values are checked as the scenario checks them.
+struct Grid;
+
+impl schemars::JsonSchema for Grid {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Grid".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let range = serde_json::json!({
+            "description": "A range: from, from + step, … up to to.",
+            "type": "object",
+            "properties": { "from": { "type": "number" }, "to": { "type": "number" }, "step": { "type": "number", "exclusiveMinimum": 0 } },
+            "required": ["from", "to", "step"],
+            "additionalProperties": false
+        });
+        let values = serde_json::json!({ "description": "The values, in order.", "type": "array", "minItems": 1 });
+        let named = serde_json::json!({
+            "description": "A short name for a long field path: { path = \"…\", values = […] } or { path = \"…\", from, to, step }.",
+            "type": "object",
+            "properties": {
+                "path": { "type": "string", "description": "The field set, as in error messages: services[web].autoscaler.metrics[0].cpu_utilization." },
+                "values": values.clone(),
+                "from": { "type": "number" }, "to": { "type": "number" }, "step": { "type": "number" }
+            },
+            "required": ["path"],
+            "additionalProperties": false
+        });
+        // A single value, even a table (a distribution), is a grid of one.
+        let single = serde_json::json!({ "description": "A single value (a grid of one)." });
+        schemars::json_schema!({
+            "description": "Parameters of the grid: policy, load, or a field path such as \"node_groups[small].count\"; the cells are every combination.",
+            "type": "object",
+            "properties": {
+                "policy": {
+                    "description": "Scheduler policies by name.",
+                    "anyOf": [{ "type": "array", "items": { "type": "string" }, "minItems": 1 }, { "type": "string" }]
+                },
+                "load": { "description": "Offered-load multipliers (`[simulation] load`).", "anyOf": [values, range, { "type": "number" }] }
+            },
+            "additionalProperties": { "anyOf": [values, range, named, single] }
+        })
+    }
+}
+
+/// The schema of an experiment file (`orchsim schema experiment`).
+pub fn schema() -> schemars::Schema {
+    crate::scenario::schema::generator().into_root_schema_for::<RawExperiment>()
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 enum OneOrMany {
     One(String),

@@ -89,7 +89,7 @@ use super::{open_uncapped, BadRows, TraceError};
 use crate::time::{SimDuration, SimTime};
 
 /// The layout of a request-rate file (any of them may be gzipped: `.gz`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum RateFormat {
     /// Native CSV with the header `time_s,rate`: rate in requests/s from

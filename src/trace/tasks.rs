@@ -281,7 +281,7 @@ pub struct TraceInputs {
 }
 
 /// A batch trace's format.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum TaskFormat {
     /// The native format (module docs): tasks, and machines if given.

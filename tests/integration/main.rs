@@ -15,4 +15,5 @@ mod preemption;
 mod support;
 mod swarmkit;
 mod sweeps;
+mod tools;
 mod traces;

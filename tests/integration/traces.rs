@@ -276,3 +276,22 @@ fn scenarios_sharing_a_trace_cache_read_each_trace_once() {
     let fixed = load(&replay(dir.path(), two_jobs, 0, "start = \"2s\""), &shared).unwrap();
     assert_eq!(pods(&fixed), 1, "job 2 (no service here)");
 }
+
+#[test]
+fn a_job_whose_tasks_arrive_at_two_instants_is_one_job() {
+    let dir = tempfile::tempdir().unwrap();
+    // Job 7's second task arrives 20 s after its first (a DAG's next stage); job 8 once.
+    let rows = "0,7,0,2,10,1,1,0,0,0,0,finished,\n5,8,0,1,10,1,1,0,0,0,0,finished,\n20,7,1,1,10,1,1,0,0,0,0,finished,\n";
+    let s = scenario(&replay(dir.path(), rows, 0, ""));
+    assert!(s.summary().contains("2 jobs (4 pods)"), "{}", s.summary());
+    let (out, pods) = run(&s);
+    assert_eq!((out.summary.jobs_submitted, out.summary.pods_submitted), (2, 4));
+    let got: Vec<_> = by_job_task(&pods).iter().map(|p| (p.0, p.1, p.2)).collect();
+    // Job numbers follow first arrivals; the later task counts on from the job's index.
+    assert_eq!(got, [(0, 0, 0.0), (0, 1, 0.0), (0, 2, 20.0), (1, 0, 5.0)]);
+    // A run that ends before the later task counts only what arrives, as it submits.
+    let s = scenario(&replay(dir.path(), rows, 0, "").replace("duration = \"1h\"", "duration = \"10s\""));
+    assert!(s.summary().contains("2 jobs (3 pods)"), "{}", s.summary());
+    let out = run(&s).0.summary;
+    assert_eq!((out.jobs_submitted, out.pods_submitted), (2, 3));
+}

@@ -44,7 +44,7 @@ pub struct ScaleUpOption {
 }
 
 /// `--expander`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Expander {
     /// A random option (the FAQ's documented default).

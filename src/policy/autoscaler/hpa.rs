@@ -103,7 +103,7 @@ pub fn replicas_for_metric(current: u32, pods: &[PodSample], target: f64, tolera
 }
 
 /// A `behavior` rate policy.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScalingPolicy {
     /// `Pods` or `Percent`.
@@ -116,7 +116,7 @@ pub struct ScalingPolicy {
 }
 
 /// How a [`ScalingPolicy`] counts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum PolicyKind {
     /// A number of pods.
     Pods,
@@ -125,7 +125,7 @@ pub enum PolicyKind {
 }
 
 /// `selectPolicy`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum SelectPolicy {
     /// The policy allowing the largest change (the default).
     #[default]
@@ -137,7 +137,7 @@ pub enum SelectPolicy {
 }
 
 /// One direction of `behavior` (`scaleUp` or `scaleDown`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScalingRules {
     /// `stabilizationWindowSeconds`.
@@ -174,7 +174,7 @@ impl ScalingRules {
 }
 
 /// `behavior`: `None` in [`HpaSpec`] selects the legacy algorithm.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Behavior {
     /// `scaleUp`.

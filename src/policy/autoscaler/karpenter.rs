@@ -73,7 +73,7 @@ use crate::policy::autoscaler::{NodeAction, NodeAutoscaler, NodeScalingView};
 use crate::time::{SimDuration, SimTime};
 
 /// `spec.disruption.consolidationPolicy`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ConsolidationPolicy {
     /// Only empty nodes are deleted.

@@ -55,7 +55,7 @@ use crate::policy::autoscaler::{NodeAction, NodeAutoscaler, NodeScalingView};
 use crate::time::{SimDuration, SimTime};
 
 /// The metric a [`TargetTracking`] policy keeps at its target.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum TrackedMetric {
     /// Requested over allocatable CPU (like `ASGAverageCPUUtilization`, but

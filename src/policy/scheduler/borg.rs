@@ -34,7 +34,7 @@ use super::{ClusterView, Placement, Scheduler};
 use crate::model::{Node, NodeId, Pod, PodId, Resources};
 
 /// How feasible machines are ranked after preemption cost.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum BorgScoring {
     /// Tightest fit.
@@ -47,7 +47,7 @@ pub enum BorgScoring {
 }
 
 /// Parameters of the `borg` scheduler.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct BorgParams {
     /// Packing mode.

@@ -51,7 +51,7 @@ pub const IMAGE_MIN_THRESHOLD: u64 = 23 * 1024 * 1024;
 pub const IMAGE_MAX_CONTAINER_THRESHOLD: u64 = 1000 * 1024 * 1024;
 
 /// NodeResourcesFit scoring strategy (`scoringStrategy.type`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum ScoringStrategy {
     /// Prefer nodes with the most free resources (spreads). The default.
     #[default]
@@ -64,7 +64,7 @@ pub enum ScoringStrategy {
 
 /// One point of the RequestedToCapacityRatio `shape`: at `utilization` percent
 /// the score is `score` (0–10, scaled ×10 to the 0–100 node score range).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ShapePoint {
     /// Utilization, 0–100, strictly increasing along the shape.
@@ -149,7 +149,7 @@ fn weighted_scores(
 }
 
 /// How ties between equally scored nodes are broken.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum TieBreak {
     /// Uniformly at random, by reservoir sampling over the scored nodes in the
@@ -163,7 +163,7 @@ pub enum TieBreak {
 /// Per-resource weights of the NodeResourcesFit score (`scoringStrategy.resources`).
 /// Upstream scores `cpu` and `memory` only; extended resources such as
 /// `nvidia.com/gpu` count only when listed, which is what `gpu` does here.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ResourceWeights {
     /// Weight of `cpu` (a weight of 0 becomes 1, as upstream).
@@ -183,7 +183,7 @@ impl Default for ResourceWeights {
 
 /// Score plugin weights of the profile (`plugins.multiPoint.enabled[].weight`).
 /// A weight of 0 disables the plugin's score.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct PluginWeights {
     /// NodeResourcesFit (default 1).
@@ -225,7 +225,7 @@ impl Default for PluginWeights {
 /// allows (a binding re-checks requests and the pod count), so validation
 /// rejects it and points to `plugin_weights.node_resources_fit = 0`, which
 /// drops its score and keeps the filter.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum Plugin {
     /// Resource and pod-count filter, LeastAllocated (etc.) score. Cannot be disabled.
     NodeResourcesFit,
@@ -262,7 +262,7 @@ impl Plugin {
 }
 
 /// Parameters of the `kubernetes` scheduler, with kube-scheduler's defaults.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct KubernetesParams {
     /// `percentageOfNodesToScore`: 0 means adaptive; 100 examines every node.

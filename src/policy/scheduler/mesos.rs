@@ -57,7 +57,7 @@ pub const MIN_ALLOCATABLE_CPU_MILLI: u64 = 10;
 pub const MIN_ALLOCATABLE_MEMORY: u64 = 32 << 20;
 
 /// How a framework picks tasks for an offer.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum FrameworkKind {
     /// Oldest fitting queue head first (FIFO per workload class).
@@ -68,7 +68,7 @@ pub enum FrameworkKind {
 }
 
 /// One framework (`[[scheduler.frameworks]]`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FrameworkSpec {
     /// Name; the DRF sorter's last tie-break.
@@ -98,10 +98,11 @@ fn default_refuse_seconds() -> f64 {
 }
 
 /// Parameters of `mesos-drf`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct MesosParams {
     /// `--allocation_interval` (default "1s").
+    #[schemars(with = "crate::scenario::schema::Duration")]
     pub allocation_interval: Literal,
     /// Frameworks; classes not listed each get a batch framework of their own,
     /// named after them, with weight 1.

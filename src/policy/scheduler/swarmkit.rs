@@ -89,7 +89,7 @@ const ENGINE_LABEL_PREFIX: &str = "engine.labels.";
 /// Parameters of the `swarmkit` policy. In Swarm both are per service
 /// (`docker service create --placement-pref … --replicas-max-per-node …`);
 /// here they apply to every workload class.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct SwarmkitParams {
     /// Placement preferences, outermost first: each spreads a service's tasks
@@ -101,7 +101,7 @@ pub struct SwarmkitParams {
 }
 
 /// One placement preference, `{ spread = "node.labels.<key>" }`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlacementPreference {
     /// The spread descriptor, `node.labels.<key>` (prefix case-insensitive,
