@@ -702,6 +702,17 @@ fn run_into(scenario: &Scenario, seed: u64, dir: &Path, writes: RunWrites) -> Re
             crate::scenario::MAX_HORIZON.as_secs_f64() / 86_400.0
         );
     }
+    if output.sample_interval != scenario.sample_interval {
+        eprintln!(
+            "note: {} ({}): the run lasted {:.0} s without a fixed duration; timeseries.csv samples every {} instead of {} to stay within {} rows",
+            scenario.name,
+            scenario.scheduler.name(),
+            output.summary.simulated_s,
+            output.sample_interval,
+            scenario.sample_interval,
+            crate::simulation::OPEN_ENDED_SAMPLE_BUDGET + 1
+        );
+    }
     Ok(output)
 }
 

@@ -403,6 +403,16 @@ impl Collector {
         });
     }
 
+    /// Samples taken so far (after any thinning).
+    pub fn sample_count(&self) -> usize {
+        self.samples.len()
+    }
+
+    /// Drops every other sample, keeping the first and the last (see [`thin`]).
+    pub fn thin_samples(&mut self) {
+        thin(&mut self.samples, 1, |_, _| {});
+    }
+
     /// Time of the last sample, if any.
     pub fn last_sample_time(&self) -> Option<f64> {
         self.samples.last().map(|s| s.time_s)
@@ -490,9 +500,51 @@ impl Collector {
     }
 }
 
+/// Halves a table of periodic rows taken at an odd number of times, `per_time`
+/// rows at each (one per service, one per pool): the rows of every odd time
+/// go, and `absorb(kept, dropped)` folds each dropped row into the row of the
+/// same entity at the next time, so that counters "since the previous sample"
+/// still add up to the run's totals. Times 0, 2, 4, …, 2k remain: the same
+/// grid at twice the interval, ending at the last time.
+pub fn thin<T>(rows: &mut Vec<T>, per_time: usize, absorb: impl Fn(&mut T, &T)) {
+    if per_time == 0 || rows.len() < 3 * per_time {
+        return;
+    }
+    let times = rows.len() / per_time;
+    debug_assert!(times % 2 == 1 && rows.len() % per_time == 0, "thin needs whole times, an odd number of them");
+    for t in (1..times).step_by(2) {
+        for e in 0..per_time {
+            let (before, after) = rows.split_at_mut((t + 1) * per_time);
+            absorb(&mut after[e], &before[t * per_time + e]);
+        }
+    }
+    let mut index = 0;
+    rows.retain(|_| {
+        let keep = (index / per_time) % 2 == 0;
+        index += 1;
+        keep
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn thinning_keeps_even_times_and_folds_counters_forward() {
+        // Two entities per time, five times: (time, entity, counter).
+        let mut rows: Vec<(u32, u32, u32)> = (0..5).flat_map(|t| (0..2).map(move |e| (t, e, 10 * t + e))).collect();
+        let total: u32 = rows.iter().map(|r| r.2).sum();
+        thin(&mut rows, 2, |kept, dropped| kept.2 += dropped.2);
+        assert_eq!(rows, vec![(0, 0, 0), (0, 1, 1), (2, 0, 30), (2, 1, 32), (4, 0, 70), (4, 1, 72)]);
+        assert_eq!(rows.iter().map(|r| r.2).sum::<u32>(), total, "counters since the previous sample still add up");
+        // Nothing to thin: no entities, or fewer than three times.
+        let mut few = vec![1, 2];
+        thin(&mut few, 1, |_, _| {});
+        assert_eq!(few, [1, 2]);
+        thin(&mut few, 0, |_, _| {});
+        assert_eq!(few, [1, 2]);
+    }
 
     #[test]
     fn nearest_rank_quantiles() {

@@ -93,6 +93,10 @@ pub struct RunOutput {
     /// Whether a run without a fixed duration was cut at [`MAX_HORIZON`] with
     /// work still scheduled (heavy-tailed durations, say).
     pub stopped_at_horizon: bool,
+    /// The interval between the samples as written: the scenario's, or a
+    /// power-of-two multiple of it in a run without a fixed duration that
+    /// went on long enough to be thinned (see [`OPEN_ENDED_SAMPLE_BUDGET`]).
+    pub sample_interval: SimDuration,
     /// Per-service samples, at the same times as `samples`.
     pub services: Vec<ServiceSample>,
     /// Per-service summaries.
@@ -107,6 +111,15 @@ pub struct RunOutput {
     /// Per batch class: what failures cost it.
     pub batch_summaries: Vec<BatchSummary>,
 }
+
+/// Most sample times a run without a fixed duration keeps (plus one). Such a
+/// run lasts as long as its work, up to the 366-day horizon, so its length is
+/// unknown when it starts: each time the budget fills, every other sample is
+/// dropped and the interval doubles, keeping the series uniform and its size
+/// bounded (100,001 rows at most, about 10 MB of `timeseries.csv`) however
+/// long the run. A run with a `duration` keeps its interval: its sample count
+/// is known, and validation bounds it.
+pub const OPEN_ENDED_SAMPLE_BUDGET: usize = 100_000;
 
 /// A run in progress. Build with [`Simulation::new`], then [`run`](Self::run)
 /// it, or [`step`](Self::step) through it to inspect the state between events.
@@ -399,6 +412,9 @@ impl Simulation {
             Event::SchedulingCycle => self.scheduling_cycle(now, explain)?,
             Event::Sample => {
                 self.sample(now);
+                if self.end.is_none() && self.metrics.sample_count() > OPEN_ENDED_SAMPLE_BUDGET {
+                    self.thin_samples();
+                }
                 self.push(now + self.sample_interval, Event::Sample)?;
             }
             Event::LoadTick { service } => self.load_tick(service as usize, now)?,
@@ -494,6 +510,7 @@ impl Simulation {
             samples,
             pending_quantiles,
             stopped_at_horizon,
+            sample_interval: self.sample_interval,
             services: std::mem::take(&mut self.service_samples),
             service_summaries,
             pools: std::mem::take(&mut self.pool_samples),
@@ -514,6 +531,20 @@ impl Simulation {
         if self.node_autoscaler.is_some() {
             self.pool_samples.extend(self.pools.iter().map(|p| p.sample(now)));
         }
+    }
+
+    /// Halves every per-sample table and doubles the interval (see
+    /// [`OPEN_ENDED_SAMPLE_BUDGET`]).
+    fn thin_samples(&mut self) {
+        self.metrics.thin_samples();
+        crate::metrics::thin(&mut self.service_samples, self.services.len(), |kept, dropped| {
+            kept.dropped_requests += dropped.dropped_requests;
+            kept.slo_missed_s += dropped.slo_missed_s;
+        });
+        if self.node_autoscaler.is_some() {
+            crate::metrics::thin(&mut self.pool_samples, self.pools.len(), |_, _| {});
+        }
+        self.sample_interval = self.sample_interval.saturating_mul(2);
     }
 
     fn job_arrival(&mut self, wi: usize, now: SimTime) -> Result<(), SimError> {

@@ -834,3 +834,46 @@ kind = "kubernetes"
     let (out, _) = run(&scenario(&text("disabled_plugins = [\"TaintToleration\"]")));
     assert_eq!((out.summary.pods_completed, out.summary.pods_pending_at_end), (2, 0));
 }
+
+/// A run without a fixed duration lasts as long as its work: one 40-day task
+/// sampled every 10 s would write 345,600 rows. The series is thinned instead,
+/// staying uniform (every 40 s here: two doublings) and within the budget,
+/// and it still reaches the end of the run.
+#[test]
+fn an_open_ended_run_keeps_its_time_series_within_the_sample_budget() {
+    let scenario = orchsim::Scenario::parse(
+        r#"
+name = "long-task"
+[simulation]
+sample_interval = "10s"
+[[node_groups]]
+name = "n"
+count = 1
+cpu = "4"
+memory = "16Gi"
+[[images]]
+name = "app"
+size = "10Mi"
+[[batch]]
+name = "one"
+jobs = 1
+interarrival = "1s"
+images = ["app"]
+duration = "40d"
+cpu = "1"
+memory = "1Gi"
+"#,
+        "long.toml",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = orchsim::Simulation::new(&scenario, 1).run(&mut orchsim::metrics::NoPodLog).unwrap();
+    assert_eq!(out.summary.pods_completed, 1);
+    assert_eq!(out.sample_interval, orchsim::time::SimDuration::from_secs(40));
+    let rows = out.samples.len();
+    assert!(rows <= orchsim::simulation::OPEN_ENDED_SAMPLE_BUDGET + 2, "{rows} rows");
+    // Uniform every 40 s up to the last grid time, then the end of the run.
+    let times: Vec<f64> = out.samples.iter().map(|s| s.time_s).collect();
+    assert!(times[..rows - 1].windows(2).all(|w| w[1] - w[0] == 40.0), "not a 40 s grid");
+    assert_eq!(*times.last().unwrap(), out.summary.simulated_s);
+    assert!(out.summary.simulated_s >= 40.0 * 86_400.0);
+}
