@@ -1,4 +1,4 @@
 //! The `nasa-second` request-rate reader (see `orchsim_fuzz::rates`).
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| orchsim_fuzz::rates::check(orchsim::trace::RateFormat::NasaSecond, data));
+orchsim_fuzz::target!(|data| orchsim_fuzz::rates::check(orchsim::trace::RateFormat::NasaSecond, data));

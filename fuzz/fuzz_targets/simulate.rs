@@ -1,4 +1,4 @@
 //! Scenario files that validate, run for a bounded number of events.
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| orchsim_fuzz::scenarios::simulate(data));
+orchsim_fuzz::target!(|data| orchsim_fuzz::scenarios::simulate(data));

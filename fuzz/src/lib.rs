@@ -12,3 +12,13 @@ pub mod known;
 pub mod rates;
 pub mod scenarios;
 pub mod tasks;
+pub mod watchdog;
+
+/// A fuzz target whose every input runs under the [`watchdog`]:
+/// `orchsim_fuzz::target!(|data| check(data));`
+#[macro_export]
+macro_rules! target {
+    (|$data:ident| $body:expr) => {
+        ::libfuzzer_sys::fuzz_target!(|$data: &[u8]| $crate::watchdog::watch(|| $body));
+    };
+}

@@ -50,7 +50,7 @@ const MAX_POOL_NODES: u64 = 256;
 /// Most events one execution simulates, and most pods it lets exist: each
 /// execution stays within milliseconds and megabytes.
 const MAX_STEPS: u32 = 20_000;
-const MAX_PODS: usize = 20_000;
+const MAX_PODS: usize = 5_000;
 
 /// Runs a valid scenario (`parse`) of at most [`MAX_NODES`] nodes for at most
 /// [`MAX_STEPS`] events or until [`MAX_PODS`] pods exist, checking the
