@@ -1130,7 +1130,7 @@ impl Validator<'_> {
         let mut raw_groups = raw.node_groups.clone();
         raw_groups.extend(loaded.iter().flatten().flat_map(|l| l.machine_groups.iter().cloned()));
         let node_groups = self.node_groups(&raw_groups, &image_index);
-        self.cluster_size(&node_groups);
+        let sized = self.cluster_size(&node_groups);
         let names: Vec<String> = raw
             .batch
             .iter()
@@ -1151,6 +1151,9 @@ impl Validator<'_> {
             self.error("node_autoscaler", "no node group can change size: give one `min` and `max`");
         }
         let failures = raw.failures.as_ref().map(|f| self.failures(f, &node_groups, &image_index, &names, duration)).unwrap_or_default();
+        if sized {
+            self.resource_totals(&node_groups, &failures.nodes_added(node_groups.len()));
+        }
 
         let scheduler = self.scheduler(raw.scheduler.as_ref(), &names);
         if !self.diagnostics.is_empty() {
@@ -1338,22 +1341,29 @@ impl Validator<'_> {
         }
     }
 
-    /// Totals must fit the integer accounting, and the node table in memory.
-    fn cluster_size(&mut self, groups: &[NodeGroup]) {
-        // Errors point at the group contributing most.
-        let largest = |f: &dyn Fn(&NodeGroup) -> u128| (0..groups.len()).max_by_key(|&i| f(&groups[i])).unwrap_or(0);
+    /// The node table must fit in memory.
+    fn cluster_size(&mut self, groups: &[NodeGroup]) -> bool {
         let nodes: u64 = groups.iter().map(|g| g.count as u64).sum();
         if nodes > MAX_NODES {
-            let i = largest(&|g| g.count as u128);
+            let i = (0..groups.len()).max_by_key(|&i| groups[i].count).unwrap_or(0);
             self.error(&format!("node_groups[{i}].count"), format!("{nodes} nodes in all; orchsim simulates at most {MAX_NODES}"));
-            return;
+            return false;
         }
+        true
+    }
+
+    /// The cluster's totals must fit the integer accounting with every group
+    /// at its most nodes: its `max`, which a node autoscaler may fill, plus
+    /// the nodes that scripted `add` events bring (`added`, per group).
+    fn resource_totals(&mut self, groups: &[NodeGroup], added: &[u64]) {
         type Part = fn(&Resources) -> u64;
         let resources: [(&str, Part); 3] = [("cpu", |r| r.cpu_milli), ("memory", |r| r.memory_bytes), ("gpu", |r| r.gpu)];
         for (name, f) in resources {
-            let share = |g: &NodeGroup| g.count as u128 * f(&g.allocatable) as u128;
-            if groups.iter().map(share).sum::<u128>() > (u64::MAX / 4) as u128 {
-                let i = largest(&share);
+            let most = |i: usize| u128::from(groups[i].count.max(groups[i].max)) + u128::from(added.get(i).copied().unwrap_or(0));
+            let share = |i: &usize| most(*i) * u128::from(f(&groups[*i].allocatable));
+            if (0..groups.len()).map(|i| share(&i)).sum::<u128>() > (u64::MAX / 4) as u128 {
+                // The error points at the group contributing most.
+                let i = (0..groups.len()).max_by_key(share).unwrap_or(0);
                 self.error(
                     &format!("node_groups[{i}].{name}"),
                     format!("the cluster's total {name} is too large to account for; check the unit"),
@@ -1800,5 +1810,47 @@ mod tests {
         assert!(quickstart_with(heavy, true).warnings.is_empty());
         // A light tail (sigma 1: about 1e-19) is no concern.
         assert!(quickstart_with(r#"{ dist = "lognormal", median = "1h", sigma = 1.0 }"#, false).warnings.is_empty());
+    }
+
+    /// The diagnostics of `text`, which must be invalid.
+    fn diagnostics(text: &str) -> Vec<Diagnostic> {
+        match Scenario::parse(text, "t.toml") {
+            Ok(_) => panic!("accepted:\n{text}"),
+            Err(ScenarioError::Invalid(d)) => d,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// A pool of `count` nodes of `memory` each, up to `max`, and a node autoscaler.
+    fn pool(count: u32, max: u32, memory: &str) -> String {
+        format!(
+            "name = \"t\"\n[simulation]\nduration = \"1h\"\n\
+             [[node_groups]]\nname = \"base\"\ncount = 2\ncpu = \"4\"\nmemory = \"32Gi\"\n\
+             [[node_groups]]\nname = \"big\"\ncount = {count}\nmin = 0\nmax = {max}\ncpu = \"8\"\nmemory = \"{memory}\"\n\
+             [node_autoscaler]\npolicy = \"cluster-autoscaler\"\n"
+        )
+    }
+
+    #[test]
+    fn cluster_totals_count_the_nodes_a_node_autoscaler_may_add() {
+        // Found by the `simulate` fuzz target: an empty pool of absurd nodes
+        // passed validation, and the totals saturated once the Cluster
+        // Autoscaler added two of them, then underflowed as they left.
+        let d = diagnostics(&pool(0, 12, "4444444444444444444444444444464Gi"));
+        assert!(d.iter().any(|d| d.field.as_deref() == Some("node_groups[1].memory") && d.message.contains("too large")), "{d:?}");
+        // 1 EiB nodes: one fits the accounting, four do not.
+        assert!(Scenario::parse(&pool(1, 1, "1Ei"), "t.toml").is_ok());
+        assert!(diagnostics(&pool(1, 4, "1Ei")).iter().any(|d| d.field.as_deref() == Some("node_groups[1].memory")));
+    }
+
+    #[test]
+    fn cluster_totals_count_the_nodes_scripted_add_events_bring() {
+        let add = |count: u32| {
+            format!("{}[[failures.script]]\nat = \"1m\"\naction = \"add\"\npool = \"big\"\ncount = {count}\n", pool(1, 1, "1Ei"))
+        };
+        assert!(Scenario::parse(&add(1), "t.toml").is_ok());
+        assert!(diagnostics(&add(3))
+            .iter()
+            .any(|d| d.field.as_deref() == Some("node_groups[1].memory") && d.message.contains("too large")));
     }
 }

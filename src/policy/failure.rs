@@ -513,6 +513,20 @@ impl FailureConfig {
         self.nodes.is_empty() && self.outages.is_empty() && self.script.is_empty() && self.crashes.is_empty() && self.spot.is_empty()
     }
 
+    /// The nodes scripted `add` events bring to each of the scenario's
+    /// `groups` node groups, which the cluster's totals must allow for.
+    pub fn nodes_added(&self, groups: usize) -> Vec<u64> {
+        let mut added = vec![0; groups];
+        for ev in &self.script {
+            if let (ScriptAction::Add(n), NodeTarget::Pool(g)) = (ev.action, &ev.target) {
+                if let Some(nodes) = added.get_mut(*g as usize) {
+                    *nodes += u64::from(n);
+                }
+            }
+        }
+        added
+    }
+
     /// Whether a model draws failures for ever, so the run needs a duration.
     pub fn is_unbounded(&self) -> bool {
         !(self.nodes.is_empty() && self.outages.is_empty() && self.crashes.is_empty() && self.spot.is_empty())

@@ -1,0 +1,4 @@
+//! Experiment files (`orchsim sweep` up to the first run).
+#![no_main]
+
+orchsim_fuzz::target!(|data| orchsim_fuzz::scenarios::experiment(data));

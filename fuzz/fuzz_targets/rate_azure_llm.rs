@@ -1,0 +1,8 @@
+//! The `azure-llm` request-rate reader (see `orchsim_fuzz::rates`).
+#![no_main]
+
+orchsim_fuzz::target!(|data| {
+    if !orchsim_fuzz::known::far_apart_dates(data) {
+        orchsim_fuzz::rates::check(orchsim::trace::RateFormat::AzureLlm, data)
+    }
+});

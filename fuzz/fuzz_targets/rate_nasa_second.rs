@@ -1,0 +1,4 @@
+//! The `nasa-second` request-rate reader (see `orchsim_fuzz::rates`).
+#![no_main]
+
+orchsim_fuzz::target!(|data| orchsim_fuzz::rates::check(orchsim::trace::RateFormat::NasaSecond, data));

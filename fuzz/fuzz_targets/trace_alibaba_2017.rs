@@ -1,0 +1,4 @@
+//! The `alibaba-2017` batch-trace reader (see `orchsim_fuzz::tasks`).
+#![no_main]
+
+orchsim_fuzz::target!(|data| orchsim_fuzz::tasks::check(orchsim::trace::TaskFormat::Alibaba2017, data));
