@@ -386,8 +386,8 @@ fn trace_command(command: TraceCommand) -> Result<(), Failure> {
     };
     match (format, &command) {
         (AnyFormat::Tasks(f), TraceCommand::Inspect { .. }) => {
-            let trace = f.read(&inputs, args.skip_bad_rows).map_err(Failure::input)?;
-            print!("{}", trace::inspect::task_report(&trace, f.name()));
+            let summary = trace::inspect::summarise(f, &inputs, args.skip_bad_rows).map_err(Failure::input)?;
+            print!("{}", summary.report(f.name()));
         }
         (AnyFormat::Rate(f), TraceCommand::Inspect { .. }) => {
             let series = trace::read_rate_series(&args.file, f, &RateOptions::default()).map_err(Failure::input)?;

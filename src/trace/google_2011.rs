@@ -756,6 +756,10 @@ impl Tasks {
     fn finish(self, jobs: Option<&Jobs>, stats: &mut GoogleStats, sink: &mut dyn TaskSink) {
         stats.task_events = self.events;
         sink.reserve(self.jobs.iter().map(|j| j.tasks.len()).sum());
+        let submissions = self.jobs.iter().flat_map(|j| j.tasks.values()).map(|state| state.first_us);
+        if let (Some(first), Some(last)) = (submissions.clone().min(), submissions.max()) {
+            sink.span(first, last);
+        }
         for JobTasks { id: job, tasks: states } in self.jobs {
             let job_class = jobs.map(|jobs| jobs.classes.get(&job).copied());
             let mut states: Vec<(u32, TaskState)> = states.into_iter().collect();

@@ -288,9 +288,14 @@ pub trait TaskSink {
 
     /// A hint that about `tasks` more tasks are coming at once.
     fn reserve(&mut self, _tasks: usize) {}
+
+    /// The first and last submission of every task the reader will deliver,
+    /// told before the first of them by a reader that holds them all before
+    /// delivering any (Google's), so that a sink can bin them in one pass.
+    fn span(&mut self, _first_us: u64, _last_us: u64) {}
 }
 
-/// Collects the whole trace, unsorted until [`collect`] sorts it.
+/// Collects the whole trace, unsorted until [`TaskFormat::read`] sorts it.
 impl TaskSink for TaskTrace {
     fn task(&mut self, task: TraceTask) {
         self.tasks.push(task);
