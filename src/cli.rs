@@ -179,7 +179,9 @@ pub enum Command {
 pub enum TraceCommand {
     /// Print what a trace holds: rows, jobs, tasks, time span, arrivals over
     /// time, quantiles of durations, requests and priorities (batch formats),
-    /// or the rate's level and shape (request-rate formats).
+    /// or the rate's level and shape (request-rate formats). Memory does not
+    /// grow with the trace: a quantile of a field with over 65,536 distinct
+    /// values is within 0.5 % and marked ≈.
     Inspect {
         /// The trace.
         #[command(flatten)]
