@@ -256,7 +256,9 @@ pub enum SchemaFormat {
 pub enum TraceCommand {
     /// Print what a trace holds: rows, jobs, tasks, time span, arrivals over
     /// time, quantiles of durations, requests and priorities (batch formats),
-    /// or the rate's level and shape (request-rate formats).
+    /// or the rate's level and shape (request-rate formats). Memory does not
+    /// grow with the trace: a quantile of a field with over 65,536 distinct
+    /// values is within 0.5 % and marked ≈.
     Inspect {
         /// The trace.
         #[command(flatten)]
@@ -537,8 +539,8 @@ fn trace_command(command: TraceCommand) -> Result<(), Failure> {
     };
     match (format, &command) {
         (AnyFormat::Tasks(f), TraceCommand::Inspect { .. }) => {
-            let trace = f.read(&inputs, args.skip_bad_rows).map_err(Failure::input)?;
-            print!("{}", trace::inspect::task_report(&trace, f.name()));
+            let summary = trace::inspect::summarise(f, &inputs, args.skip_bad_rows).map_err(Failure::input)?;
+            print!("{}", summary.report(f.name()));
         }
         (AnyFormat::Rate(f), TraceCommand::Inspect { .. }) => {
             let series = trace::read_rate_series(&args.file, f, &RateOptions::default()).map_err(Failure::input)?;

@@ -30,7 +30,7 @@ use crate::policy::autoscaler::NodeAutoscalerConfig;
 use crate::policy::failure::FailureConfig;
 use crate::policy::scheduler::{CustomScheduler, Registry, SchedulerConfig};
 use crate::time::{SimDuration, SimTime};
-use crate::trace::{self, Absolute, BadRows, Replay, ReplayWindow, Scale, TaskFormat, TraceInputs};
+use crate::trace::{self, Absolute, BadRows, Replay, ReplaySink, ReplayWindow, Scale, TaskFormat, TraceInputs};
 use dist::{Dist, RawDist};
 use quantity::{Literal, Unit};
 pub use services::ServiceConfig;
@@ -1519,7 +1519,8 @@ impl Validator<'_> {
         Some(loaded)
     }
 
-    /// Reads and cuts the trace of `[[trace]]` entry `i` (see [`Validator::load_trace`]).
+    /// Reads and cuts the trace of `[[trace]]` entry `i` (see
+    /// [`Validator::load_trace`]), keeping only the window's tasks while reading.
     fn read_trace(
         &mut self,
         i: usize,
@@ -1530,7 +1531,8 @@ impl Validator<'_> {
         run: Option<SimDuration>,
     ) -> Option<LoadedTrace> {
         let f = |name: &str| format!("trace[{i}].{name}");
-        let read = match t.format.read(inputs, skip_bad_rows) {
+        let mut sink = ReplaySink::new(*window);
+        let read = match t.format.read_into(inputs, skip_bad_rows, &mut sink) {
             Ok(read) => read,
             Err(e) => {
                 self.error(&f("tasks"), format!("cannot read the {} trace: {e}", t.format.name()));
@@ -1550,7 +1552,7 @@ impl Validator<'_> {
                 self.error(&f(field), message);
             }
         }
-        let replay = match Replay::new(&read, window) {
+        let replay = match sink.finish(read) {
             Ok(replay) => replay,
             Err(e) => {
                 self.error(&f("start"), e.to_string());

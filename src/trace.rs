@@ -2,8 +2,8 @@
 //! README for schemas and units) or a user's own full downloads in the same formats.
 //!
 //! One module per kind of trace. Every reader streams: the real files run to
-//! millions of rows, so a reader keeps only what it returns (aggregated bins),
-//! never the raw rows. Files whose name ends in `.gz` are decompressed on the
+//! millions of rows, so a reader keeps only what it returns (aggregated bins,
+//! or the tasks its [`TaskSink`] keeps), never the raw rows. Files whose name ends in `.gz` are decompressed on the
 //! fly, so the compressed originals are read as published.
 //!
 //! A bad row fails the read with a [`TraceError`] naming the file, the 1-based
@@ -31,9 +31,12 @@ use std::path::{Path, PathBuf};
 
 use flate2::read::MultiGzDecoder;
 
-pub use replay::{keeps_job, Replay, ReplayTask, ReplayWindow};
+pub use replay::{keeps_job, Replay, ReplaySink, ReplayTask, ReplayWindow};
 pub use request_rate::{read_rate_series, RateFormat, RateOptions, RateSeries};
-pub use tasks::{Absolute, BadRows, GpuRequest, Outcome, Scale, TaskFormat, TaskTrace, TaskUnits, TraceInputs, TraceMachine, TraceTask};
+pub use tasks::{
+    Absolute, BadRows, GpuRequest, Outcome, ReadSummary, Scale, Submissions, TaskFormat, TaskSink, TaskTrace, TaskUnits, TraceInputs,
+    TraceMachine, TraceTask,
+};
 
 /// The environment variable that points at a folder of traces, for users whose
 /// full downloads live elsewhere than the shared samples.
@@ -222,6 +225,8 @@ pub(crate) fn open_uncapped(path: &Path) -> Result<Box<dyn Read>, TraceError> {
 pub(crate) mod test_files {
     use std::path::{Path, PathBuf};
 
+    use super::{TaskFormat, TraceInputs};
+
     /// Writes `text` to `dir/name` and returns its path.
     pub(crate) fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
         let path = dir.join(name);
@@ -236,6 +241,37 @@ pub(crate) mod test_files {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/traces").join(relative);
         assert!(path.exists(), "the fixture {} is missing", path.display());
         path
+    }
+
+    /// Every batch format's fixture, with all the tables it has.
+    pub(crate) fn batch_fixtures() -> Vec<(TaskFormat, TraceInputs)> {
+        let tables = |tasks: &str, machines: Option<&str>| TraceInputs {
+            tasks: fixture(tasks),
+            machines: machines.map(fixture),
+            ..TraceInputs::default()
+        };
+        let google = TraceInputs {
+            jobs: Some(fixture("google-2011/job_events")),
+            ..tables("google-2011/task_events", Some("google-2011/machine_events"))
+        };
+        let alibaba_2018 = TraceInputs {
+            instances: Some(fixture("alibaba-v2018/batch_instance.csv")),
+            containers: Some(fixture("alibaba-v2018/container_meta.csv")),
+            ..tables("alibaba-v2018/batch_task.csv.gz", Some("alibaba-v2018/machine_meta.csv"))
+        };
+        vec![
+            (TaskFormat::Native, tables("native/tasks.csv", Some("native/machines.csv"))),
+            (TaskFormat::Google2011, google),
+            (TaskFormat::Alibaba2017, tables("alibaba-v2017/batch_task.csv", None)),
+            (TaskFormat::Cloudsimpy, tables("alibaba-v2017/cloudsimpy_jobs.csv", None)),
+            (TaskFormat::Alibaba2018, TraceInputs { instances: None, ..alibaba_2018.clone() }),
+            (TaskFormat::Alibaba2018, alibaba_2018),
+            (TaskFormat::Swf, tables("swf/kth-sample.swf.gz", None)),
+            (
+                TaskFormat::AlibabaGpu2023,
+                tables("alibaba-gpu-v2023/openb_pod_list_default.csv", Some("alibaba-gpu-v2023/openb_node_list_all_node.csv")),
+            ),
+        ]
     }
 }
 

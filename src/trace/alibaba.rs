@@ -58,8 +58,8 @@ use std::str::FromStr;
 use csv::StringRecord;
 
 use super::rows::{bad, csv_error, line_of, parse_non_negative, Header};
-use super::tasks::{files_of, parse_int, secs_to_us};
-use super::{open, BadRows, GpuRequest, Outcome, Scale, TaskTrace, TaskUnits, TraceError, TraceMachine, TraceTask};
+use super::tasks::{collect, files_of, parse_int, secs_to_us, ReadSummary, TaskSink};
+use super::{open, GpuRequest, Outcome, Scale, TaskTrace, TaskUnits, TraceError, TraceTask};
 
 /// The class of a batch task.
 pub const BATCH_CLASS: u8 = 0;
@@ -97,26 +97,8 @@ pub const V2017_TASK_COLUMNS: [&str; 8] = [
 /// the index, are ignored).
 pub const CLOUDSIMPY_COLUMNS: [&str; 7] = ["submit_time", "duration", "cpu", "memory", "job_id", "task_id", "instances_num"];
 
-/// Rows read and skipped, across the files of one trace.
-#[derive(Debug, Default)]
-pub(crate) struct Tally {
-    pub(crate) rows: u64,
-    pub(crate) bad_rows: BadRows,
-}
-
-impl Tally {
-    pub(crate) fn new(skip_bad_rows: bool) -> Tally {
-        Tally { rows: 0, bad_rows: if skip_bad_rows { BadRows::skip() } else { BadRows::fail() } }
-    }
-
-    /// The trace of `tasks` and `machines`, sorted, in Alibaba's units (cores, normalised memory).
-    pub(crate) fn into_trace(self, tasks: Vec<TraceTask>, machines: Vec<TraceMachine>) -> TaskTrace {
-        let units = TaskUnits { cpu: Scale::Absolute, memory: Scale::Normalized };
-        let mut trace = TaskTrace { tasks, machines, units, rows: self.rows, bad_rows: self.bad_rows };
-        trace.sort();
-        trace
-    }
-}
+/// Alibaba's units: cores, and memory normalised to the largest machine.
+pub(crate) const UNITS: TaskUnits = TaskUnits { cpu: Scale::Absolute, memory: Scale::Normalized };
 
 /// Whether a table's first row must be a header or may be data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -137,7 +119,7 @@ pub(crate) fn read_table(
     path: &Path,
     names: &[&str],
     header_row: HeaderRow,
-    tally: &mut Tally,
+    summary: &mut ReadSummary,
     mut each: impl FnMut(&Fields) -> Result<(), TraceError>,
 ) -> Result<(), TraceError> {
     for file in files_of(path)? {
@@ -146,9 +128,9 @@ pub(crate) fn read_table(
         let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::Headers).flexible(true).from_reader(open(&file)?);
         let (header, first) = open_header(&file, &mut reader, names, header_row)?;
         let mut step = |row: &StringRecord| {
-            tally.rows += 1;
+            summary.rows += 1;
             let result = header.check_width(&file, row).and_then(|()| each(&Fields::new(&file, &header, row)));
-            tally.bad_rows.check(result).map(drop)
+            summary.bad_rows.check(result).map(drop)
         };
         if let Some(first) = first {
             step(&first)?;
@@ -295,13 +277,29 @@ pub(crate) fn batch_task(
 
 /// Reads v2017's `batch_task.csv` (a file or a directory of parts).
 pub fn read_v2017(tasks: &Path, skip_bad_rows: bool) -> Result<TaskTrace, TraceError> {
-    let mut tally = Tally::new(skip_bad_rows);
-    let mut out = Vec::new();
-    read_table(tasks, &V2017_TASK_COLUMNS, HeaderRow::Optional, &mut tally, |row| {
-        out.push(v2017_task(row)?);
+    collect(|sink| stream_v2017(tasks, skip_bad_rows, sink))
+}
+
+/// Streams v2017's `batch_task.csv` into `sink`, a task a row.
+pub(crate) fn stream_v2017(tasks: &Path, skip_bad_rows: bool, sink: &mut dyn TaskSink) -> Result<ReadSummary, TraceError> {
+    stream_rows(tasks, &V2017_TASK_COLUMNS, HeaderRow::Optional, skip_bad_rows, sink, v2017_task)
+}
+
+/// Streams a table whose every row is one task (`task`) into `sink`.
+fn stream_rows(
+    path: &Path,
+    names: &[&str],
+    header_row: HeaderRow,
+    skip_bad_rows: bool,
+    sink: &mut dyn TaskSink,
+    task: fn(&Fields) -> Result<TraceTask, TraceError>,
+) -> Result<ReadSummary, TraceError> {
+    let mut summary = ReadSummary::new(UNITS, skip_bad_rows);
+    read_table(path, names, header_row, &mut summary, |row| {
+        sink.task(task(row)?);
         Ok(())
     })?;
-    Ok(tally.into_trace(out, Vec::new()))
+    Ok(summary)
 }
 
 fn v2017_task(row: &Fields) -> Result<TraceTask, TraceError> {
@@ -324,13 +322,12 @@ fn v2017_task(row: &Fields) -> Result<TraceTask, TraceError> {
 
 /// Reads CloudSimPy's `jobs.csv` (a file or a directory of parts).
 pub fn read_cloudsimpy(jobs: &Path, skip_bad_rows: bool) -> Result<TaskTrace, TraceError> {
-    let mut tally = Tally::new(skip_bad_rows);
-    let mut out = Vec::new();
-    read_table(jobs, &CLOUDSIMPY_COLUMNS, HeaderRow::Required, &mut tally, |row| {
-        out.push(cloudsimpy_task(row)?);
-        Ok(())
-    })?;
-    Ok(tally.into_trace(out, Vec::new()))
+    collect(|sink| stream_cloudsimpy(jobs, skip_bad_rows, sink))
+}
+
+/// Streams CloudSimPy's `jobs.csv` into `sink`, a task a row.
+pub(crate) fn stream_cloudsimpy(jobs: &Path, skip_bad_rows: bool, sink: &mut dyn TaskSink) -> Result<ReadSummary, TraceError> {
+    stream_rows(jobs, &CLOUDSIMPY_COLUMNS, HeaderRow::Required, skip_bad_rows, sink, cloudsimpy_task)
 }
 
 fn cloudsimpy_task(row: &Fields) -> Result<TraceTask, TraceError> {

@@ -75,7 +75,8 @@
 //! [`UNPARSED_MACHINE`], containers from 2³¹. Reading the same files in the
 //! same order therefore always gives the same ids.
 
-use super::alibaba::{batch_task, outcome, read_table, unknown_status, Fields, HeaderRow, Tally, ONLINE_CLASS, ONLINE_PRIORITY};
+use super::alibaba::{batch_task, outcome, read_table, unknown_status, Fields, HeaderRow, ONLINE_CLASS, ONLINE_PRIORITY, UNITS};
+use super::tasks::{collect, ReadSummary, TaskSink};
 use super::{GpuRequest, Outcome, TaskTrace, TraceError, TraceInputs, TraceMachine, TraceTask};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -129,25 +130,44 @@ const CPU_SCALE: f64 = 100.0;
 /// Reads a v2018 trace: `inputs.tasks` (`batch_task`) and, when given,
 /// `instances`, `containers` and `machines` (module docs).
 pub fn read_v2018(inputs: &TraceInputs, skip_bad_rows: bool) -> Result<TaskTrace, TraceError> {
-    let mut tally = Tally::new(skip_bad_rows);
+    collect(|sink| stream_v2018(inputs, skip_bad_rows, sink))
+}
+
+/// Streams a v2018 trace into `sink`: batch tasks as they are read, unless
+/// `batch_instance` is given (their durations then wait for their instances,
+/// so every batch task is kept until that table is read), then the online
+/// containers and the machines (each spans several rows: kept to the end).
+pub(crate) fn stream_v2018(inputs: &TraceInputs, skip_bad_rows: bool, sink: &mut dyn TaskSink) -> Result<ReadSummary, TraceError> {
+    let mut summary = ReadSummary::new(UNITS, skip_bad_rows);
     let mut batch = Batch::new(inputs.instances.is_some());
-    read_table(&inputs.tasks, &BATCH_TASK_COLUMNS, HeaderRow::Optional, &mut tally, |row| batch.add_task(row))?;
     if let Some(path) = &inputs.instances {
+        read_table(&inputs.tasks, &BATCH_TASK_COLUMNS, HeaderRow::Optional, &mut summary, |row| {
+            let task = batch.add_task(row)?;
+            batch.tasks.push(task);
+            Ok(())
+        })?;
         batch.index_tasks();
-        read_table(path, &BATCH_INSTANCE_COLUMNS, HeaderRow::Optional, &mut tally, |row| batch.add_instance(row))?;
+        read_table(path, &BATCH_INSTANCE_COLUMNS, HeaderRow::Optional, &mut summary, |row| batch.add_instance(row))?;
         batch.apply_runs();
+        sink.reserve(batch.tasks.len());
+        std::mem::take(&mut batch.tasks).into_iter().for_each(|task| sink.task(task));
+    } else {
+        read_table(&inputs.tasks, &BATCH_TASK_COLUMNS, HeaderRow::Optional, &mut summary, |row| {
+            sink.task(batch.add_task(row)?);
+            Ok(())
+        })?;
     }
-    let mut tasks = batch.tasks;
     if let Some(path) = &inputs.containers {
         let mut containers = Containers::default();
-        read_table(path, &CONTAINER_META_COLUMNS, HeaderRow::Optional, &mut tally, |row| containers.add(row))?;
-        tasks.append(&mut containers.tasks);
+        read_table(path, &CONTAINER_META_COLUMNS, HeaderRow::Optional, &mut summary, |row| containers.add(row))?;
+        containers.tasks.into_iter().for_each(|task| sink.task(task));
     }
-    let mut machines = Machines::default();
     if let Some(path) = &inputs.machines {
-        read_table(path, &MACHINE_META_COLUMNS, HeaderRow::Optional, &mut tally, |row| machines.add(row))?;
+        let mut machines = Machines::default();
+        read_table(path, &MACHINE_META_COLUMNS, HeaderRow::Optional, &mut summary, |row| machines.add(row))?;
+        machines.list.into_iter().for_each(|machine| sink.machine(machine));
     }
-    Ok(tally.into_trace(tasks, machines.list))
+    Ok(summary)
 }
 
 /// Ids of names `prefix_N`, and of other names by first appearance.
@@ -298,7 +318,7 @@ struct Runs {
     count: u64,
 }
 
-/// The batch tasks read so far.
+/// The batch tasks' ids and, when their instances are read, the tasks themselves.
 struct Batch {
     jobs: Names,
     task_ids: TaskIds,
@@ -348,7 +368,8 @@ impl Batch {
         self.runs = vec![Runs::default(); self.tasks.len()];
     }
 
-    fn add_task(&mut self, row: &Fields) -> Result<(), TraceError> {
+    /// The task of a `batch_task` row, its ids given.
+    fn add_task(&mut self, row: &Fields) -> Result<TraceTask, TraceError> {
         let instances = row.instances(1)?;
         let status = row.text(4);
         let outcome = outcome(status).ok_or_else(|| row.bad(4, unknown_status(status)))?;
@@ -364,8 +385,7 @@ impl Batch {
         let mut t = batch_task(submit_us, job, task, instances, duration_us, cpu, memory);
         t.outcome = outcome;
         t.depends_on = depends_on;
-        self.tasks.push(t);
-        Ok(())
+        Ok(t)
     }
 
     fn add_instance(&mut self, row: &Fields) -> Result<(), TraceError> {

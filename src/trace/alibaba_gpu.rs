@@ -71,7 +71,9 @@ use std::path::Path;
 use csv::StringRecord;
 
 use super::rows::{bad, line_of, parse_non_negative, Header};
-use super::tasks::{parse_int, read_records, secs_to_us, BadRows, GpuRequest, Outcome, TaskTrace, TraceMachine, TraceTask};
+use super::tasks::{
+    collect, parse_int, read_records, secs_to_us, GpuRequest, Outcome, ReadSummary, TaskSink, TaskTrace, TaskUnits, TraceMachine, TraceTask,
+};
 use super::TraceError;
 
 /// The pod list's columns this reader uses.
@@ -106,17 +108,22 @@ pub const PRIORITY_LS: i32 = 1000;
 
 /// Reads the pod list (and the node list, if given) of GPU-v2023 (module docs).
 pub fn read_gpu_2023(pods: &Path, nodes: Option<&Path>, skip_bad_rows: bool) -> Result<TaskTrace, TraceError> {
-    let mut trace = TaskTrace { bad_rows: if skip_bad_rows { BadRows::skip() } else { BadRows::fail() }, ..TaskTrace::default() };
-    let mut tasks = Vec::new();
-    read_records(pods, &POD_COLUMNS, &mut trace, &mut tasks, pod)?;
-    trace.tasks = tasks;
+    collect(|sink| stream_gpu_2023(pods, nodes, skip_bad_rows, sink))
+}
+
+/// Streams the pod list into `sink`, a task a row, then the node list.
+pub(crate) fn stream_gpu_2023(
+    pods: &Path,
+    nodes: Option<&Path>,
+    skip_bad_rows: bool,
+    sink: &mut dyn TaskSink,
+) -> Result<ReadSummary, TraceError> {
+    let mut summary = ReadSummary::new(TaskUnits::default(), skip_bad_rows);
+    read_records(pods, &POD_COLUMNS, &mut summary, |task| sink.task(task), pod)?;
     if let Some(nodes) = nodes {
-        let mut machines = Vec::new();
-        read_records(nodes, &NODE_COLUMNS, &mut trace, &mut machines, node)?;
-        trace.machines = machines;
+        read_records(nodes, &NODE_COLUMNS, &mut summary, |machine| sink.machine(machine), node)?;
     }
-    trace.sort();
-    Ok(trace)
+    Ok(summary)
 }
 
 fn pod(path: &Path, header: &Header, row: &StringRecord, number: u64) -> Result<TraceTask, TraceError> {

@@ -38,6 +38,18 @@
 //! a second thread. Tables keyed by hash are only summed or sorted into the
 //! output, never iterated into it.
 //!
+//! # Memory
+//! A task's events span the trace (its FINISH may come hours after its
+//! SUBMIT), so the reader folds them into one state per task until the end of
+//! the files. It keeps that state only for the tasks whose submission the sink
+//! wants ([`TaskSink::wanted`]: a replay's window): the events of other tasks
+//! are read, checked and counted, then dropped. A task first seen before the
+//! window may still have events inside it, which must not make it a new task:
+//! such tasks are remembered in a compressed bitmap of task indices per job
+//! (a few bytes each), and tasks first seen after the window need nothing.
+//! What grows with the files beyond the window is the job table of
+//! `job_events` (a class per job) and the machines (a state per machine).
+//!
 //! # Task events
 //! The schema's codes: SUBMIT 0 (eligible for scheduling), SCHEDULE 1 (placed
 //! on a machine), EVICT 2 (descheduled: preempted, overcommitted machine,
@@ -109,9 +121,11 @@ use std::thread;
 use csv::ByteRecord;
 use flate2::read::MultiGzDecoder;
 
+use roaring::RoaringBitmap;
+
 use super::rows::{bad, csv_error, parse_non_negative};
-use super::tasks::{files_of, parse_int};
-use super::{open, BadRows, LineCap, Outcome, Scale, TaskTrace, TaskUnits, TraceError, TraceInputs, TraceMachine, TraceTask};
+use super::tasks::{collect, files_of, parse_int, ReadSummary, Submissions, TaskSink};
+use super::{open, LineCap, Outcome, Scale, TaskTrace, TaskUnits, TraceError, TraceInputs, TraceMachine, TraceTask};
 
 /// The columns of `task_events`, named as in the schema.
 pub const TASK_EVENT_COLUMNS: [&str; 13] = [
@@ -203,32 +217,45 @@ pub fn read(inputs: &TraceInputs, skip_bad_rows: bool) -> Result<TaskTrace, Trac
 
 /// Reads a Google 2011 trace and the counts of what it holds.
 pub fn read_with_stats(inputs: &TraceInputs, skip_bad_rows: bool) -> Result<(TaskTrace, GoogleStats), TraceError> {
-    let mut trace = TaskTrace {
-        units: TaskUnits { cpu: Scale::Normalized, memory: Scale::Normalized },
-        bad_rows: if skip_bad_rows { BadRows::skip() } else { BadRows::fail() },
-        ..TaskTrace::default()
-    };
     let mut stats = GoogleStats::default();
+    let trace = collect(|sink| read_tables(inputs, skip_bad_rows, sink, &mut stats))?;
+    Ok((trace, stats))
+}
+
+/// Streams a Google 2011 trace into `sink`, keeping state only for the tasks
+/// it wants (module docs).
+pub(crate) fn stream(inputs: &TraceInputs, skip_bad_rows: bool, sink: &mut dyn TaskSink) -> Result<ReadSummary, TraceError> {
+    read_tables(inputs, skip_bad_rows, sink, &mut GoogleStats::default())
+}
+
+/// Reads the tables into `sink`; `stats` counts the events of every task and
+/// the states of the tasks the sink wants.
+fn read_tables(
+    inputs: &TraceInputs,
+    skip_bad_rows: bool,
+    sink: &mut dyn TaskSink,
+    stats: &mut GoogleStats,
+) -> Result<ReadSummary, TraceError> {
+    let mut summary = ReadSummary::new(TaskUnits { cpu: Scale::Normalized, memory: Scale::Normalized }, skip_bad_rows);
     let mut jobs = Jobs::default();
     if let Some(path) = &inputs.jobs {
-        for_each_row(path, &JOB_EVENT_COLUMNS, &mut trace, |row| jobs.add(row))?;
+        for_each_row(path, &JOB_EVENT_COLUMNS, &mut summary, |row| jobs.add(row))?;
         stats.job_events = jobs.events;
         stats.jobs = jobs.classes.len() as u64;
     }
-    let mut tasks = Tasks::default();
-    for_each_row(&inputs.tasks, &TASK_EVENT_COLUMNS, &mut trace, |row| tasks.add(row))?;
-    if tasks.is_empty() {
+    let mut tasks = Tasks::new(sink.wanted());
+    for_each_row(&inputs.tasks, &TASK_EVENT_COLUMNS, &mut summary, |row| tasks.add(row))?;
+    if tasks.events.iter().all(|&n| n == 0) {
         return Err(TraceError::Empty { path: inputs.tasks.clone(), message: "no task events".into() });
     }
-    trace.tasks = tasks.finish(inputs.jobs.as_ref().map(|_| &jobs), &mut stats);
+    tasks.finish(inputs.jobs.as_ref().map(|_| &jobs), stats, sink);
     if let Some(path) = &inputs.machines {
         let mut machines = Machines::default();
-        for_each_row(path, &MACHINE_EVENT_COLUMNS, &mut trace, |row| machines.add(row))?;
+        for_each_row(path, &MACHINE_EVENT_COLUMNS, &mut summary, |row| machines.add(row))?;
         stats.machine_events = machines.events;
-        trace.machines = machines.finish(&mut stats);
+        machines.finish(stats, sink);
     }
-    trace.sort();
-    Ok((trace, stats))
+    Ok(summary)
 }
 
 /// The pod priority of Google priority `p`, so that the Borg policy's default
@@ -248,11 +275,11 @@ pub fn pod_priority(p: i32) -> i32 {
 
 /// Streams every headerless CSV file of `path` (a file, or a folder's files in
 /// name order), passing each row of the right width to `add` and routing
-/// errors through the trace's bad-row policy.
+/// errors through the read's bad-row policy.
 fn for_each_row(
     path: &Path,
     columns: &'static [&'static str],
-    trace: &mut TaskTrace,
+    summary: &mut ReadSummary,
     mut add: impl FnMut(&Row) -> Result<(), TraceError>,
 ) -> Result<(), TraceError> {
     for file in files_of(path)? {
@@ -260,9 +287,9 @@ fn for_each_row(
         let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(inflating_ahead(&file)?);
         let mut record = ByteRecord::new();
         while reader.read_byte_record(&mut record).map_err(|e| csv_error(&file, None, e))? {
-            trace.rows += 1;
+            summary.rows += 1;
             let row = Row { path: &file, record: &record, columns };
-            trace.bad_rows.check(row.check_width().and_then(|()| add(&row)))?;
+            summary.bad_rows.check(row.check_width().and_then(|()| add(&row)))?;
         }
     }
     Ok(())
@@ -640,7 +667,7 @@ impl TaskEvent {
 /// come in bursts (its tasks are submitted, scheduled and ended together), so
 /// keeping a job's tasks in one small table keeps the lookups in cache — one
 /// table of all tasks, hashed at random, made the lookups the read's main cost.
-#[derive(Default)]
+/// Only the tasks first seen in `wanted` get a state (module docs).
 struct Tasks {
     /// Job id → its index in `jobs`.
     slots: HashMap<u64, usize, Ids>,
@@ -649,6 +676,11 @@ struct Tasks {
     last: Option<(u64, usize)>,
     events: [u64; 9],
     order: TimeOrder,
+    /// The submissions kept.
+    wanted: Submissions,
+    /// Per job, the indices of its tasks first seen before `wanted`: their
+    /// later events are not new tasks. Only looked up, never iterated.
+    earlier: HashMap<u64, RoaringBitmap, Ids>,
 }
 
 /// One job's tasks, by task index.
@@ -658,13 +690,50 @@ struct JobTasks {
 }
 
 impl Tasks {
+    fn new(wanted: Submissions) -> Tasks {
+        Tasks {
+            slots: HashMap::default(),
+            jobs: Vec::new(),
+            last: None,
+            events: [0; 9],
+            order: TimeOrder::default(),
+            wanted,
+            earlier: HashMap::default(),
+        }
+    }
+
     fn add(&mut self, row: &Row) -> Result<(), TraceError> {
         let event = TaskEvent::parse(row)?;
         self.order.check(row, event.time_us)?;
         self.events[usize::from(event.kind)] += 1;
-        let slot = self.slot(event.job);
-        self.jobs[slot].tasks.entry(event.task).or_insert_with(|| TaskState::new(event.time_us)).apply(&event);
+        if self.wanted == Submissions::ALL {
+            // Every task kept (a whole read): one lookup that adds the task if new.
+            let slot = self.slot(event.job);
+            self.jobs[slot].tasks.entry(event.task).or_insert_with(|| TaskState::new(event.time_us)).apply(&event);
+        } else if let Some(state) = self.state(event.job, event.task) {
+            state.apply(&event);
+        } else if event.time_us < self.wanted.from_us {
+            self.earlier.entry(event.job).or_default().insert(event.task);
+        } else if self.wanted.contains(event.time_us) && !self.earlier.get(&event.job).is_some_and(|seen| seen.contains(event.task)) {
+            // First seen inside the span: submitted there.
+            let slot = self.slot(event.job);
+            self.jobs[slot].tasks.entry(event.task).or_insert_with(|| TaskState::new(event.time_us)).apply(&event);
+        }
+        // Else a task of before the span, or first seen after it: not kept.
         Ok(())
+    }
+
+    /// The state of a task kept, if it is one.
+    fn state(&mut self, job: u64, task: u32) -> Option<&mut TaskState> {
+        let slot = match self.last {
+            Some((id, slot)) if id == job => slot,
+            _ => {
+                let slot = *self.slots.get(&job)?;
+                self.last = Some((job, slot));
+                slot
+            }
+        };
+        self.jobs[slot].tasks.get_mut(&task)
     }
 
     /// The index of `job`'s tasks in `jobs`, added if new.
@@ -682,16 +751,19 @@ impl Tasks {
         slot
     }
 
-    fn is_empty(&self) -> bool {
-        self.jobs.is_empty()
-    }
-
-    /// The task table (unsorted: the caller sorts), filling the stats.
-    fn finish(self, jobs: Option<&Jobs>, stats: &mut GoogleStats) -> Vec<TraceTask> {
+    /// Hands the tasks kept to `sink`, job by job in order of first
+    /// appearance and by task index within a job, filling the stats.
+    fn finish(self, jobs: Option<&Jobs>, stats: &mut GoogleStats, sink: &mut dyn TaskSink) {
         stats.task_events = self.events;
-        let mut tasks = Vec::with_capacity(self.jobs.iter().map(|j| j.tasks.len()).sum());
+        sink.reserve(self.jobs.iter().map(|j| j.tasks.len()).sum());
+        let submissions = self.jobs.iter().flat_map(|j| j.tasks.values()).map(|state| state.first_us);
+        if let (Some(first), Some(last)) = (submissions.clone().min(), submissions.max()) {
+            sink.span(first, last);
+        }
         for JobTasks { id: job, tasks: states } in self.jobs {
             let job_class = jobs.map(|jobs| jobs.classes.get(&job).copied());
+            let mut states: Vec<(u32, TaskState)> = states.into_iter().collect();
+            states.sort_unstable_by_key(|&(task, _)| task);
             for (task, state) in states {
                 stats.tasks += 1;
                 stats.tasks_without_job_events += u64::from(job_class == Some(None));
@@ -699,7 +771,7 @@ impl Tasks {
                 let (duration_us, outcome) = state.ending();
                 stats.submitted_tasks += u64::from(state.submitted);
                 stats.never_scheduled += u64::from(duration_us == Some(0) && state.run_start_us == NEVER);
-                tasks.push(TraceTask {
+                sink.task(TraceTask {
                     submit_us: state.first_us,
                     job,
                     task,
@@ -715,7 +787,6 @@ impl Tasks {
                 });
             }
         }
-        tasks
     }
 }
 
@@ -794,15 +865,16 @@ impl Machines {
         Ok(())
     }
 
-    /// The machines (unsorted: the caller sorts), those without a capacity dropped and counted.
-    fn finish(self, stats: &mut GoogleStats) -> Vec<TraceMachine> {
-        let mut machines = Vec::with_capacity(self.states.len());
-        for (id, state) in self.states {
+    /// Hands the machines to `sink` by id, those without a capacity dropped and counted.
+    fn finish(self, stats: &mut GoogleStats, sink: &mut dyn TaskSink) {
+        let mut states: Vec<(u64, MachineState)> = self.states.into_iter().collect();
+        states.sort_unstable_by_key(|&(id, _)| id);
+        for (id, state) in states {
             let (Some(cpu), Some(memory)) = (state.cpu, state.memory) else {
                 stats.machines_without_capacity += 1;
                 continue;
             };
-            machines.push(TraceMachine {
+            sink.machine(TraceMachine {
                 id,
                 cpu,
                 memory,
@@ -812,7 +884,6 @@ impl Machines {
                 removed_us: state.removed_us,
             });
         }
-        machines
     }
 }
 
@@ -820,7 +891,7 @@ impl Machines {
 mod tests {
     use std::fs;
 
-    use crate::trace::test_files::{fixture, write};
+    use crate::trace::test_files::write;
     use std::io::Write;
     use std::path::PathBuf;
 
@@ -844,6 +915,13 @@ mod tests {
 
     fn inputs(tasks: PathBuf) -> TraceInputs {
         TraceInputs { tasks, jobs: None, instances: None, machines: None, containers: None }
+    }
+
+    /// The fixture's three tables.
+    fn fixture_inputs() -> TraceInputs {
+        let (format, inputs) = crate::trace::test_files::batch_fixtures().swap_remove(1);
+        assert_eq!(format, TaskFormat::Google2011);
+        inputs
     }
 
     fn task(trace: &TaskTrace, job: u64, index: u32) -> &TraceTask {
@@ -911,12 +989,7 @@ mod tests {
     /// machine events (plain), in the published layout.
     #[test]
     fn the_fixture_parts_give_each_task_its_last_run_and_each_machine_its_capacity() {
-        let inputs = TraceInputs {
-            jobs: Some(fixture("google-2011/job_events")),
-            machines: Some(fixture("google-2011/machine_events")),
-            ..inputs(fixture("google-2011/task_events"))
-        };
-        let (trace, stats) = read_with_stats(&inputs, false).unwrap();
+        let (trace, stats) = read_with_stats(&fixture_inputs(), false).unwrap();
         assert_eq!((trace.rows, trace.tasks.len(), trace.jobs(), trace.bad_rows.count), (11 + 5 + 6, 4, 3, 0));
         assert_eq!((trace.units.cpu, trace.units.memory), (Scale::Normalized, Scale::Normalized));
         // Running at the start of the trace (time 0), finished in the second part: one run of 5,000 s.
@@ -940,6 +1013,43 @@ mod tests {
         let machines: Vec<_> = trace.machines.iter().map(|m| (m.id, m.cpu, m.memory, m.added_us, m.removed_us)).collect();
         assert_eq!(machines, [(5, 0.5, 0.4995, 0, None), (6, 0.5, 0.2493, 0, Some(835_150_655)), (7, 1.0, 1.0, 0, None)]);
         assert_eq!((stats.machine_events, stats.machines_without_capacity), ([4, 1, 1], 1));
+    }
+
+    /// Keeps what it is given, and wants a span of submissions.
+    struct Wanting(Submissions, TaskTrace);
+
+    impl TaskSink for Wanting {
+        fn task(&mut self, task: TraceTask) {
+            self.1.tasks.push(task);
+        }
+
+        fn machine(&mut self, machine: TraceMachine) {
+            self.1.machines.push(machine);
+        }
+
+        fn wanted(&self) -> Submissions {
+            self.0
+        }
+    }
+
+    /// The reader hands over every state it kept, so a sink that gets only
+    /// the tasks of its span (with their whole histories, events before and
+    /// after it included) shows that no other task was kept.
+    #[test]
+    fn state_is_kept_only_for_tasks_first_seen_in_the_wanted_span() {
+        let inputs = fixture_inputs();
+        let whole = read(&inputs, false).unwrap();
+        let s = 1_000_000;
+        for (from_s, until_s) in [(0, Some(1)), (1, None), (600, Some(601)), (600, Some(700)), (601, None), (700, None)] {
+            let span = Submissions { from_us: from_s * s, until_us: until_s.map(|u| u * s) };
+            let mut sink = Wanting(span, TaskTrace::default());
+            let summary = stream(&inputs, false, &mut sink).unwrap();
+            sink.1.sort();
+            let expected: Vec<_> = whole.tasks.iter().filter(|t| span.contains(t.submit_us)).cloned().collect();
+            assert_eq!(sink.1.tasks, expected, "{span:?}");
+            assert_eq!((summary.rows, &sink.1.machines), (whole.rows, &whole.machines), "{span:?}");
+        }
+        assert!(whole.tasks.iter().any(|t| t.submit_us == 0 && t.duration_us.is_some_and(|d| d > 600 * s)), "a task spans the spans");
     }
 
     #[test]

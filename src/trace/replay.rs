@@ -17,11 +17,16 @@
 //! Sub-sampling (`sample`: the fraction of jobs kept) is decided per run, from
 //! the run's seed and the job id ([`keeps_job`]), so that replications see
 //! different samples and every policy of one replication sees the same one.
+//!
+//! A scenario reads its trace through a [`ReplaySink`], which keeps only the
+//! window's tasks and the machines present when it opens: one hour of a
+//! trace costs the same memory whether the file holds a day or a month. The
+//! result is that of [`Replay::new`] on the whole trace read into memory.
 
 use crate::model::resources::Resources;
 use crate::time::{SimDuration, SimTime};
 
-use super::tasks::{Absolute, BadRows, GpuRequest, Outcome, Scale, TaskTrace, TraceMachine};
+use super::tasks::{Absolute, BadRows, GpuRequest, Outcome, ReadSummary, Scale, Submissions, TaskSink, TaskTrace, TraceMachine, TraceTask};
 
 /// The window, speed-up and units of a replay.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -57,14 +62,12 @@ pub struct ReplayTask {
     pub trace_priority: i32,
 }
 
-/// What the window and the filters kept of a trace.
+/// What the window and the filters kept of a trace. Tasks outside the window
+/// are not counted: a streaming read does not always know them (Google's
+/// tasks that start after the window are dropped unseen).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ReplayCounts {
-    /// Tasks in the trace.
-    pub read: usize,
-    /// Tasks submitted outside the window.
-    pub outside_window: usize,
-    /// Tasks that never ran in the trace.
+    /// Tasks of the window that never ran in the trace.
     pub never_ran: usize,
     /// Tasks kept.
     pub kept: usize,
@@ -106,10 +109,10 @@ pub struct MachineShape {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ReplayError {
     /// Nothing falls in the window.
-    #[error("no task of the trace ({read} read) is submitted in the window; check `start` and `duration`")]
+    #[error("no task of the trace ({rows} data rows read) is submitted in the window; check `start` and `duration`")]
     EmptyWindow {
-        /// Tasks in the trace.
-        read: usize,
+        /// Data rows of the trace.
+        rows: u64,
     },
     /// A time is beyond the simulator's clock.
     #[error("job {job} task {task}: {what} is beyond the simulator's clock")]
@@ -123,17 +126,25 @@ pub enum ReplayError {
     },
 }
 
+impl ReplayWindow {
+    /// The submissions of the window in trace time.
+    pub fn submissions(&self) -> Submissions {
+        Submissions { from_us: self.start_us, until_us: self.length_us.map(|l| self.start_us.saturating_add(l)) }
+    }
+
+    /// Whether `machine` is present when the window opens.
+    fn present(&self, machine: &TraceMachine) -> bool {
+        machine.added_us <= self.start_us && machine.removed_us.is_none_or(|r| r > self.start_us)
+    }
+}
+
 impl Replay {
-    /// Cuts and converts `trace` for a replay.
+    /// Cuts and converts `trace` (sorted, see [`TaskTrace::sort`]) for a replay.
     pub fn new(trace: &TaskTrace, window: &ReplayWindow) -> Result<Replay, ReplayError> {
-        let end = window.length_us.map(|l| window.start_us.saturating_add(l));
-        let mut counts = ReplayCounts { read: trace.tasks.len(), ..ReplayCounts::default() };
+        let submissions = window.submissions();
+        let mut counts = ReplayCounts::default();
         let mut tasks = Vec::new();
-        for t in &trace.tasks {
-            if t.submit_us < window.start_us || end.is_some_and(|e| t.submit_us >= e) {
-                counts.outside_window += 1;
-                continue;
-            }
+        for t in trace.tasks.iter().filter(|t| submissions.contains(t.submit_us)) {
             if t.duration_us == Some(0) && !matches!(t.outcome, Outcome::Finished) {
                 counts.never_ran += 1;
                 continue;
@@ -161,7 +172,7 @@ impl Replay {
             });
         }
         if tasks.is_empty() {
-            return Err(ReplayError::EmptyWindow { read: counts.read });
+            return Err(ReplayError::EmptyWindow { rows: trace.rows });
         }
         let mut jobs: Vec<u64> = tasks.iter().map(|t| t.job).collect();
         jobs.sort_unstable();
@@ -169,6 +180,50 @@ impl Replay {
         counts.jobs = jobs.len();
         let machines = machine_shapes(&trace.machines, trace, window);
         Ok(Replay { tasks, machines, counts, bad_rows: trace.bad_rows.clone() })
+    }
+}
+
+/// A [`TaskSink`] that keeps what a replay of its window needs: the tasks
+/// submitted in the window and the machines present when it opens.
+/// [`finish`](Self::finish) makes the replay, the same as [`Replay::new`] on
+/// the whole trace.
+#[derive(Debug)]
+pub struct ReplaySink {
+    window: ReplayWindow,
+    kept: TaskTrace,
+}
+
+impl ReplaySink {
+    /// A sink for a replay of `window`.
+    pub fn new(window: ReplayWindow) -> ReplaySink {
+        ReplaySink { window, kept: TaskTrace::default() }
+    }
+
+    /// The replay of what was kept, `read` being what the read saw besides.
+    pub fn finish(self, read: ReadSummary) -> Result<Replay, ReplayError> {
+        let ReplaySink { window, mut kept } = self;
+        (kept.units, kept.rows, kept.bad_rows) = (read.units, read.rows, read.bad_rows);
+        // Sorted as a whole read would be: readers deliver in their own order.
+        kept.sort();
+        Replay::new(&kept, &window)
+    }
+}
+
+impl TaskSink for ReplaySink {
+    fn task(&mut self, task: TraceTask) {
+        if self.window.submissions().contains(task.submit_us) {
+            self.kept.tasks.push(task);
+        }
+    }
+
+    fn machine(&mut self, machine: TraceMachine) {
+        if self.window.present(&machine) {
+            self.kept.machines.push(machine);
+        }
+    }
+
+    fn wanted(&self) -> Submissions {
+        self.window.submissions()
     }
 }
 
@@ -204,11 +259,10 @@ fn memory_bytes(scale: Scale, memory: f64, machine: Absolute) -> u64 {
 /// The machines present when the window opens, grouped by shape (sorted, so
 /// that node groups come out in a stable order).
 fn machine_shapes(machines: &[TraceMachine], trace: &TaskTrace, window: &ReplayWindow) -> Vec<MachineShape> {
-    let present = |m: &&TraceMachine| m.added_us <= window.start_us && m.removed_us.is_none_or(|r| r > window.start_us);
     let mut shapes: Vec<MachineShape> = Vec::new();
     let mut keys: Vec<(u64, u64, u32, &str)> = machines
         .iter()
-        .filter(present)
+        .filter(|m| window.present(m))
         .map(|m| {
             (
                 cpu_milli(trace.units.cpu, m.cpu, window.machine),
@@ -247,7 +301,7 @@ pub fn keeps_job(seed: u64, job: u64, sample: f64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::trace::tasks::{TaskUnits, TraceTask};
+    use crate::trace::tasks::{TaskFormat, TaskUnits, TraceInputs, TraceTask};
 
     fn task(submit_s: u64, job: u64, duration_s: Option<u64>, outcome: Outcome) -> TraceTask {
         TraceTask {
@@ -305,7 +359,7 @@ mod tests {
             machine: Absolute { cores: 16.0, bytes: 64.0 },
         };
         let replay = Replay::new(&trace, &window).unwrap();
-        assert_eq!(replay.counts, ReplayCounts { read: 5, outside_window: 2, never_ran: 1, kept: 2, jobs: 2, pods: 4 });
+        assert_eq!(replay.counts, ReplayCounts { never_ran: 1, kept: 2, jobs: 2, pods: 4 });
         let at: Vec<_> = replay.tasks.iter().map(|t| (t.job, t.at, t.duration)).collect();
         assert_eq!(at, [(2, SimTime::ZERO, Some(SimDuration::from_secs(10))), (4, SimTime::ZERO + SimDuration::from_secs(30), None)]);
         assert_eq!(replay.tasks[0].requests, Resources { cpu_milli: 4000, memory_bytes: 32, gpu: 0 });
@@ -316,9 +370,91 @@ mod tests {
 
     #[test]
     fn an_empty_window_is_an_error() {
-        let trace = TaskTrace { tasks: vec![task(50, 1, Some(10), Outcome::Finished)], ..TaskTrace::default() };
+        let trace = TaskTrace { tasks: vec![task(50, 1, Some(10), Outcome::Finished)], rows: 1, ..TaskTrace::default() };
         let window = ReplayWindow { start_us: 100_000_000, length_us: None, speedup: 1.0, machine: Absolute { cores: 1.0, bytes: 1.0 } };
-        assert_eq!(Replay::new(&trace, &window), Err(ReplayError::EmptyWindow { read: 1 }));
+        assert_eq!(Replay::new(&trace, &window), Err(ReplayError::EmptyWindow { rows: 1 }));
+    }
+
+    /// Windows over the submissions of `trace`: the whole trace, and from each
+    /// distinct submission (and 0) to each later one, to a µs after it and to the end.
+    fn windows(trace: &TaskTrace) -> Vec<ReplayWindow> {
+        let mut times: Vec<u64> = trace.tasks.iter().map(|t| t.submit_us).chain([0]).collect();
+        times.sort_unstable();
+        times.dedup();
+        let machine = Absolute { cores: 16.0, bytes: 64.0 * (1u64 << 30) as f64 };
+        let window = |start_us, length_us| ReplayWindow { start_us, length_us, speedup: 1.0, machine };
+        let mut windows = Vec::new();
+        for (k, &start) in times.iter().enumerate() {
+            windows.push(window(start, None));
+            windows.push(window(start, Some(1)));
+            windows.extend(times[k + 1..].iter().map(|&end| window(start, Some(end - start))));
+        }
+        windows
+    }
+
+    /// Reads `inputs` through a [`ReplaySink`] of `window`; fails unless it
+    /// kept exactly the window's tasks and the machines present.
+    fn windowed(format: TaskFormat, inputs: &TraceInputs, window: ReplayWindow) -> Result<Replay, ReplayError> {
+        let mut sink = ReplaySink::new(window);
+        let read = format.read_into(inputs, false, &mut sink).unwrap();
+        let span = window.submissions();
+        assert!(sink.kept.tasks.iter().all(|t| span.contains(t.submit_us)), "{} {window:?}: a task outside the window kept", format.name());
+        assert!(sink.kept.machines.iter().all(|m| window.present(m)), "{} {window:?}: an absent machine kept", format.name());
+        sink.finish(read)
+    }
+
+    /// On every fixture and every window over its submissions, reading through
+    /// the sink gives what cutting the whole trace read into memory gives.
+    #[test]
+    fn a_windowed_read_equals_the_whole_read_cut_on_every_fixture() {
+        for (format, inputs) in crate::trace::test_files::batch_fixtures() {
+            let whole = format.read(&inputs, false).unwrap();
+            let windows = windows(&whole);
+            assert!(windows.len() >= 6, "{}: {} windows", format.name(), windows.len());
+            for window in windows {
+                let expected = Replay::new(&whole, &window);
+                assert_eq!(windowed(format, &inputs, window), expected, "{} {window:?}", format.name());
+            }
+        }
+    }
+
+    /// The same on the public traces, for windows inside them and to their
+    /// end (Google's: tasks first seen before the window have events in it).
+    #[test]
+    fn a_windowed_read_equals_the_whole_read_cut_on_the_public_traces() {
+        use crate::trace::testing::needed_for;
+        /// A window's start and length, µs.
+        type Span = (u64, Option<u64>);
+        let (hour, day) = (3_600_000_000, 86_400_000_000);
+        let cases: [(_, _, _, &[Span]); 4] = [
+            ("google-2011", TaskFormat::Google2011, "google-2011/task_events", &[(10 * hour, Some(hour)), (19 * hour, None)]),
+            (
+                "alibaba-2017",
+                TaskFormat::Alibaba2017,
+                "alibaba-v2017/batch_task.csv",
+                &[(0, Some(hour)), (10 * hour, Some(hour)), (16 * hour, None)],
+            ),
+            (
+                "gpu-2023",
+                TaskFormat::AlibabaGpu2023,
+                "alibaba-gpu-v2023/openb_pod_list_default.csv",
+                &[(111 * day, Some(day)), (140 * day, None)],
+            ),
+            ("swf", TaskFormat::Swf, "swf/KTH-SP2-1996-2.1-cln.swf.gz", &[(7 * day, Some(day)), (100 * day, Some(day)), (300 * day, None)]),
+        ];
+        for (name, format, tasks, windows) in cases {
+            let Some(tasks) = needed_for(name, tasks) else { continue };
+            let jobs = (format == TaskFormat::Google2011).then(|| tasks.with_file_name("job_events"));
+            let inputs = TraceInputs { tasks, jobs, ..TraceInputs::default() };
+            let whole = format.read(&inputs, false).unwrap();
+            let machine = Absolute { cores: 32.0, bytes: 128.0 * (1u64 << 30) as f64 };
+            for &(start_us, length_us) in windows {
+                let window = ReplayWindow { start_us, length_us, speedup: 2.0, machine };
+                let expected = Replay::new(&whole, &window);
+                assert!(expected.as_ref().is_ok_and(|r| r.counts.kept > 0), "{name} {window:?}: choose a window with tasks");
+                assert_eq!(windowed(format, &inputs, window), expected, "{name} {window:?}");
+            }
+        }
     }
 
     #[test]

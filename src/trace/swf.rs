@@ -86,7 +86,9 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 use super::rows::bad;
-use super::tasks::{files_of, secs_to_us, BadRows, GpuRequest, Outcome, TaskTrace, TraceMachine, TraceTask};
+use super::tasks::{
+    collect, files_of, secs_to_us, GpuRequest, Outcome, ReadSummary, TaskSink, TaskTrace, TaskUnits, TraceMachine, TraceTask,
+};
 use super::{open, TraceError};
 
 /// The fields of a job line, named for error messages.
@@ -154,21 +156,44 @@ pub fn read_swf(path: &Path, skip_bad_rows: bool) -> Result<TaskTrace, TraceErro
 /// [`read_swf`], also returning the header (for `UnixStartTime`). A directory
 /// is read file by file in name order, as one log split into parts.
 pub fn read_swf_with_header(path: &Path, skip_bad_rows: bool) -> Result<(TaskTrace, SwfHeader), TraceError> {
-    let mut trace = TaskTrace { bad_rows: if skip_bad_rows { BadRows::skip() } else { BadRows::fail() }, ..TaskTrace::default() };
     let mut header = SwfHeader::default();
-    let mut seen = Seen::default();
-    for file in files_of(path)? {
-        read_file(&file, &mut trace, &mut header, &mut seen)?;
-    }
-    if trace.rows == 0 {
-        return Err(TraceError::Empty { path: path.to_path_buf(), message: "no job lines: expected 18 numbers per job".into() });
-    }
-    trace.machines = machines(&header, &trace.tasks);
-    trace.sort();
+    let trace = collect(|sink| {
+        let (summary, read) = stream_swf(path, skip_bad_rows, sink)?;
+        header = read;
+        Ok(summary)
+    })?;
     Ok((trace, header))
 }
 
-fn read_file(path: &Path, trace: &mut TaskTrace, header: &mut SwfHeader, seen: &mut Seen) -> Result<(), TraceError> {
+/// Streams an SWF log into `sink`, a task a job line, then the machines of
+/// its header; returns the header too.
+pub(crate) fn stream_swf(path: &Path, skip_bad_rows: bool, sink: &mut dyn TaskSink) -> Result<(ReadSummary, SwfHeader), TraceError> {
+    let mut log = Log {
+        summary: ReadSummary::new(TaskUnits::default(), skip_bad_rows),
+        header: SwfHeader::default(),
+        seen: Seen::default(),
+        memory: 0.0,
+    };
+    for file in files_of(path)? {
+        read_file(&file, &mut log, sink)?;
+    }
+    if log.summary.rows == 0 {
+        return Err(TraceError::Empty { path: path.to_path_buf(), message: "no job lines: expected 18 numbers per job".into() });
+    }
+    machines(&log.header, log.memory).into_iter().for_each(|machine| sink.machine(machine));
+    Ok((log.summary, log.header))
+}
+
+/// What reading a log keeps between lines.
+struct Log {
+    summary: ReadSummary,
+    header: SwfHeader,
+    seen: Seen,
+    /// The largest memory per processor of any job, in bytes.
+    memory: f64,
+}
+
+fn read_file(path: &Path, log: &mut Log, sink: &mut dyn TaskSink) -> Result<(), TraceError> {
     let mut reader = BufReader::with_capacity(1 << 16, open(path)?);
     let mut buf = Vec::new();
     let mut line = 0u64;
@@ -182,13 +207,14 @@ fn read_file(path: &Path, trace: &mut TaskTrace, header: &mut SwfHeader, seen: &
         let bytes = buf.trim_ascii();
         if let Some(comment) = bytes.strip_prefix(b";") {
             // Comments are free text: only the keys read here need to be valid.
-            trace.bad_rows.check(header_comment(path, line, &String::from_utf8_lossy(comment), header))?;
+            log.summary.bad_rows.check(header_comment(path, line, &String::from_utf8_lossy(comment), &mut log.header))?;
         } else if !bytes.is_empty() {
-            trace.rows += 1;
+            log.summary.rows += 1;
             let text = std::str::from_utf8(bytes).map_err(|_| bad(path, line, "row", "not valid UTF-8".into()));
-            let task = text.and_then(|text| job(path, line, text)).and_then(|task| unique(path, line, task, seen));
-            if let Some(Some(task)) = trace.bad_rows.check(task)? {
-                trace.tasks.push(task);
+            let task = text.and_then(|text| job(path, line, text)).and_then(|task| unique(path, line, task, &mut log.seen));
+            if let Some(Some(task)) = log.summary.bad_rows.check(task)? {
+                log.memory = log.memory.max(task.memory);
+                sink.task(task);
             }
         }
     }
@@ -337,11 +363,12 @@ fn whole<T: TryFrom<u64>>(x: f64, max: f64) -> Result<T, String> {
     T::try_from(x as u64).map_err(|_| format!("{x} is out of range"))
 }
 
-/// The machines the header describes (module docs), none without `MaxNodes`.
-fn machines(header: &SwfHeader, tasks: &[TraceTask]) -> Vec<TraceMachine> {
+/// The machines the header describes (module docs), none without `MaxNodes`;
+/// `memory` is the largest memory per processor of any job.
+fn machines(header: &SwfHeader, memory: f64) -> Vec<TraceMachine> {
     let Some(nodes) = header.max_nodes else { return Vec::new() };
     let cores = header.max_procs.map_or(1.0, |procs| procs as f64 / nodes as f64);
-    let memory = cores * tasks.iter().map(|t| t.memory).fold(0.0, f64::max);
+    let memory = cores * memory;
     (0..nodes as u64)
         .map(|id| TraceMachine { id, cpu: cores, memory, gpus: 0, gpu_model: String::new(), added_us: 0, removed_us: None })
         .collect()

@@ -1,11 +1,16 @@
 //! Batch traces as a table of tasks: what every batch-trace reader returns and
 //! what a replay submits.
 //!
-//! A reader streams its files row by row and keeps one compact [`TraceTask`]
-//! per task (never the rows: a Google task has up to a dozen events, an
-//! Alibaba task stands for thousands of instances). Durations often need the
-//! end of a task's history (Google's FINISH comes hours after its SUBMIT), so a
-//! reader returns the whole table at the end, sorted by submission time.
+//! A reader streams its files row by row and hands each task, once it is
+//! complete, to a [`TaskSink`]: what to keep is the consumer's choice. A
+//! replay keeps the tasks of its window ([`ReplaySink`](super::replay::ReplaySink)),
+//! `trace inspect` folds every task into bounded summaries
+//! ([`inspect`](super::inspect)), and [`TaskFormat::read`] collects the whole
+//! table, sorted by submission ([`TaskTrace`]). So a replay's memory follows its
+//! window, not the file's length: a reader itself keeps per-task state only
+//! where a task spans several rows (Google's events: its FINISH comes hours
+//! after its SUBMIT), and then only for the tasks the sink wants
+//! ([`TaskSink::wanted`]).
 //!
 //! # Units
 //! Each format states its [`TaskUnits`]: CPU in cores and memory in bytes
@@ -224,8 +229,100 @@ impl BadRows {
     }
 }
 
+/// What a read saw besides its tasks and machines: the units of their figures
+/// and the rows read and skipped.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReadSummary {
+    /// Units of CPU and memory, in tasks and machines.
+    pub units: TaskUnits,
+    /// Data rows read (all files).
+    pub rows: u64,
+    /// Rows skipped as malformed.
+    pub bad_rows: BadRows,
+}
+
+impl ReadSummary {
+    /// Nothing read yet, in `units`; bad rows skipped or fatal.
+    pub(crate) fn new(units: TaskUnits, skip_bad_rows: bool) -> ReadSummary {
+        ReadSummary { units, rows: 0, bad_rows: if skip_bad_rows { BadRows::skip() } else { BadRows::fail() } }
+    }
+}
+
+/// The submission times a consumer wants, `[from_us, until_us)`: a reader may
+/// drop other tasks as early as it can (see [`TaskSink::wanted`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Submissions {
+    /// The first µs of trace time wanted.
+    pub from_us: u64,
+    /// The first µs past the span; `None` runs to the end of the trace.
+    pub until_us: Option<u64>,
+}
+
+impl Submissions {
+    /// Every task.
+    pub const ALL: Submissions = Submissions { from_us: 0, until_us: None };
+
+    /// Whether a task submitted at `us` is wanted.
+    pub fn contains(self, us: u64) -> bool {
+        us >= self.from_us && self.until_us.is_none_or(|until| us < until)
+    }
+}
+
+/// Where a reader delivers a trace: each task once it is complete, and each
+/// machine. Tasks come in the reader's order, not sorted: a consumer that needs
+/// them sorted sorts what it keeps (see [`TaskTrace::sort`]).
+pub trait TaskSink {
+    /// A complete task.
+    fn task(&mut self, task: TraceTask);
+
+    /// A machine.
+    fn machine(&mut self, machine: TraceMachine);
+
+    /// The submissions this sink keeps. A reader may leave out the other tasks
+    /// (it must still read, check and count their rows), and should when
+    /// keeping them would cost memory: Google's reader keeps no state for a
+    /// task submitted outside this span. Everything by default.
+    fn wanted(&self) -> Submissions {
+        Submissions::ALL
+    }
+
+    /// A hint that about `tasks` more tasks are coming at once.
+    fn reserve(&mut self, _tasks: usize) {}
+
+    /// The first and last submission of every task the reader will deliver,
+    /// told before the first of them by a reader that holds them all before
+    /// delivering any (Google's), so that a sink can bin them in one pass.
+    fn span(&mut self, _first_us: u64, _last_us: u64) {}
+}
+
+/// Collects the whole trace, unsorted until [`TaskFormat::read`] sorts it.
+impl TaskSink for TaskTrace {
+    fn task(&mut self, task: TraceTask) {
+        self.tasks.push(task);
+    }
+
+    fn machine(&mut self, machine: TraceMachine) {
+        self.machines.push(machine);
+    }
+
+    fn reserve(&mut self, tasks: usize) {
+        self.tasks.reserve(tasks);
+    }
+}
+
+/// The whole trace that `read` streams, in a table sorted by submission.
+pub(crate) fn collect(read: impl FnOnce(&mut dyn TaskSink) -> Result<ReadSummary, TraceError>) -> Result<TaskTrace, TraceError> {
+    let mut trace = TaskTrace::default();
+    let ReadSummary { units, rows, bad_rows } = read(&mut trace)?;
+    (trace.units, trace.rows, trace.bad_rows) = (units, rows, bad_rows);
+    trace.sort();
+    Ok(trace)
+}
+
 /// A batch trace read into memory: its tasks (sorted by submission, then job,
-/// then task) and, when the format has them, its machines.
+/// then task) and, when the format has them, its machines. Only for traces
+/// that fit in memory (tests, `trace convert`): a replay and `trace inspect`
+/// stream through a [`TaskSink`] instead.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TaskTrace {
     /// Tasks, sorted by `(submit_us, job, task)`.
@@ -336,16 +433,24 @@ impl TaskFormat {
         }
     }
 
-    /// Reads the trace in this format.
+    /// Reads the whole trace in this format into memory, sorted.
     pub fn read(self, inputs: &TraceInputs, skip_bad_rows: bool) -> Result<TaskTrace, TraceError> {
+        collect(|sink| self.read_into(inputs, skip_bad_rows, sink))
+    }
+
+    /// Streams the trace in this format into `sink` (see [`TaskSink`]).
+    /// Errors, and the rows skipped with `skip_bad_rows`, are those of
+    /// [`read`](Self::read) whatever the sink keeps: every row is read and checked.
+    pub fn read_into(self, inputs: &TraceInputs, skip_bad_rows: bool, sink: &mut dyn TaskSink) -> Result<ReadSummary, TraceError> {
+        let machines = inputs.machines.as_deref();
         match self {
-            TaskFormat::Native => read_native(&inputs.tasks, inputs.machines.as_deref(), skip_bad_rows),
-            TaskFormat::Google2011 => super::google_2011::read(inputs, skip_bad_rows),
-            TaskFormat::Alibaba2017 => super::alibaba::read_v2017(&inputs.tasks, skip_bad_rows),
-            TaskFormat::Cloudsimpy => super::alibaba::read_cloudsimpy(&inputs.tasks, skip_bad_rows),
-            TaskFormat::Alibaba2018 => super::alibaba_2018::read_v2018(inputs, skip_bad_rows),
-            TaskFormat::Swf => super::swf::read_swf(&inputs.tasks, skip_bad_rows),
-            TaskFormat::AlibabaGpu2023 => super::alibaba_gpu::read_gpu_2023(&inputs.tasks, inputs.machines.as_deref(), skip_bad_rows),
+            TaskFormat::Native => stream_native(&inputs.tasks, machines, skip_bad_rows, sink),
+            TaskFormat::Google2011 => super::google_2011::stream(inputs, skip_bad_rows, sink),
+            TaskFormat::Alibaba2017 => super::alibaba::stream_v2017(&inputs.tasks, skip_bad_rows, sink),
+            TaskFormat::Cloudsimpy => super::alibaba::stream_cloudsimpy(&inputs.tasks, skip_bad_rows, sink),
+            TaskFormat::Alibaba2018 => super::alibaba_2018::stream_v2018(inputs, skip_bad_rows, sink),
+            TaskFormat::Swf => super::swf::stream_swf(&inputs.tasks, skip_bad_rows, sink).map(|(summary, _)| summary),
+            TaskFormat::AlibabaGpu2023 => super::alibaba_gpu::stream_gpu_2023(&inputs.tasks, machines, skip_bad_rows, sink),
         }
     }
 
@@ -420,29 +525,30 @@ pub(crate) fn parse_int<T: std::str::FromStr>(text: &str, what: &str) -> Result<
 
 /// Reads tasks in the native format (and its machines file, if given).
 pub fn read_native(tasks: &Path, machines: Option<&Path>, skip_bad_rows: bool) -> Result<TaskTrace, TraceError> {
-    let mut trace = TaskTrace { bad_rows: if skip_bad_rows { BadRows::skip() } else { BadRows::fail() }, ..TaskTrace::default() };
-    let mut tasks_read = Vec::new();
-    read_records(tasks, &NATIVE_TASK_COLUMNS, &mut trace, &mut tasks_read, |path, header, row, _| native_task(path, header, row))?;
-    trace.tasks = tasks_read;
+    collect(|sink| stream_native(tasks, machines, skip_bad_rows, sink))
+}
+
+/// Streams tasks in the native format into `sink`, then its machines. One row
+/// is one task, so nothing is kept between rows.
+fn stream_native(tasks: &Path, machines: Option<&Path>, skip_bad_rows: bool, sink: &mut dyn TaskSink) -> Result<ReadSummary, TraceError> {
+    let mut summary = ReadSummary::new(TaskUnits::default(), skip_bad_rows);
+    let parse_task = |path: &Path, header: &Header, row: &StringRecord, _| native_task(path, header, row);
+    read_records(tasks, &NATIVE_TASK_COLUMNS, &mut summary, |task| sink.task(task), parse_task)?;
     if let Some(machines) = machines {
-        let mut machines_read = Vec::new();
-        read_records(machines, &NATIVE_MACHINE_COLUMNS, &mut trace, &mut machines_read, |path, header, row, _| {
-            native_machine(path, header, row)
-        })?;
-        trace.machines = machines_read;
+        let parse_machine = |path: &Path, header: &Header, row: &StringRecord, _| native_machine(path, header, row);
+        read_records(machines, &NATIVE_MACHINE_COLUMNS, &mut summary, |machine| sink.machine(machine), parse_machine)?;
     }
-    trace.sort();
-    Ok(trace)
+    Ok(summary)
 }
 
 /// Reads every row of a CSV table (a file, or a directory of files in name
 /// order) with `parse`, which gets the row's number in the table from 0;
-/// good rows go to `out`, bad ones through `trace.bad_rows`.
+/// good rows go to `emit`, bad ones through `summary.bad_rows`.
 pub(crate) fn read_records<T>(
     path: &Path,
     columns: &[&str],
-    trace: &mut TaskTrace,
-    out: &mut Vec<T>,
+    summary: &mut ReadSummary,
+    mut emit: impl FnMut(T),
     parse: impl Fn(&Path, &Header, &StringRecord, u64) -> Result<T, TraceError>,
 ) -> Result<(), TraceError> {
     let mut number = 0;
@@ -451,11 +557,11 @@ pub(crate) fn read_records<T>(
         let header = Header::read(&file, &mut reader, columns)?;
         let mut row = StringRecord::new();
         while header.read_unchecked(&file, &mut reader, &mut row)? {
-            trace.rows += 1;
+            summary.rows += 1;
             let parsed = header.check_width(&file, &row).and_then(|()| parse(&file, &header, &row, number));
             number += 1;
-            if let Some(value) = trace.bad_rows.check(parsed)? {
-                out.push(value);
+            if let Some(value) = summary.bad_rows.check(parsed)? {
+                emit(value);
             }
         }
     }
