@@ -46,7 +46,8 @@
 //! are read, checked and counted, then dropped. A task first seen before the
 //! window may still have events inside it, which must not make it a new task:
 //! such tasks are remembered in a compressed bitmap of task indices per job
-//! (a few bytes each), and tasks first seen after the window need nothing.
+//! (about 20 bytes a task when jobs have ten tasks, less when they have more),
+//! and tasks first seen after the window need nothing.
 //! What grows with the files beyond the window is the job table of
 //! `job_events` (a class per job) and the machines (a state per machine).
 //!
@@ -707,20 +708,24 @@ impl Tasks {
         self.order.check(row, event.time_us)?;
         self.events[usize::from(event.kind)] += 1;
         if self.wanted == Submissions::ALL {
-            // Every task kept (a whole read): one lookup that adds the task if new.
-            let slot = self.slot(event.job);
-            self.jobs[slot].tasks.entry(event.task).or_insert_with(|| TaskState::new(event.time_us)).apply(&event);
+            // Every task kept (a whole read): one lookup, which adds the task if new.
+            self.keep(&event);
         } else if let Some(state) = self.state(event.job, event.task) {
             state.apply(&event);
         } else if event.time_us < self.wanted.from_us {
             self.earlier.entry(event.job).or_default().insert(event.task);
         } else if self.wanted.contains(event.time_us) && !self.earlier.get(&event.job).is_some_and(|seen| seen.contains(event.task)) {
             // First seen inside the span: submitted there.
-            let slot = self.slot(event.job);
-            self.jobs[slot].tasks.entry(event.task).or_insert_with(|| TaskState::new(event.time_us)).apply(&event);
+            self.keep(&event);
         }
         // Else a task of before the span, or first seen after it: not kept.
         Ok(())
+    }
+
+    /// Applies `event` to its task's state, made if new.
+    fn keep(&mut self, event: &TaskEvent) {
+        let slot = self.slot(event.job);
+        self.jobs[slot].tasks.entry(event.task).or_insert_with(|| TaskState::new(event.time_us)).apply(event);
     }
 
     /// The state of a task kept, if it is one.
