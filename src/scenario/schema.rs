@@ -27,7 +27,6 @@ use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde_json::{json, Value};
 
 use super::dist::{DISTRIBUTIONS, NUMBER_PARAMETERS};
-use super::services::{NODE_AUTOSCALER_COMMON_KEYS, NODE_AUTOSCALER_KEYS};
 use crate::policy::failure::Family;
 use crate::policy::scheduler::SchedulerConfig;
 
@@ -206,7 +205,7 @@ impl<U: UnitSchema + JsonSchema> JsonSchema for Dist<U> {
 /// A built-in kind's parameters (`defs`: the schema of the configuration
 /// enum, a `oneOf` on `key`), or any other name with any parameters: a
 /// plug-in (module docs).
-fn builtin_or_plugin(builtin: Value, key: &str, names: &[&str], description: &str) -> Schema {
+pub(super) fn builtin_or_plugin(builtin: Value, key: &str, names: &[&str], description: &str) -> Schema {
     let plugin = json!({
         "description": format!("A plug-in registered by a program using orchsim as a library: any other `{key}`, with the parameters it takes."),
         "type": "object",
@@ -228,51 +227,6 @@ impl JsonSchema for Scheduler {
         let names: Vec<&str> = SchedulerConfig::catalogue().iter().map(|p| p.name).collect();
         builtin_or_plugin(builtin, "kind", &names, "The scheduler: kind = \"…\" (see `orchsim policies`) and its parameters.")
     }
-}
-
-/// `[services.autoscaler]`: the HPA (`policy` absent or `"hpa"`), or a plug-in.
-pub struct ReplicaAutoscaler;
-
-impl JsonSchema for ReplicaAutoscaler {
-    fn schema_name() -> Cow<'static, str> {
-        "ReplicaAutoscaler".into()
-    }
-    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
-        let mut hpa = super::services::RawHpa::json_schema(generator);
-        let policy = json!({ "const": "hpa", "description": "The HorizontalPodAutoscaler (the default)." });
-        hpa.ensure_object().entry("properties").or_insert_with(|| json!({}))["policy"] = policy;
-        builtin_or_plugin(
-            hpa.to_value(),
-            "policy",
-            &["hpa"],
-            "The service's replica autoscaler: policy = \"hpa\" (the default) and its parameters.",
-        )
-    }
-}
-
-/// Rewrites the flat schema of `[node_autoscaler]` (every policy's keys) into
-/// one alternative per policy with only its own keys, as the validation
-/// requires (a key of another policy is an error).
-pub fn node_autoscaler_by_policy(schema: &mut Schema) {
-    let properties = schema.get("properties").and_then(Value::as_object).cloned().unwrap_or_default();
-    let description = schema.get("description").cloned();
-    let policies: Vec<Value> = NODE_AUTOSCALER_KEYS
-        .iter()
-        .map(|(policy, keys)| {
-            let mut own: serde_json::Map<String, Value> = properties
-                .iter()
-                .filter(|(k, _)| NODE_AUTOSCALER_COMMON_KEYS.contains(&k.as_str()) || keys.contains(&k.as_str()))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
-            own.insert("policy".into(), json!({ "const": policy }));
-            json!({ "type": "object", "properties": own, "required": ["policy"], "additionalProperties": false })
-        })
-        .collect();
-    let mut rewritten = json!({ "oneOf": policies });
-    if let Some(d) = description {
-        rewritten["description"] = d;
-    }
-    *schema = Schema::try_from(rewritten).expect("an object");
 }
 
 /// `[failures] profile`: a family of the catalogue.

@@ -6,7 +6,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
+use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::Deserialize;
+use serde_json::{json, Value};
+use std::borrow::Cow;
 
 use super::dist::RawDist;
 use super::quantity::{duration_text, Literal, Unit};
@@ -89,7 +92,7 @@ pub(super) struct RawService {
     slo: Option<RawSlo>,
     /// The replica autoscaler: policy = "hpa" (the default) and its parameters.
     // Kept raw: `hpa` is read here, registered policies by their plugin.
-    #[schemars(with = "Option<schema::ReplicaAutoscaler>")]
+    #[schemars(with = "Option<ReplicaAutoscalerSchema>")]
     autoscaler: Option<toml::Table>,
     /// A VerticalPodAutoscaler recommending requests.
     vpa: Option<RawVpa>,
@@ -300,7 +303,7 @@ struct RawMetric {
 // (`NODE_AUTOSCALER_KEYS`), and the schema offers each policy only those.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(transform = schema::node_autoscaler_by_policy)]
+#[schemars(transform = node_autoscaler_by_policy)]
 pub(super) struct RawNodeAutoscaler {
     /// The policy (see `orchsim policies`).
     policy: String,
@@ -879,6 +882,51 @@ impl Validator<'_> {
         }
         Some((config, max_provision))
     }
+}
+
+/// `[services.autoscaler]`: the HPA (`policy` absent or `"hpa"`), or a plug-in.
+pub struct ReplicaAutoscalerSchema;
+
+impl JsonSchema for ReplicaAutoscalerSchema {
+    fn schema_name() -> Cow<'static, str> {
+        "ReplicaAutoscaler".into()
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let mut hpa = RawHpa::json_schema(generator);
+        let policy = json!({ "const": "hpa", "description": "The HorizontalPodAutoscaler (the default)." });
+        hpa.ensure_object().entry("properties").or_insert_with(|| json!({}))["policy"] = policy;
+        schema::builtin_or_plugin(
+            hpa.to_value(),
+            "policy",
+            &["hpa"],
+            "The service's replica autoscaler: policy = \"hpa\" (the default) and its parameters.",
+        )
+    }
+}
+
+/// Rewrites the flat schema of `[node_autoscaler]` (every policy's keys) into
+/// one alternative per policy with only its own keys, as the validation
+/// requires (a key of another policy is an error).
+pub fn node_autoscaler_by_policy(schema: &mut Schema) {
+    let properties = schema.get("properties").and_then(Value::as_object).cloned().unwrap_or_default();
+    let description = schema.get("description").cloned();
+    let policies: Vec<Value> = NODE_AUTOSCALER_KEYS
+        .iter()
+        .map(|(policy, keys)| {
+            let mut own: serde_json::Map<String, Value> = properties
+                .iter()
+                .filter(|(k, _)| NODE_AUTOSCALER_COMMON_KEYS.contains(&k.as_str()) || keys.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            own.insert("policy".into(), json!({ "const": policy }));
+            json!({ "type": "object", "properties": own, "required": ["policy"], "additionalProperties": false })
+        })
+        .collect();
+    let mut rewritten = json!({ "oneOf": policies });
+    if let Some(d) = description {
+        rewritten["description"] = d;
+    }
+    *schema = Schema::try_from(rewritten).expect("an object");
 }
 
 #[cfg(test)]
