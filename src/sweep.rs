@@ -166,7 +166,7 @@ pub enum Recorded {
 /// What `dir` holds for `experiment` and its `shard`, without changing
 /// anything; counted as `--resume` would find it (see [`store::count_records`]).
 pub fn recorded(experiment: &Experiment, dir: &Path, shard: Option<Shard>) -> Result<Recorded, SweepError> {
-    let manifest = Manifest::of(experiment);
+    let manifest = experiment.manifest();
     let owns = |index: usize| shard.is_none_or(|s| s.owns(index));
     Ok(match Manifest::read(dir)? {
         None => Recorded::Nothing,
@@ -183,7 +183,7 @@ pub fn recorded(experiment: &Experiment, dir: &Path, shard: Option<Shard>) -> Re
 /// tables of the runs recorded there. A directory holding another sweep is
 /// refused; without `resume`, its earlier records are discarded.
 pub fn run(experiment: &Experiment, dir: &Path, options: &SweepOptions) -> Result<SweepReport, SweepError> {
-    let manifest = Manifest::of(experiment);
+    let manifest = experiment.manifest();
     // An output directory that cannot be made is a bad --out.
     std::fs::create_dir_all(dir.join(store::RUNS_DIR))
         .map_err(|e| SweepError::Invalid(format!("{}: cannot create output directory: {e}", dir.display())))?;

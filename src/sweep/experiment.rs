@@ -19,7 +19,8 @@ use serde::Deserialize;
 use toml::{Table, Value};
 
 use super::grid::{self, Parameter};
-use super::{store, SweepError};
+use super::store::{self, Manifest};
+use super::SweepError;
 use crate::policy::scheduler::Registry;
 use crate::scenario::{locate, Diagnostic, LoadOptions, Scenario, ScenarioError};
 
@@ -146,6 +147,21 @@ pub struct Cell {
 }
 
 impl Experiment {
+    /// The manifest a sweep of this experiment writes, so a resumed or merged
+    /// directory can be checked against it.
+    pub fn manifest(&self) -> Manifest {
+        Manifest {
+            orchsim: env!("CARGO_PKG_VERSION").to_string(),
+            name: self.name.clone(),
+            seed: self.seed,
+            replications: self.replications,
+            parameters: self.parameter_names(),
+            cells: self.cells.iter().map(|c| c.values.clone()).collect(),
+            metrics: self.metrics.clone(),
+            sources: self.sources.clone(),
+        }
+    }
+
     /// Reads and validates the experiment at `path`; with `replications` or
     /// `seed`, overrides the file's.
     pub fn load(path: &Path, registry: &Registry, options: &LoadOptions) -> Result<Experiment, SweepError> {

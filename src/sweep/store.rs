@@ -16,7 +16,6 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::experiment::Experiment;
 use super::stats::Estimate;
 use super::SweepError;
 use crate::engine::replication_seed;
@@ -53,20 +52,6 @@ pub struct Manifest {
 }
 
 impl Manifest {
-    /// The manifest of `experiment`.
-    pub fn of(experiment: &Experiment) -> Manifest {
-        Manifest {
-            orchsim: env!("CARGO_PKG_VERSION").to_string(),
-            name: experiment.name.clone(),
-            seed: experiment.seed,
-            replications: experiment.replications,
-            parameters: experiment.parameter_names(),
-            cells: experiment.cells.iter().map(|c| c.values.clone()).collect(),
-            metrics: experiment.metrics.clone(),
-            sources: experiment.sources.clone(),
-        }
-    }
-
     /// Runs in the whole sweep.
     pub fn runs(&self) -> usize {
         self.cells.len() * self.replications as usize
