@@ -432,39 +432,6 @@ impl TaskFormat {
             TaskFormat::AlibabaGpu2023 => "alibaba-gpu-2023",
         }
     }
-
-    /// Reads the whole trace in this format into memory, sorted.
-    pub fn read(self, inputs: &TraceInputs, skip_bad_rows: bool) -> Result<TaskTrace, TraceError> {
-        collect(|sink| self.read_into(inputs, skip_bad_rows, sink))
-    }
-
-    /// Streams the trace in this format into `sink` (see [`TaskSink`]).
-    /// Errors, and the rows skipped with `skip_bad_rows`, are those of
-    /// [`read`](Self::read) whatever the sink keeps: every row is read and checked.
-    pub fn read_into(self, inputs: &TraceInputs, skip_bad_rows: bool, sink: &mut dyn TaskSink) -> Result<ReadSummary, TraceError> {
-        let machines = inputs.machines.as_deref();
-        match self {
-            TaskFormat::Native => stream_native(&inputs.tasks, machines, skip_bad_rows, sink),
-            TaskFormat::Google2011 => super::google_2011::stream(inputs, skip_bad_rows, sink),
-            TaskFormat::Alibaba2017 => super::alibaba::stream_v2017(&inputs.tasks, skip_bad_rows, sink),
-            TaskFormat::Cloudsimpy => super::alibaba::stream_cloudsimpy(&inputs.tasks, skip_bad_rows, sink),
-            TaskFormat::Alibaba2018 => super::alibaba_2018::stream_v2018(inputs, skip_bad_rows, sink),
-            TaskFormat::Swf => super::swf::stream_swf(&inputs.tasks, skip_bad_rows, sink).map(|(summary, _)| summary),
-            TaskFormat::AlibabaGpu2023 => super::alibaba_gpu::stream_gpu_2023(&inputs.tasks, machines, skip_bad_rows, sink),
-        }
-    }
-
-    /// The pod priority of a task with the trace's priority `p`: the trace's
-    /// own scale mapped so that Kubernetes preemption and Borg's bands (see
-    /// `policy::scheduler::borg`) order tasks as the trace's system did.
-    pub fn pod_priority(self, p: i32) -> i32 {
-        match self {
-            // SWF has no priorities (all 0); GPU-v2023's are already pod priorities (see its module).
-            TaskFormat::Native | TaskFormat::Swf | TaskFormat::AlibabaGpu2023 => p,
-            TaskFormat::Alibaba2017 | TaskFormat::Cloudsimpy | TaskFormat::Alibaba2018 => super::alibaba::pod_priority(p),
-            TaskFormat::Google2011 => super::google_2011::pod_priority(p),
-        }
-    }
 }
 
 /// The files to read: a file, or every file of a directory in name order
@@ -530,7 +497,12 @@ pub fn read_native(tasks: &Path, machines: Option<&Path>, skip_bad_rows: bool) -
 
 /// Streams tasks in the native format into `sink`, then its machines. One row
 /// is one task, so nothing is kept between rows.
-fn stream_native(tasks: &Path, machines: Option<&Path>, skip_bad_rows: bool, sink: &mut dyn TaskSink) -> Result<ReadSummary, TraceError> {
+pub(super) fn stream_native(
+    tasks: &Path,
+    machines: Option<&Path>,
+    skip_bad_rows: bool,
+    sink: &mut dyn TaskSink,
+) -> Result<ReadSummary, TraceError> {
     let mut summary = ReadSummary::new(TaskUnits::default(), skip_bad_rows);
     let parse_task = |path: &Path, header: &Header, row: &StringRecord, _| native_task(path, header, row);
     read_records(tasks, &NATIVE_TASK_COLUMNS, &mut summary, |task| sink.task(task), parse_task)?;
