@@ -19,12 +19,13 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
-use crate::explain::{CsvDecisionLog, DecisionLog};
+use crate::explain::DecisionLog;
 use crate::metrics::Summary;
 use crate::plot::{run_title, write_run_charts};
 use crate::policy::scheduler::Registry;
 use crate::policy::scheduler::SchedulerConfig;
 use crate::report::output_dir::{self, Holds, Kind, Marker};
+use crate::report::CsvDecisionLog;
 use crate::report::{write_csv, write_run, AtomicFile, CsvPodLog};
 use crate::scenario::catalogue::Catalogue;
 use crate::scenario::{LoadOptions, Scenario, ScenarioError};

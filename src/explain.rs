@@ -20,29 +20,7 @@ use serde::Serialize;
 
 use crate::model::NodeId;
 use crate::policy::scheduler::FilterCounts;
-use crate::report::CsvStream;
-
-/// One plugin's contribution to a candidate's score.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ScorePart {
-    /// Plugin name, as upstream (`NodeResourcesFit`, …).
-    pub plugin: &'static str,
-    /// Its normalized score (0–100 for kube-scheduler).
-    pub raw: f64,
-    /// Its weight in the profile.
-    pub weight: f64,
-}
-
-/// A scored candidate node of the last decision.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Candidate {
-    /// The node.
-    pub node: NodeId,
-    /// Its total score.
-    pub total: f64,
-    /// Per-plugin parts.
-    pub parts: Vec<ScorePart>,
-}
+pub use crate::policy::scheduler::{Candidate, ScorePart};
 
 /// One row of `decisions.csv`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -155,16 +133,5 @@ pub trait DecisionLog {
 impl DecisionLog for Vec<DecisionRow> {
     fn record(&mut self, decision: &Decision<'_>) {
         self.extend(decision.rows());
-    }
-}
-
-/// `decisions.csv`, streamed as the scheduler decides.
-pub type CsvDecisionLog = CsvStream<DecisionRow>;
-
-impl DecisionLog for CsvDecisionLog {
-    fn record(&mut self, d: &Decision<'_>) {
-        for row in d.rows() {
-            self.write(row);
-        }
     }
 }

@@ -12,6 +12,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use crate::explain::{Decision, DecisionLog, DecisionRow};
 use crate::metrics::{PodLog, PodRecord};
 
 pub mod output_dir;
@@ -367,6 +368,17 @@ fn read_err(path: &Path, headers: Option<&csv::StringRecord>, e: csv::Error) -> 
         _ => e.to_string(),
     };
     ReadError::Bad { path: path.to_path_buf(), line, message }
+}
+
+/// `decisions.csv` (`--explain`), streamed as the scheduler decides.
+pub type CsvDecisionLog = CsvStream<DecisionRow>;
+
+impl DecisionLog for CsvDecisionLog {
+    fn record(&mut self, d: &Decision<'_>) {
+        for row in d.rows() {
+            self.write(row);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -851,7 +851,7 @@ impl Scenario {
                 pods_exact: d.tasks.lower_bound() == d.tasks.upper_bound(),
             }),
             JobSource::Trace(t) => {
-                let arrived = t.replay.tasks.iter().filter(|task| end.is_none_or(|e| crate::simulation::at_load(task.at, self.load) <= e));
+                let arrived = t.replay.tasks.iter().filter(|task| end.is_none_or(|e| task.at.at_load(self.load) <= e));
                 let mut jobs: Vec<u64> = arrived.clone().map(|task| task.job).collect();
                 jobs.sort_unstable();
                 jobs.dedup();

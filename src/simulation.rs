@@ -37,15 +37,6 @@ use crate::time::{SimDuration, SimTime};
 use crate::trace::keeps_job;
 use failures::FailureRuntime;
 
-/// A time (or gap) measured from the start at `load` times the offered load:
-/// divided by `load`, rounded to the microsecond, and exactly `at` at load 1
-/// so that scenarios without `load` keep their outputs to the bit.
-pub(crate) fn at_load(at: SimTime, load: f64) -> SimTime {
-    if load == 1.0 {
-        return at;
-    }
-    SimTime::from_micros((at.as_micros() as f64 / load).round() as u64)
-}
 use node_scaling::PoolRuntime;
 use services::ServiceRuntime;
 
@@ -268,7 +259,7 @@ impl Simulation {
         for (i, w) in scenario.batch.iter().enumerate() {
             let first = match &w.source {
                 JobSource::Drawn(d) => (d.jobs != Some(0) && d.until.is_none_or(|u| d.start <= u)).then_some(d.start),
-                JobSource::Trace(t) => t.replay.tasks.first().map(|task| at_load(task.at, scenario.load)),
+                JobSource::Trace(t) => t.replay.tasks.first().map(|task| task.at.at_load(scenario.load)),
             };
             if let Some(at) = first {
                 sim.push(at, Event::JobArrival { workload: i as u32 }).expect("time zero is never in the past");
@@ -584,7 +575,7 @@ impl Simulation {
             return None;
         }
         let gap = w.interarrival.sample(&mut self.streams[wi].arrivals);
-        let next = now + SimDuration::from_micros(at_load(SimTime::from_micros(gap), self.load).as_micros());
+        let next = now + SimDuration::from_micros(SimTime::from_micros(gap).at_load(self.load).as_micros());
         w.until.is_none_or(|u| next <= u).then_some(next)
     }
 
@@ -616,7 +607,7 @@ impl Simulation {
             }
             self.trace_jobs[wi].insert(group.job, (job, index, image));
         }
-        replay.tasks.get(end).map(|t| at_load(t.at, self.load))
+        replay.tasks.get(end).map(|t| t.at.at_load(self.load))
     }
 
     /// Numbers a new job.

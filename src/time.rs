@@ -21,6 +21,17 @@ pub struct SimTime(u64);
 pub struct SimDuration(u64);
 
 impl SimTime {
+    /// This time (or gap) measured from the start at `load` times the offered
+    /// load (a scenario's `load`): divided by `load`, rounded to the
+    /// microsecond, and exactly `self` at load 1 so that scenarios without
+    /// `load` keep their outputs to the bit.
+    pub fn at_load(self, load: f64) -> SimTime {
+        if load == 1.0 {
+            return self;
+        }
+        SimTime::from_micros((self.0 as f64 / load).round() as u64)
+    }
+
     /// The start of every run.
     pub const ZERO: SimTime = SimTime(0);
     /// The end of time; used as "never".

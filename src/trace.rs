@@ -15,6 +15,7 @@
 pub mod alibaba;
 pub mod alibaba_2018;
 pub mod alibaba_gpu;
+mod format;
 pub mod google_2011;
 pub mod inspect;
 pub mod replay;

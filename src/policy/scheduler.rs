@@ -121,6 +121,29 @@ pub fn pick_max<K: PartialOrd>(pod: &Pod, view: &ClusterView<'_>, mut key: impl 
 #[serde(deny_unknown_fields)]
 pub struct NoParams {}
 
+/// One plugin's contribution to a candidate's score, as a scoring policy
+/// reports it for `--explain` (written out by `crate::explain`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScorePart {
+    /// Plugin name, as upstream (`NodeResourcesFit`, …).
+    pub plugin: &'static str,
+    /// Its normalized score (0–100 for kube-scheduler).
+    pub raw: f64,
+    /// Its weight in the profile.
+    pub weight: f64,
+}
+
+/// A scored candidate node of the last decision.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Candidate {
+    /// The node.
+    pub node: NodeId,
+    /// Its total score.
+    pub total: f64,
+    /// Per-plugin parts.
+    pub parts: Vec<ScorePart>,
+}
+
 /// A scheduling policy. Object-safe and `Send`, so a sweep can run many in
 /// parallel from the same configuration.
 pub trait Scheduler: Send {
@@ -131,7 +154,7 @@ pub trait Scheduler: Send {
     /// For `--explain`: the `top` best-scored candidates of the last
     /// decision, best first, with per-plugin parts. Called only when
     /// explanations are on; policies that do not score nodes keep the default.
-    fn explain(&self, top: usize, out: &mut Vec<crate::explain::Candidate>) {
+    fn explain(&self, top: usize, out: &mut Vec<Candidate>) {
         let _ = (top, out);
     }
     /// Offer-based (two-level) policies return themselves: the simulation then

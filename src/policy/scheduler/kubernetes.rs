@@ -35,9 +35,9 @@ pub mod topology_spread;
 use super::filter::{check, check_some, FilterCounts, FilterSet, Rejection, RejectionTally};
 use super::{ClusterView, Placement, Scheduler};
 use crate::engine::SimRng;
-use crate::explain::{Candidate, ScorePart};
 use crate::model::taint::{is_tolerated, TaintEffect, Toleration};
 use crate::model::{FreeIndex, Node, NodeId, Pod, Resources};
+use crate::policy::scheduler::{Candidate, ScorePart};
 
 /// Highest score a plugin gives (`framework.MaxNodeScore`).
 pub const MAX_NODE_SCORE: i64 = 100;

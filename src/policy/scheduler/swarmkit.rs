@@ -70,8 +70,8 @@ use serde::{Deserialize, Serialize};
 use super::filter::{self, FilterCounts};
 use super::{ClusterView, Placement, Scheduler};
 use crate::engine::SimRng;
-use crate::explain::{Candidate, ScorePart};
 use crate::model::{Cluster, Node, NodeId, Pod, PodId};
+use crate::policy::scheduler::{Candidate, ScorePart};
 use crate::time::{SimDuration, SimTime};
 
 /// `maxFailures`: recent failures of a service that demote a node.
