@@ -25,7 +25,7 @@ fn speed_up(c: &mut Criterion) {
     for jobs in [1, 2] {
         group.bench_with_input(BenchmarkId::new("scheduler-load-40-runs/jobs", jobs), &jobs, |b, &jobs| {
             let dir = tempfile::tempdir().expect("temporary directory");
-            let options = SweepOptions { jobs: Some(jobs), shard: None, resume: false, progress: false, series: false };
+            let options = SweepOptions { jobs: Some(jobs), shard: None, resume: false, series: false };
             b.iter(|| sweep::run(&experiment, dir.path(), &options).unwrap_or_else(|e| panic!("{e}")).ran)
         });
     }

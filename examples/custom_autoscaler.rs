@@ -1,9 +1,9 @@
 //! Your own replica autoscaler, registered by name and run from a scenario file.
 //! `cargo run --release --example custom_autoscaler` (writes results/custom-autoscaler/)
-use orchsim::cli::run_to_dir;
 use orchsim::policy::autoscaler::{ReplicaAutoscaler, ServiceView};
 use orchsim::policy::scheduler::Registry;
 use orchsim::Scenario;
+use orchsim::{run_to_dir, RunOptions};
 
 /// Sizes the service for the requests/s its pods reported, at 80 % of their
 /// capacity (dropped requests are not reported, so overload grows it 25 % a sync).
@@ -27,13 +27,13 @@ fn main() {
         eprintln!("{e}");
         std::process::exit(2)
     });
-    match run_to_dir(&scenario, scenario.seed, std::path::Path::new("results/custom-autoscaler"), true, None) {
+    match run_to_dir(&scenario, std::path::Path::new("results/custom-autoscaler"), RunOptions::of(&scenario)) {
         Ok(out) => {
             println!("{}: success {:.4}, mean replicas {:.1}", scenario.name, out.summary.request_success_ratio, out.summary.replicas_mean)
         }
-        Err(f) => {
-            eprintln!("error: {:#}", f.error);
-            std::process::exit(f.code)
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(if e.is_bad_input() { 2 } else { 1 })
         }
     }
 }

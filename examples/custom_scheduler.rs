@@ -1,9 +1,9 @@
 //! Your own scheduler, registered by name and run from a scenario file.
 //! `cargo run --release --example custom_scheduler` (writes results/custom-scheduler/)
-use orchsim::cli::run_to_dir;
 use orchsim::model::Pod;
 use orchsim::policy::scheduler::{pick_max, ClusterView, Placement, Registry, Scheduler};
 use orchsim::Scenario;
+use orchsim::{run_to_dir, RunOptions};
 
 /// Binds each pod to the feasible node with the most free memory.
 struct MostFreeMemory;
@@ -26,13 +26,13 @@ fn main() {
         eprintln!("{e}");
         std::process::exit(2)
     });
-    match run_to_dir(&scenario, scenario.seed, std::path::Path::new("results/custom-scheduler"), true, None) {
+    match run_to_dir(&scenario, std::path::Path::new("results/custom-scheduler"), RunOptions::of(&scenario)) {
         Ok(out) => {
             println!("{}: {} pods done, p95 wait {:.1} s", out.summary.policy, out.summary.pods_completed, out.summary.pending_p95_s)
         }
-        Err(f) => {
-            eprintln!("error: {:#}", f.error);
-            std::process::exit(f.code)
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(if e.is_bad_input() { 2 } else { 1 })
         }
     }
 }

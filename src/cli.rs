@@ -7,30 +7,30 @@
 //! writable, a directory where a file is wanted, a directory that holds
 //! something else); 1 for a failure during the work (a run that failed, a
 //! write that failed). Interrupted by SIGINT or SIGTERM, it exits 130 or 143
-//! (see [`crate::report::remove_temp_files_on_signal`]).
+//! (see [`remove_temp_files_on_signal`]).
 //!
 //! A command that writes a directory owns it (see [`crate::report::output_dir`]):
 //! it replaces an earlier output of its own kind whole, and refuses anything
 //! else unless given `--force`.
 
+use std::fmt::Write as _;
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
-use crate::explain::DecisionLog;
 use crate::metrics::Summary;
-use crate::plot::{run_title, write_run_charts};
 use crate::policy::scheduler::Registry;
 use crate::policy::scheduler::SchedulerConfig;
 use crate::report::output_dir::{self, Holds, Kind, Marker};
-use crate::report::CsvDecisionLog;
-use crate::report::{write_csv, write_run, AtomicFile, CsvPodLog};
+use crate::report::{write_csv, AtomicFile};
+use crate::runner::{self, RunOptions};
 use crate::scenario::catalogue::Catalogue;
 use crate::scenario::{LoadOptions, Scenario, ScenarioError};
-use crate::simulation::{RunOutput, Simulation};
-use crate::sweep::{Experiment, Recorded, Shard, SweepError, SweepOptions};
+use crate::simulation::RunOutput;
+use crate::sweep::{Experiment, Progress, Recorded, Shard, SweepError, SweepOptions};
 use crate::trace::{self, Absolute, RateFormat, RateOptions, Scale, TaskFormat, TraceInputs};
 use rayon::prelude::*;
 
@@ -424,8 +424,8 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
                 return dry_run_sweep(&experiment, &dir, shard);
             }
             output_dir::prepare(&dir, Kind::Sweep, force).map_err(Failure::input)?;
-            let options = SweepOptions { jobs, shard, resume, progress: !quiet, series };
-            sweep(&experiment, &dir, &options, !no_chart)
+            let options = SweepOptions { jobs, shard, resume, series };
+            sweep(&experiment, &dir, &options, !no_chart, &ProgressBar::new(!quiet))
         }
         Command::Merge { dirs, out, no_chart, force } => {
             output_dir::prepare(&out, Kind::Sweep, force).map_err(Failure::input)?;
@@ -669,34 +669,74 @@ fn run(scenario: &Scenario, seed: Option<u64>, out: Option<PathBuf>, writes: Run
     Ok(())
 }
 
-/// Runs `scenario` with `seed` and writes summary.csv, timeseries.csv, pods.csv,
-/// (with `chart`) the charts (PNG and SVG): utilization, autoscaling if the scenario has
-/// services and availability if anything failed, and (with
-/// `explain = Some(top)`) decisions.csv into `dir`, creating it. `dir` must
-/// be new, empty or an earlier run's, whose files are replaced (see
-/// [`output_dir::prepare`]).
-pub fn run_to_dir(scenario: &Scenario, seed: u64, dir: &Path, chart: bool, explain: Option<usize>) -> Result<RunOutput, Failure> {
-    run_into(scenario, seed, dir, RunWrites { chart, explain, force: false })
+/// A sweep's progress bar: runs done, rate and ETA on stderr; hidden unless
+/// wanted and stderr is a terminal (logs and CI stay clean).
+struct ProgressBar(indicatif::ProgressBar);
+
+impl ProgressBar {
+    fn new(wanted: bool) -> ProgressBar {
+        if !wanted || !std::io::stderr().is_terminal() {
+            return ProgressBar(indicatif::ProgressBar::hidden());
+        }
+        let style = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} runs  {rate}  elapsed {elapsed}  ETA {eta}")
+            .expect("the progress template is valid")
+            .with_key("rate", |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.1} runs/s", state.per_sec());
+            });
+        ProgressBar(indicatif::ProgressBar::new(0).with_style(style))
+    }
 }
 
+impl Progress for ProgressBar {
+    fn start(&self, runs: u64) {
+        self.0.set_length(runs);
+    }
+    fn run_ended(&self) {
+        self.0.inc(1);
+    }
+    fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}
+
+/// On SIGINT or SIGTERM, removes the temporary files being written (see
+/// [`crate::report::remove_temp_files`]) and exits with 128 + the signal's number
+/// (130, 143), as a shell reports a process the signal killed. For the
+/// binary only: a library must not exit its host.
+///
+/// The handler runs on a thread of its own (not in signal context). Files
+/// being written stay open but are unlinked; a rename after the removal
+/// fails, which is what should happen.
+#[cfg(unix)]
+pub fn remove_temp_files_on_signal() -> std::io::Result<()> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])?;
+    std::thread::Builder::new().name("signals".into()).spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            crate::report::remove_temp_files(|| {
+                let name = if signal == SIGINT { "SIGINT" } else { "SIGTERM" };
+                eprintln!("error: interrupted by {name}; outputs in progress were removed");
+                std::process::exit(128 + signal);
+            });
+        }
+    })?;
+    Ok(())
+}
+
+/// Without Unix signals, nothing to install: temporary files are still
+/// removed on errors (see [`crate::report::TempPath`]).
+#[cfg(not(unix))]
+pub fn remove_temp_files_on_signal() -> std::io::Result<()> {
+    Ok(())
+}
+
+/// Runs `scenario` into `dir` (see [`runner::run_to_dir`]), then warns
+/// about what the user may not have meant: a run stopped at the horizon, or
+/// a thinned time series.
 fn run_into(scenario: &Scenario, seed: u64, dir: &Path, writes: RunWrites) -> Result<RunOutput, Failure> {
-    let RunWrites { chart, explain, .. } = writes;
-    // Everything up to the simulation checks the output directory: a failure is a bad --out (exit 2).
-    output_dir::prepare(dir, Kind::Run, writes.force).map_err(Failure::input)?;
-    Marker::run(&scenario.name, scenario.scheduler.name(), seed).write(dir).map_err(Failure::input)?;
-    let mut pods = CsvPodLog::create(&dir.join("pods.csv")).map_err(Failure::input)?;
-    let mut decisions = explain.map(|_| CsvDecisionLog::create(&dir.join("decisions.csv"))).transpose().map_err(Failure::input)?;
-    let explained = decisions.as_mut().zip(explain).map(|(d, top)| (d as &mut dyn DecisionLog, top));
-    let output = Simulation::new(scenario, seed).run_explained(&mut pods, explained).map_err(Failure::internal)?;
-    // Summary and time series first: whatever fails later, they are on disk.
-    write_run(dir, &output).map_err(Failure::internal)?;
-    pods.finish().map_err(Failure::internal)?;
-    if let Some(d) = decisions {
-        d.finish().map_err(Failure::internal)?;
-    }
-    if chart {
-        write_run_charts(dir, &run_title(&output.summary), &(&output).into()).map_err(Failure::internal)?;
-    }
+    let options = RunOptions { seed, charts: writes.chart, explain: writes.explain, force: writes.force };
+    let output =
+        runner::run_to_dir(scenario, dir, options).map_err(|e| if e.is_bad_input() { Failure::input(e) } else { Failure::internal(e) })?;
     if output.stopped_at_horizon {
         eprintln!(
             "warning: {} ({}): the run was stopped at the {}-day horizon with work still scheduled; set [simulation] duration or bound the task durations (`max`)",
@@ -817,7 +857,7 @@ fn sweep_charts(dir: &Path, metrics: &[String]) -> Result<Vec<PathBuf>, Failure>
     crate::plot::sweep_charts::sweep_charts(dir, metrics).map_err(Failure::input)
 }
 
-fn sweep(experiment: &Experiment, dir: &Path, options: &SweepOptions, chart: bool) -> Result<(), Failure> {
+fn sweep(experiment: &Experiment, dir: &Path, options: &SweepOptions, chart: bool, progress: &dyn Progress) -> Result<(), Failure> {
     let runs = experiment.cells.len() * experiment.replications as usize;
     eprintln!(
         "sweep `{}`: {} cells × {} replications = {runs} runs{} into {}",
@@ -827,7 +867,7 @@ fn sweep(experiment: &Experiment, dir: &Path, options: &SweepOptions, chart: boo
         options.shard.map_or(String::new(), |s| format!(" (shard {}/{})", s.k, s.n)),
         dir.display()
     );
-    let report = crate::sweep::run(experiment, dir, options);
+    let report = crate::sweep::run_with_progress(experiment, dir, options, progress);
     // Charts of whatever completed, even if some runs failed (but not of a
     // directory the sweep refused); the runs' failure comes first.
     if chart && matches!(report, Ok(_) | Err(SweepError::Runs(_))) {
@@ -848,7 +888,6 @@ fn sweep(experiment: &Experiment, dir: &Path, options: &SweepOptions, chart: boo
 
 /// `sweep --dry-run`: the plan, cell by cell, and what `dir` already holds.
 fn dry_run_sweep(experiment: &Experiment, dir: &Path, shard: Option<Shard>) -> Result<(), Failure> {
-    use std::fmt::Write as _;
     let runs = experiment.cells.len() * experiment.replications as usize;
     let planned = crate::sweep::plan(experiment).iter().filter(|r| shard.is_none_or(|s| s.owns(r.index))).count();
     let mut text = format!(

@@ -22,6 +22,7 @@
 //! [`Simulation::run`].
 #![warn(missing_docs, unreachable_pub)]
 
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod controller;
 pub mod engine;
@@ -29,9 +30,11 @@ pub mod event;
 pub mod explain;
 pub mod metrics;
 pub mod model;
+#[cfg(feature = "charts")]
 pub mod plot;
 pub mod policy;
 pub mod report;
+pub mod runner;
 pub mod scenario;
 pub mod scheduling_queue;
 pub mod simulation;
@@ -39,5 +42,6 @@ pub mod sweep;
 pub mod time;
 pub mod trace;
 
+pub use runner::{run_to_dir, RunError, RunOptions};
 pub use scenario::Scenario;
 pub use simulation::{RunOutput, SimError, Simulation};

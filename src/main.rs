@@ -12,7 +12,7 @@ fn main() {
     // clap exits with code 2 on bad flags, printing usage.
     let cli = Cli::parse();
     // A run stopped by Ctrl-C or `kill` leaves no `.tmp` file behind.
-    if let Err(e) = orchsim::report::remove_temp_files_on_signal() {
+    if let Err(e) = orchsim::cli::remove_temp_files_on_signal() {
         eprintln!("warning: cannot handle SIGINT and SIGTERM ({e}); an interrupted run may leave .tmp files");
     }
     if let Err(failure) = execute(cli) {

@@ -61,7 +61,7 @@ fn write_err(path: &Path, e: impl std::fmt::Display) -> ReportError {
     ReportError::Write { path: path.to_path_buf(), message: e.to_string() }
 }
 
-/// Temporary files being written, for [`remove_temp_files_on_signal`].
+/// Temporary files being written, for [`remove_temp_files`].
 static IN_FLIGHT: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
 
 /// The registry of temporary files. A thread that panicked while holding it
@@ -120,37 +120,17 @@ impl Drop for TempPath {
     }
 }
 
-/// On SIGINT or SIGTERM, removes the temporary files being written and exits
-/// with 128 + the signal's number (130, 143), as a shell reports a process
-/// the signal killed. For the binary: a library must not exit its host.
-///
-/// The handler runs on a thread of its own (not in signal context) and holds
-/// the registry's lock until the process exits, so no temporary file is
-/// created after it looked. Files being written stay open but are unlinked;
-/// a rename after the removal fails, which is what should happen.
-#[cfg(unix)]
-pub fn remove_temp_files_on_signal() -> std::io::Result<()> {
-    use signal_hook::consts::{SIGINT, SIGTERM};
-    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])?;
-    std::thread::Builder::new().name("signals".into()).spawn(move || {
-        if let Some(signal) = signals.forever().next() {
-            let files = in_flight();
-            for path in files.iter() {
-                let _ = std::fs::remove_file(path);
-            }
-            let name = if signal == SIGINT { "SIGINT" } else { "SIGTERM" };
-            eprintln!("error: interrupted by {name}; outputs in progress were removed");
-            std::process::exit(128 + signal);
-        }
-    })?;
-    Ok(())
-}
-
-/// Without Unix signals, nothing to install: temporary files are still
-/// removed on errors (see [`TempPath`]).
-#[cfg(not(unix))]
-pub fn remove_temp_files_on_signal() -> std::io::Result<()> {
-    Ok(())
+/// Removes every temporary file being written, then runs `then` while no new
+/// one can be created (the registry stays locked). For a front end's signal
+/// handler, whose `then` exits the process (see the binary's
+/// `cli::remove_temp_files_on_signal`).
+pub fn remove_temp_files(then: impl FnOnce()) {
+    let files = in_flight();
+    for path in files.iter() {
+        let _ = std::fs::remove_file(path);
+    }
+    then();
+    drop(files);
 }
 
 /// A file written under a temporary name (`NAME.tmp`) and renamed on

@@ -17,7 +17,6 @@ pub mod grid;
 pub mod stats;
 pub mod store;
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Instant;
@@ -90,8 +89,6 @@ pub struct SweepOptions {
     pub shard: Option<Shard>,
     /// Keep the completed runs already in the directory and skip them.
     pub resume: bool,
-    /// Draw a progress bar on the terminal.
-    pub progress: bool,
     /// Also write each run's `summary.csv`, `timeseries.csv` and, for runs
     /// with services or failures, their tables into `runs/<run>/`.
     pub series: bool,
@@ -183,6 +180,34 @@ pub fn recorded(experiment: &Experiment, dir: &Path, shard: Option<Shard>) -> Re
 /// tables of the runs recorded there. A directory holding another sweep is
 /// refused; without `resume`, its earlier records are discarded.
 pub fn run(experiment: &Experiment, dir: &Path, options: &SweepOptions) -> Result<SweepReport, SweepError> {
+    run_with_progress(experiment, dir, options, &NoProgress)
+}
+
+/// Told how a sweep advances, so a front end can show it (the command line
+/// draws a progress bar). Runs end on the worker threads, hence `Sync`.
+pub trait Progress: Sync {
+    /// `runs` runs are about to start.
+    fn start(&self, runs: u64) {
+        let _ = runs;
+    }
+    /// One more run ended (recorded or failed).
+    fn run_ended(&self) {}
+    /// Every run ended.
+    fn finish(&self) {}
+}
+
+/// Shows nothing.
+pub struct NoProgress;
+
+impl Progress for NoProgress {}
+
+/// [`run`], telling `progress` as runs end.
+pub fn run_with_progress(
+    experiment: &Experiment,
+    dir: &Path,
+    options: &SweepOptions,
+    progress: &dyn Progress,
+) -> Result<SweepReport, SweepError> {
     let manifest = experiment.manifest();
     // An output directory that cannot be made is a bad --out.
     std::fs::create_dir_all(dir.join(store::RUNS_DIR))
@@ -226,7 +251,7 @@ pub fn run(experiment: &Experiment, dir: &Path, options: &SweepOptions) -> Resul
     let todo: Vec<RunSpec> = planned.iter().filter(|r| !done.contains(&r.index)).copied().collect();
 
     let pool = rayon::ThreadPoolBuilder::new().num_threads(options.jobs.unwrap_or(0)).build().map_err(|e| SweepError::Io(e.to_string()))?;
-    let bar = progress_bar(todo.len() as u64, options.progress);
+    progress.start(todo.len() as u64);
     let started = Instant::now();
     let mut failures: Vec<(usize, String)> = pool.install(|| {
         // One run per task (`with_max_len(1)`): by default rayon cuts the list
@@ -239,12 +264,12 @@ pub fn run(experiment: &Experiment, dir: &Path, options: &SweepOptions) -> Resul
             .with_max_len(1)
             .filter_map(|spec| {
                 let outcome = run_one(experiment, spec, dir, options.series).err().map(|e| (spec.index, e));
-                bar.inc(1);
+                progress.run_ended();
                 outcome
             })
             .collect()
     });
-    bar.finish_and_clear();
+    progress.finish();
     let seconds = started.elapsed().as_secs_f64();
     let records = store::read_records(dir, &manifest)?;
     store::write_tables(dir, &manifest, &records)?;
@@ -291,20 +316,6 @@ fn clear_records(dir: &Path) -> Result<(), SweepError> {
     let runs = dir.join(store::RUNS_DIR);
     std::fs::remove_dir_all(&runs).map_err(|e| SweepError::io(&runs, e))?;
     std::fs::create_dir_all(&runs).map_err(|e| SweepError::io(&runs, e))
-}
-
-/// A progress bar with runs done, rate and ETA on stderr; hidden unless
-/// wanted and stderr is a terminal (logs and CI stay clean).
-fn progress_bar(len: u64, wanted: bool) -> indicatif::ProgressBar {
-    if !wanted || !std::io::stderr().is_terminal() {
-        return indicatif::ProgressBar::hidden();
-    }
-    let style = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} runs  {rate}  elapsed {elapsed}  ETA {eta}")
-        .expect("the progress template is valid")
-        .with_key("rate", |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
-            let _ = write!(w, "{:.1} runs/s", state.per_sec());
-        });
-    indicatif::ProgressBar::new(len).with_style(style)
 }
 
 /// Combines the run records of shard directories `dirs` into `out` and

@@ -3,11 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use orchsim::cli::run_to_dir;
 use orchsim::plot::{run_charts_from_csv, RunChartsError};
 use orchsim::policy::failure::{FailureConfig, NodeTarget, ScriptAction, ScriptedEvent};
 use orchsim::time::{SimDuration, SimTime};
-use orchsim::Scenario;
+use orchsim::{RunOptions, Scenario};
 
 use crate::support::scenario;
 
@@ -70,7 +69,7 @@ fn both(names: &[&str]) -> Vec<String> {
 /// Runs `s` into a temporary directory: how many failure events it logged, and the charts it drew.
 fn run_in(s: &Scenario, chart: bool) -> (usize, Vec<String>) {
     let dir = tempfile::tempdir().unwrap();
-    let output = run_to_dir(s, s.seed, dir.path(), chart, None).unwrap();
+    let output = run(s, dir.path(), chart).unwrap();
     (output.failure_events.len(), charts(dir.path()))
 }
 
@@ -114,10 +113,10 @@ fn charts_without_services_are_utilization_only() {
 fn charts_redrawn_from_csv_are_those_of_the_run() {
     let s = failing();
     let drawn = tempfile::tempdir().unwrap();
-    run_to_dir(&s, s.seed, drawn.path(), true, None).unwrap();
+    run(&s, drawn.path(), true).unwrap();
     // The same run without charts (`--no-chart`), drawn afterwards from its CSV files.
     let later = tempfile::tempdir().unwrap();
-    run_to_dir(&s, s.seed, later.path(), false, None).unwrap();
+    run(&s, later.path(), false).unwrap();
     let written = run_charts_from_csv(later.path()).unwrap();
 
     let names = both(&["autoscaling", "availability", "utilization"]);
@@ -140,7 +139,7 @@ fn charts_redrawn_from_csv_are_those_of_the_run() {
 fn a_corrupted_csv_is_an_error_naming_the_file_and_line() {
     let s = scenario(WEB);
     let dir = tempfile::tempdir().unwrap();
-    run_to_dir(&s, s.seed, dir.path(), false, None).unwrap();
+    run(&s, dir.path(), false).unwrap();
     let path = dir.path().join("timeseries.csv");
     let text = std::fs::read_to_string(&path).unwrap();
     // Line 3 (the second sample): its memory_allocated becomes text.
@@ -246,7 +245,7 @@ images = ["app:1"]
 fn a_node_autoscaler_without_services_gets_the_autoscaling_chart() {
     let s = batch_on_pools(2);
     let dir = tempfile::tempdir().unwrap();
-    let output = run_to_dir(&s, s.seed, dir.path(), true, None).unwrap();
+    let output = run(&s, dir.path(), true).unwrap();
     assert!(output.services.is_empty());
     assert!(output.scaling_events.iter().any(|e| e.kind == "nodes" && e.to > e.from), "{:?}", output.scaling_events);
     assert_eq!(charts(dir.path()), both(&["autoscaling", "utilization"]));
@@ -267,7 +266,7 @@ fn a_run_that_never_scaled_writes_the_header_of_its_scaling_events() {
     // One task: it fits the base node, and the node autoscaler never acts.
     let s = batch_on_pools(1);
     let dir = tempfile::tempdir().unwrap();
-    let output = run_to_dir(&s, s.seed, dir.path(), true, None).unwrap();
+    let output = run(&s, dir.path(), true).unwrap();
     assert!(output.scaling_events.is_empty());
     assert_eq!(read(dir.path(), "scaling_events.csv"), b"time_s,kind,target,from,to,policy,reason\n");
     assert_eq!(charts(dir.path()), both(&["autoscaling", "utilization"]));
@@ -334,9 +333,9 @@ fn pools_and_the_new_service_columns_hold_what_happened() {
 fn autoscaling_charts_redrawn_from_csv_are_those_of_the_run() {
     let s = pools(THREE_BIG_REPLICAS);
     let drawn = tempfile::tempdir().unwrap();
-    run_to_dir(&s, s.seed, drawn.path(), true, None).unwrap();
+    run(&s, drawn.path(), true).unwrap();
     let later = tempfile::tempdir().unwrap();
-    run_to_dir(&s, s.seed, later.path(), false, None).unwrap();
+    run(&s, later.path(), false).unwrap();
     run_charts_from_csv(later.path()).unwrap();
     let names = both(&["autoscaling", "utilization"]);
     assert_eq!(charts(later.path()), names);
@@ -356,4 +355,9 @@ fn autoscaling_charts_redrawn_from_csv_are_those_of_the_run() {
     ] {
         assert!(svg.contains(text), "no `{text}` in the redrawn chart");
     }
+}
+
+/// Runs `scenario` into `dir` as `orchsim run` does, with or without charts.
+fn run(scenario: &Scenario, dir: &std::path::Path, charts: bool) -> Result<orchsim::RunOutput, orchsim::RunError> {
+    orchsim::run_to_dir(scenario, dir, RunOptions { charts, ..RunOptions::of(scenario) })
 }
