@@ -1,6 +1,8 @@
 //! The HPA's replica calculation (`pkg/controller/podautoscaler/replica_calculator.go`,
 //! `metrics/utilization.go`): CPU utilization and pods metrics, with ready,
-//! unready, pending, failed, deleted and missing pods, and the tolerances.
+//! unready, pending, failed, deleted and missing pods, and the tolerances;
+//! and `horizontal_test.go`'s controller cases that run one sync end to end
+//! (`TestScaleUp…`: the proposal, then the legacy normalization).
 //!
 //! Upstream's fixture gives each pod two containers with the same request
 //! and usage; orchsim's pod is their sum (the pod-level figures the
@@ -12,7 +14,7 @@
 //! 1 min window.
 
 use orchsim::policy::autoscaler::hpa::{
-    CalcError, Phase, PodGroup, PodInfo, PodMetric, ReadyCondition, ReplicaCalculator, ResourceReplicas, Tolerances,
+    CalcError, HpaSpec, HpaState, Phase, PodGroup, PodInfo, PodMetric, ReadyCondition, ReplicaCalculator, ResourceReplicas, Tolerances,
 };
 use orchsim::time::{SimDuration, SimTime};
 
@@ -496,15 +498,126 @@ fn calculate_requests() -> Vec<Case> {
     .collect()
 }
 
+/// A metric of a whole-controller case: CPU utilization (percent) or a pods
+/// metric (milli-value).
+enum Target {
+    Cpu(i32),
+    Pods(i64),
+}
+
+/// `horizontal_test.go`'s controller cases (`testCase.runTest`): one sync of
+/// a fresh HPA without `behavior` (`reconcileAutoscaler`: the initial
+/// recommendation, the metric's proposal, `normalizeDesiredReplicas`).
+fn controller() -> Vec<Case> {
+    use Phase::{Failed, Running};
+    use Start::{Cool, Hot};
+    let (t, f) = (true, false);
+    let sync = |source: &'static str, fx: Fixture, target: Target, want: u32| {
+        Case::ported(source, name_of(source), move || {
+            let proposal = match target {
+                Target::Cpu(p) => CALC.resource_replicas(fx.current, p, fx.tol(), &fx.pods(true), NOW).ok().map(|r| r.replicas),
+                Target::Pods(v) => CALC.metric_replicas(fx.current, v, fx.tol(), &fx.pods(false), NOW).ok().map(|(n, _)| n),
+            };
+            let spec = HpaSpec { min_replicas: 2, max_replicas: 6, behavior: None };
+            let got = HpaState::default().reconcile(&spec, NOW, fx.current, &[proposal]);
+            if got == want {
+                Ok(())
+            } else {
+                Err(format!("desired replicas {got}, want {want} (the metric proposed {proposal:?})"))
+            }
+        })
+    };
+    let levels = [300, 500, 700];
+    let object = "an Object metric (one value for another object): orchsim's HPA metrics are CPU utilization and requests per pod";
+        vec![
+        sync("pkg/controller/podautoscaler/horizontal_test.go: TestScaleUp", fixture(3, &[1000; 3], &levels), Target::Cpu(30), 5),
+        Case::not_expressible(
+            "pkg/controller/podautoscaler/horizontal_test.go: TestScaleUpContainer",
+            "TestScaleUpContainer",
+            "a ContainerResource metric (one named container's usage): orchsim's pods are one container",
+        ),
+        sync(
+            "pkg/controller/podautoscaler/horizontal_test.go: TestScaleUpUnreadyLessScale",
+            fixture(3, &[1000; 3], &levels).ready(&[f, t, t]),
+            Target::Cpu(30),
+            4,
+        ),
+        sync(
+            "pkg/controller/podautoscaler/horizontal_test.go: TestScaleUpHotCpuLessScale",
+            fixture(3, &[1000; 3], &levels).start(&[Hot, Cool, Cool]),
+            Target::Cpu(30),
+            4,
+        ),
+        sync(
+            "pkg/controller/podautoscaler/horizontal_test.go: TestScaleUpUnreadyNoScale",
+            fixture(3, &[1000; 3], &[400, 500, 700]).ready(&[t, f, f]),
+            Target::Cpu(30),
+            3,
+        ),
+        sync(
+            "pkg/controller/podautoscaler/horizontal_test.go: TestScaleUpHotCpuNoScale",
+            fixture(3, &[1000; 3], &[400, 500, 700]).ready(&[t, f, f]).start(&[Cool, Hot, Hot]),
+            Target::Cpu(30),
+            3,
+        ),
+        sync(
+            "pkg/controller/podautoscaler/horizontal_test.go: TestScaleUpIgnoresFailedPods",
+            fixture(2, &[1000; 4], &[500, 700]).ready(&[t, t, f, f]).phase(&[Running, Running, Failed, Failed]),
+            Target::Cpu(30),
+            4,
+        ),
+        sync(
+            "pkg/controller/podautoscaler/horizontal_test.go: TestScaleUpIgnoresDeletionPods",
+            fixture(2, &[1000; 4], &[500, 700]).ready(&[t, t, f, f]).phase(&[Running; 4]).deleting(&[f, f, t, t]),
+            Target::Cpu(30),
+            4,
+        ),
+        sync("pkg/controller/podautoscaler/horizontal_test.go: TestScaleUpDeployment", fixture(3, &[1000; 3], &levels), Target::Cpu(30), 5),
+        sync("pkg/controller/podautoscaler/horizontal_test.go: TestScaleUpReplicaSet", fixture(3, &[1000; 3], &levels), Target::Cpu(30), 5),
+        sync("pkg/controller/podautoscaler/horizontal_test.go: TestScaleUpCM", fixture(3, &[], &[20000, 10000, 30000]), Target::Pods(15000), 4),
+        sync(
+            "pkg/controller/podautoscaler/horizontal_test.go: TestScaleUpCMUnreadyAndHotCpuNoLessScale",
+            fixture(3, &[], &[50000, 10000, 30000]).ready(&[t, t, f]).start(&[Cool, Cool, Hot]),
+            Target::Pods(15000),
+            6,
+        ),
+        sync(
+            "pkg/controller/podautoscaler/horizontal_test.go: TestScaleUpCMUnreadyandCpuHot",
+            fixture(3, &[], &[50000, 15000, 30000]).ready(&[f, t, f]).start(&[Hot, Cool, Hot]),
+            Target::Pods(15000),
+            6,
+        ),
+        sync(
+            "pkg/controller/podautoscaler/horizontal_test.go: TestScaleUpHotCpuNoScaleWouldScaleDown",
+            fixture(3, &[], &[50000, 15000, 30000]).start(&[Hot, Cool, Hot]),
+            Target::Pods(15000),
+            6,
+        ),
+        Case::not_expressible("pkg/controller/podautoscaler/horizontal_test.go: TestScaleUpCMObject", "TestScaleUpCMObject", object),
+        Case::not_expressible(
+            "pkg/controller/podautoscaler/horizontal_test.go: TestScaleUpFromZeroCMObject",
+            "TestScaleUpFromZeroCMObject",
+            "scaling up from zero replicas (minReplicas 0, HPAScaleToZero) on an Object metric: orchsim's metrics are per pod, so a service at 0 has none",
+        ),
+        Case::not_expressible(
+            "pkg/controller/podautoscaler/horizontal_test.go: TestScaleUpFromZeroIgnoresToleranceCMObject",
+            "TestScaleUpFromZeroIgnoresToleranceCMObject",
+            "scaling up from zero replicas (minReplicas 0, HPAScaleToZero) on an Object metric: orchsim's metrics are per pod, so a service at 0 has none",
+        ),
+        Case::not_expressible("pkg/controller/podautoscaler/horizontal_test.go: TestScaleUpPerPodCMObject", "TestScaleUpPerPodCMObject", object),
+    ]
+}
+
 pub fn suite() -> Suite {
     let mut cases = resource_scale();
     cases.extend(named_tests());
     cases.extend(group_pods());
     cases.extend(calculate_requests());
+    cases.extend(controller());
     Suite {
         system: "Kubernetes HPA",
         component: "replica calculator",
-        upstream: "kubernetes/kubernetes master 2026 (replica_calculator_test.go with TestReplicaCalcResourceScale)",
+        upstream: "kubernetes/kubernetes master 2026 (replica_calculator_test.go); @003e862 (horizontal_test.go TestScaleUp*)",
         cases,
     }
 }
