@@ -207,15 +207,16 @@ impl ReplicaAutoscalerConfig {
     /// The HPA's `max_replicas` and `metrics` have no default: the entry
     /// holds an example of them (10 replicas, 80 % CPU).
     pub fn catalogue() -> Vec<PolicyInfo<ReplicaAutoscalerConfig>> {
-        let spec = hpa::HpaSpec { min_replicas: 1, max_replicas: 10, behavior: Some(hpa::Behavior::default()) };
+        let spec = hpa::HpaSpec { min_replicas: 1, max_replicas: 10, behavior: None };
         vec![PolicyInfo {
             name: "hpa",
             summary: "The HorizontalPodAutoscaler (autoscaling/v2): every sync period, desired = ceil(current × \
                       usage / target) per metric (CPU utilization of the requests, or requests per pod), the \
                       largest wins; within the tolerance nothing changes; unready pods and missing metrics are \
-                      treated as upstream does; `behavior` rate policies and stabilization windows (scale-down \
-                      300 s), or the legacy algorithm with `legacy = true`.",
-            default: ReplicaAutoscalerConfig::Hpa(hpa::Hpa::new(spec, vec![hpa::MetricTarget::CpuUtilization(0.8)])),
+                      treated as upstream does; without `behavior` the legacy algorithm (scale-up at most \
+                      max(2 × current, 4) per sync, scale-down held 300 s), with it its rate policies and \
+                      stabilization windows, each field left out defaulted as upstream.",
+            default: ReplicaAutoscalerConfig::Hpa(hpa::Hpa::new(spec, vec![hpa::MetricTarget::CpuUtilization(80)])),
         }]
     }
 

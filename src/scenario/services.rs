@@ -20,7 +20,10 @@ use crate::model::load::{LoadShape, LoadSpec};
 use crate::model::service::{Overflow, ServiceSpec, Slo};
 use crate::model::{ImageId, Resources, Toleration};
 use crate::policy::autoscaler::cluster_autoscaler::{CaParams, Expander};
-use crate::policy::autoscaler::hpa::{Behavior, Hpa, HpaSpec, MetricTarget};
+use crate::policy::autoscaler::hpa::{
+    Behavior, BehaviorSpec, Hpa, HpaSpec, MetricTarget, ScalingRulesSpec, SelectPolicy, MAX_PERIOD_SECONDS,
+    MAX_STABILIZATION_WINDOW_SECONDS,
+};
 use crate::policy::autoscaler::karpenter::{ConsolidationPolicy, KarpenterParams};
 use crate::policy::autoscaler::target_tracking::{TargetTrackingParams, TrackedMetric};
 use crate::policy::autoscaler::{NodeAutoscalerConfig, ReplicaAutoscalerConfig, VpaConfig, VpaMode};
@@ -277,11 +280,10 @@ pub(super) struct RawHpa {
     max_replicas: u32,
     /// Metrics, each { cpu_utilization = percent } or { requests_per_pod = rps }; the largest proposal wins.
     metrics: Vec<RawMetric>,
-    /// autoscaling/v2 behavior (default: upstream's).
-    behavior: Option<Behavior>,
-    /// The pre-behavior algorithm (autoscaling/v1).
-    #[serde(default)]
-    legacy: bool,
+    /// autoscaling/v2 behavior; each field left out gets upstream's default. Without it, the legacy algorithm (as upstream).
+    behavior: Option<BehaviorSpec>,
+    /// Deprecated: the legacy algorithm is what an HPA without `behavior` runs; `legacy = true` is accepted with a warning.
+    legacy: Option<bool>,
     /// No change within this relative distance of the target (default 0.1).
     tolerance: Option<f64>,
     /// How often it runs (default 15s).
@@ -292,7 +294,7 @@ pub(super) struct RawHpa {
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawMetric {
-    /// Target mean CPU usage, percent of the request.
+    /// Target mean CPU usage, an integer percent of the request (averageUtilization).
     cpu_utilization: Option<f64>,
     /// Target requests/s per pod.
     requests_per_pod: Option<f64>,
@@ -458,7 +460,7 @@ pub(crate) fn node_autoscaler_table(config: &NodeAutoscalerConfig) -> toml::Tabl
 pub(crate) fn replica_autoscaler_table(config: &ReplicaAutoscalerConfig) -> Option<toml::Table> {
     let ReplicaAutoscalerConfig::Hpa(h) = config else { return None };
     let metric = |m: &MetricTarget| match *m {
-        MetricTarget::CpuUtilization(u) => toml::toml! { cpu_utilization = (u * 100.0) },
+        MetricTarget::CpuUtilization(u) => toml::toml! { cpu_utilization = (i64::from(u)) },
         MetricTarget::RequestsPerPod(r) => toml::toml! { requests_per_pod = r },
     };
     let mut t = toml::Table::new();
@@ -468,7 +470,6 @@ pub(crate) fn replica_autoscaler_table(config: &ReplicaAutoscalerConfig) -> Opti
     t.insert("metrics".into(), toml::Value::Array(h.metrics.iter().map(|m| toml::Value::Table(metric(m))).collect()));
     t.insert("tolerance".into(), h.tolerance.into());
     t.insert("sync_period".into(), duration_text(h.sync_period).into());
-    t.insert("legacy".into(), h.spec.behavior.is_none().into());
     if let Some(b) = &h.spec.behavior {
         t.insert("behavior".into(), toml::Value::try_from(b).expect("a behavior is a table"));
     }
@@ -638,7 +639,60 @@ impl Validator<'_> {
         }
     }
 
-    fn replica_autoscaler(&mut self, prefix: &str, table: &toml::Table, replicas: u32) -> Option<ReplicaAutoscalerConfig> {
+    /// `legacy`, removed: an HPA without `behavior` now runs the legacy
+    /// algorithm, as upstream leaves a missing `behavior` nil. `legacy = true`
+    /// alone asks for exactly that, so it is accepted with a warning; the
+    /// other forms asked for something else and are rejected, saying what to
+    /// write instead.
+    fn legacy_switch(&mut self, field: &str, legacy: Option<bool>, has_behavior: bool) {
+        let key = format!("{field}.legacy");
+        match (legacy, has_behavior) {
+            (None, _) => {}
+            (Some(true), false) => self.warn(
+                &key,
+                "`legacy = true` is deprecated: an HPA without `behavior` runs the legacy algorithm (as Kubernetes does); remove the key",
+            ),
+            (Some(true), true) => self.error(
+                &key,
+                "the legacy algorithm is the one without `behavior`: remove `legacy`, and `behavior` too for the legacy algorithm",
+            ),
+            (Some(false), _) => self.error(
+                &key,
+                "`legacy` is removed: an HPA without `behavior` now runs the legacy algorithm (as Kubernetes does); \
+                 for autoscaling/v2's default behavior write `behavior = {}` instead of `legacy = false`",
+            ),
+        }
+    }
+
+    /// The API's validation of a `behavior` (`validateScalingRules`): windows
+    /// up to an hour, at least one policy per direction, each with a positive
+    /// value and a period in (0, 1800] s.
+    fn behavior(&mut self, field: &str, b: &BehaviorSpec) {
+        for (name, rules) in [("scale_up", &b.scale_up), ("scale_down", &b.scale_down)] {
+            let Some(ScalingRulesSpec { stabilization_window_seconds, select_policy, policies }) = rules else { continue };
+            let f = format!("{field}.{name}");
+            if stabilization_window_seconds.is_some_and(|w| w > MAX_STABILIZATION_WINDOW_SECONDS) {
+                self.error(&format!("{f}.stabilization_window_seconds"), format!("must be at most {MAX_STABILIZATION_WINDOW_SECONDS}"));
+            }
+            let Some(policies) = policies else { continue };
+            if policies.is_empty() {
+                let hint =
+                    if *select_policy == Some(SelectPolicy::Disabled) { " (select_policy = \"Disabled\" needs one too)" } else { "" };
+                self.error(&format!("{f}.policies"), format!("give at least one policy, or leave `policies` out for the default{hint}"));
+            }
+            for (k, p) in policies.iter().enumerate() {
+                let pf = format!("{f}.policies[{k}]");
+                if p.value == 0 {
+                    self.error(&format!("{pf}.value"), "must be greater than zero");
+                }
+                if p.period_seconds == 0 || p.period_seconds > MAX_PERIOD_SECONDS {
+                    self.error(&format!("{pf}.period_seconds"), format!("must be in 1..={MAX_PERIOD_SECONDS}, got {}", p.period_seconds));
+                }
+            }
+        }
+    }
+
+    fn replica_autoscaler(&mut self, prefix: &str, table: &toml::Table) -> Option<ReplicaAutoscalerConfig> {
         let field = format!("{prefix}.autoscaler");
         let policy = match table.get("policy") {
             None => "hpa".to_string(),
@@ -682,9 +736,6 @@ impl Validator<'_> {
         if raw.max_replicas < min.max(1) {
             self.error(&format!("{field}.max_replicas"), format!("must be at least min_replicas ({min}) and 1"));
         }
-        if replicas < min || replicas > raw.max_replicas {
-            self.error(&format!("{prefix}.replicas"), format!("the starting replicas must lie within [{min}, {}]", raw.max_replicas));
-        }
         if raw.metrics.is_empty() {
             self.error(&format!("{field}.metrics"), "name at least one metric, e.g. { cpu_utilization = 60 }");
         }
@@ -692,16 +743,22 @@ impl Validator<'_> {
         for (k, m) in raw.metrics.iter().enumerate() {
             let mf = format!("{field}.metrics[{k}]");
             match (m.cpu_utilization, m.requests_per_pod) {
-                (Some(u), None) if u > 0.0 && u.is_finite() => metrics.push(MetricTarget::CpuUtilization(u / 100.0)),
+                (Some(u), None) if u > 0.0 && u.fract() == 0.0 && u <= f64::from(i32::MAX) => {
+                    metrics.push(MetricTarget::CpuUtilization(u as u32))
+                }
+                (Some(u), None) if u > 0.0 && u.is_finite() => {
+                    self.error(&format!("{mf}.cpu_utilization"), format!("an integer percent (averageUtilization), got {u}"))
+                }
                 (None, Some(r)) if r > 0.0 && r.is_finite() => metrics.push(MetricTarget::RequestsPerPod(r)),
                 (Some(_), Some(_)) | (None, None) => self.error(&mf, "give exactly one of cpu_utilization (percent) or requests_per_pod"),
                 _ => self.error(&mf, "the target must be positive"),
             }
         }
-        if raw.legacy && raw.behavior.is_some() {
-            self.error(&format!("{field}.legacy"), "the legacy algorithm has no `behavior`; remove one of them");
+        self.legacy_switch(&field, raw.legacy, raw.behavior.is_some());
+        if let Some(b) = &raw.behavior {
+            self.behavior(&format!("{field}.behavior"), b);
         }
-        let behavior = if raw.legacy { None } else { Some(raw.behavior.unwrap_or_default()) };
+        let behavior = raw.behavior.as_ref().map(Behavior::from_spec);
         let mut hpa = Hpa::new(HpaSpec { min_replicas: min, max_replicas: raw.max_replicas, behavior }, metrics);
         if let Some(t) = raw.tolerance {
             if !(0.0..1.0).contains(&t) {
@@ -776,7 +833,7 @@ impl Validator<'_> {
                     Slo { min_success_ratio, max_latency }
                 }
             };
-            let autoscaler = s.autoscaler.as_ref().and_then(|t| self.replica_autoscaler(&prefix, t, s.replicas));
+            let autoscaler = s.autoscaler.as_ref().and_then(|t| self.replica_autoscaler(&prefix, t));
             let (Some(startup), Some(image)) = (startup, image) else { continue };
             out.push(ServiceConfig {
                 spec: ServiceSpec {
@@ -936,10 +993,11 @@ mod tests {
     use crate::trace::test_files::fixture;
     use crate::trace::testing::needed;
 
-    /// A scenario whose one service's load is `series = { <series> }`.
-    fn with_series(series: &str) -> Result<Scenario, String> {
+    /// A scenario of one service starting at `replicas`, on two nodes, with
+    /// `rest` (its `load` and any tables after it) at the end.
+    fn one_service(replicas: u32, rest: &str, file: &str) -> Result<Scenario, String> {
         let text = format!(
-            r#"name = "series"
+            r#"name = "one-service"
 [simulation]
 duration = "1h"
 
@@ -955,15 +1013,20 @@ memory = "16Gi"
 
 [[services]]
 name = "web"
-replicas = 2
+replicas = {replicas}
 image = "app:1"
 cpu = "1"
 memory = "1Gi"
 capacity_rps = 100
-load = {{ series = {{ {series} }} }}
+{rest}
 "#
         );
-        Scenario::parse(&text, "series.toml").map_err(|e| e.to_string())
+        Scenario::parse(&text, file).map_err(|e| e.to_string())
+    }
+
+    /// A scenario whose one service's load is `series = { <series> }`.
+    fn with_series(series: &str) -> Result<Scenario, String> {
+        one_service(2, &format!("load = {{ series = {{ {series} }} }}"), "series.toml")
     }
 
     fn points(series: &str) -> Vec<(SimTime, f64)> {
@@ -998,6 +1061,85 @@ load = {{ series = {{ {series} }} }}
         assert_eq!(cpu[1].0, SimTime::from_secs(300), "the step is read from the file name");
         let memory = points(&format!(r#"{alibaba}, column = "mem_util_percent", step = "10m""#));
         assert_eq!((memory[1].0, memory[0].1), (SimTime::from_secs(600), 87.13895543842837));
+    }
+
+    /// A scenario whose one service starts at `replicas` with this
+    /// `[services.autoscaler]` table (and a CPU metric unless it names one).
+    fn with_hpa(replicas: u32, table: &str) -> Result<Scenario, String> {
+        let metrics = if table.contains("metrics =") { "" } else { "metrics = [{ cpu_utilization = 60 }]" };
+        let rest = format!("load = {{ constant = 100 }}\n[services.autoscaler]\nmax_replicas = 10\n{metrics}\n{table}");
+        one_service(replicas, &rest, "hpa.toml")
+    }
+
+    fn hpa(s: &Scenario) -> Hpa {
+        match &s.services[0].autoscaler {
+            Some(ReplicaAutoscalerConfig::Hpa(h)) => h.clone(),
+            other => panic!("not an HPA: {other:?}"),
+        }
+    }
+
+    /// `legacy` is gone: without `behavior` is the legacy path. `legacy =
+    /// true` alone still loads (a warning says to drop it); the forms that
+    /// asked for something else say what to write instead.
+    #[test]
+    fn the_legacy_switch_is_deprecated_or_rejected_with_what_to_write() {
+        let plain = with_hpa(2, "").unwrap();
+        assert_eq!(hpa(&plain).spec.behavior, None, "no behavior: the legacy path, as upstream");
+        assert!(plain.warnings.is_empty());
+        let legacy = with_hpa(2, "legacy = true").unwrap();
+        assert_eq!(hpa(&legacy).spec, hpa(&plain).spec);
+        assert_eq!(legacy.warnings.len(), 1);
+        assert!(legacy.warnings[0].to_string().contains("services[0].autoscaler.legacy"), "{}", legacy.warnings[0]);
+        assert!(legacy.warnings[0].message.contains("deprecated"), "{}", legacy.warnings[0]);
+        let err = with_hpa(2, "legacy = false").unwrap_err();
+        assert!(err.contains("services[0].autoscaler.legacy") && err.contains("behavior = {}"), "{err}");
+        let err = with_hpa(2, "legacy = true\nbehavior = {}").unwrap_err();
+        assert!(err.contains("services[0].autoscaler.legacy") && err.contains("remove `legacy`"), "{err}");
+        let v2 = with_hpa(2, "behavior = {}").unwrap();
+        assert_eq!(hpa(&v2).spec.behavior, Some(Behavior::default()));
+    }
+
+    /// A `behavior` given in part gets each missing field's default; the
+    /// API's limits are checked where they are written.
+    #[test]
+    fn a_partial_behavior_is_defaulted_and_checked() {
+        let s = with_hpa(2, "behavior = { scale_down = { stabilization_window_seconds = 60 } }").unwrap();
+        let b = hpa(&s).spec.behavior.expect("a behavior");
+        assert_eq!(b.scale_up, Behavior::default().scale_up);
+        assert_eq!(
+            (b.scale_down.stabilization_window_seconds, &b.scale_down.policies),
+            (Some(60), &Behavior::default().scale_down.policies)
+        );
+        let cases = [
+            ("behavior = { scale_up = { policies = [] } }", "behavior.scale_up.policies", "at least one policy"),
+            (
+                r#"behavior = { scale_down = { policies = [{ type = "Pods", value = 0, period_seconds = 60 }] } }"#,
+                "scale_down.policies[0].value",
+                "greater than zero",
+            ),
+            (
+                r#"behavior = { scale_up = { policies = [{ type = "Percent", value = 10, period_seconds = 1801 }] } }"#,
+                "scale_up.policies[0].period_seconds",
+                "1..=1800",
+            ),
+            ("behavior = { scale_up = { stabilization_window_seconds = 3601 } }", "stabilization_window_seconds", "at most 3600"),
+        ];
+        for (table, field, message) in cases {
+            let err = with_hpa(2, table).expect_err(table);
+            assert!(err.contains(field) && err.contains(message), "{table}:\n{err}");
+        }
+    }
+
+    /// Upstream brings a count outside [min, max] inside at the first sync,
+    /// and leaves a target at 0 replicas alone; neither is an input error.
+    /// A CPU target is an integer percent, as `averageUtilization` is.
+    #[test]
+    fn starting_replicas_need_not_lie_within_the_bounds() {
+        for replicas in [0, 1, 12] {
+            with_hpa(replicas, "min_replicas = 2").unwrap_or_else(|e| panic!("{replicas}: {e}"));
+        }
+        let err = with_hpa(2, "metrics = [{ cpu_utilization = 60.5 }]").unwrap_err();
+        assert!(err.contains("services[0].autoscaler.metrics[0].cpu_utilization") && err.contains("integer percent"), "{err}");
     }
 
     #[test]

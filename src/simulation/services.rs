@@ -57,7 +57,7 @@ pub(super) struct ServiceRuntime {
 /// The first CPU utilization and requests-per-pod targets of `config`'s HPA, if it has one.
 fn hpa_targets(config: &ServiceConfig) -> (Option<f64>, Option<f64>) {
     let Some(ReplicaAutoscalerConfig::Hpa(hpa)) = &config.autoscaler else { return (None, None) };
-    let cpu = hpa.metrics.iter().find_map(|m| if let MetricTarget::CpuUtilization(t) = m { Some(*t) } else { None });
+    let cpu = hpa.metrics.iter().find_map(|m| if let MetricTarget::CpuUtilization(t) = m { Some(f64::from(*t) / 100.0) } else { None });
     let rps = hpa.metrics.iter().find_map(|m| if let MetricTarget::RequestsPerPod(t) = m { Some(*t) } else { None });
     (cpu, rps)
 }

@@ -31,6 +31,9 @@ macro_rules! suites {
 
 suites! {
     kube_sampling,
+    hpa_replica_calculator,
+    hpa_behavior,
+    hpa_defaults,
 }
 
 #[test]

@@ -162,10 +162,28 @@ fn service_runs_are_reproducible() {
     assert!(a.summary.node_scale_ups > 0 && a.summary.node_scale_downs > 0);
 }
 
+/// As upstream's `reconcileAutoscaler`: a count above `max_replicas` (or
+/// below `min_replicas`) is brought inside by the first sync, whatever the
+/// metrics say; a service at 0 replicas is left alone (scaling disabled).
+#[test]
+fn replicas_outside_the_bounds_are_brought_inside_by_the_first_sync() {
+    let hpa = |min: u32| format!("[services.autoscaler]\nmin_replicas = {min}\nmax_replicas = 4\nmetrics = [{{ cpu_utilization = 50 }}]\n");
+    let changes = |replicas: u32, min: u32| {
+        let (out, _) = run(&scenario(&(cluster(2, "", "2m") + &web(replicas, 10.0, &hpa(min)))));
+        out.scaling_events.iter().filter(|e| e.kind == "replicas").map(|e| (e.time_s, e.from, e.to)).collect::<Vec<_>>()
+    };
+    assert_eq!(changes(6, 1), vec![(15.0, 6, 4)], "above max_replicas");
+    assert_eq!(changes(1, 2), vec![(15.0, 1, 2)], "below min_replicas");
+    assert_eq!(changes(0, 1), vec![], "at zero the HPA stands aside");
+}
+
 #[test]
 fn bad_service_and_pool_settings_are_located() {
     let cases = [
-        (web(3, 10.0, "[services.autoscaler]\nmax_replicas = 2\nmetrics = [{ cpu_utilization = 50 }]\n"), "services[0].replicas"),
+        (
+            web(3, 10.0, "[services.autoscaler]\nmax_replicas = 5\nmetrics = [{ cpu_utilization = 50 }]\nlegacy = false\n"),
+            "services[0].autoscaler.legacy",
+        ),
         (
             web(3, 10.0, "[services.autoscaler]\nmax_replicas = 5\nmetrics = [{ cpu_utilization = 50, requests_per_pod = 3 }]\n"),
             "metrics[0]",
