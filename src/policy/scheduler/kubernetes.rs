@@ -100,15 +100,18 @@ pub fn broken_linear(shape: &[ShapePoint], p: i64, scale: i64) -> i64 {
 /// RequestedToCapacityRatio's node score (`requested_to_capacity_ratio.go`):
 /// per resource `f(requested·100 / capacity)` (f(100) if over capacity) with
 /// the shape's scores scaled ×`scale` (10 upstream); only resources scoring
-/// above 0 enter the weighted mean, which is rounded.
+/// above 0 enter the weighted mean, which is rounded. `pod` is the incoming
+/// pod's own request: GPUs count only when it asks for some (see
+/// [`weighted_scores`]).
 pub fn requested_to_capacity_ratio(
     requested: &Resources,
     allocatable: &Resources,
+    pod: &Resources,
     weights: &ResourceWeights,
     shape: &[ShapePoint],
     scale: i64,
 ) -> i64 {
-    let (score, weight_sum) = weighted_scores(requested, allocatable, weights, |req, cap| {
+    let (score, weight_sum) = weighted_scores(requested, allocatable, pod, weights, |req, cap| {
         let util = if req > cap { 100 } else { (req as u128 * 100 / cap as u128) as i64 };
         Some(broken_linear(shape, util, scale)).filter(|&s| s > 0)
     });
@@ -123,9 +126,17 @@ pub fn requested_to_capacity_ratio(
 /// resources the node has and `score` keeps (`None` leaves a resource out);
 /// weights of 0 count as 1, as upstream. Generic so the closure inlines: this
 /// runs for every candidate node of every pod.
+///
+/// GPUs, an extended resource, enter only when the incoming pod requests
+/// some (`pod.gpu > 0`): upstream's `calculateResourceAllocatableRequest`
+/// (`noderesources/resource_allocation.go`) returns (0, 0) for a scalar
+/// resource the pod does not request, and `score` skips a resource whose
+/// allocatable is 0. Otherwise a GPU weight would pull CPU-only pods onto
+/// GPU nodes (LeastAllocated: an idle GPU scores 100) or off them.
 fn weighted_scores(
     requested: &Resources,
     allocatable: &Resources,
+    pod: &Resources,
     weights: &ResourceWeights,
     mut score: impl FnMut(u64, u64) -> Option<i64>,
 ) -> (i64, i64) {
@@ -142,7 +153,7 @@ fn weighted_scores(
     };
     add(requested.cpu_milli, allocatable.cpu_milli, weights.cpu);
     add(requested.memory_bytes, allocatable.memory_bytes, weights.memory);
-    if let Some(w) = weights.gpu {
+    if let Some(w) = weights.gpu.filter(|_| pod.gpu > 0) {
         add(requested.gpu, allocatable.gpu, w);
     }
     (total, weight_sum)
@@ -170,7 +181,9 @@ pub struct ResourceWeights {
     pub cpu: i64,
     /// Weight of `memory`.
     pub memory: i64,
-    /// Weight of `nvidia.com/gpu`; absent (the default) leaves GPUs out of the score.
+    /// Weight of `nvidia.com/gpu`; absent (the default) leaves GPUs out of the
+    /// score. Even when weighted, GPUs count only for pods that request some,
+    /// as upstream's extended resources (see `weighted_scores`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gpu: Option<i64>,
 }
@@ -443,12 +456,19 @@ pub fn most_allocated(requested: u64, capacity: u64) -> i64 {
 }
 
 /// NodeResourcesFit score: the weighted integer mean of the per-resource scores
-/// over CPU, memory (and GPUs when weighted), `requested` being the node's
-/// non-zero requests *after* placing the pod. Resources with zero allocatable
-/// are skipped.
-pub fn fit_score(strategy: ScoringStrategy, requested: &Resources, allocatable: &Resources, weights: &ResourceWeights) -> i64 {
+/// over CPU, memory (and GPUs when weighted and `pod`, the incoming pod's own
+/// request, asks for some), `requested` being the node's non-zero requests
+/// *after* placing the pod. Resources with zero allocatable are skipped
+/// (`least_allocated.go`, `most_allocated.go`).
+pub fn fit_score(
+    strategy: ScoringStrategy,
+    requested: &Resources,
+    allocatable: &Resources,
+    pod: &Resources,
+    weights: &ResourceWeights,
+) -> i64 {
     // RequestedToCapacityRatio has its own function (it needs the shape).
-    let (score, weight_sum) = weighted_scores(requested, allocatable, weights, |req, cap| {
+    let (score, weight_sum) = weighted_scores(requested, allocatable, pod, weights, |req, cap| {
         Some(match strategy {
             ScoringStrategy::LeastAllocated => least_allocated(req, cap),
             ScoringStrategy::MostAllocated | ScoringStrategy::RequestedToCapacityRatio => most_allocated(req, cap),
@@ -784,12 +804,16 @@ impl KubernetesScheduler {
         let p = &self.params;
         let w = &self.weights;
         let fit = if w.node_resources_fit != 0 {
-            let requested = node.non_zero_requested + pod.requests.non_zero();
+            let own = pod.requests.non_zero();
+            // CPU and memory count the non-zero requests; extended resources
+            // the real ones (`calculateResourceAllocatableRequest`), which
+            // include the GPUs opened for shares.
+            let requested = Resources { gpu: node.requested.gpu, ..node.non_zero_requested } + own;
             match p.scoring_strategy {
                 ScoringStrategy::RequestedToCapacityRatio => {
-                    requested_to_capacity_ratio(&requested, &node.allocatable, &p.resource_weights, &p.shape, MAX_NODE_SCORE / 10)
+                    requested_to_capacity_ratio(&requested, &node.allocatable, &own, &p.resource_weights, &p.shape, MAX_NODE_SCORE / 10)
                 }
-                s => fit_score(s, &requested, &node.allocatable, &p.resource_weights),
+                s => fit_score(s, &requested, &node.allocatable, &own, &p.resource_weights),
             }
         } else {
             0
@@ -1107,8 +1131,8 @@ mod tests {
         let alloc = Resources { cpu_milli: 4000, memory_bytes: 8 * GI, gpu: 0 };
         let req = Resources { cpu_milli: 1500, memory_bytes: 3 * GI, gpu: 0 };
         let w = ResourceWeights::default();
-        assert_eq!(fit_score(ScoringStrategy::LeastAllocated, &req, &alloc, &w), 62);
-        assert_eq!(fit_score(ScoringStrategy::MostAllocated, &req, &alloc, &w), 37);
+        assert_eq!(fit_score(ScoringStrategy::LeastAllocated, &req, &alloc, &req, &w), 62);
+        assert_eq!(fit_score(ScoringStrategy::MostAllocated, &req, &alloc, &req, &w), 37);
         assert_eq!(balanced_allocation(&req, &alloc), 100);
     }
 
@@ -1127,10 +1151,12 @@ mod tests {
         let node1_req = Resources { cpu_milli: 1000 + 2000, memory_bytes: 256 * mb + 256 * mb, gpu: 1 + 2 };
         let node2_alloc = Resources { cpu_milli: 8000, memory_bytes: 1024 * mb, gpu: 8 };
         let node2_req = Resources { cpu_milli: 6000 + 2000, memory_bytes: 512 * mb + 256 * mb, gpu: 2 + 2 };
-        assert_eq!(requested_to_capacity_ratio(&node1_req, &node1_alloc, &w, &shape, 1), 5);
-        assert_eq!(requested_to_capacity_ratio(&node2_req, &node2_alloc, &w, &shape, 1), 7);
-        assert_eq!(requested_to_capacity_ratio(&node1_req, &node1_alloc, &w, &shape, 10), 60);
-        assert_eq!(requested_to_capacity_ratio(&node2_req, &node2_alloc, &w, &shape, 10), 69);
+        // The incoming pod of the example: 2 CPUs, 256 MiB, 2 foo.
+        let pod = Resources { cpu_milli: 2000, memory_bytes: 256 * mb, gpu: 2 };
+        assert_eq!(requested_to_capacity_ratio(&node1_req, &node1_alloc, &pod, &w, &shape, 1), 5);
+        assert_eq!(requested_to_capacity_ratio(&node2_req, &node2_alloc, &pod, &w, &shape, 1), 7);
+        assert_eq!(requested_to_capacity_ratio(&node1_req, &node1_alloc, &pod, &w, &shape, 10), 60);
+        assert_eq!(requested_to_capacity_ratio(&node2_req, &node2_alloc, &pod, &w, &shape, 10), 69);
         // The interpolation itself.
         assert_eq!([75, 50, 37, 100, 0].map(|u| broken_linear(&shape, u, 1)), [7, 5, 3, 10, 0]);
         assert_eq!([75, 50, 37, 100, 0].map(|u| broken_linear(&shape, u, 10)), [75, 50, 37, 100, 0]);
@@ -1139,15 +1165,41 @@ mod tests {
     }
 
     #[test]
-    fn gpus_count_only_when_weighted() {
+    fn gpus_count_only_when_weighted_and_requested_by_the_pod() {
         // cpu and memory 50 % → MostAllocated 50; GPUs 8 of 8 → 100.
         let alloc = Resources { cpu_milli: 1000, memory_bytes: 4 * GI, gpu: 8 };
         let req = Resources { cpu_milli: 500, memory_bytes: 2 * GI, gpu: 8 };
+        let gpu_pod = Resources { cpu_milli: 100, memory_bytes: GI, gpu: 1 };
+        let cpu_pod = Resources { gpu: 0, ..gpu_pod };
         let mut w = ResourceWeights::default();
-        assert_eq!(fit_score(ScoringStrategy::MostAllocated, &req, &alloc, &w), 50);
+        assert_eq!(fit_score(ScoringStrategy::MostAllocated, &req, &alloc, &gpu_pod, &w), 50);
         w.gpu = Some(2);
         // (50·1 + 50·1 + 100·2) / 4 = 75.
-        assert_eq!(fit_score(ScoringStrategy::MostAllocated, &req, &alloc, &w), 75);
+        assert_eq!(fit_score(ScoringStrategy::MostAllocated, &req, &alloc, &gpu_pod, &w), 75);
+        // A pod without GPUs leaves them out (`calculateResourceAllocatableRequest`).
+        assert_eq!(fit_score(ScoringStrategy::MostAllocated, &req, &alloc, &cpu_pod, &w), 50);
+        let shape = default_shape();
+        assert_eq!(requested_to_capacity_ratio(&req, &alloc, &cpu_pod, &w, &shape, 10), 50);
+        assert_eq!(requested_to_capacity_ratio(&req, &alloc, &gpu_pod, &w, &shape, 10), 50, "GPUs full score 0 and are left out");
+    }
+
+    /// The case: LeastAllocated with a GPU weight must not pull a
+    /// CPU-only pod onto an idle GPU node, where the idle GPUs would score 100.
+    #[test]
+    fn a_gpu_weight_does_not_pull_cpu_only_pods_onto_gpu_nodes() {
+        let mut c = cluster(2);
+        c.nodes[1].allocatable.gpu = 8;
+        let params = KubernetesParams {
+            resource_weights: ResourceWeights { gpu: Some(5), ..Default::default() },
+            tie_break: TieBreak::First,
+            ..Default::default()
+        };
+        let mut s = KubernetesScheduler::new(params, rng());
+        let view = ClusterView::new(&c, crate::time::SimTime::ZERO);
+        let cpu_pod = crate::model::pod::tests_support::pod(0, 500, GI);
+        assert_eq!(s.schedule(&cpu_pod, &view), Placement::Bind(NodeId(0)), "equal scores: the first node");
+        let fits: Vec<i64> = s.last_scores().iter().map(|x| x.fit).collect();
+        assert_eq!(fits[0], fits[1], "{fits:?}");
     }
 
     #[test]
@@ -1156,7 +1208,7 @@ mod tests {
         let alloc = Resources { cpu_milli: 1000, memory_bytes: 4 * GI, gpu: 0 };
         let req = Resources { cpu_milli: 500, memory_bytes: GI, gpu: 0 };
         let w = ResourceWeights { cpu: 3, memory: 1, gpu: None };
-        assert_eq!(fit_score(ScoringStrategy::LeastAllocated, &req, &alloc, &w), 56);
+        assert_eq!(fit_score(ScoringStrategy::LeastAllocated, &req, &alloc, &req, &w), 56);
         assert_eq!(least_allocated(5, 4), 0, "over capacity scores 0");
         assert_eq!(least_allocated(0, 0), 0);
         assert_eq!(most_allocated(5, 4), 100, "MostAllocated caps at capacity");
