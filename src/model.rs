@@ -23,5 +23,5 @@ pub use image::{ImageId, ImageSpec};
 pub use node::{Node, NodeId};
 pub use pod::{Pod, PodId, PodPhase, PodTemplate};
 pub use priority_usage::PriorityUsage;
-pub use resources::Resources;
+pub use resources::{Resources, UnsetRequests};
 pub use taint::{Taint, TaintEffect, Toleration, TolerationOperator};

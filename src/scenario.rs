@@ -25,7 +25,7 @@ use serde::Deserialize;
 use crate::model::affinity::{AffinitySelector, NodeAffinity, NodePlacement, PodAffinity, SpreadConstraint};
 use crate::model::image::normalize_image_name;
 use crate::model::workload::{BatchWorkload, DrawnJobs, JobSource, TraceJobs};
-use crate::model::{DisruptionBudget, ImageId, ImageSpec, Node, PodCount, Resources, Taint, Toleration};
+use crate::model::{DisruptionBudget, ImageId, ImageSpec, Node, PodCount, Resources, Taint, Toleration, UnsetRequests};
 use crate::policy::autoscaler::NodeAutoscalerConfig;
 use crate::policy::failure::FailureConfig;
 use crate::policy::scheduler::{CustomScheduler, Registry, SchedulerConfig};
@@ -231,12 +231,14 @@ struct RawBatch {
     /// Container start time after the image is present (default 1s).
     #[schemars(with = "Option<schema::Dist<schema::Duration>>")]
     startup: Option<RawDist>,
-    /// CPU request of each task.
-    #[schemars(with = "schema::Dist<schema::Cpu>")]
-    cpu: RawDist,
-    /// Memory request of each task.
-    #[schemars(with = "schema::Dist<schema::Bytes>")]
-    memory: RawDist,
+    /// CPU request of each task. Omitted: no request (0 for the fit,
+    /// kube-scheduler's 100m for scoring); `0` is a request of 0.
+    #[schemars(with = "Option<schema::Dist<schema::Cpu>>")]
+    cpu: Option<RawDist>,
+    /// Memory request of each task. Omitted: no request (0 for the fit,
+    /// kube-scheduler's 200Mi for scoring); `0` is a request of 0.
+    #[schemars(with = "Option<schema::Dist<schema::Bytes>>")]
+    memory: Option<RawDist>,
     /// GPUs per task (default 0).
     #[serde(default)]
     gpu: u64,
@@ -1402,8 +1404,12 @@ impl Validator<'_> {
             self.heavy_tail(&f("interarrival"), interarrival.as_ref(), bounded_run);
             self.heavy_tail(&f("duration"), duration.as_ref(), bounded_run);
             let startup = self.dist(&f("startup"), b.startup.as_ref().unwrap_or(&startup_default), Unit::Duration);
-            let cpu = self.dist(&f("cpu"), &b.cpu, Unit::Cpu);
-            let memory = self.dist(&f("memory"), &b.memory, Unit::Bytes);
+            // An omitted request is unset (Kubernetes tells it from 0): no
+            // reservation, and the scoring defaults (`Resources::non_zero`).
+            let none = RawDist::Constant(Literal::Number(0.0));
+            let unset = UnsetRequests { cpu: b.cpu.is_none(), memory: b.memory.is_none() };
+            let cpu = self.dist(&f("cpu"), b.cpu.as_ref().unwrap_or(&none), Unit::Cpu);
+            let memory = self.dist(&f("memory"), b.memory.as_ref().unwrap_or(&none), Unit::Bytes);
             if let Some(t) = &tasks {
                 if t.upper_bound() == 0.0 {
                     self.error(&f("tasks"), "jobs need at least one task");
@@ -1450,6 +1456,7 @@ impl Validator<'_> {
                     cpu,
                     memory,
                     gpu: b.gpu,
+                    unset,
                 })),
                 startup,
                 limit_factor,
@@ -1812,6 +1819,23 @@ mod tests {
         assert!(quickstart_with(heavy, true).warnings.is_empty());
         // A light tail (sigma 1: about 1e-19) is no concern.
         assert!(quickstart_with(r#"{ dist = "lognormal", median = "1h", sigma = 1.0 }"#, false).warnings.is_empty());
+    }
+
+    #[test]
+    fn an_omitted_request_is_unset_and_zero_is_a_request_of_zero() {
+        let unset = |source: &str| {
+            let s = Scenario::parse(source, "q.toml").unwrap_or_else(|e| panic!("{e}"));
+            let JobSource::Drawn(d) = &s.batch[2].source else { panic!("drawn") };
+            (d.unset, d.cpu.upper_bound(), d.memory.upper_bound())
+        };
+        let set = UnsetRequests::NONE;
+        assert_eq!(unset(QUICKSTART), (set, 100.0, 128.0 * 1024.0 * 1024.0));
+        let no_cpu = QUICKSTART.replacen("cpu = \"100m\"\n", "", 1);
+        assert_eq!(unset(&no_cpu), (UnsetRequests { cpu: true, memory: false }, 0.0, 128.0 * 1024.0 * 1024.0));
+        let zero = QUICKSTART.replacen("cpu = \"100m\"\n", "cpu = 0\n", 1).replacen("memory = \"128Mi\"\n", "memory = 0\n", 1);
+        assert_eq!(unset(&zero), (set, 0.0, 0.0));
+        let neither = QUICKSTART.replacen("cpu = \"100m\"\n", "", 1).replacen("memory = \"128Mi\"\n", "", 1);
+        assert_eq!(unset(&neither), (UnsetRequests { cpu: true, memory: true }, 0.0, 0.0));
     }
 
     /// The diagnostics of `text`, which must be invalid.

@@ -804,7 +804,7 @@ impl KubernetesScheduler {
         let p = &self.params;
         let w = &self.weights;
         let fit = if w.node_resources_fit != 0 {
-            let own = pod.requests.non_zero();
+            let own = pod.non_zero_requests();
             // CPU and memory count the non-zero requests; extended resources
             // the real ones (`calculateResourceAllocatableRequest`), which
             // include the GPUs opened for shares.
@@ -1181,6 +1181,34 @@ mod tests {
         let shape = default_shape();
         assert_eq!(requested_to_capacity_ratio(&req, &alloc, &cpu_pod, &w, &shape, 10), 50);
         assert_eq!(requested_to_capacity_ratio(&req, &alloc, &gpu_pod, &w, &shape, 10), 50, "GPUs full score 0 and are left out");
+    }
+
+    /// An unset request is scored as 100m / 200 MiB, a request set to 0 as 0
+    /// (`GetNonzeroRequestForResource`), both for the incoming pod and for
+    /// the pods already on the node.
+    #[test]
+    fn only_unset_requests_are_scored_with_the_defaults() {
+        let mut c = cluster(2);
+        let mut bound = crate::model::pod::tests_support::pod(0, 0, 0);
+        bound.unset_requests = crate::model::UnsetRequests { cpu: true, memory: true };
+        c.submit(bound);
+        c.bind(crate::model::PodId(0), NodeId(0), crate::time::SimTime::ZERO);
+        assert_eq!(c.nodes[0].non_zero_requested, Resources { cpu_milli: 100, memory_bytes: 200 * MI, gpu: 0 });
+        let view = ClusterView::new(&c, crate::time::SimTime::ZERO);
+        let fit = |unset| {
+            let mut pod = crate::model::pod::tests_support::pod(1, 0, 0);
+            pod.unset_requests = unset;
+            let mut s = KubernetesScheduler::new(without(&[]), rng());
+            s.schedule(&pod, &view);
+            s.last_scores().iter().map(|x| x.fit).collect::<Vec<_>>()
+        };
+        // Node 1 empty. Explicit zeros: node 1 scores 100; node 0 carries the
+        // bound pod's defaults: cpu (4000 − 100)·100/4000 = 97, memory
+        // (8192 − 200)·100/8192 = 97.
+        assert_eq!(fit(crate::model::UnsetRequests::NONE), [97, 100]);
+        // Unset: node 1 cpu 97, memory 97; node 0 (4000 − 200)·100/4000 = 95,
+        // (8192 − 400)·100/8192 = 95.
+        assert_eq!(fit(crate::model::UnsetRequests { cpu: true, memory: true }), [95, 97]);
     }
 
     /// The case: LeastAllocated with a GPU weight must not pull a
