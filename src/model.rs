@@ -6,6 +6,7 @@ pub mod cluster;
 pub mod disruption;
 pub mod free_index;
 pub mod image;
+pub mod label;
 pub mod load;
 pub mod node;
 pub mod pod;
