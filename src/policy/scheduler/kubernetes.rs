@@ -327,7 +327,10 @@ impl Default for KubernetesParams {
 }
 
 impl KubernetesParams {
-    pub(crate) fn validate(&self) -> Vec<(String, String)> {
+    /// The parameters that break upstream's validation rules (for example
+    /// `ValidateNodeResourcesFitArgs`), as (field, message) pairs; empty
+    /// when valid.
+    pub fn validate(&self) -> Vec<(String, String)> {
         let mut errors = Vec::new();
         if self.percentage_of_nodes_to_score > 100 {
             errors.push(("percentage_of_nodes_to_score".into(), "must be between 0 (adaptive) and 100".into()));
@@ -497,6 +500,32 @@ pub fn balanced_allocation(requested: &Resources, allocatable: &Resources) -> i6
     }
     let std = if n == 2 { ((fractions[0] - fractions[1]) / 2.0).abs() } else { 0.0 };
     ((1.0 - std) * MAX_NODE_SCORE as f64) as i64
+}
+
+/// NodeResourcesFit's score of `node` for `pod` under `params`' strategy,
+/// weights and shape: the plugin's `Score` (`noderesources/fit.go`,
+/// `resource_allocation.go`). CPU and memory count the node's and the pod's
+/// non-zero requests (unset ones defaulted); GPUs, an extended resource, the
+/// real ones, including the GPUs opened for shares, and only when the pod
+/// requests some.
+pub fn node_resources_fit_score(params: &KubernetesParams, pod: &Pod, node: &Node) -> i64 {
+    let own = pod.non_zero_requests();
+    let requested = Resources { gpu: node.requested.gpu, ..node.non_zero_requested } + own;
+    match params.scoring_strategy {
+        ScoringStrategy::RequestedToCapacityRatio => {
+            requested_to_capacity_ratio(&requested, &node.allocatable, &own, &params.resource_weights, &params.shape, MAX_NODE_SCORE / 10)
+        }
+        s => fit_score(s, &requested, &node.allocatable, &own, &params.resource_weights),
+    }
+}
+
+/// NodeResourcesBalancedAllocation's score of `node` for `pod`, on real
+/// requests over CPU and memory (`balanced_allocation.go`); `None` when the
+/// plugin skips the pod: a best-effort pod, requesting no CPU and no memory
+/// (PreScore's `isBestEffortPod`).
+pub fn balanced_allocation_score(pod: &Pod, node: &Node) -> Option<i64> {
+    let best_effort = pod.requests.cpu_milli == 0 && pod.requests.memory_bytes == 0;
+    (!best_effort).then(|| balanced_allocation(&(node.requested + pod.requests), &node.allocatable))
 }
 
 /// ImageLocality's raw sum for one container: the image size scaled by the
@@ -803,28 +832,8 @@ impl KubernetesScheduler {
     fn score_node(&self, pod: &Pod, node: &Node, id: NodeId, view: &ClusterView<'_>) -> NodeScores {
         let p = &self.params;
         let w = &self.weights;
-        let fit = if w.node_resources_fit != 0 {
-            let own = pod.non_zero_requests();
-            // CPU and memory count the non-zero requests; extended resources
-            // the real ones (`calculateResourceAllocatableRequest`), which
-            // include the GPUs opened for shares.
-            let requested = Resources { gpu: node.requested.gpu, ..node.non_zero_requested } + own;
-            match p.scoring_strategy {
-                ScoringStrategy::RequestedToCapacityRatio => {
-                    requested_to_capacity_ratio(&requested, &node.allocatable, &own, &p.resource_weights, &p.shape, MAX_NODE_SCORE / 10)
-                }
-                s => fit_score(s, &requested, &node.allocatable, &own, &p.resource_weights),
-            }
-        } else {
-            0
-        };
-        // BalancedAllocation returns Skip for best-effort pods (no CPU or memory request).
-        let best_effort = pod.requests.cpu_milli == 0 && pod.requests.memory_bytes == 0;
-        let balanced = if w.node_resources_balanced_allocation != 0 && !best_effort {
-            balanced_allocation(&(node.requested + pod.requests), &node.allocatable)
-        } else {
-            0
-        };
+        let fit = if w.node_resources_fit != 0 { node_resources_fit_score(p, pod, node) } else { 0 };
+        let balanced = if w.node_resources_balanced_allocation != 0 { balanced_allocation_score(pod, node).unwrap_or(0) } else { 0 };
         let image_locality = if w.image_locality != 0 {
             let sum = if node.has_image(pod.image, view.now()) {
                 let cluster = view.cluster();
