@@ -25,26 +25,9 @@ pub enum Req {
 /// A ready, untainted node with `allocatable` (cpu millis, memory bytes, GPUs).
 pub fn node(name: &str, cpu_milli: u64, memory_bytes: u64, gpu: u64) -> Node {
     Node {
-        name: name.into(),
-        group: 0,
         zone: "zone-a".into(),
         labels: BTreeMap::from([("kubernetes.io/hostname".to_string(), name.to_string())]),
-        taints: Vec::new(),
-        allocatable: Resources { cpu_milli, memory_bytes, gpu },
-        max_pods: 110,
-        requested: Resources::ZERO,
-        non_zero_requested: Resources::ZERO,
-        pod_count: 0,
-        pull_bandwidth: 100 << 20,
-        pull_latency: SimDuration::ZERO,
-        puller_free_at: SimTime::ZERO,
-        image_ready_at: vec![None],
-        removed: false,
-        up: true,
-        ready: true,
-        cordoned: false,
-        down_since: None,
-        gpu_shares: Vec::new(),
+        ..Node::new(name.into(), Resources { cpu_milli, memory_bytes, gpu }, 1)
     }
 }
 
