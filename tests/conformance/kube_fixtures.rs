@@ -11,8 +11,11 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use orchsim::engine::{stream_rng, StreamId};
 use orchsim::model::affinity::NodePlacement;
 use orchsim::model::{Cluster, ImageId, ImageSpec, Node, NodeId, Pod, PodId, PodTemplate, Resources, Toleration, UnsetRequests};
+use orchsim::policy::scheduler::kubernetes::{KubernetesParams, KubernetesScheduler, NodeScores, TieBreak};
+use orchsim::policy::scheduler::{ClusterView, Placement, Scheduler};
 use orchsim::time::{SimDuration, SimTime};
 
 /// One request of a pod: set (possibly to 0), or left unset.
@@ -87,6 +90,19 @@ pub fn cluster_of(nodes: &[(u64, u64, u64)], existing: &[Existing]) -> Cluster {
     let nodes = nodes.iter().enumerate().map(|(i, &(c, m, g))| node(&format!("node{}", i + 1), c, m, g)).collect();
     let existing: Vec<_> = existing.iter().map(|&(n, c, m, g)| (n, template(Req::Set(c), Req::Set(m), g))).collect();
     cluster(nodes, &existing)
+}
+
+/// The kubernetes scheduler (default profile, first-node tie-break) deciding
+/// for `pod` on `c`: its placement and the per-plugin scores of the nodes it
+/// examined, by node index (normalized when more than one node passed the
+/// filters).
+pub fn decide(c: &Cluster, pod: &Pod) -> (Placement, Vec<NodeScores>) {
+    let params = KubernetesParams { tie_break: TieBreak::First, ..Default::default() };
+    let mut s = KubernetesScheduler::new(params, stream_rng(1, 0, StreamId::SCHEDULER));
+    let placement = s.schedule(pod, &ClusterView::new(c, SimTime::ZERO));
+    let mut scores = s.last_scores().to_vec();
+    scores.sort_by_key(|x| x.node);
+    (placement, scores)
 }
 
 /// `Ok` when `got == want`, else a message naming both.

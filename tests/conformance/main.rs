@@ -34,6 +34,7 @@ suites! {
     kube_sampling,
     kube_node_resources_fit,
     kube_balanced_allocation,
+    kube_taint_toleration,
 }
 
 #[test]
