@@ -35,6 +35,7 @@ suites! {
     kube_node_resources_fit,
     kube_balanced_allocation,
     kube_taint_toleration,
+    kube_node_affinity,
 }
 
 #[test]
