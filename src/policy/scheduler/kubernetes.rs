@@ -101,8 +101,9 @@ pub fn broken_linear(shape: &[ShapePoint], p: i64, scale: i64) -> i64 {
 /// per resource `f(requested·100 / capacity)` (f(100) if over capacity) with
 /// the shape's scores scaled ×`scale` (10 upstream); only resources scoring
 /// above 0 enter the weighted mean, which is rounded. `pod` is the incoming
-/// pod's own request: GPUs count only when it asks for some (see
-/// [`weighted_scores`]).
+/// pod's own request: GPUs count only when it asks for some, as upstream
+/// leaves an extended resource the pod does not request out
+/// (`calculateResourceAllocatableRequest`).
 pub fn requested_to_capacity_ratio(
     requested: &Resources,
     allocatable: &Resources,
