@@ -22,10 +22,11 @@ use std::sync::{Arc, Mutex};
 
 use serde::Deserialize;
 
-use crate::model::affinity::{AffinitySelector, NodeAffinity, NodePlacement, PodAffinity, SpreadConstraint};
+use crate::model::affinity::{AffinitySelector, NodeAffinity, NodePlacement, PodAffinity, Requirement, SpreadConstraint};
 use crate::model::image::normalize_image_name;
+use crate::model::label;
 use crate::model::workload::{BatchWorkload, DrawnJobs, JobSource, TraceJobs};
-use crate::model::{DisruptionBudget, ImageId, ImageSpec, Node, PodCount, Resources, Taint, Toleration};
+use crate::model::{DisruptionBudget, ImageId, ImageSpec, Node, PodCount, Resources, Taint, Toleration, UnsetRequests};
 use crate::policy::autoscaler::NodeAutoscalerConfig;
 use crate::policy::failure::FailureConfig;
 use crate::policy::scheduler::{CustomScheduler, Registry, SchedulerConfig};
@@ -231,12 +232,14 @@ struct RawBatch {
     /// Container start time after the image is present (default 1s).
     #[schemars(with = "Option<schema::Dist<schema::Duration>>")]
     startup: Option<RawDist>,
-    /// CPU request of each task.
-    #[schemars(with = "schema::Dist<schema::Cpu>")]
-    cpu: RawDist,
-    /// Memory request of each task.
-    #[schemars(with = "schema::Dist<schema::Bytes>")]
-    memory: RawDist,
+    /// CPU request of each task. Omitted: no request (0 for the fit,
+    /// kube-scheduler's 100m for scoring); `0` is a request of 0.
+    #[schemars(with = "Option<schema::Dist<schema::Cpu>>")]
+    cpu: Option<RawDist>,
+    /// Memory request of each task. Omitted: no request (0 for the fit,
+    /// kube-scheduler's 200Mi for scoring); `0` is a request of 0.
+    #[schemars(with = "Option<schema::Dist<schema::Bytes>>")]
+    memory: Option<RawDist>,
     /// GPUs per task (default 0).
     #[serde(default)]
     gpu: u64,
@@ -342,6 +345,7 @@ struct RawTrace {
 impl RawTrace {
     fn placement(&self) -> RawPlacement<'_> {
         RawPlacement {
+            tolerations: &self.tolerations,
             node_selector: &self.node_selector,
             node_affinity: &self.node_affinity,
             topology_spread: &self.topology_spread,
@@ -403,6 +407,7 @@ pub(crate) struct LoadedTrace {
 /// batch classes and services share (serde's `flatten` would lose
 /// `deny_unknown_fields`, so each raw struct lends its fields).
 struct RawPlacement<'a> {
+    tolerations: &'a [Toleration],
     node_selector: &'a BTreeMap<String, String>,
     node_affinity: &'a NodeAffinity,
     topology_spread: &'a [SpreadConstraint],
@@ -413,6 +418,7 @@ struct RawPlacement<'a> {
 impl RawBatch {
     fn placement(&self) -> RawPlacement<'_> {
         RawPlacement {
+            tolerations: &self.tolerations,
             node_selector: &self.node_selector,
             node_affinity: &self.node_affinity,
             topology_spread: &self.topology_spread,
@@ -522,26 +528,16 @@ impl NodeGroup {
             image_ready_at[img.0 as usize] = Some(now);
         }
         Node {
-            name: self.node_name(k),
             group: gi,
             zone: self.zone_of(k).to_string(),
             labels: self.node_labels(k),
             taints: self.taints.clone(),
-            allocatable: self.allocatable,
             max_pods: self.max_pods,
-            requested: Resources::ZERO,
-            non_zero_requested: Resources::ZERO,
-            pod_count: 0,
             pull_bandwidth: self.pull_bandwidth,
             pull_latency: self.pull_latency,
             puller_free_at: now,
             image_ready_at,
-            removed: false,
-            up: true,
-            ready: true,
-            cordoned: false,
-            down_since: None,
-            gpu_shares: Vec::new(),
+            ..Node::new(self.node_name(k), self.allocatable, 0)
         }
     }
 }
@@ -1286,6 +1282,16 @@ impl Validator<'_> {
                 Some(l) => self.duration(&f("image_pull_latency"), l).unwrap_or_default(),
                 None => DEFAULT_PULL_LATENCY,
             };
+            // Names, zones, labels and taints become node labels and taints: Kubernetes' syntax.
+            self.label_value(&f("name"), &g.name);
+            for (z, zone) in g.zones.iter().enumerate() {
+                self.label_value(&f(&format!("zones[{z}]")), zone);
+            }
+            self.labels(&f("labels"), &g.labels);
+            for (t, taint) in g.taints.iter().enumerate() {
+                self.label_key(&f(&format!("taints[{t}].key")), &taint.key);
+                self.label_value(&f(&format!("taints[{t}].value")), &taint.value);
+            }
             let preloaded_images = self.image_refs(&f("preloaded_images"), &g.preloaded_images, image_index);
             let (min, max) = (g.min.unwrap_or(g.count.min(g.max.unwrap_or(g.count))), g.max.unwrap_or(g.count));
             if !(min <= g.count && g.count <= max) {
@@ -1323,21 +1329,53 @@ impl Validator<'_> {
             if term.match_expressions.is_empty() {
                 self.error(&format!("{field}.required[{t}]"), "an empty term matches no node; give it match_expressions");
             }
-            for (i, r) in term.match_expressions.iter().enumerate() {
-                if let Some(problem) = r.problem() {
-                    self.error(&format!("{field}.required[{t}].match_expressions[{i}]"), problem);
-                }
-            }
+            self.requirements(&format!("{field}.required[{t}]"), &term.match_expressions);
         }
         for (t, term) in a.preferred.iter().enumerate() {
             if !(1..=100).contains(&term.weight) {
                 self.error(&format!("{field}.preferred[{t}].weight"), format!("must be between 1 and 100, got {}", term.weight));
             }
-            for (i, r) in term.match_expressions.iter().enumerate() {
-                if let Some(problem) = r.problem() {
-                    self.error(&format!("{field}.preferred[{t}].match_expressions[{i}]"), problem);
-                }
+            self.requirements(&format!("{field}.preferred[{t}]"), &term.match_expressions);
+        }
+    }
+
+    /// A term's `match_expressions`: operators and values, and keys in
+    /// Kubernetes' label-key syntax (upstream's
+    /// `ValidateNodeSelectorRequirement` checks the key only, not the values).
+    fn requirements(&mut self, term: &str, requirements: &[Requirement]) {
+        for (i, r) in requirements.iter().enumerate() {
+            if let Some(problem) = r.problem() {
+                self.error(&format!("{term}.match_expressions[{i}]"), problem);
             }
+            self.label_key(&format!("{term}.match_expressions[{i}].key"), &r.key);
+        }
+    }
+
+    /// A map of labels (node labels, a node selector): keys and values in
+    /// Kubernetes' syntax (`ValidateLabels`). The field is the map's, the
+    /// message names the key: a key with dots is no step of a field path.
+    fn labels(&mut self, field: &str, labels: &BTreeMap<String, String>) {
+        for (key, value) in labels {
+            if let Some(e) = label::label_key_error(key) {
+                self.error(field, e);
+            }
+            if let Some(e) = label::label_value_error(value) {
+                self.error(field, format!("{e} (the value of `{key}`)"));
+            }
+        }
+    }
+
+    /// A label key (also a taint's, a toleration's, a topology key) in Kubernetes' syntax.
+    fn label_key(&mut self, field: &str, key: &str) {
+        if let Some(e) = label::label_key_error(key) {
+            self.error(field, e);
+        }
+    }
+
+    /// A label value (also a taint's or a toleration's value, a zone) in Kubernetes' syntax.
+    fn label_value(&mut self, field: &str, value: &str) {
+        if let Some(e) = label::label_value_error(value) {
+            self.error(field, e);
         }
     }
 
@@ -1402,8 +1440,12 @@ impl Validator<'_> {
             self.heavy_tail(&f("interarrival"), interarrival.as_ref(), bounded_run);
             self.heavy_tail(&f("duration"), duration.as_ref(), bounded_run);
             let startup = self.dist(&f("startup"), b.startup.as_ref().unwrap_or(&startup_default), Unit::Duration);
-            let cpu = self.dist(&f("cpu"), &b.cpu, Unit::Cpu);
-            let memory = self.dist(&f("memory"), &b.memory, Unit::Bytes);
+            // An omitted request is unset (Kubernetes tells it from 0): no
+            // reservation, and the scoring defaults (`Resources::non_zero`).
+            let none = RawDist::Constant(Literal::Number(0.0));
+            let unset = UnsetRequests { cpu: b.cpu.is_none(), memory: b.memory.is_none() };
+            let cpu = self.dist(&f("cpu"), b.cpu.as_ref().unwrap_or(&none), Unit::Cpu);
+            let memory = self.dist(&f("memory"), b.memory.as_ref().unwrap_or(&none), Unit::Bytes);
             if let Some(t) = &tasks {
                 if t.upper_bound() == 0.0 {
                     self.error(&f("tasks"), "jobs need at least one task");
@@ -1450,6 +1492,7 @@ impl Validator<'_> {
                     cpu,
                     memory,
                     gpu: b.gpu,
+                    unset,
                 })),
                 startup,
                 limit_factor,
@@ -1625,6 +1668,14 @@ impl Validator<'_> {
     fn placement(&mut self, prefix: &str, raw: RawPlacement<'_>, class_names: &[String]) -> NodePlacement {
         let f = |name: &str| format!("{prefix}.{name}");
         self.node_affinity(&f("node_affinity"), raw.node_affinity);
+        self.labels(&f("node_selector"), raw.node_selector);
+        for (t, toleration) in raw.tolerations.iter().enumerate() {
+            // As upstream's ValidateTolerations: an empty key (with Exists) matches every taint.
+            if !toleration.key.is_empty() {
+                self.label_key(&f(&format!("tolerations[{t}].key")), &toleration.key);
+            }
+            self.label_value(&f(&format!("tolerations[{t}].value")), &toleration.value);
+        }
         let mut pod_terms = [PodAffinity::default(), PodAffinity::default()];
         for (k, (name, a)) in [("pod_affinity", raw.pod_affinity), ("pod_anti_affinity", raw.pod_anti_affinity)].into_iter().enumerate() {
             let resolved = a.try_map(|s, path| match s {
@@ -1648,6 +1699,11 @@ impl Validator<'_> {
             if keys.clone().any(|k| k.is_empty()) {
                 self.error(&f(name), "every term needs a topology_key, e.g. kubernetes.io/hostname");
             }
+            let required = a.required.iter().enumerate().map(|(t, term)| (format!("{name}.required[{t}]"), &term.topology_key));
+            let preferred = a.preferred.iter().enumerate().map(|(t, term)| (format!("{name}.preferred[{t}]"), &term.topology_key));
+            for (term, key) in required.chain(preferred).filter(|(_, k)| !k.is_empty()).collect::<Vec<_>>() {
+                self.label_key(&f(&format!("{term}.topology_key")), key);
+            }
         }
         let [pod_affinity, pod_anti_affinity] = pod_terms;
         for (c, constraint) in raw.topology_spread.iter().enumerate() {
@@ -1656,6 +1712,8 @@ impl Validator<'_> {
             }
             if constraint.topology_key.is_empty() {
                 self.error(&f(&format!("topology_spread[{c}].topology_key")), "name a node label, e.g. topology.kubernetes.io/zone");
+            } else {
+                self.label_key(&f(&format!("topology_spread[{c}].topology_key")), &constraint.topology_key);
             }
         }
         NodePlacement {
@@ -1812,6 +1870,56 @@ mod tests {
         assert!(quickstart_with(heavy, true).warnings.is_empty());
         // A light tail (sigma 1: about 1e-19) is no concern.
         assert!(quickstart_with(r#"{ dist = "lognormal", median = "1h", sigma = 1.0 }"#, false).warnings.is_empty());
+    }
+
+    #[test]
+    fn an_omitted_request_is_unset_and_zero_is_a_request_of_zero() {
+        let unset = |source: &str| {
+            let s = Scenario::parse(source, "q.toml").unwrap_or_else(|e| panic!("{e}"));
+            let JobSource::Drawn(d) = &s.batch[2].source else { panic!("drawn") };
+            (d.unset, d.cpu.upper_bound(), d.memory.upper_bound())
+        };
+        let set = UnsetRequests::NONE;
+        assert_eq!(unset(QUICKSTART), (set, 100.0, 128.0 * 1024.0 * 1024.0));
+        let no_cpu = QUICKSTART.replacen("cpu = \"100m\"\n", "", 1);
+        assert_eq!(unset(&no_cpu), (UnsetRequests { cpu: true, memory: false }, 0.0, 128.0 * 1024.0 * 1024.0));
+        let zero = QUICKSTART.replacen("cpu = \"100m\"\n", "cpu = 0\n", 1).replacen("memory = \"128Mi\"\n", "memory = 0\n", 1);
+        assert_eq!(unset(&zero), (set, 0.0, 0.0));
+        let neither = QUICKSTART.replacen("cpu = \"100m\"\n", "", 1).replacen("memory = \"128Mi\"\n", "", 1);
+        assert_eq!(unset(&neither), (UnsetRequests { cpu: true, memory: true }, 0.0, 0.0));
+    }
+
+    /// Label keys and values follow Kubernetes' syntax wherever a scenario
+    /// writes one; each bad one is an error at its field and line.
+    #[test]
+    fn labels_keys_and_topology_keys_follow_kubernetes_syntax() {
+        let text = "name = \"t\"\n\
+                    [[node_groups]]\nname = \"g\"\ncount = 1\ncpu = \"4\"\nmemory = \"8Gi\"\nzones = [\"a b\"]\n\
+                    labels = { \"-bad\" = \"ok\", good = \"bad value!\" }\n\
+                    taints = [{ key = \"a/b/c\", value = \"\", effect = \"NoSchedule\" }]\n\
+                    [[images]]\nname = \"i\"\nsize = \"10Mi\"\n\
+                    [[batch]]\nname = \"b\"\njobs = 1\ninterarrival = 1\nduration = 1\nimages = [\"i\"]\n\
+                    tolerations = [{ key = \"Example.com/x\", operator = \"Exists\" }]\n\
+                    node_selector = { \"example.com/\" = \"v\" }\n\
+                    node_affinity = { required = [{ match_expressions = [{ key = \"k%\", operator = \"Exists\" }] }] }\n\
+                    topology_spread = [{ max_skew = 1, topology_key = \"zone/\", when_unsatisfiable = \"DoNotSchedule\" }]\n\
+                    pod_anti_affinity = { required = [{ topology_key = \"a b\" }] }\n";
+        let d = diagnostics(text);
+        let at =
+            |field: &str| d.iter().filter(|d| d.field.as_deref() == Some(field)).map(|d| (d.line, d.message.clone())).collect::<Vec<_>>();
+        let line = |needle: &str| Some(text.lines().position(|l| l.contains(needle)).unwrap() + 1);
+        assert_eq!(at("node_groups[0].zones[0]").len(), 1, "{d:?}");
+        let labels = at("node_groups[0].labels");
+        assert_eq!(labels.len(), 2, "{d:?}");
+        assert!(labels.iter().all(|(l, _)| *l == line("labels =")));
+        assert!(labels[0].1.contains("`-bad` is not a valid key") && labels[1].1.contains("the value of `good`"), "{labels:?}");
+        assert_eq!(at("node_groups[0].taints[0].key")[0].0, line("taints ="));
+        assert!(at("batch[0].tolerations[0].key")[0].1.contains("prefix part"), "{d:?}");
+        assert!(at("batch[0].node_selector")[0].1.contains("its name part must be non-empty"), "{d:?}");
+        assert_eq!(at("batch[0].node_affinity.required[0].match_expressions[0].key")[0].0, line("node_affinity ="));
+        assert_eq!(at("batch[0].topology_spread[0].topology_key").len(), 1, "{d:?}");
+        assert_eq!(at("batch[0].pod_anti_affinity.required[0].topology_key").len(), 1, "{d:?}");
+        assert!(d.iter().all(|d| d.file == "t.toml"));
     }
 
     /// The diagnostics of `text`, which must be invalid.

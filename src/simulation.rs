@@ -26,7 +26,7 @@ use crate::metrics::services::{ScalingEvent, ServiceSample, ServiceSummary};
 use crate::metrics::{Collector, PodLog, PodRecord, PoolSample, Sample, ScalingTotals, Summary};
 use crate::model::cluster::Cluster;
 use crate::model::workload::{BatchWorkload, JobSource, WorkloadStreams};
-use crate::model::{ImageId, Node, NodeId, Pod, PodId, PodPhase, PodTemplate, Resources};
+use crate::model::{ImageId, Node, NodeId, Pod, PodId, PodPhase, PodTemplate, Resources, UnsetRequests};
 use crate::policy::autoscaler::{NodeAction, NodeAutoscaler};
 use crate::policy::failure::Reactions;
 use crate::policy::scheduler::offers::PendingTasks;
@@ -565,7 +565,7 @@ impl Simulation {
             let duration = SimDuration::from_micros(w.duration.sample(&mut s.duration));
             let requests = Resources { cpu_milli: w.cpu.sample(&mut s.cpu), memory_bytes: w.memory.sample(&mut s.memory), gpu: w.gpu };
             let priority = self.workloads[wi].priority;
-            self.submit_batch_pod(wi, (job, task as u32), (requests, 0), Some(duration), (priority, image), now);
+            self.submit_batch_pod(wi, (job, task as u32), (requests, w.unset, 0), Some(duration), (priority, image), now);
         }
         let left = &mut self.jobs_left[wi];
         if let Some(n) = left {
@@ -601,7 +601,9 @@ impl Simulation {
             for t in &replay.tasks[start..end] {
                 let priority = self.workloads[wi].priority.saturating_add(format.pod_priority(t.trace_priority));
                 for _ in 0..t.instances {
-                    self.submit_batch_pod(wi, (job, index), (t.requests, t.gpu_share), t.duration, (priority, image), now);
+                    // A trace cannot write "unset": its zero requests are (see `UnsetRequests::where_zero`).
+                    let requests = (t.requests, UnsetRequests::where_zero(&t.requests), t.gpu_share);
+                    self.submit_batch_pod(wi, (job, index), requests, t.duration, (priority, image), now);
                     index += 1;
                 }
             }
@@ -628,7 +630,7 @@ impl Simulation {
         &mut self,
         wi: usize,
         (job, task): (u32, u32),
-        (requests, gpu_share): (Resources, u16),
+        (requests, unset_requests, gpu_share): (Resources, UnsetRequests, u16),
         duration: Option<SimDuration>,
         (priority, image): (i32, ImageId),
         now: SimTime,
@@ -638,6 +640,7 @@ impl Simulation {
         let template = PodTemplate {
             workload: wi as u32,
             requests,
+            unset_requests,
             limits: Resources {
                 cpu_milli: (requests.cpu_milli as f64 * w.limit_factor.0).round() as u64,
                 memory_bytes: (requests.memory_bytes as f64 * w.limit_factor.1).round() as u64,

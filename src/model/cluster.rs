@@ -278,13 +278,14 @@ impl Cluster {
         let pod = &self.pods[pod_id.index()];
         debug_assert_eq!(pod.phase, PodPhase::Pending);
         let (requests, image, workload, share, priority) = (pod.requests, pod.image, pod.workload, pod.gpu_share, pod.priority);
+        let non_zero = pod.non_zero_requests();
         let usage = self.usage_mut(workload);
         usage.requested += requests;
         usage.bound += 1;
         let size = self.images[image.0 as usize].size_bytes;
         let node = &mut self.nodes[node_id.index()];
         node.requested += requests;
-        node.non_zero_requested += requests.non_zero();
+        node.non_zero_requested += non_zero;
         node.pod_count += 1;
         let (image_ready, pulled) = node.acquire_image(image, size, now);
         let gpu_device = if share > 0 {
@@ -456,6 +457,7 @@ impl Cluster {
     fn release(&mut self, pod_id: PodId) {
         let pod = &self.pods[pod_id.index()];
         let (requests, workload, running, priority) = (pod.requests, pod.workload, pod.phase == PodPhase::Running, pod.priority);
+        let non_zero = pod.non_zero_requests();
         let (share, gpu) = (pod.gpu_share, pod.gpu_device);
         let node_id = pod.node.expect("bound pod has a node");
         let usage = self.usage_mut(workload);
@@ -464,7 +466,7 @@ impl Cluster {
         usage.running -= running as u32;
         let node = &mut self.nodes[node_id.index()];
         node.requested -= requests;
-        node.non_zero_requested -= requests.non_zero();
+        node.non_zero_requested -= non_zero;
         node.pod_count -= 1;
         if share > 0 && node.return_gpu_share(gpu, share) {
             self.requested.gpu -= 1;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crate::model::affinity::NodePlacement;
 use crate::model::image::ImageId;
 use crate::model::node::NodeId;
-use crate::model::resources::Resources;
+use crate::model::resources::{Resources, UnsetRequests};
 use crate::model::taint::Toleration;
 use crate::time::{SimDuration, SimTime};
 
@@ -73,6 +73,8 @@ pub struct Pod {
     pub workload: u32,
     /// Requests: what the scheduler reserves.
     pub requests: Resources,
+    /// Which of `requests` are unset rather than 0 (for the scoring defaults).
+    pub unset_requests: UnsetRequests,
     /// Limits: the most the containers may use (recorded; enforced by later usage models).
     pub limits: Resources,
     /// Priority (PriorityClass value); higher is scheduled first.
@@ -121,6 +123,12 @@ pub struct Pod {
 }
 
 impl Pod {
+    /// The requests kube-scheduler's scoring plugins count (unset ones
+    /// defaulted, see [`Resources::non_zero`]).
+    pub fn non_zero_requests(&self) -> Resources {
+        self.requests.non_zero(self.unset_requests)
+    }
+
     /// CPU-seconds of work done since its containers last started, up to
     /// `until` (request × time run): what is lost if they stop there.
     pub fn cpu_seconds_run(&self, until: SimTime) -> f64 {
@@ -136,6 +144,8 @@ pub struct PodTemplate {
     pub workload: u32,
     /// Requests.
     pub requests: Resources,
+    /// Which of `requests` are unset rather than 0.
+    pub unset_requests: UnsetRequests,
     /// Limits.
     pub limits: Resources,
     /// Priority.
@@ -168,6 +178,7 @@ impl Pod {
             task,
             workload: template.workload,
             requests: template.requests,
+            unset_requests: template.unset_requests,
             limits: template.limits,
             priority: template.priority,
             image: template.image,
@@ -204,6 +215,7 @@ pub(crate) mod tests_support {
         let template = PodTemplate {
             workload: 0,
             requests,
+            unset_requests: UnsetRequests::NONE,
             limits: requests,
             priority: 0,
             image: ImageId(0),

@@ -37,13 +37,17 @@ impl Resources {
         }
     }
 
-    /// The request kube-scheduler's scoring plugins assume: zero CPU or memory
-    /// requests are replaced by 100 m / 200 MiB (`pkg/scheduler/util`,
-    /// semantics.md §1), so best-effort pods do not all pile onto one node.
-    pub fn non_zero(&self) -> Resources {
+    /// The request kube-scheduler's scoring plugins assume: *unset* CPU or
+    /// memory requests are replaced by 100 m / 200 MiB, so best-effort pods
+    /// do not all pile onto one node; a request explicitly set to 0 stays 0.
+    /// Upstream: `GetNonzeroRequestForResource` (`pkg/scheduler/util/
+    /// pod_resources.go`, "override if un-set, but not if explicitly set to
+    /// zero"), now `NonMissingContainerRequests` of component-helpers'
+    /// `PodRequests`, used by `calculatePodResourceRequest`.
+    pub fn non_zero(&self, unset: UnsetRequests) -> Resources {
         Resources {
-            cpu_milli: if self.cpu_milli == 0 { DEFAULT_MILLI_CPU_REQUEST } else { self.cpu_milli },
-            memory_bytes: if self.memory_bytes == 0 { DEFAULT_MEMORY_REQUEST } else { self.memory_bytes },
+            cpu_milli: if unset.cpu { DEFAULT_MILLI_CPU_REQUEST } else { self.cpu_milli },
+            memory_bytes: if unset.memory { DEFAULT_MEMORY_REQUEST } else { self.memory_bytes },
             gpu: self.gpu,
         }
     }
@@ -51,6 +55,29 @@ impl Resources {
     /// Whether every resource is zero (a best-effort pod).
     pub fn is_zero(&self) -> bool {
         *self == Resources::ZERO
+    }
+}
+
+/// Which of a pod's CPU and memory requests are unset, as opposed to set to
+/// 0: Kubernetes tells the two apart (a missing key in the container's
+/// `resources.requests`), and only an unset request gets the scoring
+/// defaults of [`Resources::non_zero`]. An unset request is 0 for the fit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct UnsetRequests {
+    /// No CPU request.
+    pub cpu: bool,
+    /// No memory request.
+    pub memory: bool,
+}
+
+impl UnsetRequests {
+    /// Both requests set (possibly to 0).
+    pub const NONE: UnsetRequests = UnsetRequests { cpu: false, memory: false };
+
+    /// For inputs that cannot write "unset" (trace rows): a request of 0
+    /// reads as unset, so it gets the scoring defaults.
+    pub fn where_zero(requests: &Resources) -> UnsetRequests {
+        UnsetRequests { cpu: requests.cpu_milli == 0, memory: requests.memory_bytes == 0 }
     }
 }
 
@@ -79,5 +106,22 @@ impl SubAssign for Resources {
     fn sub_assign(&mut self, o: Resources) {
         debug_assert!(o.fits_in(self), "releasing {o:?} from {self:?}");
         *self = self.saturating_sub(&o);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `GetNonzeroRequestForResource`: only an unset request is defaulted.
+    #[test]
+    fn only_unset_requests_get_the_scoring_defaults() {
+        let zero = Resources::ZERO;
+        let both = UnsetRequests { cpu: true, memory: true };
+        assert_eq!(zero.non_zero(UnsetRequests::NONE), zero, "explicit zeros stay zero");
+        assert_eq!(zero.non_zero(both), Resources { cpu_milli: 100, memory_bytes: 200 << 20, gpu: 0 });
+        let r = Resources { cpu_milli: 0, memory_bytes: 5, gpu: 2 };
+        assert_eq!(r.non_zero(UnsetRequests { cpu: true, memory: false }), Resources { cpu_milli: 100, memory_bytes: 5, gpu: 2 });
+        assert_eq!(UnsetRequests::where_zero(&r), UnsetRequests { cpu: true, memory: false });
     }
 }

@@ -6,6 +6,7 @@ use crate::engine::{stream_rng, SimRng, StreamId, WorkloadField};
 use crate::model::affinity::NodePlacement;
 use crate::model::disruption::DisruptionBudget;
 use crate::model::image::ImageId;
+use crate::model::resources::UnsetRequests;
 use crate::model::taint::Toleration;
 use crate::scenario::dist::Dist;
 use crate::time::SimTime;
@@ -78,6 +79,9 @@ pub struct DrawnJobs {
     pub memory: Dist,
     /// GPUs per task.
     pub gpu: u64,
+    /// Which requests the class leaves unset (`cpu` or `memory` omitted):
+    /// 0 for the fit, kube-scheduler's defaults for scoring.
+    pub unset: UnsetRequests,
 }
 
 /// The random streams of one workload class, one per drawn quantity (see

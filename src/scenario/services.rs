@@ -104,6 +104,7 @@ pub(super) struct RawService {
 impl RawService {
     fn placement(&self) -> RawPlacement<'_> {
         RawPlacement {
+            tolerations: &self.tolerations,
             node_selector: &self.node_selector,
             node_affinity: &self.node_affinity,
             topology_spread: &self.topology_spread,

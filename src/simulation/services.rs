@@ -13,7 +13,7 @@ use crate::metrics::window::{UsageWindow, SCRAPE_INTERVAL, USAGE_WINDOW};
 use crate::model::cluster::Cluster;
 use crate::model::load::LoadGenerator;
 use crate::model::service::{ServiceSpec, Traffic};
-use crate::model::{Pod, PodId, PodPhase, PodTemplate};
+use crate::model::{Pod, PodId, PodPhase, PodTemplate, UnsetRequests};
 use crate::policy::autoscaler::hpa::MetricTarget;
 use crate::policy::autoscaler::vpa::Recommender;
 use crate::policy::autoscaler::{PodMetrics, ReplicaAutoscaler, ReplicaAutoscalerConfig, ServiceView, VpaConfig};
@@ -69,6 +69,8 @@ impl ServiceRuntime {
         let template = PodTemplate {
             workload,
             requests: spec.requests,
+            // Services must request positive CPU and memory.
+            unset_requests: UnsetRequests::NONE,
             limits: spec.limits,
             priority: spec.priority,
             image: spec.image,

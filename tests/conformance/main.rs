@@ -9,6 +9,7 @@
 //! `tables_are_current` fails when they drift.
 
 mod harness;
+mod kube_fixtures;
 
 /// Declares the suite modules: one `#[test]` each (so a failure names its
 /// component), and the list the tables are made from, in table order.
@@ -31,6 +32,10 @@ macro_rules! suites {
 
 suites! {
     kube_sampling,
+    kube_node_resources_fit,
+    kube_balanced_allocation,
+    kube_taint_toleration,
+    kube_node_affinity,
     hpa_replica_calculator,
     hpa_behavior,
     hpa_defaults,

@@ -100,15 +100,19 @@ pub fn broken_linear(shape: &[ShapePoint], p: i64, scale: i64) -> i64 {
 /// RequestedToCapacityRatio's node score (`requested_to_capacity_ratio.go`):
 /// per resource `f(requested·100 / capacity)` (f(100) if over capacity) with
 /// the shape's scores scaled ×`scale` (10 upstream); only resources scoring
-/// above 0 enter the weighted mean, which is rounded.
+/// above 0 enter the weighted mean, which is rounded. `pod` is the incoming
+/// pod's own request: GPUs count only when it asks for some, as upstream
+/// leaves an extended resource the pod does not request out
+/// (`calculateResourceAllocatableRequest`).
 pub fn requested_to_capacity_ratio(
     requested: &Resources,
     allocatable: &Resources,
+    pod: &Resources,
     weights: &ResourceWeights,
     shape: &[ShapePoint],
     scale: i64,
 ) -> i64 {
-    let (score, weight_sum) = weighted_scores(requested, allocatable, weights, |req, cap| {
+    let (score, weight_sum) = weighted_scores(requested, allocatable, pod, weights, |req, cap| {
         let util = if req > cap { 100 } else { (req as u128 * 100 / cap as u128) as i64 };
         Some(broken_linear(shape, util, scale)).filter(|&s| s > 0)
     });
@@ -123,9 +127,17 @@ pub fn requested_to_capacity_ratio(
 /// resources the node has and `score` keeps (`None` leaves a resource out);
 /// weights of 0 count as 1, as upstream. Generic so the closure inlines: this
 /// runs for every candidate node of every pod.
+///
+/// GPUs, an extended resource, enter only when the incoming pod requests
+/// some (`pod.gpu > 0`): upstream's `calculateResourceAllocatableRequest`
+/// (`noderesources/resource_allocation.go`) returns (0, 0) for a scalar
+/// resource the pod does not request, and `score` skips a resource whose
+/// allocatable is 0. Otherwise a GPU weight would pull CPU-only pods onto
+/// GPU nodes (LeastAllocated: an idle GPU scores 100) or off them.
 fn weighted_scores(
     requested: &Resources,
     allocatable: &Resources,
+    pod: &Resources,
     weights: &ResourceWeights,
     mut score: impl FnMut(u64, u64) -> Option<i64>,
 ) -> (i64, i64) {
@@ -142,7 +154,7 @@ fn weighted_scores(
     };
     add(requested.cpu_milli, allocatable.cpu_milli, weights.cpu);
     add(requested.memory_bytes, allocatable.memory_bytes, weights.memory);
-    if let Some(w) = weights.gpu {
+    if let Some(w) = weights.gpu.filter(|_| pod.gpu > 0) {
         add(requested.gpu, allocatable.gpu, w);
     }
     (total, weight_sum)
@@ -170,7 +182,9 @@ pub struct ResourceWeights {
     pub cpu: i64,
     /// Weight of `memory`.
     pub memory: i64,
-    /// Weight of `nvidia.com/gpu`; absent (the default) leaves GPUs out of the score.
+    /// Weight of `nvidia.com/gpu`; absent (the default) leaves GPUs out of the
+    /// score. Even when weighted, GPUs count only for pods that request some,
+    /// as upstream's extended resources (see `weighted_scores`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gpu: Option<i64>,
 }
@@ -314,7 +328,10 @@ impl Default for KubernetesParams {
 }
 
 impl KubernetesParams {
-    pub(crate) fn validate(&self) -> Vec<(String, String)> {
+    /// The parameters that break upstream's validation rules (for example
+    /// `ValidateNodeResourcesFitArgs`), as (field, message) pairs; empty
+    /// when valid.
+    pub fn validate(&self) -> Vec<(String, String)> {
         let mut errors = Vec::new();
         if self.percentage_of_nodes_to_score > 100 {
             errors.push(("percentage_of_nodes_to_score".into(), "must be between 0 (adaptive) and 100".into()));
@@ -443,12 +460,19 @@ pub fn most_allocated(requested: u64, capacity: u64) -> i64 {
 }
 
 /// NodeResourcesFit score: the weighted integer mean of the per-resource scores
-/// over CPU, memory (and GPUs when weighted), `requested` being the node's
-/// non-zero requests *after* placing the pod. Resources with zero allocatable
-/// are skipped.
-pub fn fit_score(strategy: ScoringStrategy, requested: &Resources, allocatable: &Resources, weights: &ResourceWeights) -> i64 {
+/// over CPU, memory (and GPUs when weighted and `pod`, the incoming pod's own
+/// request, asks for some), `requested` being the node's non-zero requests
+/// *after* placing the pod. Resources with zero allocatable are skipped
+/// (`least_allocated.go`, `most_allocated.go`).
+pub fn fit_score(
+    strategy: ScoringStrategy,
+    requested: &Resources,
+    allocatable: &Resources,
+    pod: &Resources,
+    weights: &ResourceWeights,
+) -> i64 {
     // RequestedToCapacityRatio has its own function (it needs the shape).
-    let (score, weight_sum) = weighted_scores(requested, allocatable, weights, |req, cap| {
+    let (score, weight_sum) = weighted_scores(requested, allocatable, pod, weights, |req, cap| {
         Some(match strategy {
             ScoringStrategy::LeastAllocated => least_allocated(req, cap),
             ScoringStrategy::MostAllocated | ScoringStrategy::RequestedToCapacityRatio => most_allocated(req, cap),
@@ -477,6 +501,32 @@ pub fn balanced_allocation(requested: &Resources, allocatable: &Resources) -> i6
     }
     let std = if n == 2 { ((fractions[0] - fractions[1]) / 2.0).abs() } else { 0.0 };
     ((1.0 - std) * MAX_NODE_SCORE as f64) as i64
+}
+
+/// NodeResourcesFit's score of `node` for `pod` under `params`' strategy,
+/// weights and shape: the plugin's `Score` (`noderesources/fit.go`,
+/// `resource_allocation.go`). CPU and memory count the node's and the pod's
+/// non-zero requests (unset ones defaulted); GPUs, an extended resource, the
+/// real ones, including the GPUs opened for shares, and only when the pod
+/// requests some.
+pub fn node_resources_fit_score(params: &KubernetesParams, pod: &Pod, node: &Node) -> i64 {
+    let own = pod.non_zero_requests();
+    let requested = Resources { gpu: node.requested.gpu, ..node.non_zero_requested } + own;
+    match params.scoring_strategy {
+        ScoringStrategy::RequestedToCapacityRatio => {
+            requested_to_capacity_ratio(&requested, &node.allocatable, &own, &params.resource_weights, &params.shape, MAX_NODE_SCORE / 10)
+        }
+        s => fit_score(s, &requested, &node.allocatable, &own, &params.resource_weights),
+    }
+}
+
+/// NodeResourcesBalancedAllocation's score of `node` for `pod`, on real
+/// requests over CPU and memory (`balanced_allocation.go`); `None` when the
+/// plugin skips the pod: a best-effort pod, requesting no CPU and no memory
+/// (PreScore's `isBestEffortPod`).
+pub fn balanced_allocation_score(pod: &Pod, node: &Node) -> Option<i64> {
+    let best_effort = pod.requests.cpu_milli == 0 && pod.requests.memory_bytes == 0;
+    (!best_effort).then(|| balanced_allocation(&(node.requested + pod.requests), &node.allocatable))
 }
 
 /// ImageLocality's raw sum for one container: the image size scaled by the
@@ -783,24 +833,8 @@ impl KubernetesScheduler {
     fn score_node(&self, pod: &Pod, node: &Node, id: NodeId, view: &ClusterView<'_>) -> NodeScores {
         let p = &self.params;
         let w = &self.weights;
-        let fit = if w.node_resources_fit != 0 {
-            let requested = node.non_zero_requested + pod.requests.non_zero();
-            match p.scoring_strategy {
-                ScoringStrategy::RequestedToCapacityRatio => {
-                    requested_to_capacity_ratio(&requested, &node.allocatable, &p.resource_weights, &p.shape, MAX_NODE_SCORE / 10)
-                }
-                s => fit_score(s, &requested, &node.allocatable, &p.resource_weights),
-            }
-        } else {
-            0
-        };
-        // BalancedAllocation returns Skip for best-effort pods (no CPU or memory request).
-        let best_effort = pod.requests.cpu_milli == 0 && pod.requests.memory_bytes == 0;
-        let balanced = if w.node_resources_balanced_allocation != 0 && !best_effort {
-            balanced_allocation(&(node.requested + pod.requests), &node.allocatable)
-        } else {
-            0
-        };
+        let fit = if w.node_resources_fit != 0 { node_resources_fit_score(p, pod, node) } else { 0 };
+        let balanced = if w.node_resources_balanced_allocation != 0 { balanced_allocation_score(pod, node).unwrap_or(0) } else { 0 };
         let image_locality = if w.image_locality != 0 {
             let sum = if node.has_image(pod.image, view.now()) {
                 let cluster = view.cluster();
@@ -1107,8 +1141,8 @@ mod tests {
         let alloc = Resources { cpu_milli: 4000, memory_bytes: 8 * GI, gpu: 0 };
         let req = Resources { cpu_milli: 1500, memory_bytes: 3 * GI, gpu: 0 };
         let w = ResourceWeights::default();
-        assert_eq!(fit_score(ScoringStrategy::LeastAllocated, &req, &alloc, &w), 62);
-        assert_eq!(fit_score(ScoringStrategy::MostAllocated, &req, &alloc, &w), 37);
+        assert_eq!(fit_score(ScoringStrategy::LeastAllocated, &req, &alloc, &req, &w), 62);
+        assert_eq!(fit_score(ScoringStrategy::MostAllocated, &req, &alloc, &req, &w), 37);
         assert_eq!(balanced_allocation(&req, &alloc), 100);
     }
 
@@ -1127,10 +1161,12 @@ mod tests {
         let node1_req = Resources { cpu_milli: 1000 + 2000, memory_bytes: 256 * mb + 256 * mb, gpu: 1 + 2 };
         let node2_alloc = Resources { cpu_milli: 8000, memory_bytes: 1024 * mb, gpu: 8 };
         let node2_req = Resources { cpu_milli: 6000 + 2000, memory_bytes: 512 * mb + 256 * mb, gpu: 2 + 2 };
-        assert_eq!(requested_to_capacity_ratio(&node1_req, &node1_alloc, &w, &shape, 1), 5);
-        assert_eq!(requested_to_capacity_ratio(&node2_req, &node2_alloc, &w, &shape, 1), 7);
-        assert_eq!(requested_to_capacity_ratio(&node1_req, &node1_alloc, &w, &shape, 10), 60);
-        assert_eq!(requested_to_capacity_ratio(&node2_req, &node2_alloc, &w, &shape, 10), 69);
+        // The incoming pod of the example: 2 CPUs, 256 MiB, 2 foo.
+        let pod = Resources { cpu_milli: 2000, memory_bytes: 256 * mb, gpu: 2 };
+        assert_eq!(requested_to_capacity_ratio(&node1_req, &node1_alloc, &pod, &w, &shape, 1), 5);
+        assert_eq!(requested_to_capacity_ratio(&node2_req, &node2_alloc, &pod, &w, &shape, 1), 7);
+        assert_eq!(requested_to_capacity_ratio(&node1_req, &node1_alloc, &pod, &w, &shape, 10), 60);
+        assert_eq!(requested_to_capacity_ratio(&node2_req, &node2_alloc, &pod, &w, &shape, 10), 69);
         // The interpolation itself.
         assert_eq!([75, 50, 37, 100, 0].map(|u| broken_linear(&shape, u, 1)), [7, 5, 3, 10, 0]);
         assert_eq!([75, 50, 37, 100, 0].map(|u| broken_linear(&shape, u, 10)), [75, 50, 37, 100, 0]);
@@ -1139,15 +1175,69 @@ mod tests {
     }
 
     #[test]
-    fn gpus_count_only_when_weighted() {
+    fn gpus_count_only_when_weighted_and_requested_by_the_pod() {
         // cpu and memory 50 % → MostAllocated 50; GPUs 8 of 8 → 100.
         let alloc = Resources { cpu_milli: 1000, memory_bytes: 4 * GI, gpu: 8 };
         let req = Resources { cpu_milli: 500, memory_bytes: 2 * GI, gpu: 8 };
+        let gpu_pod = Resources { cpu_milli: 100, memory_bytes: GI, gpu: 1 };
+        let cpu_pod = Resources { gpu: 0, ..gpu_pod };
         let mut w = ResourceWeights::default();
-        assert_eq!(fit_score(ScoringStrategy::MostAllocated, &req, &alloc, &w), 50);
+        assert_eq!(fit_score(ScoringStrategy::MostAllocated, &req, &alloc, &gpu_pod, &w), 50);
         w.gpu = Some(2);
         // (50·1 + 50·1 + 100·2) / 4 = 75.
-        assert_eq!(fit_score(ScoringStrategy::MostAllocated, &req, &alloc, &w), 75);
+        assert_eq!(fit_score(ScoringStrategy::MostAllocated, &req, &alloc, &gpu_pod, &w), 75);
+        // A pod without GPUs leaves them out (`calculateResourceAllocatableRequest`).
+        assert_eq!(fit_score(ScoringStrategy::MostAllocated, &req, &alloc, &cpu_pod, &w), 50);
+        let shape = default_shape();
+        assert_eq!(requested_to_capacity_ratio(&req, &alloc, &cpu_pod, &w, &shape, 10), 50);
+        assert_eq!(requested_to_capacity_ratio(&req, &alloc, &gpu_pod, &w, &shape, 10), 50, "GPUs full score 0 and are left out");
+    }
+
+    /// An unset request is scored as 100m / 200 MiB, a request set to 0 as 0
+    /// (`GetNonzeroRequestForResource`), both for the incoming pod and for
+    /// the pods already on the node.
+    #[test]
+    fn only_unset_requests_are_scored_with_the_defaults() {
+        let mut c = cluster(2);
+        let mut bound = crate::model::pod::tests_support::pod(0, 0, 0);
+        bound.unset_requests = crate::model::UnsetRequests { cpu: true, memory: true };
+        c.submit(bound);
+        c.bind(crate::model::PodId(0), NodeId(0), crate::time::SimTime::ZERO);
+        assert_eq!(c.nodes[0].non_zero_requested, Resources { cpu_milli: 100, memory_bytes: 200 * MI, gpu: 0 });
+        let view = ClusterView::new(&c, crate::time::SimTime::ZERO);
+        let fit = |unset| {
+            let mut pod = crate::model::pod::tests_support::pod(1, 0, 0);
+            pod.unset_requests = unset;
+            let mut s = KubernetesScheduler::new(without(&[]), rng());
+            s.schedule(&pod, &view);
+            s.last_scores().iter().map(|x| x.fit).collect::<Vec<_>>()
+        };
+        // Node 1 empty. Explicit zeros: node 1 scores 100; node 0 carries the
+        // bound pod's defaults: cpu (4000 − 100)·100/4000 = 97, memory
+        // (8192 − 200)·100/8192 = 97.
+        assert_eq!(fit(crate::model::UnsetRequests::NONE), [97, 100]);
+        // Unset: node 1 cpu 97, memory 97; node 0 (4000 − 200)·100/4000 = 95,
+        // (8192 − 400)·100/8192 = 95.
+        assert_eq!(fit(crate::model::UnsetRequests { cpu: true, memory: true }), [95, 97]);
+    }
+
+    /// The case: LeastAllocated with a GPU weight must not pull a
+    /// CPU-only pod onto an idle GPU node, where the idle GPUs would score 100.
+    #[test]
+    fn a_gpu_weight_does_not_pull_cpu_only_pods_onto_gpu_nodes() {
+        let mut c = cluster(2);
+        c.nodes[1].allocatable.gpu = 8;
+        let params = KubernetesParams {
+            resource_weights: ResourceWeights { gpu: Some(5), ..Default::default() },
+            tie_break: TieBreak::First,
+            ..Default::default()
+        };
+        let mut s = KubernetesScheduler::new(params, rng());
+        let view = ClusterView::new(&c, crate::time::SimTime::ZERO);
+        let cpu_pod = crate::model::pod::tests_support::pod(0, 500, GI);
+        assert_eq!(s.schedule(&cpu_pod, &view), Placement::Bind(NodeId(0)), "equal scores: the first node");
+        let fits: Vec<i64> = s.last_scores().iter().map(|x| x.fit).collect();
+        assert_eq!(fits[0], fits[1], "{fits:?}");
     }
 
     #[test]
@@ -1156,7 +1246,7 @@ mod tests {
         let alloc = Resources { cpu_milli: 1000, memory_bytes: 4 * GI, gpu: 0 };
         let req = Resources { cpu_milli: 500, memory_bytes: GI, gpu: 0 };
         let w = ResourceWeights { cpu: 3, memory: 1, gpu: None };
-        assert_eq!(fit_score(ScoringStrategy::LeastAllocated, &req, &alloc, &w), 56);
+        assert_eq!(fit_score(ScoringStrategy::LeastAllocated, &req, &alloc, &req, &w), 56);
         assert_eq!(least_allocated(5, 4), 0, "over capacity scores 0");
         assert_eq!(least_allocated(0, 0), 0);
         assert_eq!(most_allocated(5, 4), 100, "MostAllocated caps at capacity");
