@@ -21,6 +21,12 @@
 //!   `1 + 1/c` and the lower by `(1 + 0.001/c)^-2`, before the minimums. No
 //!   history gives an upper bound at the cap (`MaxResourceAmount`, 1e14) and a
 //!   lower bound at the minimum, so that an updater would not act on it.
+//!
+//! What the VPA does with the recommendation is in [`admission`] (new pods
+//! get the target) and [`updater`] (which running pods are evicted to get it).
+
+pub mod admission;
+pub mod updater;
 
 use crate::time::{SimDuration, SimTime};
 
@@ -158,6 +164,21 @@ pub struct Recommendation {
     pub memory_bytes: [f64; 3],
 }
 
+/// `resourceAmountFromFloat`: an amount as the VPA status holds it, truncated
+/// to an integer and kept within 0 and [`MAX_RESOURCE_AMOUNT`].
+pub fn resource_amount(amount: f64) -> u64 {
+    amount.clamp(0.0, MAX_RESOURCE_AMOUNT) as u64
+}
+
+impl Recommendation {
+    /// The recommendation as the VPA object's status holds it
+    /// (`CPUAmountFromCores`, `MemoryAmountFromBytes`): integer millicores
+    /// and bytes, (lower bound, target, upper bound).
+    pub fn amounts(&self) -> ([u64; 3], [u64; 3]) {
+        (self.cpu_milli.map(resource_amount), self.memory_bytes.map(resource_amount))
+    }
+}
+
 /// The recommender's state for one container (all pods of a service pooled,
 /// as VPA aggregates per container name).
 #[derive(Clone, Debug)]
@@ -183,6 +204,13 @@ impl Recommender {
         self.cpu.add(usage_milli / 1000.0, (request_milli / 1000.0).max(MIN_SAMPLE_WEIGHT), at);
         let (first, last, n) = self.cpu_samples.unwrap_or((at, at, 0));
         self.cpu_samples = Some((first.min(at), last.max(at), n + 1));
+    }
+
+    /// Whether the recommender has seen the container at all: only then does
+    /// the VPA status hold a recommendation for the admission controller and
+    /// the updater to apply.
+    pub fn has_samples(&self) -> bool {
+        self.cpu_samples.is_some()
     }
 
     /// The history behind the recommendation (see [`confidence`]).
