@@ -13,7 +13,7 @@
 //!   0.1); memory enters as the **peak per 24 h interval** (a higher sample in
 //!   the same interval replaces the lower one);
 //! * the **target** recommendation is the 90th percentile plus a 15 % safety
-//!   margin, at least 25 mCPU and 250 MB; lower bound p50, upper bound p95;
+//!   margin, at least 25 mCPU and 250 MiB; lower bound p50, upper bound p95;
 //! * the **bounds** widen while the history is short (`logic/estimator.go`
 //!   `getConfidence`, `WithConfidenceMultiplier`): with `c` the history in
 //!   days, the smaller of the span from the first to the last CPU sample and
@@ -40,8 +40,10 @@ pub const MIN_SAMPLE_WEIGHT: f64 = 0.1;
 pub const SAFETY_MARGIN: f64 = 0.15;
 /// `--pod-recommendation-min-cpu-millicores`.
 pub const MIN_CPU_MILLI: f64 = 25.0;
-/// `--pod-recommendation-min-memory-mb` (decimal megabytes).
-pub const MIN_MEMORY_BYTES: f64 = 250e6;
+/// `--pod-recommendation-min-memory-mb`: 250, which `GetRecommendedPodResources`
+/// (`logic/recommender.go`) turns into bytes as `minMemoryMb * 1024 * 1024`,
+/// so mebibytes (`recommender_test.go: TestMinResourcesApplied`).
+pub const MIN_MEMORY_BYTES: f64 = 250.0 * 1024.0 * 1024.0;
 /// Bucket growth ratio (5 % wider each).
 pub const BUCKET_RATIO: f64 = 1.05;
 /// `--confidence-interval-cpu` and `-memory` (24 h): history is measured in these.
@@ -301,7 +303,7 @@ mod tests {
         let upper = h.bucket_start(h.bucket_of(0.4) + 1) * 1000.0 * 1.15;
         assert!((rec.cpu_milli[1] - upper).abs() < 1e-6, "{rec:?}");
         assert!(rec.cpu_milli[1] > 400.0 * 1.15 && rec.cpu_milli[1] < 400.0 * 1.05 * 1.15 + 1e-6);
-        // No memory samples: the 250 MB minimum.
+        // No memory samples: the 250 MiB minimum.
         assert_eq!(rec.memory_bytes, [MIN_MEMORY_BYTES; 3]);
         // Tiny CPU: the 25 m minimum.
         let mut r = Recommender::default();
