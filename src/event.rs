@@ -51,6 +51,12 @@ pub enum Event {
         /// The service index.
         service: u32,
     },
+    /// A service's VPA updater runs (`RunOnce`, every minute, in the
+    /// `Recreate` and `Auto` modes).
+    VpaUpdate {
+        /// The service index.
+        service: u32,
+    },
     /// The node autoscaler scans.
     NodeScan,
     /// A provisioned node of `pool` joins the cluster.
@@ -162,7 +168,7 @@ impl Event {
             Event::MetricsScrape => Phase::SCRAPE,
             // A drain retry blocked by a budget for ever must not keep a run
             // without a duration alive: it is housekeeping, not a state change.
-            Event::AutoscalerSync { .. } | Event::NodeScan | Event::DrainRetry { .. } => Phase::CONTROL,
+            Event::AutoscalerSync { .. } | Event::VpaUpdate { .. } | Event::NodeScan | Event::DrainRetry { .. } => Phase::CONTROL,
             Event::BackoffFlush | Event::UnschedulableFlush => Phase::QUEUE,
             Event::SchedulingCycle => Phase::SCHEDULE,
             Event::Sample => Phase::OBSERVE,

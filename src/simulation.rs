@@ -411,6 +411,7 @@ impl Simulation {
             Event::LoadTick { service } => self.load_tick(service as usize, now)?,
             Event::MetricsScrape => self.scrape(now)?,
             Event::AutoscalerSync { service } => self.autoscaler_sync(service as usize, now)?,
+            Event::VpaUpdate { service } => self.vpa_update(service as usize, now)?,
             Event::NodeScan => self.node_scan(now)?,
             Event::NodeJoined { pool } => self.node_joined(pool as usize, now)?,
             Event::ProvisionFailed { pool } => self.provision_failed(pool as usize, now),

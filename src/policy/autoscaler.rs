@@ -297,27 +297,76 @@ impl NodeAutoscalerConfig {
     }
 }
 
-/// What the VPA does with its recommendations (`updatePolicy.updateMode`).
+/// What the VPA does with its recommendations (`updatePolicy.updateMode`,
+/// `pkg/apis/autoscaling.k8s.io/v1/types.go`). `InPlaceOrRecreate` and
+/// `InPlace` are not offered: orchsim does not resize running pods in place.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum VpaMode {
     /// Recommend only (`Off`): recommendations are reported in
-    /// `services.csv`, pods untouched. (Applying them, `Recreate`, is not
-    /// modelled yet.)
+    /// `services.csv`, pods untouched.
     #[default]
     Off,
+    /// `Initial`: new pods get the target at admission; running pods are never evicted.
+    Initial,
+    /// `Recreate`: as `Initial`, and the updater evicts running pods whose
+    /// requests are off the recommendation so they are recreated with it.
+    Recreate,
+    /// `Auto` (deprecated upstream): the same as `Recreate`.
+    Auto,
 }
 
 impl VpaMode {
+    /// Whether new pods get the recommendation at admission (every mode but `Off`).
+    pub fn applies_at_admission(self) -> bool {
+        self != VpaMode::Off
+    }
+
+    /// Whether the updater evicts pods (`Recreate`, `Auto`; `RunOnce` skips the others).
+    pub fn evicts(self) -> bool {
+        matches!(self, VpaMode::Recreate | VpaMode::Auto)
+    }
+
+    /// The mode's name in scenarios (`[services.vpa] mode`).
+    pub fn name(self) -> &'static str {
+        match self {
+            VpaMode::Off => "off",
+            VpaMode::Initial => "initial",
+            VpaMode::Recreate => "recreate",
+            VpaMode::Auto => "auto",
+        }
+    }
+
     /// Every mode (`[services.vpa] mode`).
     pub fn catalogue() -> Vec<PolicyInfo<VpaMode>> {
-        vec![PolicyInfo {
-            name: "off",
-            summary: "The VerticalPodAutoscaler's recommender (updateMode Off): target, lower and upper bound \
-                      of CPU and memory from decaying usage histograms, reported in services.csv; pods keep \
-                      their requests.",
-            default: VpaMode::Off,
-        }]
+        vec![
+            PolicyInfo {
+                name: VpaMode::Off.name(),
+                summary: "The VerticalPodAutoscaler's recommender (updateMode Off): target, lower and upper bound \
+                          of CPU and memory from decaying usage histograms, reported in services.csv; pods keep \
+                          their requests.",
+                default: VpaMode::Off,
+            },
+            PolicyInfo {
+                name: VpaMode::Initial.name(),
+                summary: "updateMode Initial: the recommender, and the admission controller gives each new \
+                          replica the target as its requests (limits keep their ratio to requests); running \
+                          replicas are never evicted.",
+                default: VpaMode::Initial,
+            },
+            PolicyInfo {
+                name: VpaMode::Recreate.name(),
+                summary: "updateMode Recreate: as initial, and every minute the updater evicts replicas whose \
+                          requests are outside the recommended bounds, or 10 % off the target after 12 h, at most \
+                          half of the replicas at once, none below 2 live replicas, within the PodDisruptionBudget.",
+                default: VpaMode::Recreate,
+            },
+            PolicyInfo {
+                name: VpaMode::Auto.name(),
+                summary: "updateMode Auto (deprecated upstream): the same as recreate.",
+                default: VpaMode::Auto,
+            },
+        ]
     }
 }
 
@@ -326,4 +375,6 @@ impl VpaMode {
 pub struct VpaConfig {
     /// Recommend only, or apply.
     pub mode: VpaMode,
+    /// `updatePolicy.minReplicas`: overrides the updater's `--min-replicas`.
+    pub min_replicas: Option<u32>,
 }

@@ -234,8 +234,11 @@ load = { constant = 10 }
         assert!(covers::<_, 4>(Family::catalogue(), family), "failure profiles");
         let vpa = |m: &VpaMode| match m {
             VpaMode::Off => 0,
+            VpaMode::Initial => 1,
+            VpaMode::Recreate => 2,
+            VpaMode::Auto => 3,
         };
-        assert!(covers::<_, 1>(VpaMode::catalogue(), vpa), "VPA modes");
+        assert!(covers::<_, 4>(VpaMode::catalogue(), vpa), "VPA modes");
         // Names are what the kinds call themselves, and unique in a family.
         for p in NodeAutoscalerConfig::catalogue() {
             assert_eq!(p.name, p.default.name());
@@ -295,7 +298,7 @@ load = { constant = 10 }
             }
         }
         for (e, p) in c.vpa_modes.iter().zip(VpaMode::catalogue()) {
-            assert_eq!(load(&e.toml()).services[0].vpa, Some(VpaConfig { mode: p.default }));
+            assert_eq!(load(&e.toml()).services[0].vpa, Some(VpaConfig { mode: p.default, min_replicas: None }));
         }
     }
 

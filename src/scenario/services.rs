@@ -138,6 +138,9 @@ struct RawVpa {
     /// What the VPA does with its recommendations.
     #[serde(default)]
     mode: VpaMode,
+    /// `updatePolicy.minReplicas`: the fewest live replicas the updater
+    /// evicts from (default: the updater's `--min-replicas`, 2).
+    min_replicas: Option<u32>,
 }
 
 /// `load = { … }`: exactly one shape, plus noise and tick.
@@ -835,6 +838,9 @@ impl Validator<'_> {
                 }
             };
             let autoscaler = s.autoscaler.as_ref().and_then(|t| self.replica_autoscaler(&prefix, t));
+            if s.vpa.as_ref().is_some_and(|v| v.min_replicas == Some(0)) {
+                self.error(&f("vpa.min_replicas"), "must be at least 1");
+            }
             let (Some(startup), Some(image)) = (startup, image) else { continue };
             out.push(ServiceConfig {
                 spec: ServiceSpec {
@@ -858,7 +864,7 @@ impl Validator<'_> {
                     slo,
                 },
                 autoscaler,
-                vpa: s.vpa.as_ref().map(|v| VpaConfig { mode: v.mode }),
+                vpa: s.vpa.as_ref().map(|v| VpaConfig { mode: v.mode, min_replicas: v.min_replicas }),
             });
         }
         out

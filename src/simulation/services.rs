@@ -15,6 +15,10 @@ use crate::model::load::LoadGenerator;
 use crate::model::service::{ServiceSpec, Traffic};
 use crate::model::{Pod, PodId, PodPhase, PodTemplate, UnsetRequests};
 use crate::policy::autoscaler::hpa::MetricTarget;
+use crate::policy::autoscaler::vpa::admission::admitted;
+use crate::policy::autoscaler::vpa::updater::{
+    self, update_order, update_priority, wants_update, GroupStats, PodPriority, ResourceRecommendation, UpdaterConfig,
+};
 use crate::policy::autoscaler::vpa::Recommender;
 use crate::policy::autoscaler::{PodMetrics, ReplicaAutoscaler, ReplicaAutoscalerConfig, ServiceView, VpaConfig};
 use crate::scenario::ServiceConfig;
@@ -52,6 +56,9 @@ pub(super) struct ServiceRuntime {
     hpa_targets: (Option<f64>, Option<f64>),
     /// Requests dropped and SLO-missed microseconds up to the last sample.
     sampled: (f64, u64),
+    /// The serving replicas' mean [`capacity weight`](Self::capacity_weight)
+    /// and their summed CPU requests (millicores), as of the last refresh.
+    serving_capacity: (f64, u64),
 }
 
 /// The first CPU utilization and requests-per-pod targets of `config`'s HPA, if it has one.
@@ -102,31 +109,57 @@ impl ServiceRuntime {
             stats: ServiceStats::default(),
             hpa_targets: hpa_targets(config),
             sampled: (0.0, 0),
+            serving_capacity: (1.0, 0),
             spec,
         }
     }
 
     /// Integrates the traffic so far, then recomputes it for the replicas
     /// and offered load at `now`, and sets each serving pod's usage.
+    ///
+    /// A replica resized by the VPA serves with its own requests: its
+    /// capacity scales with its CPU limit (or request, if higher) over the
+    /// template's ([`capacity_weight`](Self::capacity_weight)). The load
+    /// balancer spreads requests in proportion to capacity (as a
+    /// least-request balancer does), so the replicas serve as many of their
+    /// mean capacity would; with identical replicas every weight is exactly 1.
     pub(super) fn refresh(&mut self, now: SimTime, cluster: &Cluster) {
-        let (mut ready, mut serving) = (0, 0);
+        let (mut ready, mut serving, mut weights, mut requested) = (0, 0, 0.0, 0);
         for &p in &self.pods {
             let (endpoint, up) = endpoint_and_up(cluster, p);
             ready += endpoint as u32;
-            serving += (endpoint && up) as u32;
+            if endpoint && up {
+                serving += 1;
+                weights += self.capacity_weight(cluster.pod(p));
+                requested += cluster.pod(p).requests.cpu_milli;
+            }
         }
         let counts = ReplicaCounts { desired: self.desired, ready, serving };
         self.stats.advance(now, &self.traffic, counts, &self.spec.slo, self.spec.overflow);
         self.counts = counts;
-        self.traffic = Traffic::serve_endpoints(self.offered, ready, serving, self.spec.max_rps_per_replica(), self.spec.overflow);
-        let per_pod = if serving == 0 { 0.0 } else { self.traffic.served / serving as f64 };
-        let cpu = self.spec.cpu_for(per_pod);
+        let mean_weight = if serving == 0 { 1.0 } else { weights / f64::from(serving) };
+        self.serving_capacity = (mean_weight, requested);
+        let per_replica = self.spec.max_rps_per_replica() * mean_weight;
+        self.traffic = Traffic::serve_endpoints(self.offered, ready, serving, per_replica, self.spec.overflow);
+        let per_pod = if serving == 0 { 0.0 } else { self.traffic.served / f64::from(serving) };
         let serves = |p: &&PodId| endpoint_and_up(cluster, **p) == (true, true);
         for &p in self.pods.iter().filter(serves) {
+            let share = per_pod * (self.capacity_weight(cluster.pod(p)) / mean_weight);
             let (c, r) = self.windows.entry(p).or_default();
-            c.set(now, cpu);
-            r.set(now, per_pod);
+            c.set(now, self.spec.cpu_for(share));
+            r.set(now, share);
         }
+    }
+
+    /// A replica's capacity relative to the template's: its CPU limit (or
+    /// request, if higher) over the template's. 1 for a replica the VPA has
+    /// not resized.
+    fn capacity_weight(&self, pod: &Pod) -> f64 {
+        let template = self.spec.limits.cpu_milli.max(self.spec.requests.cpu_milli);
+        if template == 0 {
+            return 1.0;
+        }
+        pod.limits.cpu_milli.max(pod.requests.cpu_milli) as f64 / template as f64
     }
 
     /// CPU used by the serving replicas over their requests.
@@ -135,8 +168,26 @@ impl ServiceRuntime {
         if serving == 0 || self.spec.requests.cpu_milli == 0 {
             return 0.0;
         }
+        let requested = self.serving_capacity.1;
+        if requested != u64::from(serving) * self.spec.requests.cpu_milli {
+            // Resized replicas: the CPU they use over what they request.
+            return self.spec.cpu_for(self.traffic.served) / requested as f64;
+        }
         let per_pod = self.traffic.served / serving as f64;
         self.spec.cpu_for(per_pod) / self.spec.requests.cpu_milli as f64
+    }
+
+    /// The template a new replica gets from the admission controller: with a
+    /// VPA in any mode but `Off` that has a recommendation, the target as
+    /// requests and limits in their original ratio (`admission::admitted`).
+    fn admitted_template(&self) -> Option<PodTemplate> {
+        let (config, recommender) = self.vpa.as_ref()?;
+        if !config.mode.applies_at_admission() || !recommender.has_samples() {
+            return None;
+        }
+        let (cpu, memory) = recommender.recommend().amounts();
+        let (requests, limits) = admitted(self.template.requests, self.template.limits, cpu[1], memory[1]);
+        Some(PodTemplate { requests, limits, ..self.template.clone() })
     }
 
     /// The metrics the HPA reads, from metrics-server's last report: CPU
@@ -226,6 +277,9 @@ impl Simulation {
                 let first = SimTime::ZERO + a.interval();
                 self.push(first, Event::AutoscalerSync { service: s as u32 })?;
             }
+            if self.services[s].vpa.as_ref().is_some_and(|(c, _)| c.mode.evicts()) {
+                self.push(SimTime::ZERO + updater::UPDATER_INTERVAL, Event::VpaUpdate { service: s as u32 })?;
+            }
             self.reconcile(s, SimTime::ZERO);
         }
         Ok(())
@@ -274,7 +328,8 @@ impl Simulation {
         // A service is one "job" for selectors and fair queuing; numbered from
         // the top so batch job numbers do not depend on the services.
         let job = u32::MAX - s as u32;
-        self.cluster.submit(Pod::pending(id, job, svc.created, &svc.template, None, startup, now));
+        let admitted = svc.admitted_template();
+        self.cluster.submit(Pod::pending(id, job, svc.created, admitted.as_ref().unwrap_or(&svc.template), None, startup, now));
         svc.created += 1;
         svc.pods.push(id);
         self.pod_events.push(None);
@@ -349,7 +404,8 @@ impl Simulation {
                 let (cpu, rps) = (c.mean(now, USAGE_WINDOW, SCRAPE_INTERVAL), r.mean(now, USAGE_WINDOW, SCRAPE_INTERVAL));
                 if let (Some(cpu), Some((_, rec))) = (cpu, svc.vpa.as_mut()) {
                     rec.add_cpu(cpu, pod.requests.cpu_milli as f64, now);
-                    rec.add_memory(pod.requests.memory_bytes as f64 * svc.spec.memory_utilization, now);
+                    // What the application uses, whatever a resized pod requests.
+                    rec.add_memory(svc.spec.requests.memory_bytes as f64 * svc.spec.memory_utilization, now);
                 }
                 if cpu.is_some() || rps.is_some() {
                     scraped.insert(p, (now, cpu, rps));
@@ -410,6 +466,91 @@ impl Simulation {
             self.reconcile(s, now);
         }
         self.push(now + interval, Event::AutoscalerSync { service: s as u32 })?;
+        Ok(())
+    }
+
+    /// One loop of service `s`'s VPA updater (`RunOnce`, see
+    /// [`updater`](crate::policy::autoscaler::vpa::updater)): evicts, highest
+    /// priority first, the live replicas whose requests are off the
+    /// recommendation, as far as the group's tolerance, its minimum replicas
+    /// and its PodDisruptionBudget allow; the ReplicaSet controller then
+    /// recreates them and the admission controller gives them the target.
+    pub(super) fn vpa_update(&mut self, s: usize, now: SimTime) -> Result<(), SimError> {
+        self.push(now + updater::UPDATER_INTERVAL, Event::VpaUpdate { service: s as u32 })?;
+        let svc = &self.services[s];
+        let Some((config, recommender)) = &svc.vpa else { return Ok(()) };
+        // No recommendation in the VPA's status yet: nothing to apply.
+        if !recommender.has_samples() {
+            return Ok(());
+        }
+        let (config, (cpu, memory)) = (*config, recommender.recommend().amounts());
+        let settings = UpdaterConfig { min_replicas: config.min_replicas.unwrap_or(updater::MIN_REPLICAS), ..UpdaterConfig::default() };
+        // The updater lists bound pods that have not finished (`NewPodLister`);
+        // Kubernetes' Pending phase covers those still starting.
+        let live: Vec<(PodId, bool)> = svc
+            .pods
+            .iter()
+            .filter_map(|&p| match self.cluster.pod(p).phase {
+                PodPhase::Starting => Some((p, true)),
+                PodPhase::Running => Some((p, false)),
+                _ => None,
+            })
+            .collect();
+        let pending = live.iter().filter(|(_, pending)| *pending).count() as u32;
+        let Some(mut group) = GroupStats::new(svc.desired, live.len() as u32, pending, &settings) else { return Ok(()) };
+        // Memory in milli-units, as `Quantity.MilliValue()` compares it.
+        let bounds = |[lower, target, upper]: [u64; 3], scale: u64| {
+            Some(ResourceRecommendation { target: target * scale, lower: Some(lower * scale), upper: Some(upper * scale) })
+        };
+        let recommendation = [bounds(cpu, 1), bounds(memory, 1000)];
+        let mut candidates: Vec<(PodId, bool, PodPriority)> = Vec::new();
+        for &(p, pending) in &live {
+            if !group.can_evict(pending) {
+                continue;
+            }
+            let pod = self.cluster.pod(p);
+            let requests = [Some(pod.requests.cpu_milli), Some(pod.requests.memory_bytes * 1000)];
+            let priority = update_priority(requests, recommendation);
+            if wants_update(&priority, pod.bound, now, &settings) {
+                candidates.push((p, pending, priority));
+            }
+        }
+        let priorities: Vec<PodPriority> = candidates.iter().map(|c| c.2).collect();
+        let mut evicted = Vec::new();
+        for i in update_order(&priorities) {
+            let (p, pending, priority) = candidates[i];
+            // The Eviction API refuses what the PodDisruptionBudget forbids
+            // (a pod not yet running is not counted by it).
+            if !group.can_evict(pending) || (!pending && self.cluster.disruptions_allowed(self.cluster.pod(p).workload) == Some(0)) {
+                continue;
+            }
+            if group.evict(pending).is_ok() {
+                let from = self.cluster.pod(p).requests.cpu_milli;
+                self.delete_pod(p, now);
+                evicted.push((from, priority));
+            }
+        }
+        if evicted.is_empty() {
+            return Ok(());
+        }
+        let svc = &self.services[s];
+        let policy = format!("vpa-{}", config.mode.name());
+        for (from, priority) in evicted {
+            self.scaling_events.push(ScalingEvent {
+                time_s: now.as_secs_f64(),
+                kind: "vpa".into(),
+                target: svc.spec.name.clone(),
+                from: u32::try_from(from).unwrap_or(u32::MAX),
+                to: u32::try_from(cpu[1]).unwrap_or(u32::MAX),
+                policy: policy.clone(),
+                reason: if priority.outside_recommended_range {
+                    "replica evicted: requests outside the recommended range".to_string()
+                } else {
+                    format!("replica evicted: requests off the target by {:.0} %", priority.resource_diff * 100.0)
+                },
+            });
+        }
+        self.reconcile(s, now);
         Ok(())
     }
 }

@@ -16,6 +16,15 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 /// What a case's check returns: `Err` says what differed from upstream.
 pub type Outcome = Result<(), String>;
 
+/// `Ok` when `got` equals `want`; otherwise says what `what` was and should be.
+pub fn expect_eq<T: PartialEq + std::fmt::Debug>(what: &str, got: T, want: T) -> Outcome {
+    if got == want {
+        Ok(())
+    } else {
+        Err(format!("{what}: {got:?}, want {want:?}"))
+    }
+}
+
 /// A boxed check, so table-driven cases can capture their row.
 pub type Check = Box<dyn Fn() -> Outcome + Send + Sync>;
 

@@ -11,6 +11,38 @@
 mod harness;
 mod kube_fixtures;
 
+/// The source of a VPA case: `vpa!(file, "TestName")` is
+/// `"pkg/…/file_test.go: TestName"` in `vertical-pod-autoscaler`.
+macro_rules! vpa {
+    (processor, $test:literal) => {
+        concat!("pkg/updater/priority/priority_processor_test.go: ", $test)
+    };
+    (calc, $test:literal) => {
+        concat!("pkg/updater/priority/update_priority_calculator_test.go: ", $test)
+    };
+    (factory, $test:literal) => {
+        concat!("pkg/updater/restriction/pods_restriction_factory_test.go: ", $test)
+    };
+    (restriction, $test:literal) => {
+        concat!("pkg/updater/restriction/pods_eviction_restriction_test.go: ", $test)
+    };
+    (scaling, $test:literal) => {
+        concat!("pkg/utils/vpa/limit_and_request_scaling_test.go: ", $test)
+    };
+    (provider, $test:literal) => {
+        concat!("pkg/admission-controller/resource/pod/recommendation/recommendation_provider_test.go: ", $test)
+    };
+    (capping, $test:literal) => {
+        concat!("pkg/utils/vpa/capping_test.go: ", $test)
+    };
+    (estimator, $test:literal) => {
+        concat!("pkg/recommender/logic/estimator_test.go: ", $test)
+    };
+    (recommender, $test:literal) => {
+        concat!("pkg/recommender/logic/recommender_test.go: ", $test)
+    };
+}
+
 /// Declares the suite modules: one `#[test]` each (so a failure names its
 /// component), and the list the tables are made from, in table order.
 macro_rules! suites {
@@ -39,6 +71,10 @@ suites! {
     hpa_replica_calculator,
     hpa_behavior,
     hpa_defaults,
+    vpa_updater_priority,
+    vpa_eviction,
+    vpa_admission,
+    vpa_recommender,
 }
 
 #[test]

@@ -216,9 +216,10 @@ fn the_vpa_recommends_the_p90_usage_plus_fifteen_percent() {
     let (out, _) = run(&s);
     let target = out.services.last().unwrap().vpa_cpu_target_m.unwrap();
     assert!((143.75..=143.75 * 1.06).contains(&target), "{target}");
-    // Memory: half the 256Mi request, + 15 %, at least 250 MB.
+    // Memory: half the 256Mi request, + 15 %, is below the minimum of 250 MiB
+    // (`--pod-recommendation-min-memory-mb` times 1024 · 1024).
     let mem = out.services.last().unwrap().vpa_memory_target_mib.unwrap();
-    assert!((250e6 / 1048576.0..=250e6 / 1048576.0 * 1.06).contains(&mem), "{mem}");
+    assert_eq!(mem, 250.0);
     // Steady usage: p50, p90 and p95 share one bucket, so the bounds are the
     // target widened for the history's length (the first sample at 15 s, so
     // the span is under 2 h): upper × (1 + 1/c), lower × (1 + 0.001/c)^-2.
@@ -257,4 +258,60 @@ fn service_pods_get_the_system_default_spread_unless_they_set_their_own() {
     let own = web(1, 1.0, "topology_spread = [{ max_skew = 1, topology_key = \"topology.kubernetes.io/zone\" }]\n");
     let own = scenario(&(cluster(1, "", "1m") + &own));
     assert_eq!(own.services[0].spec.placement.topology_spread.len(), 1);
+}
+
+/// The VPA's evictions (`kind = vpa` in `scaling_events.csv`): (time, old CPU request, target).
+fn vpa_evictions(events: &[ScalingEvent]) -> Vec<(f64, u32, u32)> {
+    events.iter().filter(|e| e.kind == "vpa").map(|e| (e.time_s, e.from, e.to)).collect()
+}
+
+#[test]
+fn the_vpa_in_recreate_mode_evicts_overprovisioned_replicas_and_recreates_them_with_the_target() {
+    // 4 replicas of 500m each use 125m. The target is about 144m; the upper
+    // bound, target × (1 + 1/c), falls below 500m once c > 0.405 days
+    // (9.7 h): the requests are then outside the bounds and the updater
+    // evicts, at most ⌊4 × 0.5⌋ = 2 a loop, every minute.
+    let s = scenario(&(cluster(2, "", "12h") + &web(4, 100.0, "vpa = { mode = \"recreate\" }\n")));
+    let (out, pods) = run(&s);
+    let evictions = vpa_evictions(&out.scaling_events);
+    assert_eq!(evictions.len(), 4, "{evictions:?}");
+    let first = evictions[0].0;
+    assert!((9.5 * 3600.0..10.0 * 3600.0).contains(&first), "{first}");
+    assert_eq!(evictions.iter().filter(|e| e.0 == first).count(), 2, "half the group per loop: {evictions:?}");
+    assert!(evictions.iter().all(|&(_, from, to)| from == 500 && (143..=153).contains(&to)), "{evictions:?}");
+    // The evicted pods are gone; their replacements run with the target and serve the load.
+    let terminated: Vec<_> = pods.iter().filter(|p| p.phase == "Terminated").collect();
+    assert_eq!(terminated.len(), 4);
+    let running: Vec<_> = pods.iter().filter(|p| p.phase == "Running").collect();
+    assert_eq!(running.len(), 4);
+    assert!(
+        running.iter().all(|p| (143..=153).contains(&p.cpu_request_m)),
+        "{:?}",
+        running.iter().map(|p| p.cpu_request_m).collect::<Vec<_>>()
+    );
+    let last = out.services.last().unwrap();
+    assert_eq!((last.replicas_serving, last.dropped_rps), (4, 0.0));
+    // Each serves its 25 req/s (125m) on about 145m: utilization near 1/1.15.
+    assert!((0.8..0.9).contains(&last.cpu_utilization), "{}", last.cpu_utilization);
+}
+
+#[test]
+fn the_vpa_evicts_nothing_in_initial_mode_below_min_replicas_or_against_a_budget() {
+    let none = |extra: &str, replicas: u32| {
+        let s = scenario(&(cluster(2, "", "12h") + &web(replicas, 25.0 * f64::from(replicas), extra)));
+        vpa_evictions(&run(&s).0.scaling_events)
+    };
+    assert_eq!(none("vpa = { mode = \"initial\" }\n", 4), vec![], "Initial: admission only");
+    assert_eq!(none("vpa = { mode = \"auto\" }\n", 1), vec![], "one live replica: below --min-replicas 2");
+    assert_eq!(
+        none("vpa = { mode = \"auto\" }\ndisruption_budget = { min_available = 4 }\n", 4),
+        vec![],
+        "the budget allows no disruption"
+    );
+    // updatePolicy.minReplicas = 1 lets the updater take a lone replica.
+    assert_eq!(none("vpa = { mode = \"auto\", min_replicas = 1 }\n", 1).len(), 1);
+    // A budget of one unavailable: one eviction a loop instead of two.
+    let one_by_one = none("vpa = { mode = \"recreate\" }\ndisruption_budget = { max_unavailable = 1 }\n", 4);
+    let times: Vec<f64> = one_by_one.iter().map(|e| e.0).collect();
+    assert!(times.len() == 4 && times.windows(2).all(|w| w[1] >= w[0] + 60.0), "{one_by_one:?}");
 }

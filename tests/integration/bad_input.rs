@@ -321,6 +321,15 @@ fn errors_inside_nested_tables_name_the_keys_line() {
     assert_shipped_rejected(mesos, "allocation_interval = \"1s\"", "allocation_interval = true", &["scheduler.allocation_interval"]);
 }
 
+/// A VPA mode orchsim does not model, and a `minReplicas` of 0, name the key's line.
+#[test]
+fn vpa_modes_and_min_replicas_are_checked() {
+    let vpa = "vpa-recreate.toml";
+    let line = "vpa = { mode = \"recreate\" }";
+    assert_shipped_rejected(vpa, line, "vpa = { mode = \"inplaceorrecreate\" }", &["services[0].vpa.mode", "unknown variant", "recreate"]);
+    assert_shipped_rejected(vpa, line, "vpa = { mode = \"recreate\", min_replicas = 0 }", &["services[0].vpa.min_replicas", "at least 1"]);
+}
+
 /// A key of 100,000 parts: toml's "recursion limit", with the file and line.
 #[test]
 fn a_key_of_too_many_parts_names_its_line() {

@@ -13,7 +13,7 @@
 //!   0.1); memory enters as the **peak per 24 h interval** (a higher sample in
 //!   the same interval replaces the lower one);
 //! * the **target** recommendation is the 90th percentile plus a 15 % safety
-//!   margin, at least 25 mCPU and 250 MB; lower bound p50, upper bound p95;
+//!   margin, at least 25 mCPU and 250 MiB; lower bound p50, upper bound p95;
 //! * the **bounds** widen while the history is short (`logic/estimator.go`
 //!   `getConfidence`, `WithConfidenceMultiplier`): with `c` the history in
 //!   days, the smaller of the span from the first to the last CPU sample and
@@ -21,6 +21,12 @@
 //!   `1 + 1/c` and the lower by `(1 + 0.001/c)^-2`, before the minimums. No
 //!   history gives an upper bound at the cap (`MaxResourceAmount`, 1e14) and a
 //!   lower bound at the minimum, so that an updater would not act on it.
+//!
+//! What the VPA does with the recommendation is in [`admission`] (new pods
+//! get the target) and [`updater`] (which running pods are evicted to get it).
+
+pub mod admission;
+pub mod updater;
 
 use crate::time::{SimDuration, SimTime};
 
@@ -34,8 +40,10 @@ pub const MIN_SAMPLE_WEIGHT: f64 = 0.1;
 pub const SAFETY_MARGIN: f64 = 0.15;
 /// `--pod-recommendation-min-cpu-millicores`.
 pub const MIN_CPU_MILLI: f64 = 25.0;
-/// `--pod-recommendation-min-memory-mb` (decimal megabytes).
-pub const MIN_MEMORY_BYTES: f64 = 250e6;
+/// `--pod-recommendation-min-memory-mb`: 250, which `GetRecommendedPodResources`
+/// (`logic/recommender.go`) turns into bytes as `minMemoryMb * 1024 * 1024`,
+/// so mebibytes (`recommender_test.go: TestMinResourcesApplied`).
+pub const MIN_MEMORY_BYTES: f64 = 250.0 * 1024.0 * 1024.0;
 /// Bucket growth ratio (5 % wider each).
 pub const BUCKET_RATIO: f64 = 1.05;
 /// `--confidence-interval-cpu` and `-memory` (24 h): history is measured in these.
@@ -158,6 +166,21 @@ pub struct Recommendation {
     pub memory_bytes: [f64; 3],
 }
 
+/// `resourceAmountFromFloat`: an amount as the VPA status holds it, truncated
+/// to an integer and kept within 0 and [`MAX_RESOURCE_AMOUNT`].
+pub fn resource_amount(amount: f64) -> u64 {
+    amount.clamp(0.0, MAX_RESOURCE_AMOUNT) as u64
+}
+
+impl Recommendation {
+    /// The recommendation as the VPA object's status holds it
+    /// (`CPUAmountFromCores`, `MemoryAmountFromBytes`): integer millicores
+    /// and bytes, (lower bound, target, upper bound).
+    pub fn amounts(&self) -> ([u64; 3], [u64; 3]) {
+        (self.cpu_milli.map(resource_amount), self.memory_bytes.map(resource_amount))
+    }
+}
+
 /// The recommender's state for one container (all pods of a service pooled,
 /// as VPA aggregates per container name).
 #[derive(Clone, Debug)]
@@ -183,6 +206,13 @@ impl Recommender {
         self.cpu.add(usage_milli / 1000.0, (request_milli / 1000.0).max(MIN_SAMPLE_WEIGHT), at);
         let (first, last, n) = self.cpu_samples.unwrap_or((at, at, 0));
         self.cpu_samples = Some((first.min(at), last.max(at), n + 1));
+    }
+
+    /// Whether the recommender has seen the container at all: only then does
+    /// the VPA status hold a recommendation for the admission controller and
+    /// the updater to apply.
+    pub fn has_samples(&self) -> bool {
+        self.cpu_samples.is_some()
     }
 
     /// The history behind the recommendation (see [`confidence`]).
@@ -273,7 +303,7 @@ mod tests {
         let upper = h.bucket_start(h.bucket_of(0.4) + 1) * 1000.0 * 1.15;
         assert!((rec.cpu_milli[1] - upper).abs() < 1e-6, "{rec:?}");
         assert!(rec.cpu_milli[1] > 400.0 * 1.15 && rec.cpu_milli[1] < 400.0 * 1.05 * 1.15 + 1e-6);
-        // No memory samples: the 250 MB minimum.
+        // No memory samples: the 250 MiB minimum.
         assert_eq!(rec.memory_bytes, [MIN_MEMORY_BYTES; 3]);
         // Tiny CPU: the 25 m minimum.
         let mut r = Recommender::default();
