@@ -9,6 +9,7 @@
 //! `tables_are_current` fails when they drift.
 
 mod harness;
+mod kube_cluster;
 
 /// Declares the suite modules: one `#[test]` each (so a failure names its
 /// component), and the list the tables are made from, in table order.
@@ -31,6 +32,10 @@ macro_rules! suites {
 
 suites! {
     kube_sampling,
+    kube_spread_score,
+    kube_spread_filter,
+    kube_pod_affinity_score,
+    kube_pod_affinity_filter,
 }
 
 #[test]
