@@ -69,6 +69,8 @@ fn pods_selected_on(pod: &Pod, view: &ClusterView<'_>, id: crate::model::NodeId,
 
 /// Pods selected by `selector` per value of node label `key`, over the nodes
 /// for which `eligible` holds (every such domain present, maybe with 0).
+/// Nodes removed from the cluster are not counted: upstream's snapshot no
+/// longer lists a deleted node, so its domain is none.
 fn domain_counts(
     pod: &Pod,
     view: &ClusterView<'_>,
@@ -79,7 +81,7 @@ fn domain_counts(
     let mut domains: BTreeMap<String, i64> = BTreeMap::new();
     for (i, node) in view.nodes().iter().enumerate() {
         let Some(value) = node.labels.get(key) else { continue };
-        if !eligible(node) {
+        if node.removed || !eligible(node) {
             continue;
         }
         let n = pods_selected_on(pod, view, crate::model::NodeId(i as u32), selector);
@@ -103,7 +105,13 @@ impl SpreadState {
                     && (pod.placement.is_empty() || pod.placement.allows(&node.labels))
             };
             for c in of_kind() {
-                let domains = domain_counts(pod, view, &c.topology_key, c.selector, eligible);
+                // A soft hostname constraint counts the scored node's own pods
+                // (`raw_score`): no domains to gather.
+                let domains = if !hard && c.topology_key == HOSTNAME {
+                    BTreeMap::new()
+                } else {
+                    domain_counts(pod, view, &c.topology_key, c.selector, eligible)
+                };
                 let min = domains.values().copied().min().unwrap_or(0);
                 self.constraints.push(ConstraintState {
                     hard,
@@ -197,39 +205,49 @@ mod tests {
         assert_eq!([2, 4].map(|s| normalize(Some(s), 2, 4)), [100, 50]);
     }
 
+    use crate::model::affinity::{NodePlacement, SpreadConstraint};
+    use crate::model::{Cluster, NodeId};
+    use crate::time::SimTime;
+
+    /// Nodes `n-i` labelled `key = values[i]`, with `pods[i]` pods of class
+    /// 0 bound to each.
+    fn labelled(key: &str, values: &[&str], pods: &[u32]) -> Cluster {
+        let nodes = (values.iter().enumerate())
+            .map(|(i, v)| {
+                let mut n = crate::model::node::tests_support::node(4000, 8 << 30);
+                n.name = format!("n-{i}");
+                n.labels.insert(key.into(), v.to_string());
+                n
+            })
+            .collect();
+        let image = crate::model::ImageSpec { name: "a:1".into(), size_bytes: 1 };
+        let mut c = Cluster::new(nodes, vec![image.clone(), image]);
+        for (node, &n) in pods.iter().enumerate() {
+            for _ in 0..n {
+                let id = c.submit(crate::model::pod::tests_support::pod(c.pods.len() as u32, 100, 1 << 20));
+                c.bind(id, NodeId(node as u32), SimTime::ZERO);
+            }
+        }
+        c
+    }
+
+    /// A pod of class 0 with one constraint on `key`.
+    fn constrained(c: &Cluster, key: &str, when: WhenUnsatisfiable) -> Pod {
+        let mut incoming = crate::model::pod::tests_support::pod(c.pods.len() as u32, 100, 1 << 20);
+        let constraint =
+            SpreadConstraint { max_skew: 1, topology_key: key.into(), when_unsatisfiable: when, selector: PodSelector::Workload };
+        incoming.placement = std::sync::Arc::new(NodePlacement { topology_spread: vec![constraint], ..Default::default() });
+        incoming
+    }
+
     #[test]
     fn prescore_weighs_domains_among_the_feasible_nodes_only() {
         // Upstream `scoring.go` initPreScoreState: zones a, b, c; only the
         // nodes of zones a and b passed filtering, so the weight is ln(2 + 2)
         // (not ln(3 + 2)); zone a holds 3 pods of the class, so its node
         // scores round(3·ln 4) = 4, zone b's round(0) = 0.
-        use crate::model::affinity::{NodePlacement, SpreadConstraint};
-        use crate::model::{Cluster, NodeId};
-        use crate::time::SimTime;
-        let nodes = ["a", "b", "c"]
-            .iter()
-            .enumerate()
-            .map(|(i, z)| {
-                let mut n = crate::model::node::tests_support::node(4000, 8 << 30);
-                n.name = format!("n-{i}");
-                n.labels.insert("zone".into(), z.to_string());
-                n
-            })
-            .collect();
-        let image = crate::model::ImageSpec { name: "a:1".into(), size_bytes: 1 };
-        let mut c = Cluster::new(nodes, vec![image.clone(), image]);
-        for i in 0..3 {
-            let id = c.submit(crate::model::pod::tests_support::pod(i, 100, 1 << 20));
-            c.bind(id, NodeId(0), SimTime::ZERO);
-        }
-        let mut incoming = crate::model::pod::tests_support::pod(3, 100, 1 << 20);
-        let constraint = SpreadConstraint {
-            max_skew: 1,
-            topology_key: "zone".into(),
-            when_unsatisfiable: WhenUnsatisfiable::ScheduleAnyway,
-            selector: PodSelector::Workload,
-        };
-        incoming.placement = std::sync::Arc::new(NodePlacement { topology_spread: vec![constraint], ..Default::default() });
+        let c = labelled("zone", &["a", "b", "c"], &[3, 0, 0]);
+        let incoming = constrained(&c, "zone", WhenUnsatisfiable::ScheduleAnyway);
         let view = ClusterView::new(&c, SimTime::ZERO);
         let mut s = SpreadState::default();
         s.compute(&incoming, &view);
@@ -238,5 +256,19 @@ mod tests {
         // Over all three zones the weight would be ln 5 and zone a's score 5.
         s.prescore(c.nodes.iter());
         assert_eq!(s.raw_score(&incoming, NodeId(0), &view), Some(5));
+    }
+
+    #[test]
+    fn a_removed_node_is_no_domain() {
+        // One pod on each of n-0 and n-1; n-2 was scaled away. Upstream's
+        // snapshot no longer lists it, so the minimum over hostnames is 1
+        // and n-0 passes a hard skew of 1 (with n-2's empty domain counted,
+        // the minimum would be 0 and n-0 would fail).
+        let mut c = labelled(super::HOSTNAME, &["h0", "h1", "h2"], &[1, 1, 0]);
+        c.remove_node(NodeId(2), SimTime::ZERO);
+        let incoming = constrained(&c, super::HOSTNAME, WhenUnsatisfiable::DoNotSchedule);
+        let mut s = SpreadState::default();
+        s.compute(&incoming, &ClusterView::new(&c, SimTime::ZERO));
+        assert!(s.allows(&c.nodes[0]) && s.allows(&c.nodes[1]));
     }
 }
