@@ -9,6 +9,7 @@
 //! `tables_are_current` fails when they drift.
 
 mod harness;
+mod kube_cluster;
 mod kube_fixtures;
 
 /// The source of a VPA case: `vpa!(file, "TestName")` is
@@ -68,6 +69,10 @@ suites! {
     kube_balanced_allocation,
     kube_taint_toleration,
     kube_node_affinity,
+    kube_spread_score,
+    kube_spread_filter,
+    kube_pod_affinity_score,
+    kube_pod_affinity_filter,
     hpa_replica_calculator,
     hpa_behavior,
     hpa_defaults,

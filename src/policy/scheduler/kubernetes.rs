@@ -849,7 +849,8 @@ impl KubernetesScheduler {
         };
         let taint_toleration = untolerated_prefer_no_schedule(node, &pod.tolerations);
         let node_affinity = if pod.placement.affinity.preferred.is_empty() { 0 } else { pod.placement.preference(&node.labels) };
-        let topology_spread = if self.spread.scores() { self.spread.raw_score(node) } else { Some(0) };
+        // PodTopologySpread is scored after filtering: its weights depend on the feasible nodes.
+        let topology_spread = Some(0);
         let inter_pod_affinity = if self.pod_affinity.scores() { self.pod_affinity.raw_score(node) } else { 0 };
         NodeScores {
             node: id,
@@ -1030,6 +1031,10 @@ impl Scheduler for KubernetesScheduler {
                 let max_affinity = if node_affinity { scored.iter().map(|s| s.node_affinity).max().unwrap_or(0) } else { 0 };
                 let spread_scores = self.spread.scores();
                 let (min_spread, max_spread) = if spread_scores {
+                    self.spread.prescore(scored.iter().map(|s| view.node(s.node)));
+                    for s in scored.iter_mut() {
+                        s.topology_spread = self.spread.raw_score(pod, s.node, view);
+                    }
                     let raw = scored.iter().filter_map(|s| s.topology_spread);
                     (raw.clone().min().unwrap_or(0), raw.max().unwrap_or(0))
                 } else {
@@ -1037,7 +1042,9 @@ impl Scheduler for KubernetesScheduler {
                 };
                 let pod_affinity_scores = self.pod_affinity.scores();
                 let (min_pod_aff, max_pod_aff) = if pod_affinity_scores {
-                    scored.iter().fold((0, 0), |(lo, hi), s| (lo.min(s.inter_pod_affinity), hi.max(s.inter_pod_affinity)))
+                    // The actual extremes over the feasible nodes, as current upstream.
+                    let raw = scored.iter().map(|s| s.inter_pod_affinity);
+                    (raw.clone().min().unwrap_or(0), raw.max().unwrap_or(0))
                 } else {
                     (0, 0)
                 };

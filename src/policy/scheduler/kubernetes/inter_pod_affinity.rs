@@ -19,9 +19,10 @@
 //! bound pod they select; bound pods' preferred terms that select the incoming
 //! pod do the same; bound pods' *required* affinity terms that select it add
 //! `hardPodAffinityWeight` (0 turns that off). Raw scores are normalized
-//! `int(100·((s − min)/(max − min)))` in floating point, min and max seeded at
-//! 0 (the snapshot semantics.md cites; current upstream takes the actual
-//! minimum and maximum). With nothing counted the plugin skips scoring.
+//! `int(100·((s − min)/(max − min)))` in floating point, with the actual
+//! minimum and maximum over the feasible nodes, as current upstream (all
+//! equal → 0; an older release seeded both at 0). With nothing counted the
+//! plugin skips scoring.
 //!
 //! Pods with terms are rare; the common cluster has none. Each class's pods,
 //! and which classes carry terms, are learned once per submitted pod: a cycle
@@ -324,11 +325,11 @@ impl AffinityState {
     }
 }
 
-/// NormalizeScore: `int(100·((s − min)/(max − min)))` with `min ≤ 0 ≤ max`,
-/// in floating point as upstream (so 29/100 gives 28); 0 when all scores are
-/// equal.
+/// NormalizeScore: `int(100·((s − min)/(max − min)))` with `min` and `max`
+/// the actual extremes of the feasible nodes' scores, as current upstream
+/// (`interpodaffinity/scoring.go`; an older release seeded both at 0), in
+/// floating point (so 29/100 gives 28); 0 when all scores are equal.
 pub fn normalize(s: i64, min: i64, max: i64) -> i64 {
-    let (min, max) = (min.min(0), max.max(0));
     if max == min {
         0
     } else {
@@ -419,13 +420,16 @@ mod tests {
     }
 
     #[test]
-    fn normalization_is_seeded_at_zero_and_truncates_like_upstream() {
+    fn normalization_uses_the_actual_extremes_and_truncates_like_upstream() {
         // Anti-affinity only: scores ≤ 0 map to 0…100 with 0 → 100.
         assert_eq!([-10, -5, 0].map(|s| normalize(s, -10, 0)), [0, 50, 100]);
         // Affinity only: 0…20 → 0…100.
         assert_eq!([0, 5, 20].map(|s| normalize(s, 0, 20)), [0, 25, 100]);
-        // Min and max seeded at 0: positive-only scores 10 and 20 map to 50 and 100.
-        assert_eq!([10, 20].map(|s| normalize(s, 10, 20)), [50, 100]);
+        // Current upstream takes the actual minimum: positive-only scores 10
+        // and 20 map to 0 and 100 (seeded at 0, an older release gave 50).
+        assert_eq!([10, 20].map(|s| normalize(s, 10, 20)), [0, 100]);
+        // All equal, even when not 0: every node 0.
+        assert_eq!([7, 7].map(|s| normalize(s, 7, 7)), [0, 0]);
         assert_eq!(normalize(0, 0, 0), 0);
         // float64(100) * (29.0/100.0) = 28.999999999999996, truncated to 28
         // (integer arithmetic would give 29).
