@@ -76,6 +76,35 @@ pub struct Node {
 }
 
 impl Node {
+    /// An empty, ready node `name` with `allocatable`, 110 pods at most, no
+    /// labels or taints, 100 MiB/s image pulls without latency, and `images`
+    /// image slots, none pulled: the start of a node built by hand (tests,
+    /// examples, conformance cases) rather than from a scenario.
+    pub fn new(name: impl Into<String>, allocatable: Resources, images: usize) -> Node {
+        Node {
+            name: name.into(),
+            group: 0,
+            zone: String::new(),
+            labels: BTreeMap::new(),
+            taints: vec![],
+            allocatable,
+            max_pods: 110,
+            requested: Resources::ZERO,
+            non_zero_requested: Resources::ZERO,
+            pod_count: 0,
+            pull_bandwidth: 100 << 20,
+            pull_latency: SimDuration::ZERO,
+            puller_free_at: SimTime::ZERO,
+            image_ready_at: vec![None; images],
+            removed: false,
+            up: true,
+            ready: true,
+            cordoned: false,
+            down_since: None,
+            gpu_shares: Vec::new(),
+        }
+    }
+
     /// Whether new pods may be bound here (kube-scheduler's NodeUnschedulable
     /// filter): in service, ready (not declared lost) and not cordoned or
     /// draining.
@@ -173,28 +202,10 @@ pub(crate) mod tests_support {
     /// An untainted node with `cpu_milli` and `memory_bytes`, 100 MiB/s pulls
     /// with 0.5 s latency, and two image slots.
     pub(crate) fn node(cpu_milli: u64, memory_bytes: u64) -> Node {
-        Node {
-            name: "n-0".into(),
-            group: 0,
-            zone: "a".into(),
-            labels: BTreeMap::new(),
-            taints: vec![],
-            allocatable: Resources { cpu_milli, memory_bytes, gpu: 0 },
-            max_pods: 110,
-            requested: Resources::ZERO,
-            non_zero_requested: Resources::ZERO,
-            pod_count: 0,
-            pull_bandwidth: 100 << 20,
-            pull_latency: SimDuration::from_millis(500),
-            puller_free_at: SimTime::ZERO,
-            image_ready_at: vec![None, None],
-            removed: false,
-            up: true,
-            ready: true,
-            cordoned: false,
-            down_since: None,
-            gpu_shares: Vec::new(),
-        }
+        let mut node = Node::new("n-0", Resources { cpu_milli, memory_bytes, gpu: 0 }, 2);
+        node.zone = "a".into();
+        node.pull_latency = SimDuration::from_millis(500);
+        node
     }
 }
 

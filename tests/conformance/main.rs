@@ -9,6 +9,7 @@
 //! `tables_are_current` fails when they drift.
 
 mod harness;
+mod world;
 
 /// Declares the suite modules: one `#[test]` each (so a failure names its
 /// component), and the list the tables are made from, in table order.
@@ -31,6 +32,7 @@ macro_rules! suites {
 
 suites! {
     kube_sampling,
+    swarmkit,
 }
 
 #[test]
