@@ -32,6 +32,7 @@ macro_rules! suites {
 
 suites! {
     kube_sampling,
+    mesos_drf,
     swarmkit,
 }
 

@@ -300,13 +300,10 @@ impl Mesos {
     /// DRF order: weighted dominant share, then allocations, then name.
     fn sort_frameworks(&mut self, total: &Resources) {
         let (frameworks, allocated) = (&self.frameworks, &self.allocated);
-        self.order.sort_by(|&a, &b| {
-            let (fa, fb) = (&frameworks[a], &frameworks[b]);
-            drf::dominant_share(&allocated[a], total, fa.weight)
-                .total_cmp(&drf::dominant_share(&allocated[b], total, fb.weight))
-                .then(fa.allocations.cmp(&fb.allocations))
-                .then_with(|| fa.name.cmp(&fb.name))
-        });
+        let key = |f: usize| {
+            (drf::dominant_share(&allocated[f], total, frameworks[f].weight), frameworks[f].allocations, frameworks[f].name.as_str())
+        };
+        self.order.sort_by(|&a, &b| drf::compare(key(a), key(b)));
     }
 
     /// Framework `f`'s answer to an offer of `offer` on `node`: the tasks it
