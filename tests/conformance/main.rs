@@ -31,6 +31,7 @@ macro_rules! suites {
 }
 
 suites! {
+    classic_swarm,
     kube_sampling,
     mesos_drf,
     swarmkit,
