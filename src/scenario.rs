@@ -523,22 +523,19 @@ impl NodeGroup {
     /// Node `k` of the group (group index `gi`), joining at `now` with the
     /// group's preloaded images, in a scenario of `images` images.
     pub fn node(&self, gi: u32, k: u32, images: usize, now: SimTime) -> Node {
-        let mut image_ready_at = vec![None; images];
+        let mut node = Node::new(self.node_name(k), self.allocatable, images);
         for img in &self.preloaded_images {
-            image_ready_at[img.0 as usize] = Some(now);
+            node.image_ready_at[img.0 as usize] = Some(now);
         }
-        Node {
-            group: gi,
-            zone: self.zone_of(k).to_string(),
-            labels: self.node_labels(k),
-            taints: self.taints.clone(),
-            max_pods: self.max_pods,
-            pull_bandwidth: self.pull_bandwidth,
-            pull_latency: self.pull_latency,
-            puller_free_at: now,
-            image_ready_at,
-            ..Node::new(self.node_name(k), self.allocatable, 0)
-        }
+        node.group = gi;
+        node.zone = self.zone_of(k).to_string();
+        node.labels = self.node_labels(k);
+        node.taints = self.taints.clone();
+        node.max_pods = self.max_pods;
+        node.pull_bandwidth = self.pull_bandwidth;
+        node.pull_latency = self.pull_latency;
+        node.puller_free_at = now;
+        node
     }
 }
 

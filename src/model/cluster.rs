@@ -55,6 +55,9 @@ pub struct WorkloadUsage {
     pub bound: u32,
     /// Running pods: Kubernetes' "healthy" for a disruption budget.
     pub running: u32,
+    /// Pending pods (submitted or sent back, not bound): the task group
+    /// SwarmKit schedules together.
+    pub pending: u32,
 }
 
 /// What preemption reads of a pod bound to a node. A node's are stored
@@ -259,16 +262,22 @@ impl Cluster {
     pub fn submit(&mut self, pod: Pod) -> PodId {
         debug_assert_eq!(pod.id.index(), self.pods.len());
         debug_assert_eq!(pod.phase, PodPhase::Pending);
-        let id = pod.id;
+        let (id, workload) = (pod.id, pod.workload);
         self.pods.push(pod);
         self.counts.pending += 1;
+        self.usage_mut(workload).pending += 1;
         id
     }
 
     fn set_phase(&mut self, pod: PodId, phase: PodPhase) {
-        let old = self.pods[pod.index()].phase;
+        let (old, workload) = (self.pods[pod.index()].phase, self.pods[pod.index()].workload);
         *self.counts.slot(old) -= 1;
         *self.counts.slot(phase) += 1;
+        match (old == PodPhase::Pending, phase == PodPhase::Pending) {
+            (true, false) => self.usage_mut(workload).pending -= 1,
+            (false, true) => self.usage_mut(workload).pending += 1,
+            _ => {}
+        }
         self.pods[pod.index()].phase = phase;
     }
 

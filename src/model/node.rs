@@ -80,9 +80,9 @@ impl Node {
     /// images: no labels or taints, kubelet's default `maxPods` (110), pulls
     /// at 100 MiB/s with 0.5 s latency. Callers set what differs with struct
     /// update syntax.
-    pub fn new(name: String, allocatable: Resources, images: usize) -> Node {
+    pub fn new(name: impl Into<String>, allocatable: Resources, images: usize) -> Node {
         Node {
-            name,
+            name: name.into(),
             group: 0,
             zone: String::new(),
             labels: BTreeMap::new(),
@@ -202,7 +202,7 @@ pub(crate) mod tests_support {
     /// An untainted node with `cpu_milli` and `memory_bytes`, 100 MiB/s pulls
     /// with 0.5 s latency, and two image slots.
     pub(crate) fn node(cpu_milli: u64, memory_bytes: u64) -> Node {
-        let mut n = Node::new("n-0".into(), Resources { cpu_milli, memory_bytes, gpu: 0 }, 2);
+        let mut n = Node::new("n-0", Resources { cpu_milli, memory_bytes, gpu: 0 }, 2);
         n.zone = "a".into();
         n
     }

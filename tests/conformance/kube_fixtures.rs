@@ -30,7 +30,7 @@ pub fn node(name: &str, cpu_milli: u64, memory_bytes: u64, gpu: u64) -> Node {
     Node {
         zone: "zone-a".into(),
         labels: BTreeMap::from([("kubernetes.io/hostname".to_string(), name.to_string())]),
-        ..Node::new(name.into(), Resources { cpu_milli, memory_bytes, gpu }, 1)
+        ..Node::new(name, Resources { cpu_milli, memory_bytes, gpu }, 1)
     }
 }
 

@@ -43,6 +43,7 @@ macro_rules! vpa {
         concat!("pkg/recommender/logic/recommender_test.go: ", $test)
     };
 }
+mod world;
 
 /// Declares the suite modules: one `#[test]` each (so a failure names its
 /// component), and the list the tables are made from, in table order.
@@ -64,6 +65,7 @@ macro_rules! suites {
 }
 
 suites! {
+    classic_swarm,
     kube_sampling,
     kube_node_resources_fit,
     kube_balanced_allocation,
@@ -80,6 +82,8 @@ suites! {
     vpa_eviction,
     vpa_admission,
     vpa_recommender,
+    mesos_drf,
+    swarmkit,
 }
 
 #[test]

@@ -92,6 +92,8 @@ proptest! {
                     u.requested += p.requests;
                     u.bound += 1;
                     u.running += (p.phase == PodPhase::Running) as u32;
+                } else if p.phase == PodPhase::Pending {
+                    usage[p.workload as usize].pending += 1;
                 }
             }
             for (w, u) in usage.iter().enumerate() {

@@ -8,8 +8,11 @@
 //!   shuffles the agents (nodes) with the policy's seeded stream and, agent by
 //!   agent, offers all of an agent's free resources to **one** framework: the
 //!   first in **DRF order**, i.e. lowest `max_r(allocated_r / total_r) /
-//!   weight`, then fewest allocations, then name. Shares are updated after
-//!   every offer, so the next agent may go to another framework.
+//!   weight`, then fewest allocations (every offer counts, declined ones
+//!   included: `sorter.cpp` `allocated`), then name. Within a cycle a
+//!   framework is charged for the whole agent it was offered before the next
+//!   agent is sorted (`hierarchical.cpp` `__allocate`), so with two agents
+//!   the second goes to the framework that is then lowest.
 //! * An agent is offerable when it has at least `min_allocatable_resources`
 //!   (`cpus:0.01|mem:32`: 10 mCPU *or* 32 MiB) and a free pod slot.
 //! * The framework **accepts** by launching tasks that fit, or **declines**.
@@ -181,7 +184,8 @@ struct Framework {
     workloads: Vec<u32>,
     max_tasks_per_offer: u32,
     refuse: SimDuration,
-    /// Offers it accepted (the DRF sorter's second key).
+    /// Offers it received, declined ones included (the DRF sorter's second
+    /// key: `allocated` counts every allocation).
     allocations: u64,
 }
 
@@ -296,13 +300,10 @@ impl Mesos {
     /// DRF order: weighted dominant share, then allocations, then name.
     fn sort_frameworks(&mut self, total: &Resources) {
         let (frameworks, allocated) = (&self.frameworks, &self.allocated);
-        self.order.sort_by(|&a, &b| {
-            let (fa, fb) = (&frameworks[a], &frameworks[b]);
-            drf::dominant_share(&allocated[a], total, fa.weight)
-                .total_cmp(&drf::dominant_share(&allocated[b], total, fb.weight))
-                .then(fa.allocations.cmp(&fb.allocations))
-                .then_with(|| fa.name.cmp(&fb.name))
-        });
+        let key = |f: usize| {
+            (drf::dominant_share(&allocated[f], total, frameworks[f].weight), frameworks[f].allocations, frameworks[f].name.as_str())
+        };
+        self.order.sort_by(|&a, &b| drf::compare(key(a), key(b)));
     }
 
     /// Framework `f`'s answer to an offer of `offer` on `node`: the tasks it
@@ -424,9 +425,15 @@ impl OfferScheduler for Mesos {
             });
             let Some(f) = chosen else { continue };
             let launched = self.accept(f, pending, cluster, (NodeId(a), node), &mut offer, out);
-            if launched > 0 {
-                self.frameworks[f].allocations += 1;
-            } else {
+            // Every offer is an allocation to the sorter (`hierarchical.cpp`
+            // `__allocate` → `trackAllocatedResources` → the DRF sorter's
+            // `allocated`, which counts it), declined or not; and until the
+            // framework answers, the whole agent counts as its own, so the next
+            // agent of this cycle is sorted with it charged (`accept` already
+            // charged what it launched; add what it left).
+            self.frameworks[f].allocations += 1;
+            self.allocated[f] += offer;
+            if launched == 0 {
                 self.declined[slot(f)] = true;
             }
             let refuse = self.frameworks[f].refuse;
@@ -470,5 +477,53 @@ impl Scheduler for Mesos {
 
     fn offers(&mut self) -> Option<&mut dyn OfferScheduler> {
         Some(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{stream_rng, StreamId};
+    use crate::model::node::tests_support::node;
+    use crate::model::pod::tests_support::pod;
+    use crate::model::ImageSpec;
+
+    const GI: u64 = 1 << 30;
+
+    #[test]
+    fn the_second_agent_goes_to_the_framework_lowest_after_the_first_offer() {
+        // Two agents; framework `a`'s task fits only the big one, `b`'s either.
+        // Whichever agent comes first goes to `a` (equal shares, name order).
+        // If it is the small one, `a` declines it, but it held the whole agent
+        // for the cycle: the big one goes to `b`. Either way `b` launches.
+        let names = vec!["a".to_string(), "b".to_string()];
+        let mut firsts = [0u32; 2];
+        for seed in 0..32 {
+            let c = {
+                let nodes = vec![node(4000, 2 * GI), node(4000, 16 * GI)];
+                let image = ImageSpec { name: "v:1".into(), size_bytes: 1 };
+                let mut c = Cluster::new(nodes, vec![image.clone(), image]);
+                let mut big = pod(0, 1000, 8 * GI);
+                big.workload = 0;
+                c.submit(big);
+                let mut small = pod(1, 1000, GI);
+                small.workload = 1;
+                c.submit(small);
+                c
+            };
+            let params = MesosParams { workload_names: names.clone(), ..MesosParams::default() };
+            let mut mesos = Mesos::new(&params, stream_rng(seed, 0, StreamId::SCHEDULER));
+            let mut pending = PendingTasks::default();
+            pending.push(0, PodId(0));
+            pending.push(1, PodId(1));
+            let mut out = Vec::new();
+            mesos.allocate(&pending, &ClusterView::new(&c, SimTime::ZERO), &mut out);
+            assert!(out.iter().any(|&(p, _)| p == PodId(1)), "seed {seed}: b launched nothing: {out:?}");
+            firsts[usize::from(out.iter().any(|&(p, _)| p == PodId(0)))] += 1;
+            // Both frameworks got one offer each.
+            assert_eq!(mesos.frameworks.iter().map(|f| f.allocations).collect::<Vec<_>>(), [1, 1], "seed {seed}");
+        }
+        // Both orders occurred: `a` declined the small agent first in some.
+        assert!(firsts.iter().all(|&n| n > 0), "{firsts:?}");
     }
 }

@@ -4,7 +4,11 @@
 //! `weighNodes` gives each node `cpuScore + memScore + healthFactor·health`, where
 //! `cpuScore = (usedCpus + request)·100 / totalCpus` in integers (100 when the
 //! container requests no CPU), and likewise for memory; a node is kept only if
-//! both scores are ≤ 100. **spread** (Swarm's default) takes the lowest weight,
+//! both scores are ≤ 100. The totals are the engine's (`cluster/engine.go`
+//! `TotalMemory`, `TotalCpus`): memory plus the default 5 % overcommit, whole
+//! CPUs plus 5 % in integers. What a node can hold stays its allocatable (the
+//! common filters run first, and the simulator never binds beyond it), so the
+//! overcommit changes the weights, not what fits. **spread** (Swarm's default) takes the lowest weight,
 //! ties to fewer containers; **binpack** the highest, ties to more containers;
 //! **random** any kept node uniformly. Health is 100 for every node here (no
 //! failures yet), so the health term is a constant −1000 (spread) or +1000
@@ -42,7 +46,26 @@ impl SwarmStrategy {
     }
 }
 
-/// `weighNodes` for one node: the weight, or `None` if the request does not fit.
+/// `swarm.overcommit` (0.05 by default, `cli/help.go`) as the engine keeps it:
+/// `overcommitRatio = int64(0.05 * 100)` percent (`cluster/engine.go`).
+pub const OVERCOMMIT_PERCENT: u64 = 5;
+
+/// `Engine.TotalMemory`: the node's memory plus the overcommit, in integers.
+pub fn total_memory(node: &Node) -> u64 {
+    let m = node.allocatable.memory_bytes;
+    m + m * OVERCOMMIT_PERCENT / 100
+}
+
+/// `Engine.TotalCpus` in millicores: the engine knows whole CPUs (`NCPU`, so
+/// a fraction of a core is dropped) plus the overcommit in integers (no extra
+/// CPU below 20 CPUs).
+pub fn total_cpu_milli(node: &Node) -> u64 {
+    let cpus = node.allocatable.cpu_milli / 1000;
+    (cpus + cpus * OVERCOMMIT_PERCENT / 100) * 1000
+}
+
+/// `weighNodes` for one node: the weight, or `None` if the request does not
+/// fit Swarm's totals ([`total_cpu_milli`], [`total_memory`]).
 pub fn weigh_node(pod: &Pod, node: &Node, health_factor: i64) -> Option<i64> {
     let score = |used: u64, req: u64, total: u64| -> Option<i64> {
         if total < req {
@@ -51,8 +74,8 @@ pub fn weigh_node(pod: &Pod, node: &Node, health_factor: i64) -> Option<i64> {
         let s = if req > 0 { ((used + req) as u128 * 100 / total as u128) as i64 } else { 100 };
         (s <= 100).then_some(s)
     };
-    let cpu = score(node.requested.cpu_milli, pod.requests.cpu_milli, node.allocatable.cpu_milli)?;
-    let mem = score(node.requested.memory_bytes, pod.requests.memory_bytes, node.allocatable.memory_bytes)?;
+    let cpu = score(node.requested.cpu_milli, pod.requests.cpu_milli, total_cpu_milli(node))?;
+    let mem = score(node.requested.memory_bytes, pod.requests.memory_bytes, total_memory(node))?;
     Some(cpu + mem + health_factor * HEALTHY)
 }
 
@@ -109,16 +132,24 @@ mod tests {
     #[test]
     fn weights_follow_classic_swarm() {
         // 4 CPUs / 8 GiB, 1 CPU / 2 GiB used; request 1 CPU / 2 GiB →
-        // cpu (1+1)·100/4 = 50, mem (2+2)·100/8 = 50; spread adds −10·100.
+        // cpu (1+1)·100/4 = 50, mem (2+2)·100/(8 + 8·5/100) = 400/8.4 → 47
+        // (the engine's 5 % memory overcommit); spread adds −10·100.
         let mut n = node(4000, 8 * GI);
         n.requested = Resources { cpu_milli: 1000, memory_bytes: 2 * GI, gpu: 0 };
-        assert_eq!(weigh_node(&pod(0, 1000, 2 * GI), &n, -10), Some(100 - 1000));
+        assert_eq!(total_memory(&n), 8 * GI + 8 * GI * 5 / 100);
+        assert_eq!(weigh_node(&pod(0, 1000, 2 * GI), &n, -10), Some(50 + 47 - 1000));
         // No CPU request scores 100 for CPU.
-        assert_eq!(weigh_node(&pod(0, 0, 2 * GI), &n, 0), Some(100 + 50));
-        // Integer division: (1000+333)·100/4000 = 33.
+        assert_eq!(weigh_node(&pod(0, 0, 2 * GI), &n, 0), Some(100 + 47));
+        // Integer division: 333·100/4000 = 8.
         assert_eq!(weigh_node(&pod(0, 333, 0), &node(4000, 8 * GI), 0), Some(8 + 100));
         // Over capacity → not kept.
         assert_eq!(weigh_node(&pod(0, 3500, GI), &n, 0), None);
+        // Whole CPUs: 3.9 allocatable cores are 3 to the engine…
+        assert_eq!(total_cpu_milli(&node(3900, GI)), 3000);
+        assert_eq!(weigh_node(&pod(0, 3500, 0), &node(3900, GI), 0), None);
+        // …and the 5 % overcommit adds a CPU only from 20 on (integers).
+        assert_eq!(total_cpu_milli(&node(19_000, GI)), 19_000);
+        assert_eq!(total_cpu_milli(&node(20_000, GI)), 21_000);
     }
 
     #[test]

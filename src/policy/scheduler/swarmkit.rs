@@ -28,16 +28,23 @@
 //! SwarmKit's own per-node limit is `MaxReplicas` — tasks of one service per
 //! node — which is the `max_replicas` parameter here.
 //!
-//! **One task at a time.** SwarmKit schedules a batch of tasks of one service
-//! together: at each tree level it computes the even share
-//! `(tasks already there + new) / branches` and tops up the branches below it,
-//! and within a leaf it fills the best node until it ties with the next, then
-//! goes round-robin. The simulator's queue presents pods one at a time, and
-//! each decision here is SwarmKit's with a batch of one, which sends the task
-//! to the emptiest branch and the `nodeLess`-best node. Repeated for a job's
-//! tasks, that is the same water-filling: the final counts per branch and per
-//! node are those of the batch, up to which of the equal branches or nodes
-//! take the remainder.
+//! **Task groups.** SwarmKit schedules the new tasks of one service together
+//! (`scheduleTaskGroup`, `scheduler.go`): the decision tree keeps each leaf's
+//! `n` best nodes for a group of `n`; at each level it computes the even
+//! share `(tasks already there + new) / branches` and tops up the branches
+//! below it (`scheduleNTasksOnSubtree`, whose task counts are not updated as
+//! it places, hence signed arithmetic as Go's); within a leaf it fills the
+//! best node until the next one is *strictly* better by `nodeLess`, moves on,
+//! and past the last node goes round-robin over the nodes that still pass the
+//! filters (`scheduleNTasksOnNodes`). So two loaded nodes and two empty ones
+//! that join take six new tasks as 1 and 5 on the new nodes, not 3 and 3.
+//! Here the group is the service's pending pods
+//! ([`WorkloadUsage::pending`](crate::model::WorkloadUsage)), all taken to be
+//! like the first one asked about (SwarmKit's groups are tasks of one spec);
+//! its placements are computed when that pod comes and handed out to the
+//! next pods of the service while nothing but those binds has changed the
+//! cluster. Anything else (another service's pod, a task ending, a pod with
+//! other requests) plans the remaining group afresh from the cluster as it is.
 //!
 //! **Ties.** Among equal branches and equal nodes SwarmKit's order comes from
 //! Go map iteration (`nodeSet.nodes`, `decisionTree.next`), which Go
@@ -64,13 +71,14 @@
 
 use std::collections::BTreeMap;
 
+use rand::seq::SliceRandom;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use super::filter::{self, FilterCounts};
 use super::{ClusterView, Placement, Scheduler};
 use crate::engine::SimRng;
-use crate::model::{Cluster, Node, NodeId, Pod, PodId};
+use crate::model::{Cluster, Node, NodeId, Pod, PodId, Resources};
 use crate::policy::scheduler::{Candidate, ScorePart};
 use crate::time::{SimDuration, SimTime};
 
@@ -315,6 +323,182 @@ struct Feasible {
     node: NodeId,
     leaf: u32,
     rank: NodeRank,
+    /// How many more tasks like this one the node takes (resources, pod
+    /// slots, `max_replicas`): SwarmKit re-runs its filters on the node after
+    /// each task it assigns there.
+    copies: u32,
+}
+
+/// How many more pods like `pod` fit on `node`, which passes the filters
+/// now, holding `service_tasks` of its service: at least 1.
+fn copies_that_fit(pod: &Pod, node: &Node, service_tasks: u32, max_replicas: u32) -> u32 {
+    let (free, req) = (node.free(), pod.requests);
+    let per = |free: u64, req: u64| free.checked_div(req).map_or(u32::MAX, |k| k.min(u32::MAX as u64) as u32);
+    let mut copies = per(free.cpu_milli, req.cpu_milli)
+        .min(per(free.memory_bytes, req.memory_bytes))
+        .min(per(free.gpu, req.gpu))
+        .min(node.max_pods.saturating_sub(node.pod_count));
+    if pod.gpu_share > 0 {
+        // Shares of one GPU: whether a second fits depends on the devices.
+        copies = copies.min(1);
+    }
+    if max_replicas > 0 {
+        copies = copies.min(max_replicas.saturating_sub(service_tasks));
+    }
+    copies.max(1)
+}
+
+/// The nodes SwarmKit assigned to the tasks of one group, in assignment
+/// order, handed out one pod at a time while nothing but these binds has
+/// changed the cluster.
+#[derive(Clone, Debug, Default)]
+struct Plan {
+    service: u32,
+    requests: Resources,
+    /// The cluster version at which the next entry is valid.
+    version: u64,
+    nodes: Vec<NodeId>,
+    next: usize,
+}
+
+impl Plan {
+    /// The next planned node for `pod` at cluster `version`, if the plan is
+    /// still that of its group.
+    fn next_for(&self, pod: &Pod, version: u64) -> Option<NodeId> {
+        let same = self.service == pod.workload && self.requests == pod.requests && self.version == version;
+        if same {
+            self.nodes.get(self.next).copied()
+        } else {
+            None
+        }
+    }
+}
+
+/// A node of a leaf while a group is assigned (`NodeInfo` in the leaf's
+/// `nodeHeap`): its rank and room change with each task it gets.
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    node: NodeId,
+    rank: NodeRank,
+    copies: u32,
+    /// Random tie-break among equal ranks (Go map and heap order upstream).
+    tie: u32,
+}
+
+/// One run of `scheduleTaskGroup` (`scheduler.go`) over the survey of the
+/// group's first task.
+struct GroupRun<'a> {
+    tree: &'a Tree,
+    /// Tasks of the service per tree vertex when the tree was built; upstream
+    /// does not update them while it assigns (`decisionTree.tasks`).
+    tasks: &'a [u64],
+    /// Per leaf, its best nodes, changed as tasks are assigned.
+    leaves: Vec<Vec<Slot>>,
+    /// Tasks of the group not yet assigned.
+    remaining: u32,
+    rng: &'a mut SimRng,
+    out: Vec<NodeId>,
+}
+
+impl GroupRun<'_> {
+    /// `scheduleNTasksOnSubtree`: makes the branches of `v` even, topping up
+    /// those below the even share, until `n` tasks are placed, every branch is
+    /// full, or no branch takes more. Returns the tasks placed, which can be
+    /// more than `n`: a leaf fills the share its parent computed. Signed, as
+    /// Go's `int`, because the shares are computed from task counts that are
+    /// not updated as tasks are placed.
+    fn subtree(&mut self, n: i64, v: u32) -> i64 {
+        let tree = self.tree;
+        let children = &tree.children[v as usize];
+        if children.is_empty() {
+            return self.leaf(n, v);
+        }
+        let tasks = |c: u32| self.tasks[c as usize] as i64;
+        let mut scheduled = 0i64;
+        let mut usable_tasks = tasks(v);
+        let mut no_room = vec![false; children.len()];
+        let mut full = 0usize;
+        let mut converging = true;
+        while scheduled != n && full != children.len() && converging {
+            let branches = (children.len() - full) as i64;
+            let want = usable_tasks + n - scheduled;
+            let (desired, mut remainder) = (want / branches, want % branches);
+            converging = false;
+            // `range` over Go's map `tree.next`: a fresh random order each time.
+            let mut order: Vec<usize> = (0..children.len()).collect();
+            order.shuffle(self.rng);
+            for k in order {
+                if no_room[k] {
+                    continue;
+                }
+                let sub = children[k];
+                let sub_tasks = self.tasks[sub as usize] as i64;
+                if sub_tasks < desired || (sub_tasks == desired && remainder > 0) {
+                    converging = true;
+                    let mut to_assign = desired - sub_tasks;
+                    if remainder > 0 {
+                        to_assign += 1;
+                    }
+                    let placed = self.subtree(to_assign, sub);
+                    if placed < to_assign {
+                        no_room[k] = true;
+                        full += 1;
+                        usable_tasks -= sub_tasks;
+                    } else if remainder > 0 {
+                        remainder -= 1;
+                    }
+                    scheduled += placed;
+                }
+            }
+        }
+        scheduled
+    }
+
+    /// `scheduleNTasksOnNodes` on leaf `v`: fills the best node until the
+    /// next one is strictly better (`nodeLess`), moves on, and once past the
+    /// last node goes round-robin over the nodes that still pass the filters.
+    fn leaf(&mut self, n: i64, v: u32) -> i64 {
+        let mut nodes = std::mem::take(&mut self.leaves[v as usize]);
+        // `orderedNodes`: the nodes that still fit, best first.
+        nodes.retain(|s| s.copies > 0);
+        nodes.sort_by_key(|s| (s.rank, s.tie));
+        let count = nodes.len();
+        let mut scheduled = 0i64;
+        let mut failed = vec![false; count];
+        let mut iter = 0usize;
+        while count > 0 && self.remaining > 0 {
+            let slot = &mut nodes[iter % count];
+            slot.rank.service_tasks += 1;
+            slot.rank.total_tasks += 1;
+            slot.copies -= 1;
+            let current = *slot;
+            self.out.push(current.node);
+            self.remaining -= 1;
+            scheduled += 1;
+            if scheduled == n {
+                break;
+            }
+            if iter + 1 < count {
+                // First pass: stay until the next node is strictly better.
+                if nodes[iter + 1].rank < current.rank {
+                    iter += 1;
+                }
+            } else {
+                iter += 1;
+            }
+            let start = iter;
+            while failed[iter % count] || nodes[iter % count].copies == 0 {
+                failed[iter % count] = true;
+                iter += 1;
+                if iter - start == count {
+                    self.leaves[v as usize] = nodes;
+                    return scheduled;
+                }
+            }
+        }
+        self.leaves[v as usize] = nodes;
+        scheduled
+    }
 }
 
 /// Docker Swarm mode's scheduler (see the module docs).
@@ -328,11 +512,11 @@ pub struct Swarmkit {
     counts: ServiceCounts,
     /// Scratch, per tree vertex: tasks of the service below it.
     tasks: Vec<u64>,
-    /// Scratch, per tree vertex: whether a feasible node is below it.
-    room: Vec<bool>,
     /// Feasible nodes of the last decision (for `explain`).
     feasible: Vec<Feasible>,
     last_choice: Option<NodeId>,
+    /// The placements of the task group being handed out.
+    plan: Plan,
 }
 
 impl Swarmkit {
@@ -347,9 +531,9 @@ impl Swarmkit {
             tree: Tree::default(),
             counts: ServiceCounts::default(),
             tasks: Vec::new(),
-            room: Vec::new(),
             feasible: Vec::new(),
             last_choice: None,
+            plan: Plan::default(),
         }
     }
 
@@ -365,8 +549,6 @@ impl Swarmkit {
         self.counts.refresh(cluster, service);
         self.tasks.clear();
         self.tasks.resize(self.tree.len(), 0);
-        self.room.clear();
-        self.room.resize(self.tree.len(), false);
         self.feasible.clear();
         let mut rejected = FilterCounts::default();
         for (i, node) in nodes.iter().enumerate() {
@@ -383,54 +565,39 @@ impl Swarmkit {
                 rejected.rejected_by_policy += 1;
                 continue;
             }
-            self.room[leaf as usize] = true;
             let recent_failures = self.failures.count(service, id, view.now());
-            self.feasible.push(Feasible { node: id, leaf, rank: NodeRank { recent_failures, service_tasks, total_tasks: node.pod_count } });
+            let rank = NodeRank { recent_failures, service_tasks, total_tasks: node.pod_count };
+            self.feasible.push(Feasible { node: id, leaf, rank, copies: copies_that_fit(pod, node, service_tasks, self.max_replicas) });
         }
         // Parents precede children: one backward pass sums every subtree.
         for v in (1..self.tree.len()).rev() {
             let p = self.tree.parent[v] as usize;
             self.tasks[p] += self.tasks[v];
-            self.room[p] |= self.room[v];
         }
         rejected
     }
 
-    /// Walks from the root to the leaf whose branches hold the fewest tasks of
-    /// the service at every level, among branches with a feasible node.
-    fn choose_leaf(&mut self) -> u32 {
-        let mut v = 0u32;
-        while !self.tree.children[v as usize].is_empty() {
-            let (tasks, room, rng) = (&self.tasks, &self.room, &mut self.rng);
-            let open = self.tree.children[v as usize].iter().copied().filter(|&c| room[c as usize]);
-            v = pick_min_uniform(open, |c| tasks[c as usize], rng).expect("a vertex with room has a child with room");
+    /// Assigns the whole task group of `pod` (the pending pods of its
+    /// service, all taken to be like it) as `scheduleTaskGroup` does, from
+    /// the survey just made.
+    fn plan_group(&mut self, pod: &Pod, cluster: &Cluster) {
+        let n = cluster.usage(pod.workload).pending.max(1);
+        let mut leaves: Vec<Vec<Slot>> = vec![Vec::new(); self.tree.len()];
+        for f in &self.feasible {
+            leaves[f.leaf as usize].push(Slot { node: f.node, rank: f.rank, copies: f.copies, tie: self.rng.random() });
         }
-        v
-    }
-}
-
-/// The item with the smallest key; equal keys win uniformly at random
-/// (reservoir sampling: the k-th tie replaces the pick with probability 1/k).
-fn pick_min_uniform<T: Copy, K: Ord>(items: impl Iterator<Item = T>, key: impl Fn(T) -> K, rng: &mut SimRng) -> Option<T> {
-    let mut best: Option<(K, T)> = None;
-    let mut ties = 0u32;
-    for item in items {
-        let k = key(item);
-        match &best {
-            Some((b, _)) if k > *b => {}
-            Some((b, _)) if k == *b => {
-                ties += 1;
-                if rng.random_range(0..ties) == 0 {
-                    best = Some((k, item));
-                }
-            }
-            _ => {
-                best = Some((k, item));
-                ties = 1;
+        // `nodeSet.tree` keeps the `n` best nodes of each leaf.
+        for leaf in &mut leaves {
+            if leaf.len() > n as usize {
+                leaf.sort_by_key(|s| (s.rank, s.tie));
+                leaf.truncate(n as usize);
             }
         }
+        let mut run = GroupRun { tree: &self.tree, tasks: &self.tasks, leaves, remaining: n, rng: &mut self.rng, out: Vec::new() };
+        run.subtree(n as i64, 0);
+        let nodes = run.out;
+        self.plan = Plan { service: pod.workload, requests: pod.requests, version: cluster.version(), nodes, next: 0 };
     }
-    best.map(|(_, item)| item)
 }
 
 impl Scheduler for Swarmkit {
@@ -444,9 +611,20 @@ impl Scheduler for Swarmkit {
         if self.feasible.is_empty() {
             return Placement::Unschedulable(rejected);
         }
-        let leaf = self.choose_leaf();
-        let in_leaf = self.feasible.iter().filter(|f| f.leaf == leaf);
-        let chosen = pick_min_uniform(in_leaf, |f| f.rank, &mut self.rng).expect("the chosen leaf has a feasible node").node;
+        let cluster = view.cluster();
+        let planned = self.plan.next_for(pod, cluster.version());
+        let chosen = match planned.filter(|n| self.feasible.binary_search_by_key(n, |f| f.node).is_ok()) {
+            Some(node) => node,
+            None => {
+                self.plan_group(pod, cluster);
+                match self.plan.nodes.first() {
+                    Some(&node) => node,
+                    None => return Placement::Unschedulable(rejected),
+                }
+            }
+        };
+        self.plan.next += 1;
+        self.plan.version = cluster.version() + 1;
         self.counts.last_bind = Some((pod.id, chosen));
         self.last_choice = Some(chosen);
         Placement::Bind(chosen)
@@ -593,6 +771,38 @@ mod tests {
         assert_eq!(place(&mut s, &mut c, 0), NodeId(1));
         // Service 2, new: no node has any; fewest in total is node 1 (2 < 3 < 4).
         assert_eq!(place(&mut s, &mut c, 2), NodeId(1));
+    }
+
+    #[test]
+    fn a_group_fills_the_best_node_until_the_next_is_strictly_better() {
+        // `scheduleNTasksOnNodes`: two nodes run 5 tasks of the service, two
+        // empty nodes join, 6 new tasks arrive together. The first empty node
+        // gets one, the second is then strictly better and gets the rest: the
+        // loaded nodes (5 each) never become strictly better than it. One
+        // task at a time would put 3 and 3.
+        for seed in 0..16 {
+            let mut c = zoned_cluster(&["", "", "", ""]);
+            for (i, node) in [0, 0, 0, 0, 0, 1, 1, 1, 1, 1].into_iter().enumerate() {
+                let mut p = pod(i as u32, 100, GI / 8);
+                p.workload = 0;
+                c.submit(p);
+                c.bind(PodId(i as u32), NodeId(node), SimTime::ZERO);
+            }
+            let mut s = Swarmkit::new(&SwarmkitParams::default(), rng(seed));
+            let first = c.pods.len() as u32;
+            for id in first..first + 6 {
+                c.submit(pod(id, 100, GI / 8));
+            }
+            assert_eq!(c.usage(0).pending, 6);
+            for id in first..first + 6 {
+                let Placement::Bind(n) = s.schedule(c.pod(PodId(id)), &ClusterView::new(&c, SimTime::ZERO)) else { panic!() };
+                c.bind(PodId(id), n, SimTime::ZERO);
+            }
+            let mut new_nodes = [c.pods_on(NodeId(2)).len(), c.pods_on(NodeId(3)).len()];
+            new_nodes.sort();
+            assert_eq!(new_nodes, [1, 5], "seed {seed}");
+            assert_eq!(c.usage(0).pending, 0);
+        }
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Dominant Resource Fairness (Ghodsi et al., NSDI'11), as Mesos' DRF sorter
 //! computes it (`src/master/allocator/mesos/sorter/drf/sorter.cpp`).
 
+use std::cmp::Ordering;
+
 use crate::model::Resources;
 
 /// A client's dominant share: the largest fraction of any resource of the
@@ -13,6 +15,121 @@ pub fn dominant_share(allocated: &Resources, total: &Resources, weight: f64) -> 
         .max(fraction(allocated.memory_bytes, total.memory_bytes))
         .max(fraction(allocated.gpu, total.gpu));
     share / weight
+}
+
+/// The DRF sorter's order (`sorter.hpp` `compareDRF`): lower weighted
+/// dominant share first, then fewer allocations (offers) received, then name.
+pub fn compare((share_a, count_a, name_a): (f64, u64, &str), (share_b, count_b, name_b): (f64, u64, &str)) -> Ordering {
+    share_a.total_cmp(&share_b).then(count_a.cmp(&count_b)).then_with(|| name_a.cmp(name_b))
+}
+
+/// One client of a [`Sorter`].
+#[derive(Clone, Debug)]
+struct Client {
+    name: String,
+    weight: f64,
+    allocated: Resources,
+    /// Allocations received (`allocation.count`): never reset by
+    /// `unallocated` or deactivation.
+    count: u64,
+    active: bool,
+}
+
+/// Mesos' DRF sorter (`src/master/allocator/mesos/sorter/drf/sorter.cpp`)
+/// over flat clients: the order `mesos-drf` offers agents in, with the
+/// sorter's own verbs so that upstream's `sorter_tests.cpp` read as they are.
+/// Role hierarchies, shared and revocable resources are not modelled.
+#[derive(Clone, Debug, Default)]
+pub struct Sorter {
+    total: Resources,
+    clients: Vec<Client>,
+}
+
+impl Sorter {
+    /// An empty sorter over no agents.
+    pub fn new() -> Self {
+        Sorter::default()
+    }
+
+    /// `addSlave`: an agent's resources join the total.
+    pub fn add_agent(&mut self, total: Resources) {
+        self.total += total;
+    }
+
+    /// `removeSlave`: an agent's resources leave the total.
+    pub fn remove_agent(&mut self, total: Resources) {
+        self.total = self.total.saturating_sub(&total);
+    }
+
+    fn client(&mut self, name: &str) -> &mut Client {
+        let i = self.clients.iter().position(|c| c.name == name).unwrap_or_else(|| {
+            self.clients.push(Client { name: name.to_string(), weight: 1.0, allocated: Resources::ZERO, count: 0, active: false });
+            self.clients.len() - 1
+        });
+        &mut self.clients[i]
+    }
+
+    /// `add`: a client, inactive until [`activate`](Self::activate)d.
+    pub fn add(&mut self, name: &str) {
+        self.client(name);
+    }
+
+    /// `remove`: forgets a client.
+    pub fn remove(&mut self, name: &str) {
+        self.clients.retain(|c| c.name != name);
+    }
+
+    /// `activate`: the client is sorted again.
+    pub fn activate(&mut self, name: &str) {
+        self.client(name).active = true;
+    }
+
+    /// `deactivate`: the client is left out of [`sort`](Self::sort) but keeps
+    /// its allocation and count.
+    pub fn deactivate(&mut self, name: &str) {
+        self.client(name).active = false;
+    }
+
+    /// `updateWeight`: the share is divided by `weight`.
+    pub fn update_weight(&mut self, name: &str, weight: f64) {
+        self.client(name).weight = weight;
+    }
+
+    /// `allocated`: the client holds `resources` more; one more allocation.
+    pub fn allocated(&mut self, name: &str, resources: Resources) {
+        let c = self.client(name);
+        c.allocated += resources;
+        c.count += 1;
+    }
+
+    /// `unallocated`: the client holds `resources` less; the count stays.
+    pub fn unallocated(&mut self, name: &str, resources: Resources) {
+        let c = self.client(name);
+        c.allocated = c.allocated.saturating_sub(&resources);
+    }
+
+    /// `update`: an allocation of `old` becomes `new` (not a new allocation).
+    pub fn update(&mut self, name: &str, old: Resources, new: Resources) {
+        let c = self.client(name);
+        c.allocated = c.allocated.saturating_sub(&old) + new;
+    }
+
+    /// A client's weighted dominant share.
+    pub fn share(&self, name: &str) -> Option<f64> {
+        self.clients.iter().find(|c| c.name == name).map(|c| dominant_share(&c.allocated, &self.total, c.weight))
+    }
+
+    /// `sort`: the active clients in DRF order ([`compare`]).
+    pub fn sort(&self) -> Vec<&str> {
+        let mut active: Vec<(f64, u64, &str)> = self
+            .clients
+            .iter()
+            .filter(|c| c.active)
+            .map(|c| (dominant_share(&c.allocated, &self.total, c.weight), c.count, c.name.as_str()))
+            .collect();
+        active.sort_by(|&a, &b| compare(a, b));
+        active.into_iter().map(|(_, _, name)| name).collect()
+    }
 }
 
 /// Progressive filling (the paper's Algorithm 1) over one pooled cluster of
