@@ -328,3 +328,19 @@ fn a_key_of_too_many_parts_names_its_line() {
     assert_text_rejected(&format!("name = \"deep\"\n{key} = 1\n"), &[2], &["too many parts"]);
     assert_text_rejected(&format!("name = \"deep\"\n\n[{key}]\n"), &[3], &["too many parts"]);
 }
+
+/// The fuzzing finding kept in `fuzz/regressions/rate_azure_llm/`: request
+/// timestamps 338 years apart overflowed the reader's `i64` difference
+/// (exit 101). Now the later is a bad row, named with its file, line and
+/// column.
+#[test]
+fn request_timestamps_centuries_apart_are_a_bad_row() {
+    let file = crate::support::repo().join("fuzz/regressions/rate_azure_llm/timestamps-338-years-apart");
+    let file = file.to_str().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let o = orchsim(tmp.path(), &["trace", "inspect", file, "--format", "azure-llm"]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    let message = "timestamps-338-years-apart: line 3, TIMESTAMP: `2023-11-16 18:12:52` is more than 100 years after";
+    assert!(stderr.contains(message) && !stderr.contains("panicked"), "{stderr}");
+}
