@@ -304,7 +304,7 @@ fn inflating_ahead(path: &Path) -> Result<Box<dyn Read>, TraceError> {
     if !path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("gz")) {
         return open(path);
     }
-    let file = File::open(path).map_err(|source| TraceError::Io { path: path.to_path_buf(), source })?;
+    let file = File::open(path).map_err(|error| TraceError::Io { path: path.to_path_buf(), error })?;
     let source = MultiGzDecoder::new(file); // as `open` does, but `Send`
     let (chunks, receiver) = mpsc::sync_channel(AHEAD);
     thread::spawn(move || inflate(source, &chunks));

@@ -470,7 +470,7 @@ impl TaskFormat {
 /// The files to read: a file, or every file of a directory in name order
 /// (Google's `part-00000-of-00500.csv.gz`, … sort into trace order).
 pub fn files_of(path: &Path) -> Result<Vec<PathBuf>, TraceError> {
-    let io = |source| TraceError::Io { path: path.to_path_buf(), source };
+    let io = |error| TraceError::Io { path: path.to_path_buf(), error };
     if !fs::metadata(path).map_err(io)?.is_dir() {
         return Ok(vec![path.to_path_buf()]);
     }
