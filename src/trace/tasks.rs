@@ -286,6 +286,18 @@ pub trait TaskSink {
         Submissions::ALL
     }
 
+    /// Whether this sink takes a task as soon as its history has ended, for
+    /// a summary in memory that does not grow with the files. A reader that
+    /// folds each task's events until the end of the files (Google's) then
+    /// hands over a task some time after its ending event, so that a task
+    /// whose events resume later still than that is delivered once per
+    /// resumption (see the `google_2011` module docs); it may then not call
+    /// [`span`](Self::span). Only for a sink that wants every task
+    /// ([`Submissions::ALL`]); no by default.
+    fn early_tasks(&self) -> bool {
+        false
+    }
+
     /// A hint that about `tasks` more tasks are coming at once.
     fn reserve(&mut self, _tasks: usize) {}
 
