@@ -15,7 +15,8 @@
 #   orchsim run <scenario replaying trace time [1 h, 2 h)> --no-chart
 #   orchsim trace inspect <file>
 # and prints the maximum resident set size (and the wall time: on a shared
-# machine only a rough figure). Pass two binaries (before, after) to compare
+# machine only a rough figure), and for 10 M rows its ratio to 1 M: flat
+# memory is a ratio near 1. Pass two binaries (before, after) to compare
 # them in one sitting.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -98,8 +99,10 @@ kind = "kubernetes"
 EOF
 }
 
-measure() { # label command...: "max RSS MB, wall s" of the command
-  local log
+# The last RSS measured (KB), so that the 10 M line can show its ratio to the 1 M one.
+last_kb=0
+measure() { # label command...: "max RSS MB, wall s" of the command, and the ratio to the one before
+  local log before=$last_kb
   log=$(mktemp)
   if ! /usr/bin/time -v "${@:2}" >/dev/null 2>"$log"; then
     printf "%-44s failed: %s\n" "$1" "$(grep -m1 -i error "$log")"
@@ -110,21 +113,30 @@ measure() { # label command...: "max RSS MB, wall s" of the command
   kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$log")
   wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$log")
   rm -f "$log"
-  printf "%-44s %10.1f MB   %s\n" "$1" "$(echo "$kb / 1024" | bc -l)" "$wall"
+  last_kb=$kb
+  local ratio=""
+  [[ $1 == *" 10M" && $before -gt 0 ]] && ratio=$(printf "   %.2f× the 1 M" "$(echo "$kb / $before" | bc -l)")
+  printf "%-44s %10.1f MB   %s%s\n" "$1" "$(echo "$kb / 1024" | bc -l)" "$wall" "$ratio"
 }
 
 printf "%-44s %13s   %s\n" "binary / command / trace" "max RSS" "wall (m:ss)"
 for bin in "${bins[@]}"; do
   name=$(basename "$bin")
   for format in native google-2011; do
+    # For each command, 1 M then 10 M rows: the 10 M line gives its ratio to the 1 M one.
+    for command in run inspect; do
     for rows in 1000000 10000000; do
       case $format in
         native) tasks=$dir/native-$rows.csv ;;
         google-2011) tasks=$dir/google-$rows ;;
       esac
-      scenario $format "$tasks" >"$dir/scenario-$format-$rows.toml"
-      measure "$name run $format $((rows / 1000000))M" "$bin" run "$dir/scenario-$format-$rows.toml" --out "$dir/out" --no-chart
-      measure "$name inspect $format $((rows / 1000000))M" "$bin" trace inspect "$tasks" --format $format
+      if [[ $command == run ]]; then
+        scenario $format "$tasks" >"$dir/scenario-$format-$rows.toml"
+        measure "$name run $format $((rows / 1000000))M" "$bin" run "$dir/scenario-$format-$rows.toml" --out "$dir/out" --no-chart
+      else
+        measure "$name inspect $format $((rows / 1000000))M" "$bin" trace inspect "$tasks" --format $format
+      fi
+    done
     done
   done
 done

@@ -328,20 +328,11 @@ pub struct Failure {
 
 impl Failure {
     /// The error and its causes, as `{:#}` prints them (`error: cause:
-    /// cause`), but each cause once: one whose text the message already ends
-    /// with is left out. (Some error types quote their cause and also chain
-    /// it as their `source`; an I/O error would be printed twice.)
+    /// cause`). No error type of orchsim both quotes its cause and chains it
+    /// as its `source`, so each cause is printed once
+    /// (`tests/integration/bad_input.rs` checks the commands' messages).
     pub fn message(&self) -> String {
-        let mut text = String::new();
-        for cause in self.error.chain().map(ToString::to_string) {
-            if text.is_empty() {
-                text = cause;
-            } else if !text.ends_with(&cause) {
-                text.push_str(": ");
-                text.push_str(&cause);
-            }
-        }
-        text
+        format!("{:#}", self.error)
     }
 
     fn input(error: impl Into<anyhow::Error>) -> Self {

@@ -78,12 +78,13 @@ pub fn resolve_path(written: &str, base: &Path) -> PathBuf {
 pub enum TraceError {
     /// The file could not be opened or read, including a `.gz` file that is
     /// not gzip, is corrupt or is truncated.
-    #[error("{}: cannot read: {source}", path.display())]
+    #[error("{}: cannot read: {error}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
-        /// The I/O or decompression error.
-        source: io::Error,
+        /// The I/O or decompression error: part of the message, so not also
+        /// a `source` (an error chain printed with `{:#}` would show it twice).
+        error: io::Error,
     },
     /// A row (or, in a file of bare values, a value) is malformed.
     #[error("{}: line {line}, {column}: {message}", path.display())]
@@ -140,7 +141,7 @@ impl TraceError {
     pub(crate) fn io(path: &Path, source: io::Error) -> TraceError {
         match source.get_ref().and_then(|e| e.downcast_ref::<LongLine>()) {
             Some(&LongLine { line }) => TraceError::LineTooLong { path: path.to_path_buf(), line, limit: MAX_LINE_BYTES },
-            None => TraceError::Io { path: path.to_path_buf(), source },
+            None => TraceError::Io { path: path.to_path_buf(), error: source },
         }
     }
 }
@@ -216,7 +217,7 @@ pub(crate) fn open(path: &Path) -> Result<Box<dyn Read>, TraceError> {
 /// Both `File` and the decoder are unbuffered at this level on purpose: the csv
 /// reader buffers itself and the value reader wraps a `BufReader`.
 pub(crate) fn open_uncapped(path: &Path) -> Result<Box<dyn Read>, TraceError> {
-    let file = File::open(path).map_err(|source| TraceError::Io { path: path.to_path_buf(), source })?;
+    let file = File::open(path).map_err(|error| TraceError::Io { path: path.to_path_buf(), error })?;
     let gzip = path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("gz"));
     Ok(if gzip { Box::new(MultiGzDecoder::new(file)) } else { Box::new(file) })
 }

@@ -1,8 +1,4 @@
 //! The `azure-llm` request-rate reader (see `orchsim_fuzz::rates`).
 #![no_main]
 
-orchsim_fuzz::target!(|data| {
-    if !orchsim_fuzz::known::far_apart_dates(data) {
-        orchsim_fuzz::rates::check(orchsim::trace::RateFormat::AzureLlm, data)
-    }
-});
+orchsim_fuzz::target!(|data| orchsim_fuzz::rates::check(orchsim::trace::RateFormat::AzureLlm, data));

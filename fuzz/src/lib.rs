@@ -10,6 +10,7 @@
 pub mod files;
 pub mod known;
 pub mod rates;
+pub mod replay;
 pub mod scenarios;
 pub mod tasks;
 pub mod watchdog;

@@ -851,7 +851,7 @@ impl Token {
 fn read_nasa(path: &Path, agg: &mut Aggregator) -> Result<Extent, TraceError> {
     // Uncapped: the published file is one line of 5 M values, and a value is parsed as its bytes arrive.
     let mut reader = BufReader::with_capacity(1 << 16, open_uncapped(path)?);
-    let io_error = |source: io::Error| TraceError::Io { path: path.to_path_buf(), source };
+    let io_error = |error: io::Error| TraceError::Io { path: path.to_path_buf(), error };
     let mut token = Token::default();
     let (mut line, mut index, mut stopped) = (1u64, 0u64, false);
     // Feeds the token just ended, value number `index` (1-based); false once past the window.

@@ -286,6 +286,18 @@ pub trait TaskSink {
         Submissions::ALL
     }
 
+    /// Whether this sink takes a task as soon as its history has ended, for
+    /// a summary in memory that does not grow with the files. A reader that
+    /// folds each task's events until the end of the files (Google's) then
+    /// hands over a task some time after its ending event, so that a task
+    /// whose events resume later still than that is delivered once per
+    /// resumption (see the `google_2011` module docs); it may then not call
+    /// [`span`](Self::span). Only for a sink that wants every task
+    /// ([`Submissions::ALL`]); no by default.
+    fn early_tasks(&self) -> bool {
+        false
+    }
+
     /// A hint that about `tasks` more tasks are coming at once.
     fn reserve(&mut self, _tasks: usize) {}
 
@@ -437,7 +449,7 @@ impl TaskFormat {
 /// The files to read: a file, or every file of a directory in name order
 /// (Google's `part-00000-of-00500.csv.gz`, … sort into trace order).
 pub fn files_of(path: &Path) -> Result<Vec<PathBuf>, TraceError> {
-    let io = |source| TraceError::Io { path: path.to_path_buf(), source };
+    let io = |error| TraceError::Io { path: path.to_path_buf(), error };
     if !fs::metadata(path).map_err(io)?.is_dir() {
         return Ok(vec![path.to_path_buf()]);
     }

@@ -337,3 +337,65 @@ fn a_key_of_too_many_parts_names_its_line() {
     assert_text_rejected(&format!("name = \"deep\"\n{key} = 1\n"), &[2], &["too many parts"]);
     assert_text_rejected(&format!("name = \"deep\"\n\n[{key}]\n"), &[3], &["too many parts"]);
 }
+
+/// The fuzzing finding kept in `fuzz/regressions/rate_azure_llm/`: request
+/// timestamps 338 years apart overflowed the reader's `i64` difference
+/// (exit 101). Now the later is a bad row, named with its file, line and
+/// column.
+#[test]
+fn request_timestamps_centuries_apart_are_a_bad_row() {
+    let file = crate::support::repo().join("fuzz/regressions/rate_azure_llm/timestamps-338-years-apart");
+    let file = file.to_str().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let o = orchsim(tmp.path(), &["trace", "inspect", file, "--format", "azure-llm"]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    let message = "timestamps-338-years-apart: line 3, TIMESTAMP: `2023-11-16 18:12:52` is more than 100 years after";
+    assert!(stderr.contains(message) && !stderr.contains("panicked"), "{stderr}");
+}
+
+/// Every command prints the cause of an I/O error once, with exit 2: a
+/// missing input (a scenario, an experiment, each kind of trace reader, a
+/// trace a scenario names), a file that is not the gzip its name says, and
+/// outputs that cannot be created (a path under a regular file, which fails
+/// even for root). An error that both quoted its cause and chained it as its
+/// `source` printed it twice.
+#[test]
+fn each_cause_is_printed_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let kth = crate::support::repo().join("tests/fixtures/traces/swf/kth-sample.swf.gz");
+    let kth = kth.to_str().unwrap();
+    std::fs::write(tmp.path().join("file"), "").unwrap();
+    std::fs::write(tmp.path().join("fake.csv.gz"), "not gzip").unwrap();
+    let scenario = "name = \"t\"\n[[node_groups]]\nname = \"n\"\ncount = 1\ncpu = \"4\"\nmemory = \"16Gi\"\n\
+                    [[trace]]\nname = \"t\"\nformat = \"native\"\ntasks = \"missing.csv\"\n";
+    std::fs::write(tmp.path().join("s.toml"), scenario).unwrap();
+    std::fs::write(tmp.path().join("ok.toml"), BASE).unwrap();
+    let missing = "No such file or directory (os error 2)";
+    let not_a_dir = "Not a directory (os error 20)";
+    let cases: [(&[&str], &str); 14] = [
+        (&["run", "missing.toml"], missing),
+        (&["validate", "missing.toml"], missing),
+        (&["compare", "missing.toml"], missing),
+        (&["sweep", "missing.toml"], missing),
+        (&["validate", "s.toml"], missing),
+        (&["trace", "inspect", "missing", "--format", "native"], missing),
+        (&["trace", "inspect", "missing", "--format", "google-2011"], missing),
+        (&["trace", "inspect", "missing", "--format", "nasa-second"], missing),
+        (&["trace", "inspect", "missing", "--format", "alibaba-qps"], missing),
+        (&["trace", "inspect", "missing", "--format", "azure-llm"], missing),
+        (&["trace", "inspect", "fake.csv.gz", "--format", "native"], "fake.csv.gz: cannot read: "),
+        (&["trace", "convert", kth, "--format", "swf", "--out", "file/x.csv"], not_a_dir),
+        (&["run", "ok.toml", "--out", "file/run"], not_a_dir),
+        (&["man", "--out", "file/man"], not_a_dir),
+    ];
+    for (args, cause) in cases {
+        let o = orchsim(tmp.path(), args);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.matches(cause).count(), 1, "{args:?}: expected `{cause}` once in: {stderr}");
+        // The gzip error's own text, whatever flate2 calls it, once too: nothing after the path's cause repeats.
+        let last = stderr.trim_end().rsplit(": ").next().unwrap();
+        assert_eq!(stderr.matches(last).count(), 1, "{args:?}: `{last}` more than once in: {stderr}");
+    }
+}

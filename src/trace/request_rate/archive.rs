@@ -29,7 +29,7 @@ pub(super) fn for_each_member(
     path: &Path,
     mut each: impl FnMut(&Path, &Path, &mut dyn Read) -> Result<bool, TraceError>,
 ) -> Result<u64, TraceError> {
-    let io = |source| TraceError::Io { path: path.to_path_buf(), source };
+    let io = |error| TraceError::Io { path: path.to_path_buf(), error };
     let mut visited = 0;
     if is_tar(path) {
         // The archive is binary: each member is capped on its own instead.

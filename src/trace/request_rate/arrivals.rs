@@ -19,6 +19,17 @@ use crate::trace::TraceError;
 
 const NANOS: i64 = 1_000_000_000;
 
+/// The longest a trace may run from its first request, in years of 365.25
+/// days ([`MAX_SPAN_NS`]).
+const MAX_SPAN_YEARS: u64 = 100;
+
+/// The longest a trace may run from its first request, in nanoseconds. Timestamps may lie anywhere in 1678–2262 (an `i64` of nanoseconds),
+/// so two of them may be up to 584 years apart, more than an `i64`
+/// difference holds; and a request centuries after the others is a corrupt
+/// timestamp, not data (the published traces span an hour to two weeks),
+/// whose series would stretch one-second bins over ~10¹⁰ seconds.
+const MAX_SPAN_NS: u64 = MAX_SPAN_YEARS * 31_557_600 * NANOS as u64;
+
 /// Nanoseconds since 1970-01-01 of `YYYY-MM-DD HH:MM:SS[.fffffffff]` (up to 9 decimals).
 pub(super) fn parse_timestamp_ns(text: &str) -> Result<i64, String> {
     const EXPECTED: &str = "a time as `YYYY-MM-DD HH:MM:SS.fffffff`";
@@ -43,11 +54,12 @@ pub(super) fn read_azure_llm(path: &Path, agg: &mut Aggregator) -> Result<Extent
     let mut last: Option<(i64, u64)> = None;
     let mut end = 0.0;
     let rows = visit_rows(path, &header, &mut reader, agg, |row, _, agg| {
-        let Some(ns) = agg.bad_rows.check(arrival(path, &header, row, last))? else { return Ok(ControlFlow::Continue(())) };
+        let Some(ns) = agg.bad_rows.check(arrival(path, &header, row, last, zero))? else { return Ok(ControlFlow::Continue(())) };
         line = line_of(row);
         last = Some((ns, line));
         let zero = *zero.get_or_insert(ns - ns.rem_euclid(NANOS));
-        let t = (ns - zero) as f64 / NANOS as f64;
+        // `arrival` has bounded the span to MAX_SPAN_NS (a difference of i64 may not fit one).
+        let t = ns.abs_diff(zero) as f64 / NANOS as f64;
         if agg.past_window(t) {
             end = agg.end;
             return Ok(ControlFlow::Break(()));
@@ -61,14 +73,18 @@ pub(super) fn read_azure_llm(path: &Path, agg: &mut Aggregator) -> Result<Extent
     Ok(Extent { rows, end, last_line: line, last_column: column })
 }
 
-/// A request's timestamp (ns), which must not be before the last good one's.
-fn arrival(path: &Path, header: &Header, row: &StringRecord, last: Option<(i64, u64)>) -> Result<i64, TraceError> {
+/// A request's timestamp (ns), which must not be before the last good one's
+/// nor more than [`MAX_SPAN_NS`] after trace time 0 (`zero`, ns).
+fn arrival(path: &Path, header: &Header, row: &StringRecord, last: Option<(i64, u64)>, zero: Option<i64>) -> Result<i64, TraceError> {
     let line = line_of(row);
     let text = &row[header.columns[0]];
     let at = |m| bad(path, line, header.name(0), m);
     let ns = parse_timestamp_ns(text).map_err(at)?;
-    match last {
-        Some((prev, pline)) if ns < prev => Err(at(format!("out of order: `{text}` is before line {pline}"))),
+    match (last, zero) {
+        (Some((prev, pline)), _) if ns < prev => Err(at(format!("out of order: `{text}` is before line {pline}"))),
+        (_, Some(zero)) if ns.abs_diff(zero) > MAX_SPAN_NS => {
+            Err(at(format!("`{text}` is more than {MAX_SPAN_YEARS} years after the trace's first request, so not a time of this trace")))
+        }
         _ => Ok(ns),
     }
 }
@@ -137,6 +153,8 @@ mod tests {
             (format!("{HEADER}{good}2023-11-16 18:15,1,1\n"), 3, "TIMESTAMP", "expected a time"),
             (format!("{HEADER}{good}yesterday,1,1\n"), 3, "TIMESTAMP", "`yesterday`"),
             (format!("{HEADER}{good}2023-11-16 25:00:00,1,1\n"), 3, "TIMESTAMP", "not a valid date"),
+            // 101 years after the first request: more than MAX_SPAN_YEARS.
+            (format!("{HEADER}{good}2124-11-16 18:15:47,1,1\n"), 3, "TIMESTAMP", "more than 100 years after the trace's first request"),
             (format!("{HEADER}{good}2023-11-16 18:15:47\n"), 3, "ContextTokens", "missing"),
             (format!("{HEADER}{good}2023-11-16 18:15:47,1,1,1\n"), 3, "field 4", "extra field"),
         ];
@@ -150,6 +168,25 @@ mod tests {
             assert_eq!(secs(&s), [(0.0, 1.0), (1.0, 0.0), (2.0, 1.0)], "case {k}");
             assert!(s.bad_rows.examples[0].contains(message), "case {k}: {:?}", s.bad_rows.examples);
         }
+    }
+
+    /// Timestamps 338 years apart, both valid `i64` nanoseconds, whose
+    /// difference overflowed one (fuzzing, `fuzz/regressions/rate_azure_llm/`):
+    /// the later is a bad row; just under the bound, the span is read.
+    #[test]
+    fn timestamps_centuries_apart_are_bad_rows_not_overflows() {
+        let dir = TempDir::new().unwrap();
+        let path = write(&dir, "far.csv", "TIMESTAMP\n1685-11-16 18:15:57\n2023-11-16 18:12:52\n");
+        let err = read_rate_series(&path, RateFormat::AzureLlm, &RateOptions::default()).unwrap_err().to_string();
+        assert!(err.contains("far.csv: line 3, TIMESTAMP: `2023-11-16 18:12:52` is more than 100 years after"), "{err}");
+        let s = azure(&path, &RateOptions { skip_bad_rows: true, ..RateOptions::default() });
+        assert_eq!((s.requests, s.bad_rows.count, secs(&s)), (1.0, 1, vec![(0.0, 1.0)]));
+        // 1900 to 2000: 36,524 days, under 100 years of 365.25 days.
+        let path = write(&dir, "near.csv", "TIMESTAMP\n1900-01-01 00:00:00\n2000-01-01 00:00:00\n");
+        let s = azure(&path, &RateOptions::default());
+        let span = 36_524.0 * 86_400.0;
+        assert_eq!((s.requests, secs(&s)), (2.0, vec![(0.0, 1.0), (1.0, 0.0), (span, 1.0)]));
+        assert_eq!(s.duration, SimDuration::from_secs(36_524 * 86_400 + 1));
     }
 
     #[test]
