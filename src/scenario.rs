@@ -522,26 +522,14 @@ impl NodeGroup {
             image_ready_at[img.0 as usize] = Some(now);
         }
         Node {
-            name: self.node_name(k),
-            group: gi,
             zone: self.zone_of(k).to_string(),
             labels: self.node_labels(k),
             taints: self.taints.clone(),
-            allocatable: self.allocatable,
-            max_pods: self.max_pods,
-            requested: Resources::ZERO,
-            non_zero_requested: Resources::ZERO,
-            pod_count: 0,
             pull_bandwidth: self.pull_bandwidth,
             pull_latency: self.pull_latency,
             puller_free_at: now,
             image_ready_at,
-            removed: false,
-            up: true,
-            ready: true,
-            cordoned: false,
-            down_since: None,
-            gpu_shares: Vec::new(),
+            ..Node::new(self.node_name(k), gi, self.allocatable, self.max_pods, 0)
         }
     }
 }

@@ -76,6 +76,35 @@ pub struct Node {
 }
 
 impl Node {
+    /// An empty node in service named `name`, of pool `group`, with
+    /// `allocatable`, `max_pods`, no label or taint, instant image pulls and
+    /// `images` image slots, none pulled: what a scenario's node group and
+    /// tests refine.
+    pub fn new(name: String, group: u32, allocatable: Resources, max_pods: u32, images: usize) -> Node {
+        Node {
+            name,
+            group,
+            zone: String::new(),
+            labels: BTreeMap::new(),
+            taints: vec![],
+            allocatable,
+            max_pods,
+            requested: Resources::ZERO,
+            non_zero_requested: Resources::ZERO,
+            pod_count: 0,
+            pull_bandwidth: 0,
+            pull_latency: SimDuration::ZERO,
+            puller_free_at: SimTime::ZERO,
+            image_ready_at: vec![None; images],
+            removed: false,
+            up: true,
+            ready: true,
+            cordoned: false,
+            down_since: None,
+            gpu_shares: Vec::new(),
+        }
+    }
+
     /// Whether new pods may be bound here (kube-scheduler's NodeUnschedulable
     /// filter): in service, ready (not declared lost) and not cordoned or
     /// draining.
@@ -174,26 +203,10 @@ pub(crate) mod tests_support {
     /// with 0.5 s latency, and two image slots.
     pub(crate) fn node(cpu_milli: u64, memory_bytes: u64) -> Node {
         Node {
-            name: "n-0".into(),
-            group: 0,
             zone: "a".into(),
-            labels: BTreeMap::new(),
-            taints: vec![],
-            allocatable: Resources { cpu_milli, memory_bytes, gpu: 0 },
-            max_pods: 110,
-            requested: Resources::ZERO,
-            non_zero_requested: Resources::ZERO,
-            pod_count: 0,
             pull_bandwidth: 100 << 20,
             pull_latency: SimDuration::from_millis(500),
-            puller_free_at: SimTime::ZERO,
-            image_ready_at: vec![None, None],
-            removed: false,
-            up: true,
-            ready: true,
-            cordoned: false,
-            down_since: None,
-            gpu_shares: Vec::new(),
+            ..Node::new("n-0".into(), 0, Resources { cpu_milli, memory_bytes, gpu: 0 }, 110, 2)
         }
     }
 }

@@ -150,6 +150,23 @@ pub struct PodTemplate {
     pub gpu_share: u16,
 }
 
+impl PodTemplate {
+    /// Pods of `workload` requesting `requests` (their limits too), priority
+    /// 0, image 0, no toleration and no placement rule.
+    pub fn new(workload: u32, requests: Resources) -> PodTemplate {
+        PodTemplate {
+            workload,
+            requests,
+            limits: requests,
+            priority: 0,
+            image: ImageId(0),
+            tolerations: Arc::from(Vec::new()),
+            placement: Arc::new(NodePlacement::default()),
+            gpu_share: 0,
+        }
+    }
+}
+
 impl Pod {
     /// A new pending pod `id` of `template`, task `task` of job `job`,
     /// submitted at `now`.
@@ -200,17 +217,7 @@ pub(crate) mod tests_support {
 
     /// A pending pod requesting `cpu_milli` and `memory_bytes`, image 0.
     pub(crate) fn pod(id: u32, cpu_milli: u64, memory_bytes: u64) -> Pod {
-        let requests = Resources { cpu_milli, memory_bytes, gpu: 0 };
-        let template = PodTemplate {
-            workload: 0,
-            requests,
-            limits: requests,
-            priority: 0,
-            image: ImageId(0),
-            tolerations: Arc::from(Vec::new()),
-            placement: Arc::new(NodePlacement::default()),
-            gpu_share: 0,
-        };
+        let template = PodTemplate::new(0, Resources { cpu_milli, memory_bytes, gpu: 0 });
         Pod::pending(PodId(id), 0, id, &template, Some(SimDuration::from_secs(1)), SimDuration::ZERO, SimTime::ZERO)
     }
 }

@@ -8,6 +8,7 @@
 //! generated from these suites: `scripts/conformance-table` rewrites them, and
 //! `tables_are_current` fails when they drift.
 
+mod ca_world;
 mod harness;
 
 /// Declares the suite modules: one `#[test]` each (so a failure names its
@@ -31,6 +32,9 @@ macro_rules! suites {
 
 suites! {
     kube_sampling,
+    ca_estimator,
+    ca_scale_down,
+    ca_expanders,
 }
 
 #[test]

@@ -68,17 +68,18 @@ pub enum Expander {
     Priority,
 }
 
-/// `BinpackingNodeEstimator`: places `pods` (requests) onto new nodes of
-/// `allocatable` first-fit, largest first, opening a node when none of the
-/// new ones fits, up to `max_nodes`. Returns (nodes, requests of the pods
+/// `BinpackingNodeEstimator` (`estimator/binpacking_estimator.go`): places
+/// `pods` (requests) onto new nodes of `allocatable` first-fit, largest
+/// first, opening a node when none of the new ones fits, up to `max_nodes`
+/// (the limiter). Returns (nodes, requests of the pods
 /// placed, pods placed); pods that fit no empty node are skipped.
 pub fn estimate_nodes(pods: &[Resources], allocatable: Resources, max_pods: u32, max_nodes: u32) -> (u32, Resources, u32) {
     let mut order: Vec<&Resources> = pods.iter().filter(|p| p.fits_in(&allocatable)).collect();
-    // Largest first (by the larger of the CPU and memory fractions), as CA
-    // sorts by a request score before packing.
+    // Largest first, by `DecreasingPodOrderer`'s score: the CPU fraction of
+    // the template plus the memory fraction (`decreasing_pod_orderer.go`).
     let score = |r: &Resources| {
         let f = |a: u64, c: u64| if c == 0 { 0.0 } else { a as f64 / c as f64 };
-        f(r.cpu_milli, allocatable.cpu_milli).max(f(r.memory_bytes, allocatable.memory_bytes))
+        f(r.cpu_milli, allocatable.cpu_milli) + f(r.memory_bytes, allocatable.memory_bytes)
     };
     order.sort_by(|a, b| score(b).total_cmp(&score(a)));
     let mut nodes: Vec<(Resources, u32)> = Vec::new();
@@ -118,9 +119,12 @@ pub fn waste(option: &ScaleUpOption) -> f64 {
 }
 
 /// Chooses among `options` with `expander`; ties (and `random`) are broken
-/// uniformly with `rng`, as upstream's fallback to random.
+/// uniformly with `rng`, as upstream's fallback to random. `least-nodes`
+/// passes over options adding no node (`leastnodes.go` keeps only
+/// `NodeCount > 0`).
 pub fn choose(options: &[ScaleUpOption], expander: Expander, rng: &mut SimRng) -> Option<usize> {
-    if options.is_empty() {
+    let valid = |o: &ScaleUpOption| expander != Expander::LeastNodes || o.nodes > 0;
+    if !options.iter().any(valid) {
         return None;
     }
     // Lower key is better; f64 keys compare exactly (same inputs, same values).
@@ -134,8 +138,8 @@ pub fn choose(options: &[ScaleUpOption], expander: Expander, rng: &mut SimRng) -
             Expander::Priority => -(o.priority as f64),
         }
     };
-    let best = options.iter().map(key).fold(f64::INFINITY, f64::min);
-    let ties: Vec<usize> = (0..options.len()).filter(|&i| key(&options[i]) == best).collect();
+    let best = options.iter().filter(|o| valid(o)).map(key).fold(f64::INFINITY, f64::min);
+    let ties: Vec<usize> = (0..options.len()).filter(|&i| valid(&options[i]) && key(&options[i]) == best).collect();
     Some(ties[if ties.len() > 1 { rng.random_range(0..ties.len()) } else { 0 }])
 }
 
@@ -370,7 +374,7 @@ impl ClusterAutoscaler {
         let mut repack = Repacker::new();
         let mut unneeded = BTreeMap::new();
         for (id, n) in candidates {
-            if self.unremovable_until.contains_key(&id) || utilization(n) > p.utilization_threshold {
+            if self.unremovable_until.contains_key(&id) || !utilization_known(n) || utilization(n) > p.utilization_threshold {
                 continue;
             }
             if unneeded.len() >= limit {
@@ -418,6 +422,15 @@ impl ClusterAutoscaler {
         let drain_budget = (p.max_scale_down_parallelism as usize - taken).min(p.max_drain_parallelism as usize);
         (empty, crop_by_pool(view, drain, drain_budget).0)
     }
+}
+
+/// Whether `utilization.Calculate` can compute `node`'s utilization: on a
+/// node without GPUs, CPU and memory allocatable must not be 0
+/// (`CalculateUtilizationOfResource` fails, and the node is not a
+/// candidate).
+fn utilization_known(node: &Node) -> bool {
+    let a = node.allocatable;
+    a.gpu > 0 || (a.cpu_milli > 0 && a.memory_bytes > 0)
 }
 
 /// `cropIndividualNodes`: `nodes` grouped by pool (pools in order of first
