@@ -250,8 +250,7 @@ fn simulate_node_removal() -> Vec<Case> {
     for (name, why) in [
         (
             "topology spread constraint test - node unremovable due to phantom zone",
-            "`minDomains` is not modelled, and orchsim's removal simulation does not yet re-check inter-pod rules \
-             (PodTopologySpread) nor keep the removed node as a tainted domain",
+            "`minDomains` of topology spread constraints is not modelled",
         ),
         (
             "topology spread constraint test - node removable with nodeTaintsPolicy Honor",

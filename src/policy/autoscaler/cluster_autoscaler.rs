@@ -10,8 +10,8 @@
 //! * **scale-down**, every scan too: a node at or below the utilization
 //!   threshold (the larger of CPU and memory requested over allocatable) is
 //!   simulated away, and becomes *unneeded* only if every one of its pods
-//!   finds a place on the other nodes (the scheduler's filters, disruption
-//!   budgets; nodes found unneeded earlier in the scan take no pods); its
+//!   finds a place on the other nodes (the scheduler's filters, inter-pod
+//!   rules included, and disruption budgets; nodes found unneeded earlier in the scan take no pods); its
 //!   timer starts then. A node whose simulation fails is not simulated
 //!   again for 5 minutes. A node unneeded for strictly longer than the
 //!   unneeded time (10 minutes) is removed, never below its pool's minimum,
@@ -371,7 +371,7 @@ impl ClusterAutoscaler {
         candidates.sort_by_key(|&(id, n)| (n.pod_count != 0, !self.unneeded.contains_key(&id)));
         let (limit, p) = (self.unneeded_nodes_limit(), &self.params);
         let recheck = now + p.unremovable_recheck_timeout;
-        let mut repack = Repacker::new();
+        let mut repack = Repacker::with_inter_pod_rules();
         let mut unneeded = BTreeMap::new();
         for (id, n) in candidates {
             if self.unremovable_until.contains_key(&id) || !utilization_known(n) || utilization(n) > p.utilization_threshold {
@@ -661,5 +661,42 @@ mod tests {
         w.scan(&mut a, 30, &[]);
         assert_eq!(a.unneeded().len(), 50);
         assert_eq!(a.unneeded().values().filter(|u| u.since == SimTime::from_secs(10)).count(), 20);
+    }
+
+    /// `SimulateNodeRemoval` runs the scheduler's filters, InterPodAffinity
+    /// included: a pod whose required anti-affinity bars the only node with
+    /// room keeps its node needed.
+    #[test]
+    fn the_removal_simulation_checks_inter_pod_rules() {
+        use crate::model::affinity::{AffinitySelector, NodePlacement, PodAffinityTerm};
+        let anti = |w: &mut World, on: NodeId| {
+            let p = w.run(500, on, 0);
+            let mut placement = NodePlacement::default();
+            placement.pod_anti_affinity.required =
+                vec![PodAffinityTerm { topology_key: "kubernetes.io/hostname".into(), selector: AffinitySelector::Workload }];
+            w.cluster.pods[p.index()].placement = std::sync::Arc::new(placement);
+        };
+        for spread_apart in [true, false] {
+            let mut w = World::new(vec![Pool(4000, 0, 4, 0.1)]);
+            let (a, b) = (w.node(0, &[]), w.node(0, &[]));
+            // A pod of another class fills node b to 3 CPUs.
+            let filler = w.pending(3000);
+            w.cluster.pods[filler.index()].workload = 1;
+            w.bind(filler, b, SimTime::ZERO);
+            w.cluster.start(filler, SimTime::ZERO);
+            for (i, n) in [a, b].into_iter().enumerate() {
+                w.cluster.nodes[n.index()].labels.insert("kubernetes.io/hostname".into(), format!("n{i}"));
+            }
+            anti(&mut w, a);
+            if spread_apart {
+                anti(&mut w, b);
+            }
+            let mut ca = ca();
+            w.scan(&mut ca, 10, &[]);
+            // Node a's pod fits node b's free CPU unless b holds a pod of its
+            // class, which its anti-affinity term refuses.
+            assert_eq!(ca.unneeded().contains_key(&a), !spread_apart, "spread apart: {spread_apart}");
+            assert_eq!(ca.unremovable_until(a).is_some(), spread_apart);
+        }
     }
 }
