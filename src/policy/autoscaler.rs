@@ -256,8 +256,9 @@ impl NodeAutoscalerConfig {
                 name: "cluster-autoscaler",
                 summary: "Kubernetes Cluster Autoscaler: each scan, unschedulable pods that fit no existing or \
                           coming node are binpacked onto each pool's template and an expander picks the pool; \
-                          nodes under the utilization threshold for the unneeded time are removed (empty ones \
-                          in bulk, others when their pods fit elsewhere within their disruption budgets).",
+                          a node at or below the utilization threshold whose pods a removal simulation places \
+                          elsewhere (scheduler filters, disruption budgets) is unneeded, and removed once \
+                          unneeded longer than the unneeded time (up to 10 a scan, one of them with pods).",
                 default: NodeAutoscalerConfig::ClusterAutoscaler(Default::default()),
             },
             PolicyInfo {

@@ -334,8 +334,16 @@ pub(super) struct RawNodeAutoscaler {
     /// No removal this long after a removal (cluster-autoscaler).
     #[schemars(with = "Option<schema::Duration>")]
     scale_down_delay_after_delete: Option<Literal>,
-    /// Most empty nodes removed at once (cluster-autoscaler).
-    max_empty_bulk_delete: Option<u32>,
+    /// How long a node that is not ready must be unneeded before removal (cluster-autoscaler).
+    #[schemars(with = "Option<schema::Duration>")]
+    scale_down_unready_time: Option<Literal>,
+    /// How long a node whose removal simulation failed is not simulated again (cluster-autoscaler).
+    #[schemars(with = "Option<schema::Duration>")]
+    unremovable_node_recheck_timeout: Option<Literal>,
+    /// Most nodes removed in one scan (cluster-autoscaler).
+    max_scale_down_parallelism: Option<u32>,
+    /// Most nodes with pods to move removed in one scan (cluster-autoscaler).
+    max_drain_parallelism: Option<u32>,
     /// Whether it consolidates (karpenter).
     consolidation: Option<bool>,
     /// Which nodes may be consolidated (karpenter).
@@ -379,7 +387,10 @@ pub(crate) const NODE_AUTOSCALER_KEYS: [(&str, &[&str]); 3] = [
             "scale_down_unneeded_time",
             "scale_down_delay_after_add",
             "scale_down_delay_after_delete",
-            "max_empty_bulk_delete",
+            "scale_down_unready_time",
+            "unremovable_node_recheck_timeout",
+            "max_scale_down_parallelism",
+            "max_drain_parallelism",
         ],
     ),
     ("karpenter", &["consolidation", "consolidation_policy", "consolidate_after", "budget_percent"]),
@@ -396,7 +407,10 @@ impl RawNodeAutoscaler {
             ("scale_down_unneeded_time", self.scale_down_unneeded_time.is_some()),
             ("scale_down_delay_after_add", self.scale_down_delay_after_add.is_some()),
             ("scale_down_delay_after_delete", self.scale_down_delay_after_delete.is_some()),
-            ("max_empty_bulk_delete", self.max_empty_bulk_delete.is_some()),
+            ("scale_down_unready_time", self.scale_down_unready_time.is_some()),
+            ("unremovable_node_recheck_timeout", self.unremovable_node_recheck_timeout.is_some()),
+            ("max_scale_down_parallelism", self.max_scale_down_parallelism.is_some()),
+            ("max_drain_parallelism", self.max_drain_parallelism.is_some()),
             ("consolidation", self.consolidation.is_some()),
             ("consolidation_policy", self.consolidation_policy.is_some()),
             ("consolidate_after", self.consolidate_after.is_some()),
@@ -431,7 +445,10 @@ pub(crate) fn node_autoscaler_table(config: &NodeAutoscalerConfig) -> toml::Tabl
             ("scale_down_unneeded_time", d(p.unneeded_time)),
             ("scale_down_delay_after_add", d(p.delay_after_add)),
             ("scale_down_delay_after_delete", d(p.delay_after_delete)),
-            ("max_empty_bulk_delete", i64::from(p.max_empty_bulk_delete).into()),
+            ("scale_down_unready_time", d(p.unready_time)),
+            ("unremovable_node_recheck_timeout", d(p.unremovable_recheck_timeout)),
+            ("max_scale_down_parallelism", i64::from(p.max_scale_down_parallelism).into()),
+            ("max_drain_parallelism", i64::from(p.max_drain_parallelism).into()),
         ],
         NodeAutoscalerConfig::Karpenter(p) => vec![
             ("scan_interval", d(p.interval)),
@@ -901,7 +918,15 @@ impl Validator<'_> {
                         &raw.scale_down_delay_after_delete,
                         d.delay_after_delete,
                     ),
-                    max_empty_bulk_delete: raw.max_empty_bulk_delete.unwrap_or(d.max_empty_bulk_delete).max(1),
+                    unready_time: dur(self, "scale_down_unready_time", &raw.scale_down_unready_time, d.unready_time),
+                    unremovable_recheck_timeout: dur(
+                        self,
+                        "unremovable_node_recheck_timeout",
+                        &raw.unremovable_node_recheck_timeout,
+                        d.unremovable_recheck_timeout,
+                    ),
+                    max_scale_down_parallelism: raw.max_scale_down_parallelism.unwrap_or(d.max_scale_down_parallelism).max(1),
+                    max_drain_parallelism: raw.max_drain_parallelism.unwrap_or(d.max_drain_parallelism),
                 };
                 NodeAutoscalerConfig::ClusterAutoscaler(params)
             }

@@ -8,6 +8,7 @@
 //! generated from these suites: `scripts/conformance-table` rewrites them, and
 //! `tables_are_current` fails when they drift.
 
+mod ca_world;
 mod harness;
 mod kube_cluster;
 mod kube_fixtures;
@@ -84,6 +85,9 @@ suites! {
     vpa_recommender,
     mesos_drf,
     swarmkit,
+    ca_estimator,
+    ca_scale_down,
+    ca_expanders,
 }
 
 #[test]

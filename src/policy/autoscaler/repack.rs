@@ -3,14 +3,22 @@
 //! simulation, Karpenter's consolidation check).
 //!
 //! The check is the scheduler's filters without scoring: free resources and
-//! pod count, taints, node selector and required node affinity. Inter-pod
-//! rules are not re-checked (Cluster Autoscaler runs the full predicates; the
-//! difference matters only for pods with required anti-affinity).
+//! pod count, taints, node selector and required node affinity; and, in a
+//! what-if made [`with_inter_pod_rules`](Repacker::with_inter_pod_rules) (as
+//! Cluster Autoscaler's removal simulation runs the full predicates), the
+//! inter-pod rules: `DoNotSchedule` topology spread and required pod
+//! (anti-)affinity, counted on a copy of the cluster where the simulated
+//! moves are made.
 
 use std::collections::BTreeMap;
 
+use crate::model::affinity::WhenUnsatisfiable;
 use crate::model::{Cluster, Node, NodeId, Pod, PodId, PodPhase, Resources};
 use crate::policy::scheduler::filter;
+use crate::policy::scheduler::kubernetes::inter_pod_affinity::AffinityState;
+use crate::policy::scheduler::kubernetes::topology_spread::SpreadState;
+use crate::policy::scheduler::ClusterView;
+use crate::time::SimTime;
 
 /// Cluster Autoscaler's node utilization (`utilization.Calculate`): the larger
 /// of requested/allocatable CPU and memory, or of GPUs on a GPU node (where
@@ -61,12 +69,85 @@ pub struct Repacker {
     drained: Vec<NodeId>,
     /// Running pods evicted per workload.
     evicted: BTreeMap<u32, i64>,
+    /// The inter-pod rules, when they are checked (else `None`).
+    inter_pod: Option<Box<InterPod>>,
+}
+
+/// What the inter-pod rules of a what-if need: the cluster with the what-if's
+/// moves made (once some pod has or meets such rules; until then, the moves
+/// to replay on it), and the scheduler's per-pod states.
+#[derive(Clone, Debug, Default)]
+struct InterPod {
+    /// The cluster as the what-if has it: moved pods bound where they went,
+    /// drained nodes cordoned (they stay topology domains, as upstream's
+    /// tainted ghost node).
+    snapshot: Option<Cluster>,
+    /// Every move kept so far (pod, new node), to replay on a snapshot made later.
+    moves: Vec<(PodId, NodeId)>,
+    spread: SpreadState,
+    affinity: AffinityState,
+}
+
+impl InterPod {
+    /// Whether `pod` has a `DoNotSchedule` spread constraint or meets a
+    /// required pod (anti-)affinity term (its own or a bound pod's).
+    fn concerns(&mut self, cluster: &Cluster, pod: &Pod) -> bool {
+        let hard_spread = pod.placement.topology_spread.iter().any(|c| c.when_unsatisfiable == WhenUnsatisfiable::DoNotSchedule);
+        hard_spread || self.affinity.compute(pod, &ClusterView::new(cluster, SimTime::ZERO), 0)
+    }
+
+    /// Makes the snapshot from `cluster` with the moves so far, the
+    /// `drained` nodes and the one `draining` cordoned and the pods left on
+    /// it taken off, if not made yet.
+    fn make_snapshot(&mut self, cluster: &Cluster, drained: &[NodeId], draining: Option<NodeId>) {
+        if self.snapshot.is_some() {
+            return;
+        }
+        let mut copy = cluster.clone();
+        for &(pod, to) in &self.moves {
+            rebind(&mut copy, pod, to);
+        }
+        for &n in drained.iter().chain(&draining) {
+            for p in copy.pods_on(n).to_vec() {
+                copy.unbind(p, SimTime::ZERO);
+            }
+            copy.nodes[n.index()].cordoned = true;
+        }
+        self.snapshot = Some(copy);
+    }
+
+    /// Undoes a failed drain of `node` whose moves start at `from` in
+    /// `moves`: the moved pods go back, the node takes pods again.
+    fn undo_drain(&mut self, cluster: &Cluster, node: NodeId, from: usize) {
+        if let Some(copy) = self.snapshot.as_mut() {
+            for &p in cluster.pods_on(node) {
+                rebind(copy, p, node);
+            }
+            copy.nodes[node.index()].cordoned = cluster.node(node).cordoned;
+        }
+        self.moves.truncate(from);
+    }
+}
+
+/// Binds `pod` to `to` in a snapshot, taking it off its node first if bound.
+fn rebind(copy: &mut Cluster, pod: PodId, to: NodeId) {
+    if copy.pod(pod).node.is_some() {
+        copy.unbind(pod, SimTime::ZERO);
+    }
+    copy.bind(pod, to, SimTime::ZERO);
 }
 
 impl Repacker {
     /// A what-if with nothing moved yet.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A what-if with nothing moved yet that also checks the inter-pod rules
+    /// (Cluster Autoscaler's `SimulateNodeRemoval` runs the scheduler's
+    /// filters, PodTopologySpread and InterPodAffinity included).
+    pub fn with_inter_pod_rules() -> Self {
+        Repacker { inter_pod: Some(Box::default()), ..Self::default() }
     }
 
     /// Whether `node` would be drained in this what-if.
@@ -88,27 +169,74 @@ impl Repacker {
     }
 
     /// The first schedulable node (in node order) other than `except` that
-    /// takes `pod` given the moves in `added`.
-    fn target(&self, cluster: &Cluster, pod: &Pod, except: Option<NodeId>, added: &BTreeMap<NodeId, (Resources, u32)>) -> Option<NodeId> {
+    /// takes `pod` given the moves in `added`, and that `rules` allow.
+    fn target(
+        &self,
+        cluster: &Cluster,
+        pod: &Pod,
+        except: Option<NodeId>,
+        added: &BTreeMap<NodeId, (Resources, u32)>,
+        rules: &dyn Fn(&Node) -> bool,
+    ) -> Option<NodeId> {
         let (id, _) = cluster.live_nodes().find(|&(id, n)| {
             if Some(id) == except || !n.schedulable() || self.drained.contains(&id) || !filter::check_except_resources(pod, n) {
                 return false;
             }
             let (extra, pods) = added.get(&id).copied().unwrap_or((Resources::ZERO, 0));
-            n.pod_count + pods < n.max_pods && pod.requests.fits_in(&n.free().saturating_sub(&extra))
+            n.pod_count + pods < n.max_pods && pod.requests.fits_in(&n.free().saturating_sub(&extra)) && rules(n)
         })?;
         Some(id)
+    }
+
+    /// [`target`](Self::target) with the inter-pod rules, when they are
+    /// checked and concern `pod`: its spread and affinity states are
+    /// computed on the snapshot (where it is unbound) and filter the nodes.
+    fn target_with_rules(
+        &mut self,
+        cluster: &Cluster,
+        pod: &Pod,
+        except: Option<NodeId>,
+        added: &BTreeMap<NodeId, (Resources, u32)>,
+    ) -> Option<NodeId> {
+        let Some(mut ip) = self.inter_pod.take() else { return self.target(cluster, pod, except, added, &|_| true) };
+        let found = if ip.snapshot.is_some() || ip.concerns(cluster, pod) {
+            ip.make_snapshot(cluster, &self.drained, except);
+            let InterPod { snapshot, spread, affinity, .. } = &mut *ip;
+            let view = ClusterView::new(snapshot.as_ref().expect("made above"), SimTime::ZERO);
+            spread.compute(pod, &view);
+            let pod_affinity = affinity.compute(pod, &view, 0);
+            let (spread, affinity) = (&*spread, &*affinity);
+            self.target(cluster, pod, except, added, &|n: &Node| spread.allows(n) && (!pod_affinity || affinity.allows(n)))
+        } else {
+            self.target(cluster, pod, except, added, &|_| true)
+        };
+        self.inter_pod = Some(ip);
+        found
+    }
+
+    /// Records the move of `pod` to `to` for the inter-pod rules, if checked.
+    fn record_move(&mut self, pod: PodId, to: NodeId) {
+        if let Some(ip) = self.inter_pod.as_deref_mut() {
+            ip.moves.push((pod, to));
+            if let Some(copy) = ip.snapshot.as_mut() {
+                rebind(copy, pod, to);
+            }
+        }
     }
 
     /// Places `pod` (one not bound yet, say pending) on the first node that
     /// takes it, keeping the move; `None` (and nothing changes) if no node does.
     /// No disruption budget is involved: nothing is evicted.
     pub fn try_place(&mut self, cluster: &Cluster, pod: PodId) -> Option<NodeId> {
-        let pod = cluster.pod(pod);
-        let id = self.target(cluster, pod, None, &self.added)?;
+        let p = cluster.pod(pod);
+        let added = std::mem::take(&mut self.added);
+        let found = self.target_with_rules(cluster, p, None, &added);
+        self.added = added;
+        let id = found?;
         let slot = self.added.entry(id).or_insert((Resources::ZERO, 0));
-        slot.0 += pod.requests;
+        slot.0 += p.requests;
         slot.1 += 1;
+        self.record_move(pod, id);
         Some(id)
     }
 
@@ -124,10 +252,19 @@ impl Repacker {
     /// Karpenter's scheduler fills existing capacity before new nodes). On
     /// failure neither the what-if nor `spare` changes.
     pub fn try_drain_into<'a>(&mut self, cluster: &Cluster, node: NodeId, spare: Option<&mut Spare<'a>>) -> bool {
+        let moved_before = self.inter_pod.as_deref().map_or(0, |ip| ip.moves.len());
         let mut added = self.added.clone();
         let mut evicted = self.evicted.clone();
         let mut trial: Option<Spare<'a>> = spare.as_deref().cloned();
-        for &p in cluster.pods_on(node) {
+        // As `findPlaceFor`, the node's pods are taken off it (and it is
+        // cordoned) before any is placed.
+        if let Some(copy) = self.inter_pod.as_deref_mut().and_then(|ip| ip.snapshot.as_mut()) {
+            for &p in cluster.pods_on(node) {
+                copy.unbind(p, SimTime::ZERO);
+            }
+            copy.nodes[node.index()].cordoned = true;
+        }
+        let ok = cluster.pods_on(node).iter().all(|&p| {
             let pod = cluster.pod(p);
             if pod.phase == PodPhase::Running && cluster.disruptions_allowed(pod.workload).is_some() {
                 let used = evicted.entry(pod.workload).or_insert(0);
@@ -136,19 +273,27 @@ impl Repacker {
                 }
                 *used += 1;
             }
-            if let Some(id) = self.target(cluster, pod, Some(node), &added) {
+            if let Some(id) = self.target_with_rules(cluster, pod, Some(node), &added) {
                 let slot = added.entry(id).or_insert((Resources::ZERO, 0));
                 slot.0 += pod.requests;
                 slot.1 += 1;
-                continue;
+                self.record_move(p, id);
+                return true;
             }
             match trial.as_mut() {
                 Some(s) if s.takes(pod) => {
                     s.requested += pod.requests;
                     s.pods += 1;
+                    true
                 }
-                _ => return false,
+                _ => false,
             }
+        });
+        if !ok {
+            if let Some(ip) = self.inter_pod.as_deref_mut() {
+                ip.undo_drain(cluster, node, moved_before);
+            }
+            return false;
         }
         if let (Some(s), Some(t)) = (spare, trial) {
             *s = t;
@@ -368,5 +513,36 @@ mod tests {
         let mut r = Repacker::new();
         assert!(r.try_drain(&c, NodeId(0)), "2 running, 1 must stay: one eviction allowed");
         assert!(!r.try_drain(&c, NodeId(1)), "the budget is used up");
+    }
+
+    /// Inter-pod rules are counted with the simulated moves made, and a
+    /// failed drain takes its moves back: node 0's two anti-affine pods
+    /// cannot both go to node 2, and once that drain fails node 2 is empty
+    /// again for node 1's pod.
+    #[test]
+    fn inter_pod_rules_see_the_moves_and_a_failed_drain_takes_them_back() {
+        use crate::model::affinity::{AffinitySelector, NodePlacement, PodAffinityTerm};
+        let mut c = cluster(3);
+        for i in 0..3 {
+            c.nodes[i].labels.insert("kubernetes.io/hostname".into(), format!("n{i}"));
+        }
+        let mut placement = NodePlacement::default();
+        placement.pod_anti_affinity.required =
+            vec![PodAffinityTerm { topology_key: "kubernetes.io/hostname".into(), selector: AffinitySelector::Workload }];
+        let placement = std::sync::Arc::new(placement);
+        for on in [0, 0, 1] {
+            let id = PodId(c.pods.len() as u32);
+            let mut p = pod(id.0, 500, GI);
+            p.placement = placement.clone();
+            c.submit(p);
+            c.bind(id, NodeId(on), SimTime::ZERO);
+            c.start(id, SimTime::ZERO);
+        }
+        // Without the rules both of node 0's pods fit node 2.
+        assert!(Repacker::new().try_drain(&c, NodeId(0)));
+        let mut r = Repacker::with_inter_pod_rules();
+        assert!(!r.try_drain(&c, NodeId(0)), "the second pod refuses node 2 once the first is there");
+        assert!(r.try_drain(&c, NodeId(1)), "node 2 is empty again in the what-if");
+        assert!(!r.try_drain(&c, NodeId(0)), "node 0's pods now meet node 1's on node 2");
     }
 }
