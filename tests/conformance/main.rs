@@ -66,7 +66,6 @@ macro_rules! suites {
 }
 
 suites! {
-    classic_swarm,
     kube_sampling,
     kube_node_resources_fit,
     kube_balanced_allocation,
@@ -83,11 +82,12 @@ suites! {
     vpa_eviction,
     vpa_admission,
     vpa_recommender,
-    mesos_drf,
-    swarmkit,
     ca_estimator,
     ca_scale_down,
     ca_expanders,
+    classic_swarm,
+    swarmkit,
+    mesos_drf,
 }
 
 #[test]
