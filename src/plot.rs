@@ -166,21 +166,66 @@ impl RunChart<'_> {
         root.present()
     }
 
-    /// Draws the chart into `path` (written in place: see [`write_run_charts`] for atomic writes).
-    fn save(&self, path: &Path, format: ChartFormat, title: &str) -> Result<(), PlotError> {
+    /// The chart as the bytes of a `format` file, drawn in memory.
+    fn render(&self, format: ChartFormat, title: &str) -> Result<Vec<u8>, String> {
         register_font();
-        let err = plot_error(path);
+        let size = self.size();
         match format {
-            ChartFormat::Png => self.draw(&BitMapBackend::new(path, self.size()).into_drawing_area(), title).map_err(|e| err(&e)),
-            ChartFormat::Svg => {
-                // Drawn into memory and written here rather than by the
-                // backend, whose buffered file write drops a failed flush.
-                let mut svg = String::new();
-                self.draw(&SVGBackend::with_string(&mut svg, self.size()).into_drawing_area(), title).map_err(|e| err(&e))?;
-                std::fs::write(path, svg).map_err(|e| err(&e))
-            }
+            ChartFormat::Png => png_bytes(size, |root| self.draw(root, title).map_err(|e| e.to_string())),
+            ChartFormat::Svg => svg_bytes(size, |root| self.draw(root, title).map_err(|e| e.to_string())),
         }
     }
+
+    /// Draws the chart into `path`, written in place (see [`write_run_charts`]
+    /// for atomic writes).
+    fn save(&self, path: &Path, format: ChartFormat, title: &str) -> Result<(), PlotError> {
+        let err = plot_error(path);
+        let bytes = self.render(format, title).map_err(|e| err(&e))?;
+        std::fs::write(path, bytes).map_err(|e| err(&e))
+    }
+}
+
+/// A PNG of `size` pixels drawn by `draw`: drawn into an RGB buffer and
+/// encoded in memory, so the file is only ever created by the caller (see
+/// [`write_through_temp`]).
+fn png_bytes(size: (u32, u32), draw: impl FnOnce(&DrawingArea<BitMapBackend<'_>, Shift>) -> Result<(), String>) -> Result<Vec<u8>, String> {
+    use image::ImageEncoder;
+    let mut rgb = vec![0u8; size.0 as usize * size.1 as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
+        draw(&root)?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    let mut png = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut png).write_image(&rgb, size.0, size.1, image::ColorType::Rgb8).map_err(|e| e.to_string())?;
+    Ok(png)
+}
+
+/// An SVG of `size` pixels drawn by `draw`, in memory (the backend's own
+/// buffered file write would also drop a failed flush).
+fn svg_bytes(size: (u32, u32), draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<(), String>) -> Result<Vec<u8>, String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        draw(&root)?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(svg.into_bytes())
+}
+
+/// Writes `bytes` to `dest` under the temporary name `tmp`, then renames it
+/// into place. The temporary file is created under the registry's lock
+/// ([`TempPath::create`](crate::report::TempPath::create)), so a signal
+/// handler that removes temporary files never misses one, and it is removed
+/// if anything fails: an interrupted run never leaves a chart under a final
+/// or a temporary name.
+fn write_through_temp(tmp: PathBuf, dest: &Path, bytes: &[u8]) -> Result<(), PlotError> {
+    use std::io::Write;
+    let (temp, mut file) = crate::report::TempPath::create(tmp.clone()).map_err(|e| plot_error(&tmp)(&e))?;
+    file.write_all(bytes).map_err(|e| plot_error(&tmp)(&e))?;
+    drop(file);
+    let moving = format!("cannot move {} into place", temp.path().display());
+    temp.persist(dest).map_err(|e| plot_error(dest)(&format!("{moving}: {e}")))
 }
 
 /// The title of a run's charts: `scenario (policy)`. Taken from the summary
@@ -210,11 +255,9 @@ pub fn write_run_charts(dir: &Path, title: &str, run: &RunSeries<'_>) -> Result<
     for chart in &charts {
         for format in ChartFormat::ALL {
             let dest = dir.join(format!("{}.{}", chart.name(), format.extension()));
-            // Removed if drawing fails, and on a signal.
-            let tmp = crate::report::TempPath::new(dir.join(format!("{}.tmp.{}", chart.name(), format.extension())));
-            chart.save(tmp.path(), format, title)?;
-            let moving = format!("cannot move {} into place", tmp.path().display());
-            tmp.persist(&dest).map_err(|e| plot_error(&dest)(&format!("{moving}: {e}")))?;
+            let tmp = dir.join(format!("{}.tmp.{}", chart.name(), format.extension()));
+            let bytes = chart.render(format, title).map_err(|e| plot_error(&tmp)(&e))?;
+            write_through_temp(tmp, &dest, &bytes)?;
             written.push(dest);
         }
     }

@@ -81,13 +81,6 @@ pub struct TempPath {
 }
 
 impl TempPath {
-    /// Registers `path`, a file the caller is about to write (a chart drawn by
-    /// its backend). Prefer [`create`](Self::create), which also creates it.
-    pub fn new(path: PathBuf) -> TempPath {
-        in_flight().insert(path.clone());
-        TempPath { path, persisted: false }
-    }
-
     /// Creates (truncates) the file at `path` and registers it, both under
     /// the registry's lock, so a signal handler never misses a file that exists.
     pub fn create(path: PathBuf) -> std::io::Result<(TempPath, File)> {

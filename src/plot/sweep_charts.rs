@@ -14,7 +14,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{draw_legend, legend_line, register_font, PlotError, PALETTE};
+use super::{draw_legend, legend_line, png_bytes, register_font, svg_bytes, write_through_temp, PlotError, PALETTE};
 
 /// One row of `summary.csv`.
 #[derive(Clone, Debug, PartialEq)]
@@ -154,17 +154,10 @@ fn render(chart: &impl Chart, stem: &Path) -> Result<Vec<PathBuf>, PlotError> {
     let mut written = Vec::new();
     for ext in ["png", "svg"] {
         let dest = stem.with_extension(ext);
-        // Removed if drawing fails, and on a signal.
-        let tmp = crate::report::TempPath::new(stem.with_extension(format!("tmp.{ext}")));
-        let drawn = if ext == "png" {
-            let root = BitMapBackend::new(tmp.path(), chart.size()).into_drawing_area();
-            chart.draw(&root).and_then(|_| root.present().map_err(|e| e.to_string()))
-        } else {
-            let root = SVGBackend::new(tmp.path(), chart.size()).into_drawing_area();
-            chart.draw(&root).and_then(|_| root.present().map_err(|e| e.to_string()))
-        };
-        drawn.map_err(|m| read_error(&dest, m))?;
-        tmp.persist(&dest).map_err(|e| read_error(&dest, e))?;
+        let drawn =
+            if ext == "png" { png_bytes(chart.size(), |root| chart.draw(root)) } else { svg_bytes(chart.size(), |root| chart.draw(root)) };
+        let bytes = drawn.map_err(|m| read_error(&dest, m))?;
+        write_through_temp(stem.with_extension(format!("tmp.{ext}")), &dest, &bytes)?;
         written.push(dest);
     }
     Ok(written)
