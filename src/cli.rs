@@ -373,11 +373,14 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Run { scenario, seed, out, no_chart, explain, explain_top, skip_bad_rows, force } => {
             let scenario = load(scenario.as_deref(), skip_bad_rows)?;
-            run(&scenario, seed, out, RunWrites { chart: !no_chart, explain: explain.then_some(explain_top), force })
+            let options =
+                RunOptions { seed: seed.unwrap_or(scenario.seed), charts: !no_chart, explain: explain.then_some(explain_top), force };
+            run(&scenario, out, options)
         }
         Command::Compare { scenario, policies, seed, out, jobs, no_chart, skip_bad_rows, force } => {
             let scenario = load(Some(&scenario), skip_bad_rows)?;
-            compare(&scenario, &policies, seed, out, jobs, RunWrites { chart: !no_chart, explain: None, force })
+            let options = RunOptions { seed: seed.unwrap_or(scenario.seed), charts: !no_chart, explain: None, force };
+            compare(&scenario, &policies, out, jobs, options)
         }
         Command::Validate { scenario, skip_bad_rows } => {
             let s = load(Some(&scenario), skip_bad_rows)?;
@@ -631,23 +634,10 @@ pub fn write_man_pages(dir: &Path) -> Result<Vec<PathBuf>, Failure> {
     Ok(written)
 }
 
-/// What a run writes besides its tables, and whether it may write into a
-/// directory holding something other than an earlier run.
-#[derive(Clone, Copy, Debug)]
-struct RunWrites {
-    /// Draw the charts.
-    chart: bool,
-    /// Write decisions.csv with this many candidates per attempt.
-    explain: Option<usize>,
-    /// `--force`.
-    force: bool,
-}
-
-fn run(scenario: &Scenario, seed: Option<u64>, out: Option<PathBuf>, writes: RunWrites) -> Result<(), Failure> {
-    let seed = seed.unwrap_or(scenario.seed);
+fn run(scenario: &Scenario, out: Option<PathBuf>, options: RunOptions) -> Result<(), Failure> {
     let dir = out.unwrap_or_else(|| Path::new("results").join(&scenario.name));
     let started = Instant::now();
-    let output = run_into(scenario, seed, &dir, writes)?;
+    let output = run_into(scenario, &dir, options)?;
     let secs = started.elapsed().as_secs_f64();
     print_summary(&output.summary);
     eprintln!(
@@ -724,8 +714,7 @@ pub fn remove_temp_files_on_signal() -> std::io::Result<()> {
 /// Runs `scenario` into `dir` (see [`runner::run_to_dir`]), then warns
 /// about what the user may not have meant: a run stopped at the horizon, or
 /// a thinned time series.
-fn run_into(scenario: &Scenario, seed: u64, dir: &Path, writes: RunWrites) -> Result<RunOutput, Failure> {
-    let options = RunOptions { seed, charts: writes.chart, explain: writes.explain, force: writes.force };
+fn run_into(scenario: &Scenario, dir: &Path, options: RunOptions) -> Result<RunOutput, Failure> {
     let output =
         runner::run_to_dir(scenario, dir, options).map_err(|e| if e.is_bad_input() { Failure::input(e) } else { Failure::internal(e) })?;
     if output.stopped_at_horizon {
@@ -769,18 +758,11 @@ fn compare_configs(scenario: &Scenario, names: &[String]) -> Result<Vec<Schedule
         .collect()
 }
 
-fn compare(
-    scenario: &Scenario,
-    names: &[String],
-    seed: Option<u64>,
-    out: Option<PathBuf>,
-    jobs: Option<usize>,
-    writes: RunWrites,
-) -> Result<(), Failure> {
-    let seed = seed.unwrap_or(scenario.seed);
+fn compare(scenario: &Scenario, names: &[String], out: Option<PathBuf>, jobs: Option<usize>, options: RunOptions) -> Result<(), Failure> {
+    let seed = options.seed;
     let configs = compare_configs(scenario, names)?;
     let dir = out.unwrap_or_else(|| Path::new("results").join(format!("{}-compare", scenario.name)));
-    output_dir::prepare(&dir, Kind::Compare, writes.force).map_err(Failure::input)?;
+    output_dir::prepare(&dir, Kind::Compare, options.force).map_err(Failure::input)?;
     let policies = configs.iter().map(|c| c.name().to_string()).collect();
     Marker::compare(&scenario.name, seed, policies).write(&dir).map_err(Failure::input)?;
     let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs.unwrap_or(0)).build().map_err(Failure::internal)?;
@@ -793,7 +775,7 @@ fn compare(
             .map(|config| {
                 let mut s = scenario.clone();
                 s.scheduler = config.clone();
-                run_into(&s, seed, &dir.join(config.name()), writes)
+                run_into(&s, &dir.join(config.name()), options)
             })
             .collect()
     });

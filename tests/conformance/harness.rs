@@ -29,8 +29,6 @@ pub fn expect_eq<T: PartialEq + std::fmt::Debug>(what: &str, got: T, want: T) ->
 pub type Check = Box<dyn Fn() -> Outcome + Send + Sync>;
 
 /// How a case stands.
-// Until a suite ports a deviating or inexpressible case, those kinds are unused.
-#[allow(dead_code)]
 pub enum Kind {
     Ported(Check),
     Deviates { why: &'static str, check: Check },
@@ -48,7 +46,6 @@ pub struct Case {
     pub kind: Kind,
 }
 
-#[allow(dead_code)]
 impl Case {
     /// A case orchsim passes.
     pub fn ported(source: &'static str, name: impl Into<String>, check: impl Fn() -> Outcome + Send + Sync + 'static) -> Case {
