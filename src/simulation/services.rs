@@ -293,9 +293,12 @@ impl Simulation {
         let have = self.services[s].pods.len() as u32;
         let want = self.services[s].desired;
         if want > have {
+            // One admission decision for the whole sync: the recommendation
+            // does not change while the controller creates pods.
+            let admitted = self.services[s].admitted_template();
             for batch in slow_start_batches(want - have) {
                 for _ in 0..batch {
-                    self.create_replica(s, now);
+                    self.create_replica(s, admitted.as_ref(), now);
                 }
             }
         } else if want < have {
@@ -321,15 +324,16 @@ impl Simulation {
         }
     }
 
-    fn create_replica(&mut self, s: usize, now: SimTime) {
+    /// Creates one replica of service `s` from the admission controller's
+    /// template if it gave one, else the service's.
+    fn create_replica(&mut self, s: usize, admitted: Option<&PodTemplate>, now: SimTime) {
         let svc = &mut self.services[s];
         let startup = SimDuration::from_micros(svc.spec.startup.sample(&mut svc.startup_rng));
         let id = PodId(self.cluster.pods.len() as u32);
         // A service is one "job" for selectors and fair queuing; numbered from
         // the top so batch job numbers do not depend on the services.
         let job = u32::MAX - s as u32;
-        let admitted = svc.admitted_template();
-        self.cluster.submit(Pod::pending(id, job, svc.created, admitted.as_ref().unwrap_or(&svc.template), None, startup, now));
+        self.cluster.submit(Pod::pending(id, job, svc.created, admitted.unwrap_or(&svc.template), None, startup, now));
         svc.created += 1;
         svc.pods.push(id);
         self.pod_events.push(None);
@@ -498,18 +502,18 @@ impl Simulation {
             .collect();
         let pending = live.iter().filter(|(_, pending)| *pending).count() as u32;
         let Some(mut group) = GroupStats::new(svc.desired, live.len() as u32, pending, &settings) else { return Ok(()) };
-        // Memory in milli-units, as `Quantity.MilliValue()` compares it.
-        let bounds = |[lower, target, upper]: [u64; 3], scale: u64| {
-            Some(ResourceRecommendation { target: target * scale, lower: Some(lower * scale), upper: Some(upper * scale) })
-        };
-        let recommendation = [bounds(cpu, 1), bounds(memory, 1000)];
+        // Upstream compares `Quantity.MilliValue()`s; the priority only
+        // compares them and takes their ratios, so bytes do as well as
+        // milli-bytes (and cannot overflow).
+        let bounds = |[lower, target, upper]: [u64; 3]| Some(ResourceRecommendation { target, lower: Some(lower), upper: Some(upper) });
+        let recommendation = [bounds(cpu), bounds(memory)];
         let mut candidates: Vec<(PodId, bool, PodPriority)> = Vec::new();
         for &(p, pending) in &live {
             if !group.can_evict(pending) {
                 continue;
             }
             let pod = self.cluster.pod(p);
-            let requests = [Some(pod.requests.cpu_milli), Some(pod.requests.memory_bytes * 1000)];
+            let requests = [Some(pod.requests.cpu_milli), Some(pod.requests.memory_bytes)];
             let priority = update_priority(requests, recommendation);
             if wants_update(&priority, pod.bound, now, &settings) {
                 candidates.push((p, pending, priority));
@@ -521,9 +525,10 @@ impl Simulation {
             let (p, pending, priority) = candidates[i];
             // The Eviction API refuses what the PodDisruptionBudget forbids
             // (a pod not yet running is not counted by it).
-            if !group.can_evict(pending) || (!pending && self.cluster.disruptions_allowed(self.cluster.pod(p).workload) == Some(0)) {
+            if !pending && self.cluster.disruptions_allowed(self.cluster.pod(p).workload) == Some(0) {
                 continue;
             }
+            // `evict` refuses what the group's tolerance no longer allows.
             if group.evict(pending).is_ok() {
                 let from = self.cluster.pod(p).requests.cpu_milli;
                 self.delete_pod(p, now);

@@ -418,9 +418,9 @@ impl ClusterAutoscaler {
             out
         };
         let (empty, drain) = (removable(true), removable(false));
-        let (empty, taken) = crop_by_pool(view, empty, p.max_scale_down_parallelism as usize);
-        let drain_budget = (p.max_scale_down_parallelism as usize - taken).min(p.max_drain_parallelism as usize);
-        (empty, crop_by_pool(view, drain, drain_budget).0)
+        let empty = crop_by_pool(view, empty, p.max_scale_down_parallelism as usize);
+        let drain_budget = (p.max_scale_down_parallelism as usize - empty.len()).min(p.max_drain_parallelism as usize);
+        (empty, crop_by_pool(view, drain, drain_budget))
     }
 }
 
@@ -435,8 +435,8 @@ fn utilization_known(node: &Node) -> bool {
 
 /// `cropIndividualNodes`: `nodes` grouped by pool (pools in order of first
 /// appearance), whole groups taken while the budget lasts, the last one cut
-/// to what is left. Returns the nodes taken and how many.
-fn crop_by_pool(view: &NodeScalingView<'_>, nodes: Vec<NodeId>, budget: usize) -> (Vec<NodeId>, usize) {
+/// to what is left. Returns the nodes taken.
+fn crop_by_pool(view: &NodeScalingView<'_>, nodes: Vec<NodeId>, budget: usize) -> Vec<NodeId> {
     let mut groups: Vec<(u32, Vec<NodeId>)> = Vec::new();
     for id in nodes {
         let g = view.cluster.node(id).group;
@@ -453,8 +453,7 @@ fn crop_by_pool(view: &NodeScalingView<'_>, nodes: Vec<NodeId>, budget: usize) -
         }
         taken.extend(members.into_iter().take(left));
     }
-    let n = taken.len();
-    (taken, n)
+    taken
 }
 
 impl NodeAutoscaler for ClusterAutoscaler {
