@@ -22,7 +22,8 @@ pub const LABEL_MAX_LENGTH: usize = 63;
 /// Longest key prefix (`DNS1123SubdomainMaxLength`).
 pub const DNS1123_SUBDOMAIN_MAX_LENGTH: usize = 253;
 
-const NAME_RULE: &str = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric \
+/// What a name part or a label value consists of (after "must").
+const NAME_RULE: &str = "consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric \
                          character (e.g. 'MyName', 'my.name' or '123-abc')";
 
 /// Whether `s` is `([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]`.
@@ -77,7 +78,7 @@ pub fn label_key_error(key: &str) -> Option<String> {
     } else if name.len() > LABEL_MAX_LENGTH {
         Some(format!("`{key}` is not a valid key: its name part must be no more than {LABEL_MAX_LENGTH} characters"))
     } else if !is_name(name) {
-        Some(format!("`{key}` is not a valid key: its name part {NAME_RULE}"))
+        Some(format!("`{key}` is not a valid key: its name part must {NAME_RULE}"))
     } else {
         None
     }
@@ -88,7 +89,7 @@ pub fn label_value_error(value: &str) -> Option<String> {
     if value.len() > LABEL_MAX_LENGTH {
         Some(format!("`{value}` is not a valid label value: it must be no more than {LABEL_MAX_LENGTH} characters"))
     } else if !value.is_empty() && !is_name(value) {
-        Some(format!("`{value}` is not a valid label value: it must be empty or {}", &NAME_RULE[5..]))
+        Some(format!("`{value}` is not a valid label value: it must be empty or {NAME_RULE}"))
     } else {
         None
     }

@@ -16,7 +16,7 @@ use orchsim::engine::{stream_rng, StreamId};
 use orchsim::model::affinity::{
     NodeAffinity, NodePlacement, PodSelector, Requirement, SelectorOperator, SpreadConstraint, Term, WhenUnsatisfiable,
 };
-use orchsim::model::{Cluster, ImageId, ImageSpec, Node, NodeId, Pod, PodId, PodTemplate, Resources, Taint, TaintEffect, UnsetRequests};
+use orchsim::model::{Cluster, ImageSpec, Node, NodeId, Pod, PodId, PodTemplate, Resources, Taint, TaintEffect};
 use orchsim::policy::scheduler::kubernetes::{KubernetesParams, KubernetesScheduler, NodeScores, Plugin};
 use orchsim::policy::scheduler::{ClusterView, Placement, Scheduler};
 use orchsim::time::{SimDuration, SimTime};
@@ -74,20 +74,10 @@ fn build_node(spec: &NodeSpec) -> Node {
 
 /// A pod of workload `class` and `job` with `placement`, requesting `cpu_milli`.
 pub fn pod(class: u32, job: u32, placement: NodePlacement, cpu_milli: u64) -> Pod {
+    // Upstream's st.MakePod() sets no requests; these suites check spread and
+    // affinity scores only, so the requests are explicit zeros as in the Fit suites.
     let requests = Resources { cpu_milli, memory_bytes: 0, gpu: 0 };
-    let template = PodTemplate {
-        workload: class,
-        requests,
-        limits: requests,
-        priority: 0,
-        image: ImageId(0),
-        tolerations: Arc::from(Vec::new()),
-        placement: Arc::new(placement),
-        gpu_share: 0,
-        // Upstream's st.MakePod() sets no requests; these suites check spread and
-        // affinity scores only, so the requests are explicit zeros as in the Fit suites.
-        unset_requests: UnsetRequests::default(),
-    };
+    let template = PodTemplate { placement: Arc::new(placement), ..PodTemplate::new(class, requests) };
     Pod::pending(PodId(0), job, 0, &template, None, SimDuration::ZERO, SimTime::ZERO)
 }
 

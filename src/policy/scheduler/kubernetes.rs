@@ -849,7 +849,8 @@ impl KubernetesScheduler {
         };
         let taint_toleration = untolerated_prefer_no_schedule(node, &pod.tolerations);
         let node_affinity = if pod.placement.affinity.preferred.is_empty() { 0 } else { pod.placement.preference(&node.labels) };
-        // PodTopologySpread is scored after filtering: its weights depend on the feasible nodes.
+        // A placeholder: PodTopologySpread is scored after filtering, since its
+        // weights depend on the feasible nodes (see `schedule`, which sets it).
         let topology_spread = Some(0);
         let inter_pod_affinity = if self.pod_affinity.scores() { self.pod_affinity.raw_score(node) } else { 0 };
         NodeScores {

@@ -323,10 +323,6 @@ struct Feasible {
     node: NodeId,
     leaf: u32,
     rank: NodeRank,
-    /// How many more tasks like this one the node takes (resources, pod
-    /// slots, `max_replicas`): SwarmKit re-runs its filters on the node after
-    /// each task it assigns there.
-    copies: u32,
 }
 
 /// How many more pods like `pod` fit on `node`, which passes the filters
@@ -567,7 +563,7 @@ impl Swarmkit {
             }
             let recent_failures = self.failures.count(service, id, view.now());
             let rank = NodeRank { recent_failures, service_tasks, total_tasks: node.pod_count };
-            self.feasible.push(Feasible { node: id, leaf, rank, copies: copies_that_fit(pod, node, service_tasks, self.max_replicas) });
+            self.feasible.push(Feasible { node: id, leaf, rank });
         }
         // Parents precede children: one backward pass sums every subtree.
         for v in (1..self.tree.len()).rev() {
@@ -584,7 +580,10 @@ impl Swarmkit {
         let n = cluster.usage(pod.workload).pending.max(1);
         let mut leaves: Vec<Vec<Slot>> = vec![Vec::new(); self.tree.len()];
         for f in &self.feasible {
-            leaves[f.leaf as usize].push(Slot { node: f.node, rank: f.rank, copies: f.copies, tie: self.rng.random() });
+            // How many more tasks like this one the node takes: SwarmKit
+            // re-runs its filters on the node after each task it assigns there.
+            let copies = copies_that_fit(pod, cluster.node(f.node), f.rank.service_tasks, self.max_replicas);
+            leaves[f.leaf as usize].push(Slot { node: f.node, rank: f.rank, copies, tie: self.rng.random() });
         }
         // `nodeSet.tree` keeps the `n` best nodes of each leaf.
         for leaf in &mut leaves {
